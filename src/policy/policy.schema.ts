@@ -1,0 +1,100 @@
+import { z } from "zod";
+import {
+  calendarDateSchema,
+  categoryKeySchema,
+  categorySchema,
+  findingSchema,
+  jurisdictionKeySchema,
+  jurisdictionSchema,
+  processSchema,
+  tierKeySchema,
+  tierSchema,
+} from "../domain/domain.schema.js";
+import type { Process } from "../domain/vocabulary.js";
+import { text } from "../shared/validation.js";
+
+/** The policy document, DESIGN.md §4 (contract). */
+
+// Emergency and preservation requests are decided by their own steps (§5 steps 3 and 4) before
+// legalProcess or rules are consulted, so naming them there would be a rule that can never fire.
+const OWN_STEP_PROCESSES: readonly Process[] = ["emergency", "preservation"];
+
+const unlockingProcessSchema = processSchema.refine((p) => !OWN_STEP_PROCESSES.includes(p), {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is decided by its own step (the emergency section, or preservation), not here`,
+});
+
+const legalProcessSchema = z.record(tierKeySchema, z.array(unlockingProcessSchema).max(8));
+
+const emergencyPolicySchema = z.strictObject({
+  tiers: z.array(tierSchema).max(3),
+  requireVerified: z.boolean().default(true),
+});
+
+// `subscriber.phone: { }` and a bare `subscriber.phone:` (null in YAML) both mean "held, nothing special".
+const dataEntrySchema = z
+  .strictObject({
+    retentionDays: z.int().min(1).max(36500).optional(),
+    e2ee: z.boolean().default(false),
+    description: text(500).optional(),
+  })
+  .nullish()
+  .transform((entry) => entry ?? { e2ee: false });
+
+export const JURISDICTION_STATUSES = ["active", "paused", "refused"] as const;
+export type JurisdictionStatus = (typeof JURISDICTION_STATUSES)[number];
+
+const jurisdictionEntrySchema = z
+  .strictObject({
+    status: z.enum(JURISDICTION_STATUSES).optional(),
+    since: calendarDateSchema.optional(),
+    reason: text(500).optional(),
+    allowEmergency: z.boolean().optional(),
+    legalProcess: legalProcessSchema.optional(),
+    // null switches emergency disclosure off in this jurisdiction.
+    emergency: emergencyPolicySchema.nullable().optional(),
+  })
+  .nullish()
+  .transform((entry) => entry ?? {});
+
+const ruleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: "must be a lower-case slug like terror-court-order" }),
+  description: text(500).optional(),
+  when: z
+    .strictObject({
+      process: unlockingProcessSchema.optional(),
+      findings: z.array(findingSchema).min(1).max(20).optional(),
+      jurisdictions: z.array(jurisdictionSchema).min(1).max(300).optional(),
+    })
+    .refine((when) => when.process !== undefined || when.findings !== undefined, {
+      error: "must name a process or findings: a rule that matches every request is not an exception",
+    }),
+  grant: z.array(categorySchema).min(1).max(15),
+});
+
+export const policyDocumentSchema = z
+  .strictObject({
+    policy: z.literal(1, { error: "must be 1 (the only policy format version)" }),
+    name: text(100),
+    version: z.string({ error: 'required, as a quoted string like "2020-07-06"' }).min(1).max(50),
+    description: text(2000).optional(),
+    dataMap: z.record(categoryKeySchema, dataEntrySchema),
+    legalProcess: legalProcessSchema,
+    emergency: emergencyPolicySchema.nullish(),
+    jurisdictions: z.record(jurisdictionKeySchema, jurisdictionEntrySchema).default({}),
+    humanRightsReview: z.array(jurisdictionSchema).max(300).default([]),
+    rules: z.array(ruleSchema).max(200).default([]),
+  })
+  .superRefine((policy, ctx) => {
+    const seen = new Set<string>();
+    policy.rules.forEach((rule, index) => {
+      if (seen.has(rule.id)) {
+        ctx.addIssue({ code: "custom", path: ["rules", index, "id"], message: `"${rule.id}" is used twice` });
+      }
+      seen.add(rule.id);
+    });
+  });
+
+export type PolicyDocument = z.output<typeof policyDocumentSchema>;
+export type JurisdictionEntry = PolicyDocument["jurisdictions"][string];
+export type EmergencyPolicy = z.output<typeof emergencyPolicySchema>;
