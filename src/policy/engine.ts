@@ -277,11 +277,11 @@ function decideCategory(
   // 1. The jurisdiction's standing comes before anything the request asks.
   if (jurisdiction.status === "paused" && !(jurisdiction.allowEmergency && isVerifiedEmergency(request))) {
     const since = jurisdiction.since ? ` since ${jurisdiction.since}` : "";
-    const why = jurisdiction.statusReason ? `: ${jurisdiction.statusReason}` : "";
+    const why = jurisdiction.statusReason ? ` (${jurisdiction.statusReason})` : "";
     return {
       action: "hold",
       rule: jurisdiction.statusSource,
-      reason: `requests from ${request.jurisdiction} are paused${since}${why}; recorded, nothing decided or disclosed`,
+      reason: `${request.jurisdiction} is paused${since}${why}: recorded and counted, nothing decided or disclosed until the pause is lifted`,
     };
   }
   if (jurisdiction.status === "refused") {

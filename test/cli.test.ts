@@ -1,0 +1,209 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Decision } from "../src/policy/engine.js";
+
+/** The `custodian` command as a person runs it: a real process, its exit code, stdout and stderr. */
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const PRESETS = readdirSync(join(ROOT, "policies/presets")).filter((f) => f.endsWith(".yaml"));
+const EXAMPLES = readdirSync(join(ROOT, "examples/requests")).filter((f) => f.endsWith(".json"));
+
+function custodian(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: ROOT,
+    input,
+    encoding: "utf8",
+    env: { ...process.env, CUSTODIAN_DEBUG: "" },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "custodian-cli-"));
+function file(name: string, content: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const validRequest = JSON.parse(readFileSync(join(ROOT, "examples/requests/us-subpoena.json"), "utf8"));
+
+describe("custodian evaluate", () => {
+  it("prints the decision JSON of the contract and exits 0", () => {
+    const run = custodian([
+      "evaluate",
+      "--policy",
+      "policies/presets/telegram.yaml",
+      "--request",
+      "examples/requests/hk-terror-court-order.json",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const decision = JSON.parse(run.stdout) as Decision;
+    expect(Object.keys(decision).sort()).toEqual(["items", "needsReview", "outcome", "policy", "reviewReasons"]);
+    expect(decision.outcome).toBe("hold");
+    expect(decision.policy).toEqual({ name: "Telegram", version: "2020-07-06" });
+    expect(decision.items).toHaveLength(3);
+    for (const item of decision.items) {
+      expect(Object.keys(item).sort()).toEqual(["action", "category", "reason", "rule", "target"]);
+      expect(item).toMatchObject({ target: "phone:+85291234567", action: "hold", rule: "jurisdictions.HK" });
+    }
+  });
+
+  it("answers under every preset (the full example × preset matrix runs in-process in presets.test.ts)", () => {
+    PRESETS.forEach((preset, index) => {
+      const example = EXAMPLES[index % EXAMPLES.length] as string;
+      const run = custodian([
+        "evaluate",
+        "--policy",
+        `policies/presets/${preset}`,
+        "--request",
+        `examples/requests/${example}`,
+      ]);
+      expect(run.status, `${preset} × ${example}: ${run.stderr}`).toBe(0);
+      const decision = JSON.parse(run.stdout) as Decision;
+      const request = JSON.parse(readFileSync(join(ROOT, "examples/requests", example), "utf8"));
+      expect(decision.items).toHaveLength(request.targets.length * request.categories.length);
+    });
+  }, 60_000);
+
+  it("--explain prints a table a person can read", () => {
+    const run = custodian([
+      "evaluate",
+      "--explain",
+      "--policy",
+      "policies/presets/facebook.yaml",
+      "--request",
+      "examples/requests/us-search-warrant.json",
+    ]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^Outcome: {2}comply_full$/m);
+    expect(run.stdout).toMatch(/^Target account_id:1002993841$/m);
+    expect(run.stdout).toMatch(/content\.messages +disclose +search_warrant unlocks account contents/);
+    expect(run.stdout).toMatch(/content disclosure needs counsel approval/);
+  });
+
+  it("reads the request from standard input with --request -", () => {
+    const run = custodian(
+      ["evaluate", "--policy", "policies/presets/facebook.yaml", "--request", "-"],
+      JSON.stringify(validRequest),
+    );
+    expect(run.status).toBe(0);
+    expect((JSON.parse(run.stdout) as Decision).outcome).toBe("comply_partial");
+  });
+
+  const badInputs: Array<[string, () => string[], RegExp]> = [
+    [
+      "an empty target list and an unknown category",
+      () => [
+        "--policy",
+        "policies/example.yaml",
+        "--request",
+        file("bad.json", JSON.stringify({ ...validRequest, targets: [], categories: ["content.thoughts"] })),
+      ],
+      /^custodian: \S+bad\.json: targets: must not be empty \(and 1 more: categories\[0\]: unknown category "content\.thoughts"\)\n$/,
+    ],
+    [
+      "an unknown field",
+      () => [
+        "--policy",
+        "policies/example.yaml",
+        "--request",
+        file("extra.json", JSON.stringify({ ...validRequest, priority: "high" })),
+      ],
+      /^custodian: \S+extra\.json: priority: unknown field\n$/,
+    ],
+    [
+      "a request that is not JSON",
+      () => ["--policy", "policies/example.yaml", "--request", file("broken.json", "{ not json")],
+      /^custodian: \S+broken\.json: not valid JSON: .+\n$/,
+    ],
+    [
+      "a policy naming an unknown tier",
+      () => [
+        "--policy",
+        file("tier.yaml", 'policy: 1\nname: X\nversion: "1"\ndataMap: {}\nlegalProcess:\n  secrets: [subpoena]\n'),
+        "--request",
+        "examples/requests/us-subpoena.json",
+      ],
+      /^custodian: \S+tier\.yaml: legalProcess\.secrets: unknown tier "secrets" \(one of: subscriber, records, content\)\n$/,
+    ],
+    [
+      "a policy naming an unknown jurisdiction",
+      () => [
+        "--policy",
+        file(
+          "zz.yaml",
+          'policy: 1\nname: X\nversion: "1"\ndataMap: {}\nlegalProcess: {}\njurisdictions:\n  ZZ: { status: paused }\n',
+        ),
+        "--request",
+        "examples/requests/us-subpoena.json",
+      ],
+      /^custodian: \S+zz\.yaml: jurisdictions\.ZZ: unknown country code "ZZ"\n$/,
+    ],
+    [
+      "a policy that is not YAML",
+      () => [
+        "--policy",
+        file("broken.yaml", "policy: [1\nname: x\n"),
+        "--request",
+        "examples/requests/us-subpoena.json",
+      ],
+      /^custodian: \S+broken\.yaml: line \d+, column \d+: not valid YAML: .+\n$/,
+    ],
+    [
+      "a missing file",
+      () => ["--policy", "policies/nope.yaml", "--request", "examples/requests/us-subpoena.json"],
+      /^custodian: policies\/nope\.yaml: cannot read policy file: no such file\n$/,
+    ],
+    [
+      "a missing option",
+      () => ["--policy", "policies/example.yaml"],
+      /^custodian: evaluate: --request FILE is required\n$/,
+    ],
+    [
+      "an unknown option",
+      () => ["--policy", "policies/example.yaml", "--requets", "x"],
+      /^custodian: evaluate: Unknown option '--requets'.*\n$/,
+    ],
+  ];
+
+  for (const [name, args, message] of badInputs) {
+    it(`on ${name}, prints one line naming the file and field and exits 2`, () => {
+      const run = custodian(["evaluate", ...args()]);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
+    });
+  }
+});
+
+describe("custodian", () => {
+  it("demo runs the example policy over the example requests and the presets", () => {
+    const run = custodian(["demo"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/HKPF-2020-0712-0042 +HK +court_order +hold/);
+    for (const company of ["facebook", "google", "signal", "telegram", "twitter", "whatsapp"]) {
+      expect(run.stdout).toMatch(new RegExp(`^ +${company} +hold `, "m"));
+    }
+    for (const company of ["apple", "microsoft"]) {
+      expect(run.stdout).toMatch(new RegExp(`^ +${company} +comply_partial `, "m"));
+    }
+  });
+
+  it("refuses an unknown command with exit 2", () => {
+    const run = custodian(["evaluat"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('custodian: unknown command "evaluat" (try: custodian help)\n');
+  });
+
+  it("prints its version", () => {
+    const run = custodian(["--version"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  });
+});
