@@ -46,19 +46,14 @@ export interface Decision {
   items: DecisionItem[];
 }
 
-/** What the engine needs of a request: the §3 document, whichever edge it came through. */
+/** What the engine needs of a request: the §3 document's deciding fields, whichever edge it came through. */
 export type DecisionInput = Pick<
   RequestDocument,
-  | "jurisdiction"
-  | "agency"
-  | "process"
-  | "findings"
-  | "emergency"
-  | "targets"
-  | "categories"
-  | "dateRange"
-  | "receivedAt"
->;
+  "jurisdiction" | "process" | "findings" | "targets" | "categories" | "dateRange" | "receivedAt"
+> & {
+  agency: { verified: boolean };
+  emergency?: { verified: boolean } | null | undefined;
+};
 
 interface Verdict {
   action: Action;

@@ -1,0 +1,148 @@
+import { sql } from "kysely";
+import type { Db } from "../db/database.js";
+import { eventDigest } from "./audit.js";
+import { sha256Hex } from "./canonical.js";
+import { type Checkpoint, type SigningKey, signCheckpoint } from "./signing.js";
+
+/**
+ * Sealing: giving committed audit events their place in the hash chain, in batches.
+ *
+ * Why not chain each event as it is written? Then every state-changing transaction would lock the chain
+ * head from its audit insert until its commit, and the whole system would commit one transaction at a
+ * time. Instead (as Certificate Transparency does within its merge delay) events are written freely and
+ * a sealer chains them shortly after. It only takes events written by transactions that have ended
+ * (xid below the oldest running transaction, `pg_snapshot_xmin`), so an event still in flight can
+ * never be skipped and chained later out of place. ARCHITECTURE.md has the figures.
+ */
+
+export const GENESIS_HASH = "0".repeat(64);
+
+export function chainHash(previous: string, position: number, eventId: number, digest: string): string {
+  return sha256Hex(`${previous}\n${position}\n${eventId}\n${digest}`);
+}
+
+export interface SealResult {
+  sealed: number;
+  position: number;
+  hash: string;
+  checkpoint: Checkpoint | undefined;
+}
+
+export interface SealOptions {
+  key?: SigningKey | undefined;
+  /** Sign a checkpoint once this many entries were sealed since the last one (and at least one). */
+  checkpointEvery?: number;
+  now?: () => Date;
+  batch?: number;
+}
+
+// Any constant the rest of the system does not use: one sealer at a time across every process.
+const SEAL_LOCK = 0x6175_6469; // "audi"
+
+export async function sealAudit(db: Db, options: SealOptions = {}): Promise<SealResult> {
+  const batch = options.batch ?? 5000;
+  const now = options.now ?? (() => new Date());
+  let total = 0;
+  for (;;) {
+    const result = await db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(${SEAL_LOCK})`.execute(tx);
+      const state = await tx
+        .selectFrom("audit_seal_state")
+        .select(sql<string>`sealed_below::text`.as("sealed_below"))
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const { xmin } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`
+        .execute(tx)
+        .then((r) => r.rows[0] as { xmin: string });
+      const events = await tx
+        .selectFrom("audit_event as e")
+        .select(["e.id", "e.occurred_at", "e.actor", "e.action", "e.object_type", "e.object_id", "e.payload"])
+        .where(sql<boolean>`e.xid >= ${state.sealed_below}::xid8 and e.xid < ${xmin}::xid8`)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom("audit_chain as c").select("c.position").whereRef("c.event_id", "=", "e.id"))),
+        )
+        .orderBy("e.xid")
+        .orderBy("e.id")
+        .limit(batch)
+        .execute();
+      const head = await tx
+        .selectFrom("audit_chain")
+        .select(["position", "hash"])
+        .orderBy("position", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      let position = head?.position ?? 0;
+      let hash = head?.hash ?? GENESIS_HASH;
+      const rows = events.map((event) => {
+        position += 1;
+        const digest = eventDigest({
+          id: event.id,
+          occurredAt: event.occurred_at,
+          actor: event.actor,
+          action: event.action,
+          objectType: event.object_type,
+          objectId: event.object_id,
+          payload: event.payload,
+        });
+        hash = chainHash(hash, position, event.id, digest);
+        return { position, event_id: event.id, hash };
+      });
+      for (let i = 0; i < rows.length; i += 1000) {
+        await tx
+          .insertInto("audit_chain")
+          .values(rows.slice(i, i + 1000))
+          .execute();
+      }
+      // Only move the watermark once everything below it is chained.
+      if (events.length < batch) {
+        await tx.updateTable("audit_seal_state").set({ sealed_below: xmin }).execute();
+      }
+
+      let checkpoint: Checkpoint | undefined;
+      if (options.key && position > 0) {
+        const last = await tx
+          .selectFrom("audit_checkpoint")
+          .select("position")
+          .orderBy("position", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        const due = position - (last?.position ?? 0) >= Math.max(1, options.checkpointEvery ?? 1);
+        if (due) {
+          checkpoint = signCheckpoint(options.key, position, hash, now());
+          await tx
+            .insertInto("audit_checkpoint")
+            .values({
+              position: checkpoint.position,
+              hash: checkpoint.hash,
+              signed_at: checkpoint.signedAt,
+              key_id: checkpoint.keyId,
+              signature: checkpoint.signature,
+            })
+            .execute();
+        }
+      }
+      return { sealed: rows.length, position, hash, checkpoint, more: events.length === batch };
+    });
+    total += result.sealed;
+    if (!result.more)
+      return { sealed: total, position: result.position, hash: result.hash, checkpoint: result.checkpoint };
+  }
+}
+
+/** The newest signed checkpoint, for exporting outside the database. */
+export async function latestCheckpoint(db: Db): Promise<Checkpoint | undefined> {
+  const row = await db
+    .selectFrom("audit_checkpoint")
+    .selectAll()
+    .orderBy("position", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    position: row.position,
+    hash: row.hash,
+    signedAt: row.signed_at.toISOString(),
+    keyId: row.key_id,
+    signature: row.signature,
+  };
+}

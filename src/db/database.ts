@@ -1,0 +1,95 @@
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from "kysely";
+import pg from "pg";
+import { lockDataDirectory } from "./pglite-lock.js";
+import type { DB } from "./schema.js";
+
+export type Tx = Transaction<DB>;
+export type Db = Kysely<DB>;
+export type DriverName = "pglite" | "postgres";
+
+export interface Database {
+  readonly db: Db;
+  readonly driver: DriverName;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… selects a PostgreSQL server; otherwise the embedded PGlite directory `dataDir`. */
+  url?: string | undefined;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir?: string | undefined;
+  /** Start on a PostgreSQL server whose settings cannot make a commit durable. Never by default. */
+  allowUnsafeDurability?: boolean | undefined;
+}
+
+// One reading of the same columns on both drivers: int8 as a number (ids stay far below 2^53) and
+// `date` as the `YYYY-MM-DD` it is, never a Date at some time zone's midnight.
+const INT8 = 20;
+const DATE = 1082;
+
+export class UnsafeDurabilityError extends Error {
+  readonly code = "unsafe_durability";
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.allowUnsafeDurability ?? false);
+  return openPGlite(options.dataDir ?? "./.custodian/data");
+}
+
+async function openPGlite(dataDir: string): Promise<Database> {
+  const inMemory = dataDir.startsWith("memory://");
+  const lock = inMemory ? undefined : lockDataDirectory(dataDir);
+  try {
+    const pglite = await PGlite.create(inMemory ? undefined : dataDir, {
+      parsers: { [INT8]: (value: string) => Number(value), [DATE]: (value: string) => value },
+    });
+    const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+    return {
+      db,
+      driver: "pglite",
+      async close() {
+        await db.destroy();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+const DURABILITY_SETTINGS = ["fsync", "synchronous_commit", "full_page_writes"] as const;
+
+async function openPostgres(url: string, allowUnsafeDurability: boolean): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === INT8) return (value: string) => Number(value);
+        if (oid === DATE) return (value: string) => value;
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const unsafe: string[] = [];
+    for (const name of DURABILITY_SETTINGS) {
+      const { rows } = await pool.query<Record<string, string>>(`show ${name}`);
+      const value = rows[0]?.[name];
+      if (value === "off") unsafe.push(`${name} = off`);
+    }
+    if (unsafe.length > 0 && !allowUnsafeDurability) {
+      throw new UnsafeDurabilityError(
+        `refusing to start: the PostgreSQL server cannot make a commit durable (${unsafe.join(", ")}); ` +
+          "turn these on, or set CUSTODIAN_ALLOW_UNSAFE_DURABILITY=true to accept losing acknowledged requests",
+      );
+    }
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, driver: "postgres", close: () => db.destroy() };
+}

@@ -1,0 +1,30 @@
+import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
+import type { Db } from "./database.js";
+import * as m0001 from "./migrations/0001_initial.js";
+
+/**
+ * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
+ * exactly the migrations it was tested with. Kysely's migrator takes a lock (an advisory lock on
+ * PostgreSQL) and applies all pending migrations in one transaction: two processes starting at once
+ * cannot both apply one.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  "0001_initial": m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export interface MigrationReport {
+  applied: string[];
+  current: string | undefined;
+}
+
+export async function migrateToLatest(db: Db): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  const applied = (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+  const all = await migrator.getMigrations();
+  const current = all.filter((m) => m.executedAt).at(-1)?.name;
+  return { applied, current };
+}

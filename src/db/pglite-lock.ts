@@ -1,0 +1,85 @@
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, resolve } from "node:path";
+
+/**
+ * An exclusive lock on an embedded (PGlite) data directory. Two processes opening one PGlite
+ * directory do not fail: they silently lose each other's writes. So the second one is refused here.
+ *
+ * The lock is a file holding the owner's pid. A process killed with SIGKILL leaves it behind; the next
+ * process sees that pid is gone and takes the lock over (by an atomic rename, so two newcomers cannot
+ * both take it).
+ */
+export class DataDirectoryLockedError extends Error {
+  readonly code = "data_directory_locked";
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DirectoryLock {
+  release(): void;
+}
+
+export function lockDataDirectory(dataDir: string): DirectoryLock {
+  const path = `${resolve(dataDir)}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      return {
+        release() {
+          if (readOwner(path)?.pid === process.pid) unlinkSync(path);
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = readOwner(path);
+    if (owner && owner.host === me.host && alive(owner.pid)) {
+      throw new DataDirectoryLockedError(
+        `the data directory ${dataDir} is in use by process ${owner.pid} (since ${owner.since}); ` +
+          "stop it first, or point DATABASE_URL at a PostgreSQL server to run several processes",
+      );
+    }
+    if (owner && owner.host !== me.host) {
+      throw new DataDirectoryLockedError(
+        `the data directory ${dataDir} is locked by process ${owner.pid} on host ${owner.host}; ` +
+          `remove ${path} only if that process is gone`,
+      );
+    }
+    // Stale (its owner died): move it aside atomically; only one contender's rename succeeds.
+    const aside = `${path}.stale-${process.pid}`;
+    try {
+      renameSync(path, aside);
+      unlinkSync(aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+  throw new DataDirectoryLockedError(`could not lock the data directory ${dataDir}`);
+}

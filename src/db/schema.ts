@@ -1,0 +1,200 @@
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * The tables as Kysely sees them. Written by hand beside the migrations (src/db/migrations) and checked
+ * against the live schema by a test, so a migration and this file cannot drift apart silently.
+ */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, never, never>;
+/** `date` columns are read as `YYYY-MM-DD` strings on both drivers (see database.ts). */
+type DateOnly = string;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AgencyTable {
+  id: Generated<string>;
+  name: string;
+  jurisdiction: string;
+  phone_on_file: string | null;
+  status: Generated<"active" | "suspended">;
+  created_at: CreatedAt;
+}
+
+export interface AgencyDomainTable {
+  agency_id: string;
+  domain: string;
+  verified_at: Generated<Date>;
+  verified_by: string;
+}
+
+export interface AppUserTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  role: "agency" | "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+  agency_id: string | null;
+  status: Generated<"pending" | "active" | "suspended">;
+  created_at: CreatedAt;
+}
+
+export interface PolicyVersionTable {
+  id: Generated<string>;
+  name: string;
+  version: string;
+  document: string;
+  sha256: string;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  activated_at: Timestamp | null;
+}
+
+export interface RequestTable {
+  id: Generated<string>;
+  agency_id: string;
+  reference: string;
+  received_at: Timestamp;
+  jurisdiction: string;
+  process: string;
+  issued_by: string | null;
+  findings: string[];
+  categories: string[];
+  agency_verified: boolean;
+  emergency_justification: string | null;
+  emergency_verified: boolean | null;
+  date_from: DateOnly | null;
+  date_to: DateOnly | null;
+  non_disclosure_until: DateOnly | null;
+  original_document: string;
+  original_sha256: string;
+  status: string;
+  held_from: string | null;
+  deadline_at: Timestamp | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface RequestTargetTable {
+  request_id: string;
+  position: number;
+  type: string;
+  value: string;
+}
+
+export interface RequestDocumentTable {
+  request_id: string;
+  position: number;
+  name: string;
+  sha256: string;
+}
+
+export interface DecisionTable {
+  id: Generated<string>;
+  request_id: string;
+  sequence: number;
+  policy_name: string;
+  policy_version: string;
+  outcome: string;
+  needs_review: boolean;
+  review_reasons: Json<string[]>;
+  items: Json<unknown[]>;
+  cause: "intake" | "resume" | "pause" | "policy_change" | "verification";
+  note: string | null;
+  decided_at: Generated<Date>;
+}
+
+export interface ReviewTable {
+  id: Generated<string>;
+  request_id: string;
+  decision_id: string;
+  reviewer: string;
+  verdict: "recommend_approve" | "recommend_reject" | "approve" | "reject";
+  checklist: Json<Record<string, unknown>>;
+  note: string | null;
+  created_at: CreatedAt;
+}
+
+export interface JurisdictionStatusTable {
+  id: Generated<number>;
+  jurisdiction: string;
+  status: "active" | "paused" | "refused";
+  reason: string;
+  actor: string;
+  changed_at: Generated<Date>;
+}
+
+export interface PreservationHoldTable {
+  id: Generated<string>;
+  request_id: string;
+  expires_at: Timestamp;
+  extensions: Generated<number>;
+  status: Generated<"active" | "expired" | "released">;
+  created_at: CreatedAt;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  payload: Json<Record<string, unknown>>;
+  run_at: Timestamp;
+  status: Generated<"pending" | "running" | "done" | "failed">;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  locked_by: string | null;
+  locked_at: Timestamp | null;
+  last_error: string | null;
+  dedupe_key: string | null;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  xid: ColumnType<string, never, never>;
+  occurred_at: Timestamp;
+  actor: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  payload: Json<Record<string, unknown>>;
+  digest: string;
+}
+
+export interface AuditChainTable {
+  position: number;
+  event_id: number;
+  hash: string;
+  sealed_at: Generated<Date>;
+}
+
+export interface AuditCheckpointTable {
+  position: number;
+  hash: string;
+  signed_at: Timestamp;
+  key_id: string;
+  signature: string;
+}
+
+export interface AuditSealStateTable {
+  singleton: Generated<boolean>;
+  sealed_below: string;
+}
+
+export interface DB {
+  agency: AgencyTable;
+  agency_domain: AgencyDomainTable;
+  app_user: AppUserTable;
+  policy_version: PolicyVersionTable;
+  request: RequestTable;
+  request_target: RequestTargetTable;
+  request_document: RequestDocumentTable;
+  decision: DecisionTable;
+  review: ReviewTable;
+  jurisdiction_status: JurisdictionStatusTable;
+  preservation_hold: PreservationHoldTable;
+  job: JobTable;
+  audit_event: AuditEventTable;
+  audit_chain: AuditChainTable;
+  audit_checkpoint: AuditCheckpointTable;
+  audit_seal_state: AuditSealStateTable;
+}

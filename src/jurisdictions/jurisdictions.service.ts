@@ -1,0 +1,183 @@
+import { sql } from "kysely";
+import { appendAudit } from "../audit/audit.js";
+import type { Db, Tx } from "../db/database.js";
+import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
+import { loadPolicyInForce } from "../policy/policy.store.js";
+import { recordDecision } from "../requests/decisions.repository.js";
+import { HOLDABLE, type LockedRequest, type Status, transitionLocked } from "../requests/lifecycle.js";
+import type { RequestDocument } from "../requests/request.schema.js";
+import { lockJurisdictionExclusive } from "./jurisdiction.lock.js";
+
+/**
+ * Pausing and resuming a jurisdiction. A pause moves every request from that jurisdiction that has not
+ * yet been delivered `on_hold` in one transaction, and requests arriving later are held on intake
+ * (jurisdiction.lock.ts keeps the two from interleaving). Nothing held is fulfilled: fulfilment only
+ * starts from `approved`, which a held request is not. Resuming decides each held request again under
+ * the policy then in force and records why.
+ */
+
+export interface StatusChange {
+  jurisdiction: string;
+  status: "active" | "paused" | "refused";
+  reason: string;
+  actor: string;
+  now: Date;
+}
+
+export interface StatusChangeResult {
+  jurisdiction: string;
+  status: StatusChange["status"];
+  held: number;
+  redecided: number;
+  released: Array<{ id: string; status: Status; outcome: Decision["outcome"] }>;
+}
+
+/** The requests of a jurisdiction, with a subdivision's requests under its country. */
+function ofJurisdiction(code: string) {
+  return sql<boolean>`(jurisdiction = ${code} or jurisdiction like ${`${code}-%`})`;
+}
+
+async function recordStatus(tx: Tx, change: StatusChange): Promise<void> {
+  await tx
+    .insertInto("jurisdiction_status")
+    .values({
+      jurisdiction: change.jurisdiction,
+      status: change.status,
+      reason: change.reason,
+      actor: change.actor,
+      changed_at: change.now,
+    })
+    .execute();
+  await appendAudit(
+    tx,
+    {
+      actor: change.actor,
+      action: "jurisdiction.status_changed",
+      objectType: "jurisdiction",
+      objectId: change.jurisdiction,
+      payload: { status: change.status, reason: change.reason },
+    },
+    change.now,
+  );
+}
+
+/** Rebuild the engine's view of a stored request (the document as Custodian holds it, verified flags included). */
+async function loadDecisionInputs(tx: Tx, ids: string[]): Promise<Map<string, DecisionInput>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.selectFrom("request").selectAll().where("id", "in", ids).execute();
+  const targets = await tx
+    .selectFrom("request_target")
+    .selectAll()
+    .where("request_id", "in", ids)
+    .orderBy("request_id")
+    .orderBy("position")
+    .execute();
+  const byRequest = new Map<string, RequestDocument["targets"]>();
+  for (const t of targets) {
+    const list = byRequest.get(t.request_id) ?? [];
+    list.push({ type: t.type as RequestDocument["targets"][number]["type"], value: t.value });
+    byRequest.set(t.request_id, list);
+  }
+  const out = new Map<string, DecisionInput>();
+  for (const r of rows) {
+    out.set(r.id, {
+      receivedAt: r.received_at.toISOString(),
+      jurisdiction: r.jurisdiction,
+      agency: { verified: r.agency_verified },
+      process: r.process as RequestDocument["process"],
+      findings: r.findings,
+      emergency: r.emergency_verified === null ? null : { verified: r.emergency_verified },
+      targets: byRequest.get(r.id) ?? [],
+      categories: r.categories as RequestDocument["categories"],
+      dateRange: r.date_from && r.date_to ? { from: r.date_from, to: r.date_to } : null,
+    });
+  }
+  return out;
+}
+
+async function lockRequestsOf(tx: Tx, code: string, statuses: readonly Status[]): Promise<LockedRequest[]> {
+  const rows = await tx
+    .selectFrom("request")
+    .select(["id", "status", "version", "jurisdiction", "held_from"])
+    .where(ofJurisdiction(code))
+    .where("status", "in", [...statuses])
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  return rows as LockedRequest[];
+}
+
+export async function pauseJurisdiction(
+  db: Db,
+  change: Omit<StatusChange, "status">,
+  status: "paused" | "refused" = "paused",
+) {
+  return db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
+    await lockJurisdictionExclusive(tx, change.jurisdiction);
+    await recordStatus(tx, { ...change, status });
+    const policy = await loadPolicyInForce(tx);
+    const requests = await lockRequestsOf(tx, change.jurisdiction, HOLDABLE);
+    const docs = await loadDecisionInputs(
+      tx,
+      requests.map((r) => r.id),
+    );
+    for (const request of requests) {
+      const decision = decide(docs.get(request.id) as DecisionInput, policy.compiled);
+      await recordDecision(tx, request.id, decision, "pause", change.actor, change.now, change.reason);
+      if (decision.outcome === "hold") {
+        await transitionLocked(tx, request, {
+          to: "on_hold",
+          actor: change.actor,
+          reason: `${change.jurisdiction} ${status}: ${change.reason}`,
+          now: change.now,
+        });
+      }
+    }
+    return {
+      jurisdiction: change.jurisdiction,
+      status,
+      held: requests.length,
+      redecided: requests.length,
+      released: [],
+    };
+  });
+}
+
+/** Where a request goes when its hold is lifted: back to intake steps it had not finished, else to review. */
+function afterHold(heldFrom: string | null, decision: Decision): Status {
+  if (decision.outcome === "hold") return "on_hold";
+  if (heldFrom === "received" || heldFrom === "verifying") return heldFrom;
+  // It had been reviewed or approved under a decision that no longer stands: a person looks again.
+  return "under_review";
+}
+
+export async function resumeJurisdiction(db: Db, change: Omit<StatusChange, "status">) {
+  return db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
+    await lockJurisdictionExclusive(tx, change.jurisdiction);
+    await recordStatus(tx, { ...change, status: "active" });
+    const policy = await loadPolicyInForce(tx);
+    const held = await lockRequestsOf(tx, change.jurisdiction, ["on_hold"]);
+    const docs = await loadDecisionInputs(
+      tx,
+      held.map((r) => r.id),
+    );
+    const released: StatusChangeResult["released"] = [];
+    for (const request of held) {
+      const decision = decide(docs.get(request.id) as DecisionInput, policy.compiled);
+      const note = `pause on ${change.jurisdiction} lifted by ${change.actor}: ${change.reason}; decided again under ${policy.compiled.name} ${policy.compiled.version}`;
+      await recordDecision(tx, request.id, decision, "resume", change.actor, change.now, note);
+      const next = afterHold(request.held_from, decision);
+      if (next !== "on_hold") {
+        await transitionLocked(tx, request, { to: next, actor: change.actor, reason: note, now: change.now });
+        released.push({ id: request.id, status: next, outcome: decision.outcome });
+      }
+    }
+    return {
+      jurisdiction: change.jurisdiction,
+      status: "active",
+      held: held.length - released.length,
+      redecided: held.length,
+      released,
+    };
+  });
+}

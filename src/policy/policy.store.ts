@@ -1,0 +1,116 @@
+import { sql } from "kysely";
+import { appendAudit } from "../audit/audit.js";
+import { sha256Hex } from "../audit/canonical.js";
+import type { Tx } from "../db/database.js";
+import { conflict, notFound } from "../shared/errors.js";
+import { type CompiledPolicy, compilePolicy } from "./engine.js";
+import { parsePolicyText } from "./policy.load.js";
+import type { JurisdictionStatus, PolicyDocument } from "./policy.schema.js";
+
+/**
+ * The policy in force: the active policy version, with the jurisdiction pauses and resumes people have
+ * issued since laid over its `jurisdictions`. Decisions are always made against this.
+ */
+
+export interface ActivePolicy {
+  id: string;
+  compiled: CompiledPolicy;
+}
+
+export async function activatePolicy(
+  tx: Tx,
+  text: string,
+  actor: string,
+  now: Date,
+  source = "policy",
+): Promise<{ id: string; name: string; version: string; created: boolean }> {
+  const doc = parsePolicyText(text, source);
+  const sha256 = sha256Hex(text);
+  const existing = await tx
+    .selectFrom("policy_version")
+    .select(["id", "sha256", "active"])
+    .where("name", "=", doc.name)
+    .where("version", "=", doc.version)
+    .forUpdate()
+    .executeTakeFirst();
+  if (existing && existing.sha256 !== sha256) {
+    throw conflict(
+      `policy ${doc.name} version ${doc.version} already exists with different content; give it a new version`,
+    );
+  }
+  if (existing?.active) return { id: existing.id, name: doc.name, version: doc.version, created: false };
+  await tx.updateTable("policy_version").set({ active: false }).where("active", "=", true).execute();
+  let id = existing?.id;
+  if (id) {
+    await tx.updateTable("policy_version").set({ active: true, activated_at: now }).where("id", "=", id).execute();
+  } else {
+    ({ id } = await tx
+      .insertInto("policy_version")
+      .values({ name: doc.name, version: doc.version, document: text, sha256, active: true, activated_at: now })
+      .returning("id")
+      .executeTakeFirstOrThrow());
+  }
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: "policy.activated",
+      objectType: "policy",
+      objectId: id,
+      payload: { name: doc.name, version: doc.version, sha256 },
+    },
+    now,
+  );
+  return { id, name: doc.name, version: doc.version, created: !existing };
+}
+
+interface OverlayRow {
+  id: number;
+  jurisdiction: string;
+  status: JurisdictionStatus;
+  reason: string;
+  changed_at: Date;
+}
+
+export function applyJurisdictionOverlay(doc: PolicyDocument, overlay: readonly OverlayRow[]): PolicyDocument {
+  if (overlay.length === 0) return doc;
+  const jurisdictions = { ...doc.jurisdictions };
+  for (const row of overlay) {
+    jurisdictions[row.jurisdiction] = {
+      ...jurisdictions[row.jurisdiction],
+      status: row.status,
+      since: row.changed_at.toISOString().slice(0, 10),
+      reason: row.reason,
+    };
+  }
+  return { ...doc, jurisdictions };
+}
+
+// Compiling resolves every jurisdiction, a few milliseconds: done once per (policy, overlay) pair.
+const compiledCache = new Map<string, CompiledPolicy>();
+
+export async function loadPolicyInForce(tx: Tx): Promise<ActivePolicy> {
+  const active = await tx
+    .selectFrom("policy_version")
+    .select(["id", "name", "version", "document"])
+    .where("active", "=", true)
+    .executeTakeFirst();
+  if (!active) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
+  const overlay = await sql<OverlayRow>`
+    select distinct on (jurisdiction) id::int as id, jurisdiction, status, reason, changed_at
+      from jurisdiction_status order by jurisdiction, id desc`
+    .execute(tx)
+    .then((r) => r.rows);
+  const key = `${active.id}:${overlay.map((row) => row.id).join(",")}`;
+  let compiled = compiledCache.get(key);
+  if (!compiled) {
+    const doc = applyJurisdictionOverlay(
+      parsePolicyText(active.document, `policy ${active.name} ${active.version}`),
+      overlay,
+    );
+    compiled = compilePolicy(doc);
+    if (compiledCache.size > 16) compiledCache.clear();
+    compiledCache.set(key, compiled);
+  }
+  return { id: active.id, compiled };
+}

@@ -1,0 +1,143 @@
+import { appendAudit } from "../audit/audit.js";
+import type { Db, Tx } from "../db/database.js";
+import { enqueueJob, type JobHandler } from "../jobs/jobs.js";
+import { transition } from "../requests/lifecycle.js";
+import { invalidTransition, notFound } from "../shared/errors.js";
+
+/**
+ * Preservation holds, 18 U.S.C. 2703(f): the data is kept for 90 days, renewable once for 90 more,
+ * then released unless legal process to disclose it has arrived. Expiry and the reminder before it
+ * are jobs in the database.
+ */
+export const PRESERVATION_DAYS = 90;
+export const REMINDER_DAYS_BEFORE = 14;
+const DAY_MS = 86_400_000;
+
+async function scheduleExpiry(tx: Tx, holdId: string, expiresAt: Date, extensions: number): Promise<void> {
+  await enqueueJob(
+    tx,
+    "preservation.expire",
+    { holdId },
+    { runAt: expiresAt, dedupeKey: `preservation-expire:${holdId}:${extensions}` },
+  );
+  await enqueueJob(
+    tx,
+    "preservation.remind",
+    { holdId },
+    {
+      runAt: new Date(expiresAt.getTime() - REMINDER_DAYS_BEFORE * DAY_MS),
+      dedupeKey: `preservation-remind:${holdId}:${extensions}`,
+    },
+  );
+}
+
+export async function placePreservationHold(tx: Tx, requestId: string, actor: string, now: Date): Promise<string> {
+  const expiresAt = new Date(now.getTime() + PRESERVATION_DAYS * DAY_MS);
+  const { id } = await tx
+    .insertInto("preservation_hold")
+    .values({ request_id: requestId, expires_at: expiresAt })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: "preservation.created",
+      objectType: "preservation_hold",
+      objectId: id,
+      payload: { requestId, expiresAt: expiresAt.toISOString() },
+    },
+    now,
+  );
+  await scheduleExpiry(tx, id, expiresAt, 0);
+  return id;
+}
+
+export async function extendPreservationHold(db: Db, holdId: string, actor: string, now: Date) {
+  return db.transaction().execute(async (tx) => {
+    const hold = await tx
+      .selectFrom("preservation_hold")
+      .selectAll()
+      .where("id", "=", holdId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!hold) throw notFound(`preservation hold ${holdId}`);
+    if (hold.status !== "active") throw invalidTransition(`preservation hold ${holdId} is ${hold.status}`);
+    if (hold.extensions >= 1)
+      throw invalidTransition(`preservation hold ${holdId} was already renewed once (the limit)`);
+    const expiresAt = new Date(hold.expires_at.getTime() + PRESERVATION_DAYS * DAY_MS);
+    await tx
+      .updateTable("preservation_hold")
+      .set({ expires_at: expiresAt, extensions: hold.extensions + 1 })
+      .where("id", "=", holdId)
+      .execute();
+    await appendAudit(
+      tx,
+      {
+        actor,
+        action: "preservation.extended",
+        objectType: "preservation_hold",
+        objectId: holdId,
+        payload: { requestId: hold.request_id, expiresAt: expiresAt.toISOString(), extensions: hold.extensions + 1 },
+      },
+      now,
+    );
+    await scheduleExpiry(tx, holdId, expiresAt, hold.extensions + 1);
+    return { expiresAt };
+  });
+}
+
+export const expirePreservationHold: JobHandler = async (tx, payload, job) => {
+  const holdId = String(payload.holdId);
+  const hold = await tx
+    .selectFrom("preservation_hold")
+    .selectAll()
+    .where("id", "=", holdId)
+    .forUpdate()
+    .executeTakeFirst();
+  // Renewed since this job was scheduled, or already ended: nothing to do.
+  if (hold?.status !== "active" || hold.expires_at.getTime() > job.now.getTime()) return;
+  await tx.updateTable("preservation_hold").set({ status: "expired" }).where("id", "=", holdId).execute();
+  await appendAudit(
+    tx,
+    {
+      actor: "system:jobs",
+      action: "preservation.expired",
+      objectType: "preservation_hold",
+      objectId: holdId,
+      payload: { requestId: hold.request_id, expiredAt: hold.expires_at.toISOString() },
+    },
+    job.now,
+  );
+  const request = await tx.selectFrom("request").select("status").where("id", "=", hold.request_id).executeTakeFirst();
+  if (request?.status === "preserved") {
+    await transition(tx, hold.request_id, {
+      to: "closed",
+      actor: "system:jobs",
+      reason: "preservation period ended without legal process to disclose",
+      now: job.now,
+    });
+  }
+};
+
+export const remindPreservationExpiry: JobHandler = async (tx, payload, job) => {
+  const holdId = String(payload.holdId);
+  const hold = await tx.selectFrom("preservation_hold").selectAll().where("id", "=", holdId).executeTakeFirst();
+  if (hold?.status !== "active") return;
+  await appendAudit(
+    tx,
+    {
+      actor: "system:jobs",
+      action: "reminder.sent",
+      objectType: "preservation_hold",
+      objectId: holdId,
+      payload: {
+        requestId: hold.request_id,
+        about: "preservation expiry",
+        expiresAt: hold.expires_at.toISOString(),
+        renewable: hold.extensions < 1,
+      },
+    },
+    job.now,
+  );
+};

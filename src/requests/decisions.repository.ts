@@ -1,0 +1,64 @@
+import { sql } from "kysely";
+import { appendAudit } from "../audit/audit.js";
+import type { Tx } from "../db/database.js";
+import type { Decision } from "../policy/engine.js";
+
+export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification";
+
+/** Store a decision as the newest for its request (older ones are kept) and audit it. */
+export async function recordDecision(
+  tx: Tx,
+  requestId: string,
+  decision: Decision,
+  cause: DecisionCause,
+  actor: string,
+  now: Date,
+  note?: string,
+): Promise<string> {
+  const { id } = await tx
+    .insertInto("decision")
+    .values({
+      request_id: requestId,
+      sequence: sql<number>`(select coalesce(max(sequence), 0) + 1 from decision where request_id = ${requestId})`,
+      policy_name: decision.policy.name,
+      policy_version: decision.policy.version,
+      outcome: decision.outcome,
+      needs_review: decision.needsReview,
+      review_reasons: JSON.stringify(decision.reviewReasons),
+      items: JSON.stringify(decision.items),
+      cause,
+      note: note ?? null,
+      decided_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: "request.decided",
+      objectType: "request",
+      objectId: requestId,
+      payload: {
+        decisionId: id,
+        cause,
+        policy: decision.policy,
+        outcome: decision.outcome,
+        needsReview: decision.needsReview,
+        ...(note ? { note } : {}),
+      },
+    },
+    now,
+  );
+  return id;
+}
+
+export async function currentDecision(tx: Tx, requestId: string) {
+  return tx
+    .selectFrom("decision")
+    .selectAll()
+    .where("request_id", "=", requestId)
+    .orderBy("sequence", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -1,0 +1,166 @@
+import { appendAudit } from "../audit/audit.js";
+import { sha256Hex } from "../audit/canonical.js";
+import type { Db, Tx } from "../db/database.js";
+import { enqueueJob } from "../jobs/jobs.js";
+import { lockJurisdictionShared } from "../jurisdictions/jurisdiction.lock.js";
+import { type Decision, decide } from "../policy/engine.js";
+import { loadPolicyInForce } from "../policy/policy.store.js";
+import { placePreservationHold } from "../preservation/preservation.service.js";
+import { conflict, notFound } from "../shared/errors.js";
+import { ValidationError } from "../shared/validation.js";
+import { recordDecision } from "./decisions.repository.js";
+import type { Status } from "./lifecycle.js";
+import { parseRequestDocument, type RequestDocument } from "./request.schema.js";
+
+const DAY_MS = 86_400_000;
+
+/** How long the desk has to answer, from receipt: emergencies are answered within the day. */
+export const ANSWER_WITHIN_DAYS: Record<string, number> = { emergency: 1, preservation: 2 };
+const DEFAULT_ANSWER_WITHIN_DAYS = 30;
+
+export interface IntakeInput {
+  agencyId: string;
+  /** The document exactly as it arrived; kept verbatim with its SHA-256. */
+  originalDocument: string;
+  actor: string;
+  now: Date;
+  /** Set from Custodian's own records (a verified officer session), never from the document. */
+  agencyVerified: boolean;
+  /** Set only by a recorded call-back to the agency's number on file. */
+  emergencyVerified?: boolean;
+}
+
+export interface IntakeResult {
+  id: string;
+  status: Status;
+  decision: Decision;
+}
+
+/** Parse the document as it arrived and put Custodian's own facts in place of the sender's claims. */
+export function prepareDocument(input: IntakeInput): RequestDocument {
+  let json: unknown;
+  try {
+    json = JSON.parse(input.originalDocument);
+  } catch (error) {
+    throw new ValidationError([{ path: "", message: `not valid JSON: ${(error as Error).message}` }]);
+  }
+  const doc = parseRequestDocument(json);
+  return {
+    ...doc,
+    agency: { ...doc.agency, verified: input.agencyVerified },
+    emergency: doc.emergency ? { ...doc.emergency, verified: input.emergencyVerified ?? false } : doc.emergency,
+  };
+}
+
+function initialStatus(decision: Decision): Status {
+  if (decision.outcome === "hold") return "on_hold";
+  if (decision.outcome === "preserve") return "preserved";
+  return "received";
+}
+
+/**
+ * Store a request, its targets and documents, its first decision and their audit entries in one
+ * transaction. When this returns, the request is durably stored (the commit has been acknowledged).
+ */
+export async function intakeRequest(db: Db, input: IntakeInput): Promise<IntakeResult> {
+  const doc = prepareDocument(input);
+  return db.transaction().execute((tx) => intakeInTransaction(tx, doc, input));
+}
+
+export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: IntakeInput): Promise<IntakeResult> {
+  await lockJurisdictionShared(tx, doc.jurisdiction);
+  const agency = await tx
+    .selectFrom("agency")
+    .select(["id", "status"])
+    .where("id", "=", input.agencyId)
+    .executeTakeFirst();
+  if (!agency) throw notFound(`agency ${input.agencyId}`);
+
+  const policy = await loadPolicyInForce(tx);
+  const decision = decide(doc, policy.compiled);
+  const status = initialStatus(decision);
+  const now = input.now;
+  const receivedAt = new Date(doc.receivedAt);
+  const answerDays = ANSWER_WITHIN_DAYS[doc.process] ?? DEFAULT_ANSWER_WITHIN_DAYS;
+  const deadline = new Date(Math.max(receivedAt.getTime(), now.getTime()) + answerDays * DAY_MS);
+
+  const duplicate = await tx
+    .selectFrom("request")
+    .select("id")
+    .where("agency_id", "=", input.agencyId)
+    .where("reference", "=", doc.reference)
+    .executeTakeFirst();
+  if (duplicate) throw conflict(`reference ${doc.reference} was already submitted by this agency`);
+
+  const { id } = await tx
+    .insertInto("request")
+    .values({
+      agency_id: input.agencyId,
+      reference: doc.reference,
+      received_at: receivedAt,
+      jurisdiction: doc.jurisdiction,
+      process: doc.process,
+      issued_by: doc.issuedBy ?? null,
+      findings: doc.findings,
+      categories: doc.categories,
+      agency_verified: doc.agency.verified,
+      emergency_justification: doc.emergency?.justification ?? null,
+      emergency_verified: doc.emergency ? doc.emergency.verified : null,
+      date_from: doc.dateRange?.from ?? null,
+      date_to: doc.dateRange?.to ?? null,
+      non_disclosure_until: doc.nonDisclosure?.until ?? null,
+      original_document: input.originalDocument,
+      original_sha256: sha256Hex(input.originalDocument),
+      status,
+      held_from: status === "on_hold" ? "received" : null,
+      deadline_at: deadline,
+      updated_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  await tx
+    .insertInto("request_target")
+    .values(doc.targets.map((t, position) => ({ request_id: id, position, type: t.type, value: t.value })))
+    .execute();
+  if (doc.documents.length > 0) {
+    await tx
+      .insertInto("request_document")
+      .values(doc.documents.map((d, position) => ({ request_id: id, position, name: d.name, sha256: d.sha256 })))
+      .execute();
+  }
+  await appendAudit(
+    tx,
+    {
+      actor: input.actor,
+      action: "request.received",
+      objectType: "request",
+      objectId: id,
+      payload: {
+        agencyId: input.agencyId,
+        reference: doc.reference,
+        jurisdiction: doc.jurisdiction,
+        process: doc.process,
+        targets: doc.targets.length,
+        categories: doc.categories,
+        originalSha256: sha256Hex(input.originalDocument),
+        agencyVerified: doc.agency.verified,
+        status,
+      },
+    },
+    now,
+  );
+  await recordDecision(tx, id, decision, "intake", input.actor, now);
+
+  if (status === "preserved") {
+    await placePreservationHold(tx, id, input.actor, now);
+  } else if (status !== "on_hold") {
+    await enqueueJob(
+      tx,
+      "request.deadline_reminder",
+      { requestId: id },
+      { runAt: new Date(deadline.getTime() - Math.min(3, answerDays / 2) * DAY_MS), dedupeKey: `deadline:${id}` },
+    );
+  }
+  return { id, status, decision };
+}

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
+import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { sealAudit } from "../audit/seal.js";
+import { verifyAudit } from "../audit/verify.js";
+import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
+import { DomainError } from "../shared/errors.js";
+import { ValidationError } from "../shared/validation.js";
+import { currentDecision } from "./decisions.repository.js";
+import { transition } from "./lifecycle.js";
+import { intakeRequest } from "./requests.service.js";
+
+describe.each(DRIVERS)("requests on %s", (driver) => {
+  let database: TestDatabase;
+  let agencyId: string;
+  const now = new Date("2020-07-12T10:00:00Z");
+
+  beforeAll(async () => {
+    database = await freshDatabase(driver);
+    await activateExamplePolicy(database.db);
+    agencyId = await seedAgency(database.db);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const intake = (overrides: Record<string, unknown> = {}, verified = true) =>
+    intakeRequest(database.db, {
+      agencyId,
+      originalDocument: requestDocument(overrides),
+      actor: "intake@desk",
+      now,
+      agencyVerified: verified,
+    });
+
+  it("stores the request verbatim with its SHA-256, targets, decision and audit entries", async () => {
+    const document = requestDocument({ jurisdiction: "GB", reference: "MPS-1" });
+    const result = await intakeRequest(database.db, {
+      agencyId,
+      originalDocument: document,
+      actor: "intake@desk",
+      now,
+      agencyVerified: true,
+    });
+    expect(result.status).toBe("received");
+    expect(result.decision.outcome).toBe("comply_partial");
+    const row = await database.db
+      .selectFrom("request")
+      .selectAll()
+      .where("id", "=", result.id)
+      .executeTakeFirstOrThrow();
+    expect(row.original_document).toBe(document);
+    expect(row.original_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.categories).toEqual(["subscriber.phone", "records.ip_logs", "content.messages"]);
+    const targets = await database.db
+      .selectFrom("request_target")
+      .selectAll()
+      .where("request_id", "=", result.id)
+      .execute();
+    expect(targets).toEqual([{ request_id: result.id, position: 0, type: "phone", value: "+85291234567" }]);
+    const decision = await database.db.transaction().execute((tx) => currentDecision(tx, result.id));
+    expect(decision).toMatchObject({ policy_name: "ExampleChat", policy_version: "2020-07-06", cause: "intake" });
+    const audit = await database.db
+      .selectFrom("audit_event")
+      .select("action")
+      .where("object_id", "=", result.id)
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(["request.received", "request.decided"]);
+  });
+
+  it("takes agency.verified from Custodian, not from the document", async () => {
+    const result = await intake({ jurisdiction: "GB", agency: { name: "X", email: "x@y.gov", verified: true } }, false);
+    expect(result.decision.items.every((i) => i.action === "withhold" && i.rule === "agency.verified")).toBe(true);
+  });
+
+  it("refuses the same reference twice from one agency, and bad documents, writing nothing", async () => {
+    await intake({ reference: "DUP-1" });
+    await expect(intake({ reference: "DUP-1" })).rejects.toThrow(/already submitted/);
+    await expect(intake({ targets: [] })).rejects.toBeInstanceOf(ValidationError);
+    const count = await database.db
+      .selectFrom("request")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("reference", "=", "DUP-1")
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+
+  it("refuses illegal transitions and lets only one of two concurrent approvals win", async () => {
+    const { id } = await intake({ jurisdiction: "GB" });
+    await expect(
+      database.db.transaction().execute((tx) => transition(tx, id, { to: "delivered", actor: "r", reason: "x", now })),
+    ).rejects.toThrow(/is received; it cannot become delivered/);
+    await database.db
+      .transaction()
+      .execute((tx) => transition(tx, id, { to: "under_review", actor: "reviewer@desk", reason: "verified", now }));
+    const approve = (actor: string) =>
+      database.db.transaction().execute((tx) => transition(tx, id, { to: "approved", actor, reason: "ok", now }));
+    const results = await Promise.allSettled([approve("counsel-a"), approve("counsel-b")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(DomainError);
+    expect((rejected.reason as DomainError).code).toBe("invalid_transition");
+  });
+
+  it("pauses a jurisdiction: holds every undelivered request at once, holds new ones, re-decides on resume", async () => {
+    const before = await intake({ jurisdiction: "FR" });
+    const approved = await intake({ jurisdiction: "FR-75" });
+    for (const to of ["under_review", "approved"] as const) {
+      await database.db
+        .transaction()
+        .execute((tx) => transition(tx, approved.id, { to, actor: "c", reason: "ok", now }));
+    }
+    const paused = await pauseJurisdiction(database.db, {
+      jurisdiction: "FR",
+      reason: "human-rights assessment",
+      actor: "admin@desk",
+      now,
+    });
+    expect(paused.held).toBe(2);
+    const statuses = await database.db
+      .selectFrom("request")
+      .select(["id", "status", "held_from"])
+      .where("id", "in", [before.id, approved.id])
+      .orderBy("id")
+      .execute();
+    expect(statuses.every((s) => s.status === "on_hold")).toBe(true);
+
+    const arrived = await intake({ jurisdiction: "FR" });
+    expect(arrived.status).toBe("on_hold");
+    expect(arrived.decision.items[0]?.reason).toMatch(/FR is paused since 2020-07-12 \(human-rights assessment\)/);
+    // Nothing held can be approved or fulfilled.
+    await expect(
+      database.db
+        .transaction()
+        .execute((tx) => transition(tx, approved.id, { to: "fulfilling", actor: "x", reason: "x", now })),
+    ).rejects.toThrow(/on_hold; it cannot become fulfilling/);
+
+    const resumed = await resumeJurisdiction(database.db, {
+      jurisdiction: "FR",
+      reason: "assessment complete",
+      actor: "admin@desk",
+      now,
+    });
+    expect(resumed.redecided).toBe(3);
+    const byId = new Map(resumed.released.map((r) => [r.id, r.status]));
+    expect(byId.get(before.id)).toBe("received");
+    expect(byId.get(arrived.id)).toBe("received");
+    // It had been approved under a decision that no longer stands: a person reviews it again.
+    expect(byId.get(approved.id)).toBe("under_review");
+    const decision = await database.db.transaction().execute((tx) => currentDecision(tx, approved.id));
+    expect(decision?.cause).toBe("resume");
+    expect(decision?.note).toMatch(/pause on FR lifted by admin@desk: assessment complete/);
+  });
+
+  it("keeps requests held on resume when the policy itself still pauses the jurisdiction", async () => {
+    const hk = await intake({ jurisdiction: "HK" });
+    expect(hk.status).toBe("on_hold");
+    await pauseJurisdiction(database.db, { jurisdiction: "HK", reason: "still paused", actor: "admin", now });
+    const resumed = await resumeJurisdiction(database.db, {
+      jurisdiction: "HK",
+      reason: "lifted",
+      actor: "admin",
+      now,
+    });
+    // A resume by a person overrides the policy's own pause for this jurisdiction.
+    expect(resumed.released.find((r) => r.id === hk.id)?.status).toBe("received");
+  });
+
+  it("leaves a verifiable audit trail of everything above", async () => {
+    await sealAudit(database.db);
+    const report = await verifyAudit(database.db);
+    expect(report.problems.filter((p) => p.kind !== "bad_signature")).toEqual([]);
+    expect(report.entries).toBeGreaterThan(20);
+    expect(report.unsealed).toBe(0);
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import type { Db } from "../../src/db/database.js";
+import { activatePolicy } from "../../src/policy/policy.store.js";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+export const EXAMPLE_POLICY = readFileSync(`${ROOT}policies/example.yaml`, "utf8");
+
+export async function seedAgency(db: Db, name = "Hong Kong Police Force", jurisdiction = "HK"): Promise<string> {
+  const { id } = await db
+    .insertInto("agency")
+    .values({ name, jurisdiction, phone_on_file: "+85228600000" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+export async function activateExamplePolicy(db: Db, text = EXAMPLE_POLICY): Promise<void> {
+  await db.transaction().execute((tx) => activatePolicy(tx, text, "admin@test", new Date()));
+}
+
+let counter = 0;
+export function requestDocument(overrides: Record<string, unknown> = {}): string {
+  counter += 1;
+  return JSON.stringify({
+    reference: `REF-${process.pid}-${counter}`,
+    receivedAt: "2020-07-12T09:30:00Z",
+    jurisdiction: "US",
+    agency: { name: "Agency", email: "officer@agency.gov" },
+    process: "court_order",
+    targets: [{ type: "phone", value: "+85291234567" }],
+    categories: ["subscriber.phone", "records.ip_logs", "content.messages"],
+    ...overrides,
+  });
+}
