@@ -1,9 +1,13 @@
 #!/usr/bin/env node
+import { UnsafeDurabilityError } from "../db/database.js";
+import { DataDirectoryLockedError } from "../db/pglite-lock.js";
+import { DomainError } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
 import { runDemo } from "./demo.js";
 import { runEvaluate } from "./evaluate.js";
 import { packageVersion } from "./package-info.js";
+import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy } from "./store-commands.js";
 
 /** Thin edge: parse arguments, call one function, print. Exit 2 on bad input, 1 on anything else. */
 
@@ -15,7 +19,23 @@ Commands:
                  decision JSON (§5); --explain prints it as a table for a person.
                  FILE may be - for standard input.
   demo           Show the example policy deciding the example requests.
+  migrate        Bring the database schema up to date (also done by every command that opens it).
+  policy activate FILE
+                 Store a policy version and make it the one in force.
+  jurisdiction pause CODE --reason TEXT
+                 Hold every open request from CODE (and its subdivisions) and every new one.
+  jurisdiction resume CODE --reason TEXT
+                 Lift the pause: decide each held request again under the policy in force.
+  audit seal     Chain the committed audit entries (done continuously by the server).
+  audit checkpoint --out FILE
+                 Sign a checkpoint of the audit chain and add it to FILE, kept outside the database.
+  audit verify [--against FILE] [--json]
+                 Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
+  jobs run       Run the jobs that are due (preservation expiry, reminders).
   help           Show this help.
+
+Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
+directory, --data DIR (default ./.custodian/data). Commands that open it take --data DIR.
 
 Options:
   --version      Print the version.
@@ -24,6 +44,11 @@ Options:
 const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   evaluate: runEvaluate,
   demo: runDemo,
+  migrate: runMigrate,
+  policy: runPolicy,
+  jurisdiction: runJurisdiction,
+  audit: runAudit,
+  jobs: runJobs,
   help: () => {
     process.stdout.write(USAGE);
     return 0;
@@ -52,6 +77,16 @@ async function run(): Promise<void> {
     if (error instanceof ValidationError || error instanceof UsageError) {
       process.stderr.write(`custodian: ${error.message}\n`);
       process.exitCode = 2;
+      return;
+    }
+    // Refusals the caller can act on: a transition not allowed, a locked data directory, an unsafe server.
+    if (
+      error instanceof DomainError ||
+      error instanceof DataDirectoryLockedError ||
+      error instanceof UnsafeDurabilityError
+    ) {
+      process.stderr.write(`custodian: ${error.message}\n`);
+      process.exitCode = 1;
       return;
     }
     // Anything else is our fault: say so in one line; the stack is for a developer who asks for it.

@@ -1,0 +1,34 @@
+import { userInfo } from "node:os";
+import { type Config, loadConfig } from "../config.js";
+import { type Database, openDatabase } from "../db/database.js";
+import { migrateToLatest } from "../db/migrate.js";
+
+/** Who a CLI command acts as, in the audit trail. */
+export function cliActor(): string {
+  let name = "unknown";
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the actor is still marked as the CLI.
+  }
+  return `cli:${name}`;
+}
+
+export function configFrom(dataDir: string | undefined): Config {
+  return loadConfig(process.env, { dataDir });
+}
+
+/** Open the configured database, bring its schema up to date, run `work`, close. */
+export async function withDatabase<T>(config: Config, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    allowUnsafeDurability: config.allowUnsafeDurability,
+  });
+  try {
+    await migrateToLatest(database.db);
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
