@@ -1,0 +1,198 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
+import { migrateToLatest } from "./migrate.js";
+import type { DB } from "./schema.js";
+
+/**
+ * schema.ts is written by hand; this keeps it honest. The map below must name every column of every
+ * table in schema.ts (the compiler checks that), and the migrated database must have exactly those.
+ */
+const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = {
+  agency: { id: true, name: true, jurisdiction: true, phone_on_file: true, status: true, created_at: true },
+  agency_domain: { agency_id: true, domain: true, verified_at: true, verified_by: true },
+  app_user: {
+    id: true,
+    email: true,
+    display_name: true,
+    role: true,
+    agency_id: true,
+    status: true,
+    created_at: true,
+  },
+  policy_version: {
+    id: true,
+    name: true,
+    version: true,
+    document: true,
+    sha256: true,
+    active: true,
+    created_at: true,
+    activated_at: true,
+  },
+  request: {
+    id: true,
+    agency_id: true,
+    reference: true,
+    received_at: true,
+    jurisdiction: true,
+    process: true,
+    issued_by: true,
+    findings: true,
+    categories: true,
+    agency_verified: true,
+    emergency_justification: true,
+    emergency_verified: true,
+    date_from: true,
+    date_to: true,
+    non_disclosure_until: true,
+    original_document: true,
+    original_sha256: true,
+    status: true,
+    held_from: true,
+    deadline_at: true,
+    version: true,
+    created_at: true,
+    updated_at: true,
+  },
+  request_target: { request_id: true, position: true, type: true, value: true },
+  request_document: { request_id: true, position: true, name: true, sha256: true },
+  decision: {
+    id: true,
+    request_id: true,
+    sequence: true,
+    policy_name: true,
+    policy_version: true,
+    outcome: true,
+    needs_review: true,
+    review_reasons: true,
+    items: true,
+    cause: true,
+    note: true,
+    decided_at: true,
+  },
+  review: {
+    id: true,
+    request_id: true,
+    decision_id: true,
+    reviewer: true,
+    verdict: true,
+    checklist: true,
+    note: true,
+    created_at: true,
+  },
+  jurisdiction_status: { id: true, jurisdiction: true, status: true, reason: true, actor: true, changed_at: true },
+  preservation_hold: {
+    id: true,
+    request_id: true,
+    expires_at: true,
+    extensions: true,
+    status: true,
+    created_at: true,
+  },
+  job: {
+    id: true,
+    kind: true,
+    payload: true,
+    run_at: true,
+    status: true,
+    attempts: true,
+    max_attempts: true,
+    locked_by: true,
+    locked_at: true,
+    last_error: true,
+    dedupe_key: true,
+    created_at: true,
+    finished_at: true,
+  },
+  audit_event: {
+    id: true,
+    xid: true,
+    occurred_at: true,
+    actor: true,
+    action: true,
+    object_type: true,
+    object_id: true,
+    payload: true,
+    digest: true,
+  },
+  audit_chain: { position: true, event_id: true, hash: true, sealed_at: true },
+  audit_checkpoint: { position: true, hash: true, signed_at: true, key_id: true, signature: true },
+  audit_seal_state: { singleton: true, sealed_below: true },
+};
+
+describe.each(DRIVERS)("schema on %s", (driver) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase(driver);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("has exactly the tables and columns schema.ts declares", async () => {
+    const rows = await sql<{ table_name: string; column_name: string }>`
+      select table_name, column_name from information_schema.columns
+       where table_schema = current_schema() and table_name not like 'kysely_%'
+       order by table_name, column_name`
+      .execute(database.db)
+      .then((r) => r.rows);
+    const actual: Record<string, string[]> = {};
+    for (const row of rows) (actual[row.table_name] ??= []).push(row.column_name);
+    const expected = Object.fromEntries(
+      Object.entries(COLUMNS).map(([table, columns]) => [table, Object.keys(columns).sort()]),
+    );
+    expect(actual).toEqual(expected);
+  });
+
+  it("applies migrations once: a second run changes nothing", async () => {
+    const again = await migrateToLatest(database.db);
+    expect(again.applied).toEqual([]);
+    expect(again.current).toBe("0001_initial");
+  });
+
+  it("enforces the contract vocabulary in the database itself", async () => {
+    const { id: agencyId } = await database.db
+      .insertInto("agency")
+      .values({ name: "A", jurisdiction: "US" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const base = {
+      agency_id: agencyId,
+      reference: "R-1",
+      received_at: new Date(),
+      jurisdiction: "US",
+      process: "subpoena",
+      findings: [],
+      categories: ["subscriber.name"],
+      agency_verified: true,
+      original_document: "{}",
+      original_sha256: "0".repeat(64),
+      status: "received",
+    };
+    const insert = (overrides: Record<string, unknown>) =>
+      database.db.transaction().execute((tx) =>
+        tx
+          .insertInto("request")
+          .values({ ...base, ...overrides } as typeof base)
+          .execute(),
+      );
+    await expect(insert({ process: "telepathy" })).rejects.toThrow(/check constraint/);
+    await expect(insert({ categories: ["content.thoughts"] })).rejects.toThrow(/check constraint/);
+    await expect(insert({ status: "lost" })).rejects.toThrow(/check constraint/);
+    await expect(insert({ jurisdiction: "hk" })).rejects.toThrow(/check constraint/);
+    await expect(insert({ agency_id: "00000000-0000-0000-0000-000000000000" })).rejects.toThrow(/foreign key/);
+    await insert({});
+    await expect(insert({})).rejects.toThrow(/unique/);
+    await expect(
+      database.db
+        .transaction()
+        .execute((tx) =>
+          tx
+            .insertInto("app_user")
+            .values({ email: "a@b.c", display_name: "A", role: "agency", agency_id: null })
+            .execute(),
+        ),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
