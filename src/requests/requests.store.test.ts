@@ -9,6 +9,7 @@ import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
 import { transition } from "./lifecycle.js";
 import { intakeRequest } from "./requests.service.js";
+import { recordReview } from "./reviews.service.js";
 
 describe.each(DRIVERS)("requests on %s", (driver) => {
   let database: TestDatabase;
@@ -165,6 +166,68 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     });
     // A resume by a person overrides the policy's own pause for this jurisdiction.
     expect(resumed.released.find((r) => r.id === hk.id)?.status).toBe("received");
+  });
+
+  it("moves a request through its whole life: review, approval, fulfilment, delivery, closing", async () => {
+    const { id } = await intake({ jurisdiction: "GB", process: "search_warrant" });
+    const step = (to: Parameters<typeof transition>[2]["to"], actor = "desk") =>
+      database.db.transaction().execute((tx) => transition(tx, id, { to, actor, reason: `to ${to}`, now }));
+    await step("verifying", "intake@desk");
+    await step("under_review", "intake@desk");
+    await expect(
+      recordReview(database.db, id, { reviewer: "r", verdict: "recommend_approve", now }),
+    ).resolves.toMatchObject({
+      status: "under_review",
+    });
+    await expect(
+      recordReview(database.db, id, {
+        reviewer: "counsel@desk",
+        verdict: "approve",
+        checklist: { legality: true },
+        now,
+      }),
+    ).resolves.toMatchObject({ status: "approved" });
+    await expect(recordReview(database.db, id, { reviewer: "counsel-2", verdict: "approve", now })).rejects.toThrow(
+      /is approved; only a request under review can be reviewed/,
+    );
+    await step("fulfilling", "system");
+    await step("delivered", "system");
+    await step("closed", "system");
+    const trail = await database.db
+      .selectFrom("audit_event")
+      .select(["action", "payload"])
+      .where("object_id", "=", id)
+      .orderBy("id")
+      .execute();
+    expect(
+      trail.map((e) => (e.action === "request.transitioned" ? `→${(e.payload as { to: string }).to}` : e.action)),
+    ).toEqual([
+      "request.received",
+      "request.decided",
+      "→verifying",
+      "→under_review",
+      "request.reviewed",
+      "request.reviewed",
+      "→approved",
+      "→fulfilling",
+      "→delivered",
+      "→closed",
+    ]);
+  });
+
+  it("refuses to approve a decision that discloses nothing", async () => {
+    const { id } = await intake({ jurisdiction: "KP" });
+    await database.db
+      .transaction()
+      .execute((tx) => transition(tx, id, { to: "under_review", actor: "desk", reason: "x", now }));
+    await expect(recordReview(database.db, id, { reviewer: "counsel", verdict: "approve", now })).rejects.toThrow(
+      /decision in force is reject/,
+    );
+    await expect(recordReview(database.db, id, { reviewer: "counsel", verdict: "reject", now })).resolves.toMatchObject(
+      {
+        status: "rejected",
+      },
+    );
   });
 
   it("leaves a verifiable audit trail of everything above", async () => {
