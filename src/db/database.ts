@@ -61,6 +61,21 @@ async function openPGlite(dataDir: string): Promise<Database> {
 
 const DURABILITY_SETTINGS = ["fsync", "synchronous_commit", "full_page_writes"] as const;
 
+/**
+ * What in a server's settings would let an acknowledged commit be lost. `synchronous_commit` may be any
+ * of on, local, remote_write, remote_apply: each waits for the local WAL flush; only off does not.
+ */
+export function durabilityProblems(settings: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  for (const name of DURABILITY_SETTINGS) {
+    const value = settings[name];
+    const safe = name === "synchronous_commit" ? value !== undefined && value !== "off" : value === "on";
+    if (!safe) problems.push(`${name} = ${value ?? "unknown"}`);
+  }
+  return problems;
+}unknown`));
+}
+
 async function openPostgres(url: string, allowUnsafeDurability: boolean): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -75,12 +90,12 @@ async function openPostgres(url: string, allowUnsafeDurability: boolean): Promis
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
-    const unsafe: string[] = [];
+    const settings: Record<string, string | undefined> = {};
     for (const name of DURABILITY_SETTINGS) {
       const { rows } = await pool.query<Record<string, string>>(`show ${name}`);
-      const value = rows[0]?.[name];
-      if (value === "off") unsafe.push(`${name} = off`);
+      settings[name] = rows[0]?.[name];
     }
+    const unsafe = durabilityProblems(settings);
     if (unsafe.length > 0 && !allowUnsafeDurability) {
       throw new UnsafeDurabilityError(
         `refusing to start: the PostgreSQL server cannot make a commit durable (${unsafe.join(", ")}); ` +
