@@ -73,7 +73,6 @@ export function durabilityProblems(settings: Record<string, string | undefined>)
     if (!safe) problems.push(`${name} = ${value ?? "unknown"}`);
   }
   return problems;
-}unknown`));
 }
 
 async function openPostgres(url: string, allowUnsafeDurability: boolean): Promise<Database> {
