@@ -76,7 +76,6 @@ export async function sealAudit(db: Db, options: SealOptions = {}): Promise<Seal
       const rows = events.map((event) => {
         position += 1;
         const digest = eventDigest({
-          id: event.id,
           occurredAt: event.occurred_at,
           actor: event.actor,
           action: event.action,

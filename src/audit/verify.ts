@@ -137,7 +137,6 @@ export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<
           broken = true;
         } else {
           const digest = eventDigest({
-            id: row.id,
             occurredAt: row.occurred_at as Date,
             actor: row.actor as string,
             action: row.action as string,

@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { type Insertable, sql } from "kysely";
 import type { Db, Tx } from "../db/database.js";
+import type { JobTable } from "../db/schema.js";
 
 /**
  * Jobs live in PostgreSQL. A worker takes one due job with `FOR UPDATE SKIP LOCKED` and runs its
@@ -16,6 +17,16 @@ export interface EnqueueOptions {
   maxAttempts?: number;
 }
 
+export function jobRow(kind: string, payload: Record<string, unknown>, options: EnqueueOptions): Insertable<JobTable> {
+  return {
+    kind,
+    payload: JSON.stringify(payload),
+    run_at: options.runAt,
+    dedupe_key: options.dedupeKey ?? null,
+    max_attempts: options.maxAttempts ?? 5,
+  };
+}
+
 export async function enqueueJob(
   tx: Tx,
   kind: string,
@@ -24,13 +35,7 @@ export async function enqueueJob(
 ): Promise<void> {
   await tx
     .insertInto("job")
-    .values({
-      kind,
-      payload: JSON.stringify(payload),
-      run_at: options.runAt,
-      dedupe_key: options.dedupeKey ?? null,
-      max_attempts: options.maxAttempts ?? 5,
-    })
+    .values(jobRow(kind, payload, options))
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .execute();
 }

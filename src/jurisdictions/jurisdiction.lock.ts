@@ -9,8 +9,13 @@ import { countryOf } from "../domain/jurisdictions.js";
  */
 const NAMESPACE = 0x6a75_7269; // "juri"
 
+/** The shared lock as an expression, for a caller that reads what it needs in the same round trip. */
+export function sharedLockCall(jurisdiction: string) {
+  return sql`pg_advisory_xact_lock_shared(${NAMESPACE}, hashtext(${countryOf(jurisdiction)}))`;
+}
+
 export async function lockJurisdictionShared(tx: Tx, jurisdiction: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock_shared(${NAMESPACE}, hashtext(${countryOf(jurisdiction)}))`.execute(tx);
+  await sql`select ${sharedLockCall(jurisdiction)}`.execute(tx);
 }
 
 export async function lockJurisdictionExclusive(tx: Tx, jurisdiction: string): Promise<void> {

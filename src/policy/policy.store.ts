@@ -90,27 +90,41 @@ export function applyJurisdictionOverlay(doc: PolicyDocument, overlay: readonly 
 const compiledCache = new Map<string, CompiledPolicy>();
 
 export async function loadPolicyInForce(tx: Tx): Promise<ActivePolicy> {
+  // One small query says which (policy, overlay) pair is in force; the document and the overlay rows
+  // are read and compiled only when that pair has not been seen: intake runs this on every request.
+  const { rows } = await sql<{ policy_id: string | null; overlay: string }>`
+    select (select id from policy_version where active) as policy_id,
+           coalesce((select string_agg(id::text, ',' order by id) from (
+             select distinct on (jurisdiction) id from jurisdiction_status order by jurisdiction, id desc) latest), '') as overlay`.execute(
+    tx,
+  );
+  const state = rows[0];
+  if (!state?.policy_id) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
+  const key = `${state.policy_id}:${state.overlay}`;
+  const cached = compiledCache.get(key);
+  if (cached) return { id: state.policy_id, compiled: cached };
+
   const active = await tx
     .selectFrom("policy_version")
     .select(["id", "name", "version", "document"])
-    .where("active", "=", true)
-    .executeTakeFirst();
-  if (!active) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
-  const overlay = await sql<OverlayRow>`
-    select distinct on (jurisdiction) id::int as id, jurisdiction, status, reason, changed_at
-      from jurisdiction_status order by jurisdiction, id desc`
-    .execute(tx)
-    .then((r) => r.rows);
-  const key = `${active.id}:${overlay.map((row) => row.id).join(",")}`;
-  let compiled = compiledCache.get(key);
-  if (!compiled) {
-    const doc = applyJurisdictionOverlay(
-      parsePolicyText(active.document, `policy ${active.name} ${active.version}`),
-      overlay,
-    );
-    compiled = compilePolicy(doc);
-    if (compiledCache.size > 16) compiledCache.clear();
-    compiledCache.set(key, compiled);
-  }
+    .where("id", "=", state.policy_id)
+    .executeTakeFirstOrThrow();
+  const ids = state.overlay ? state.overlay.split(",").map(Number) : [];
+  const overlay =
+    ids.length === 0
+      ? []
+      : await tx
+          .selectFrom("jurisdiction_status")
+          .select(["id", "jurisdiction", "status", "reason", "changed_at"])
+          .where("id", "in", ids)
+          .orderBy("id")
+          .execute();
+  const doc = applyJurisdictionOverlay(
+    parsePolicyText(active.document, `policy ${active.name} ${active.version}`),
+    overlay,
+  );
+  const compiled = compilePolicy(doc);
+  if (compiledCache.size > 16) compiledCache.clear();
+  compiledCache.set(key, compiled);
   return { id: active.id, compiled };
 }
