@@ -138,7 +138,9 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
       .execute(database.db)
       .then((r) => r.rows);
     const actual: Record<string, string[]> = {};
-    for (const row of rows) (actual[row.table_name] ??= []).push(row.column_name);
+    for (const row of rows) {
+      actual[row.table_name] = [...(actual[row.table_name] ?? []), row.column_name];
+    }
     const expected = Object.fromEntries(
       Object.entries(COLUMNS).map(([table, columns]) => [table, Object.keys(columns).sort()]),
     );
