@@ -1,7 +1,7 @@
+import { hash } from "node:crypto";
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
-import { eventDigest } from "./audit.js";
-import { sha256Hex } from "./canonical.js";
+import { eventDigest, STORED_EVENT_COLUMNS, type StoredEvent } from "./audit.js";
 import { type Checkpoint, type SigningKey, signCheckpoint } from "./signing.js";
 
 /**
@@ -18,7 +18,7 @@ import { type Checkpoint, type SigningKey, signCheckpoint } from "./signing.js";
 export const GENESIS_HASH = "0".repeat(64);
 
 export function chainHash(previous: string, position: number, eventId: number, digest: string): string {
-  return sha256Hex(`${previous}\n${position}\n${eventId}\n${digest}`);
+  return hash("sha256", `${previous}\n${position}\n${eventId}\n${digest}`);
 }
 
 export interface SealResult {
@@ -54,17 +54,14 @@ export async function sealAudit(db: Db, options: SealOptions = {}): Promise<Seal
       const { xmin } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`
         .execute(tx)
         .then((r) => r.rows[0] as { xmin: string });
-      const events = await tx
-        .selectFrom("audit_event as e")
-        .select(["e.id", "e.occurred_at", "e.actor", "e.action", "e.object_type", "e.object_id", "e.payload"])
-        .where(sql<boolean>`e.xid >= ${state.sealed_below}::xid8 and e.xid < ${xmin}::xid8`)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom("audit_chain as c").select("c.position").whereRef("c.event_id", "=", "e.id"))),
-        )
-        .orderBy("e.xid")
-        .orderBy("e.id")
-        .limit(batch)
-        .execute();
+      const events = await sql<StoredEvent & { id: number }>`
+        select e.id, ${STORED_EVENT_COLUMNS} from audit_event e
+         where e.xid >= ${state.sealed_below}::xid8 and e.xid < ${xmin}::xid8
+           and not exists (select 1 from audit_chain c where c.event_id = e.id)
+         order by e.xid, e.id
+         limit ${batch}`
+        .execute(tx)
+        .then((r) => r.rows);
       const head = await tx
         .selectFrom("audit_chain")
         .select(["position", "hash"])
@@ -75,14 +72,7 @@ export async function sealAudit(db: Db, options: SealOptions = {}): Promise<Seal
       let hash = head?.hash ?? GENESIS_HASH;
       const rows = events.map((event) => {
         position += 1;
-        const digest = eventDigest({
-          occurredAt: event.occurred_at,
-          actor: event.actor,
-          action: event.action,
-          objectType: event.object_type,
-          objectId: event.object_id,
-          payload: event.payload,
-        });
+        const digest = eventDigest(event);
         hash = chainHash(hash, position, event.id, digest);
         return { position, event_id: event.id, hash };
       });

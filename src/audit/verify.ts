@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
-import { eventDigest } from "./audit.js";
+import { eventDigest, STORED_EVENT_COLUMNS, type StoredEvent } from "./audit.js";
 import { chainHash, GENESIS_HASH } from "./seal.js";
 import { type Checkpoint, checkpointSignatureValid } from "./signing.js";
 
@@ -38,20 +38,8 @@ export interface VerifyOptions {
   /** Stop after this many problems (the first is what matters; the rest are usually its echoes). */
   maxProblems?: number;
   pageSize?: number;
-}
-
-interface ChainRow {
-  position: number;
-  event_id: number;
-  hash: string;
-  id: number | null;
-  occurred_at: Date | null;
-  actor: string | null;
-  action: string | null;
-  object_type: string | null;
-  object_id: string | null;
-  payload: unknown;
-  digest: string | null;
+  /** Segments of the chain verified side by side (default 2). */
+  parallelism?: number;
 }
 
 export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -84,7 +72,6 @@ export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<
   }
   for (const checkpoint of options.against ?? []) addCheckpoint(checkpoint, "exported file");
 
-  let checkpointsChecked = 0;
   for (const list of checkpoints.values()) {
     for (const checkpoint of list) {
       const keys = options.publicKeys ?? [];
@@ -98,90 +85,36 @@ export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<
     }
   }
 
-  let expected = 1;
-  let previous = GENESIS_HASH;
-  let entries = 0;
-  let broken = false;
-  for (let after = 0; ; ) {
-    // Keyset pagination: constant memory and constant cost per page at any log size.
-    const page = await sql<ChainRow>`
-      select c.position, c.event_id, c.hash, e.id, e.occurred_at, e.actor, e.action, e.object_type,
-             e.object_id, e.payload, e.digest
-        from audit_chain c left join audit_event e on e.id = c.event_id
-       where c.position > ${after}
-       order by c.position
-       limit ${pageSize}`
-      .execute(db)
-      .then((r) => r.rows);
-    if (page.length === 0) break;
-    for (const row of page) {
-      entries += 1;
-      if (!broken) {
-        if (row.position !== expected) {
-          report({
-            kind: "removed",
-            position: expected,
-            detail:
-              row.position > expected
-                ? `entries at positions ${expected}–${row.position - 1} were removed from the chain`
-                : `position ${row.position} appears out of order`,
-          });
-          broken = true;
-        } else if (row.id === null) {
-          report({
-            kind: "removed",
-            position: row.position,
-            eventId: row.event_id,
-            detail: `entry at position ${row.position} (event ${row.event_id}) was removed`,
-          });
-          broken = true;
-        } else {
-          const digest = eventDigest({
-            occurredAt: row.occurred_at as Date,
-            actor: row.actor as string,
-            action: row.action as string,
-            objectType: row.object_type as string,
-            objectId: row.object_id as string,
-            payload: row.payload,
-          });
-          const hash = chainHash(previous, row.position, row.event_id, digest);
-          if (digest !== row.digest) {
-            report({
-              kind: "altered",
-              position: row.position,
-              eventId: row.id,
-              detail: `entry at position ${row.position} (event ${row.id}) was altered: its content no longer matches its digest`,
-            });
-            broken = true;
-          } else if (hash !== row.hash) {
-            report({
-              kind: "reordered",
-              position: row.position,
-              eventId: row.id,
-              detail: `chain broken at position ${row.position} (event ${row.id}): an entry was inserted, removed, replaced or reordered here`,
-            });
-            broken = true;
-          }
-          previous = row.hash;
-        }
-      }
-      for (const checkpoint of checkpoints.get(row.position) ?? []) {
-        checkpointsChecked += 1;
-        if (checkpoint.hash !== row.hash) {
-          report({
-            kind: "altered",
-            position: row.position,
-            detail: `the chain no longer passes through the checkpoint at position ${row.position} (${checkpoint.source}): history before it was rewritten`,
-          });
-        }
-      }
-      expected = row.position + 1;
-      after = row.position;
-    }
-    if (page.length < pageSize) break;
+  // Each row is checked against the stored hash of the row before it, so the chain can be walked in
+  // independent segments, side by side (PostgreSQL then reads and the verifier hashes on several cores).
+  const bounds = await sql<{ first: number | null; last: number | null }>`
+    select min(position)::bigint as first, max(position)::bigint as last from audit_chain`
+    .execute(db)
+    .then((r) => r.rows[0]);
+  const last = bounds?.last ?? 0;
+  if (bounds?.first && bounds.first > 1) {
+    report({
+      kind: "removed",
+      position: 1,
+      detail: `entries at positions 1–${bounds.first - 1} were removed from the chain`,
+    });
   }
+  const parallelism = Math.max(1, Math.min(options.parallelism ?? 2, Math.ceil(last / 50_000)));
+  const size = Math.ceil(last / parallelism);
+  const segments = await Promise.all(
+    Array.from({ length: last > 0 ? parallelism : 0 }, (_, k) =>
+      verifySegment(db, k * size + 1, Math.min(last, (k + 1) * size), pageSize, checkpoints),
+    ),
+  );
+  let entries = 0;
+  let checkpointsChecked = 0;
+  for (const segment of segments) {
+    entries += segment.entries;
+    checkpointsChecked += segment.checkpointsChecked;
+    for (const problem of segment.problems) report(problem);
+  }
+  const headHash = segments.at(-1)?.lastHash ?? GENESIS_HASH;
 
-  const last = expected - 1;
   for (const [position, list] of checkpoints) {
     if (position > last) {
       for (const checkpoint of list) {
@@ -212,12 +145,125 @@ export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<
     .execute(db)
     .then((r) => r.rows[0]?.n ?? 0);
 
+  // The first place the log went wrong comes first; problems without a position (signatures) after.
+  problems.sort((a, b) => (a.position ?? Number.POSITIVE_INFINITY) - (b.position ?? Number.POSITIVE_INFINITY));
   return {
     ok: problems.length === 0,
     entries,
-    headHash: previous,
+    headHash,
     checkpointsChecked,
     unsealed,
     problems,
   };
+}
+
+interface SegmentResult {
+  entries: number;
+  lastHash: string;
+  checkpointsChecked: number;
+  problems: AuditProblem[];
+}
+
+type ChainRow = StoredEvent & {
+  position: number;
+  event_id: number;
+  hash: string;
+  id: number | null;
+  digest: string | null;
+};
+
+async function verifySegment(
+  db: Db,
+  from: number,
+  to: number,
+  pageSize: number,
+  checkpoints: ReadonlyMap<number, Array<Checkpoint & { source: string }>>,
+): Promise<SegmentResult> {
+  const problems: AuditProblem[] = [];
+  let checkpointsChecked = 0;
+  // The stored hash before the segment; if that row is gone, the segment before reports it.
+  let previous: string | undefined =
+    from === 1
+      ? GENESIS_HASH
+      : await sql<{ hash: string }>`select hash from audit_chain where position = ${from - 1}`
+          .execute(db)
+          .then((r) => r.rows[0]?.hash);
+  let expected = from;
+  let entries = 0;
+  for (let after = from - 1; after < to; ) {
+    // Keyset pagination: constant memory and constant cost per page at any log size.
+    const page = await sql<ChainRow>`
+      select c.position, c.event_id, c.hash, e.id, e.digest, ${STORED_EVENT_COLUMNS}
+        from audit_chain c left join audit_event e on e.id = c.event_id
+       where c.position > ${after} and c.position <= ${to}
+       order by c.position
+       limit ${pageSize}`
+      .execute(db)
+      .then((r) => r.rows);
+    if (page.length === 0) break;
+    for (const row of page) {
+      entries += 1;
+      if (problems.length === 0) {
+        const problem = checkRow(row, expected, previous);
+        if (problem) problems.push(problem);
+      }
+      for (const checkpoint of checkpoints.get(row.position) ?? []) {
+        checkpointsChecked += 1;
+        if (checkpoint.hash !== row.hash) {
+          problems.push({
+            kind: "altered",
+            position: row.position,
+            detail: `the chain no longer passes through the checkpoint at position ${row.position} (${checkpoint.source}): history before it was rewritten`,
+          });
+        }
+      }
+      previous = row.hash;
+      expected = row.position + 1;
+      after = row.position;
+    }
+  }
+  if (expected <= to && problems.length === 0) {
+    problems.push({
+      kind: "removed",
+      position: expected,
+      detail: `entries at positions ${expected}–${to} were removed from the chain`,
+    });
+  }
+  return { entries, lastHash: previous ?? GENESIS_HASH, checkpointsChecked, problems };
+}
+
+function checkRow(row: ChainRow, expected: number, previous: string | undefined): AuditProblem | undefined {
+  if (row.position !== expected) {
+    return {
+      kind: "removed",
+      position: expected,
+      detail: `entries at positions ${expected}–${row.position - 1} were removed from the chain`,
+    };
+  }
+  if (row.id === null) {
+    return {
+      kind: "removed",
+      position: row.position,
+      eventId: row.event_id,
+      detail: `entry at position ${row.position} (event ${row.event_id}) was removed`,
+    };
+  }
+  const digest = eventDigest(row);
+  if (digest !== row.digest) {
+    return {
+      kind: "altered",
+      position: row.position,
+      eventId: row.id,
+      detail: `entry at position ${row.position} (event ${row.id}) was altered: its content no longer matches its digest`,
+    };
+  }
+  if (previous !== undefined && chainHash(previous, row.position, row.event_id, digest) !== row.hash) {
+    return {
+      kind: "reordered",
+      position: row.position,
+      eventId: row.id,
+      detail: `chain broken at position ${row.position} (event ${row.id}): an entry was inserted, removed, replaced or reordered here`,
+    };
+  }
+  return undefined;
 }

@@ -87,6 +87,9 @@ async function openPostgres(url: string, allowUnsafeDurability: boolean): Promis
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server closed (a restart, a terminated backend) is dropped from the pool and
+  // replaced on next use; it must not take the process down.
+  pool.on("error", () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     const settings: Record<string, string | undefined> = {};

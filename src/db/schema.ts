@@ -157,7 +157,8 @@ export interface AuditEventTable {
   object_type: string;
   object_id: string;
   payload: Json<Record<string, unknown>>;
-  digest: string;
+  /** Computed by the database on insert (trigger audit_event_digest). */
+  digest: ColumnType<string, never, never>;
 }
 
 export interface AuditChainTable {

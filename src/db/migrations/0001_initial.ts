@@ -186,9 +186,26 @@ const STATEMENTS = [
      object_type text not null,
      object_id text not null,
      payload jsonb not null,
-     digest text not null check (digest ~ '^[0-9a-f]{64}$')
+     -- Set by the audit_event_digest trigger from the columns above.
+     digest text not null default '' check (digest ~ '^[0-9a-f]{64}$')
    )`,
   `create index audit_event_xid on audit_event (xid)`,
+  // What an event's digest covers, as one unambiguous text (a JSON array, strings escaped, the payload in
+  // jsonb's own canonical form). The database composes it when the event is written and when it is
+  // verified; the verifier hashes it itself, so a verifier never takes a stored digest on trust.
+  `create function audit_event_message(occurred_at timestamptz, actor text, action text, object_type text,
+       object_id text, payload jsonb) returns text language sql immutable parallel safe as $$
+     select json_build_array((extract(epoch from occurred_at) * 1000000)::bigint, actor, action, object_type,
+       object_id, payload)::text
+   $$`,
+  `create function audit_event_digest() returns trigger language plpgsql as $$
+   begin
+     new.digest := encode(sha256(convert_to(audit_event_message(new.occurred_at, new.actor, new.action,
+       new.object_type, new.object_id, new.payload), 'UTF8')), 'hex');
+     return new;
+   end $$`,
+  `create trigger audit_event_digest before insert on audit_event
+     for each row execute function audit_event_digest()`,
   `create index audit_event_object on audit_event (object_type, object_id)`,
   `create table audit_chain (
      position bigint primary key check (position >= 1),
