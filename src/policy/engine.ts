@@ -250,6 +250,10 @@ function describeNeeded(access: TierAccess): string {
   return options.join(" or ");
 }
 
+function describeRule(rule: CompiledRule): string {
+  return [rule.process, ...rule.findings.map((f) => `finding ${f}`)].filter(Boolean).join(" with ");
+}
+
 /** True when the whole requested period ended before the category's retention window began. */
 function pastRetention(request: DecisionInput, retentionDays: number | undefined): boolean {
   if (retentionDays === undefined || !request.dateRange) return false;
@@ -356,31 +360,33 @@ function decideCategory(
   // 5. The legal process the request carries, against what the tier needs here.
   const access = jurisdiction.access[tier];
   if (access.unlocks.has(process)) {
-    const weakerListed = access.listed.includes(process)
-      ? ""
-      : ` (stronger than ${describeNeeded(access)}, which suffices)`;
+    const weakest = access.listed.filter((p) => processRank(p) >= 0).sort((a, b) => processRank(a) - processRank(b))[0];
+    const weakerListed = access.listed.includes(process) ? "" : ` (stronger than ${weakest}, which suffices)`;
     return { action: "disclose", rule: access.source, reason: `${process} unlocks ${TIER_LABEL[tier]}${weakerListed}` };
   }
 
   // 6. Exceptions that grant more.
   const rule = granted.get(category);
   if (rule) {
-    const conditions = [rule.process, ...rule.findings.map((f) => `finding ${f}`)].filter(Boolean).join(" with ");
     return {
       action: "disclose",
       rule: rule.source,
-      reason: `rule ${rule.id} grants ${category} on ${conditions}`,
+      reason: `rule ${rule.id} grants ${category} on ${describeRule(rule)}`,
     };
   }
 
-  // 7. Otherwise nothing, saying what it would have taken.
+  // 7. Otherwise nothing, saying what it would have taken (by legalProcess, or by a rule's exception).
+  const byProcess =
+    access.listed.length === 0
+      ? `no legal process unlocks ${TIER_LABEL[tier]} under this policy`
+      : `${TIER_LABEL[tier]} need ${describeNeeded(access)}; ${process} is not enough`;
+  const exceptions = jurisdiction.rules
+    .filter((r) => r.grant.has(category))
+    .map((r) => `rule ${r.id} grants it on ${describeRule(r)}`);
   return {
     action: "withhold",
     rule: access.source,
-    reason:
-      access.listed.length === 0
-        ? `no legal process unlocks ${TIER_LABEL[tier]} under this policy`
-        : `${TIER_LABEL[tier]} need ${describeNeeded(access)}; ${process} is not enough`,
+    reason: exceptions.length > 0 ? `${byProcess}; ${exceptions.join("; ")}` : byProcess,
   };
 }
 

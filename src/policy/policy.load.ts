@@ -15,7 +15,8 @@ export function parsePolicyText(text: string, source?: string): PolicyDocument {
       doc.errors.map((error) => {
         const line = error.linePos?.[0];
         const where = line ? `line ${line.line}, column ${line.col}` : "";
-        return { path: where, message: `not valid YAML: ${error.message.split("\n")[0]}` };
+        const first = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+        return { path: where, message: `not valid YAML: ${first}` };
       }),
       source,
     );

@@ -76,7 +76,15 @@ export const policyDocumentSchema = z
   .strictObject({
     policy: z.literal(1, { error: "must be 1 (the only policy format version)" }),
     name: text(100),
-    version: z.string({ error: 'required, as a quoted string like "2020-07-06"' }).min(1).max(50),
+    version: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined
+            ? "required"
+            : 'must be a quoted string like "2020-07-06" (YAML reads 2020 as a number)',
+      })
+      .min(1)
+      .max(50),
     description: text(2000).optional(),
     dataMap: z.record(categoryKeySchema, dataEntrySchema),
     legalProcess: legalProcessSchema,

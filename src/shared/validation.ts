@@ -91,7 +91,15 @@ const errorMap: z.core.$ZodErrorMap = (issue) => {
 
 function problemsOf(error: z.ZodError): Problem[] {
   const problems: Problem[] = [];
+  // zod can report a second, consequential issue at a path (a length check on a string given where a
+  // list belongs; an existence check on a malformed date). The first one is the one that helps.
+  const seen = new Set<string>();
   for (const issue of error.issues) {
+    const key = formatPath(issue.path);
+    if (issue.code !== "unrecognized_keys") {
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         problems.push({ path: formatPath([...issue.path, key]), message: "unknown field" });
