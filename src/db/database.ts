@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { lockDataDirectory } from "./pglite-lock.js";
 import type { DB } from "./schema.js";
@@ -94,7 +94,8 @@ async function openPostgres(url: string, allowUnsafeDurability: boolean): Promis
   try {
     const settings: Record<string, string | undefined> = {};
     for (const name of DURABILITY_SETTINGS) {
-      const { rows } = await pool.query<Record<string, string>>(`show ${name}`);
+      // Through Kysely, so that db.destroy() owns (and ends) the pool whatever happens next.
+      const { rows } = await sql<Record<string, string>>`show ${sql.raw(name)}`.execute(db);
       settings[name] = rows[0]?.[name];
     }
     const unsafe = durabilityProblems(settings);

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 
@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
  * directory do not fail: they silently lose each other's writes. So the second one is refused here.
  *
  * The lock is a file holding the owner's pid. A process killed with SIGKILL leaves it behind; the next
- * process sees that pid is gone and takes the lock over (by an atomic rename, so two newcomers cannot
+ * process sees that pid is gone and takes the lock over (under a guard file, so two newcomers cannot
  * both take it).
  */
 export class DataDirectoryLockedError extends Error {
@@ -46,7 +46,7 @@ export function lockDataDirectory(dataDir: string): DirectoryLock {
   mkdirSync(dirname(path), { recursive: true });
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
 
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     try {
       const fd = openSync(path, "wx", 0o600);
       writeSync(fd, JSON.stringify(me));
@@ -72,14 +72,37 @@ export function lockDataDirectory(dataDir: string): DirectoryLock {
           `remove ${path} only if that process is gone`,
       );
     }
-    // Stale (its owner died): move it aside atomically; only one contender's rename succeeds.
-    const aside = `${path}.stale-${process.pid}`;
-    try {
-      renameSync(path, aside);
-      unlinkSync(aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
+    // Stale (its owner died). Take it over under a guard file, re-reading the owner inside the guard,
+    // so two newcomers cannot both judge the same lock stale and both take it.
+    takeOverStale(path, owner);
   }
   throw new DataDirectoryLockedError(`could not lock the data directory ${dataDir}`);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function takeOverStale(path: string, judged: LockOwner | undefined): void {
+  const guard = `${path}.takeover`;
+  try {
+    const fd = openSync(guard, "wx", 0o600);
+    writeSync(fd, JSON.stringify({ pid: process.pid }));
+    closeSync(fd);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const holder = readOwner(guard);
+    // A newcomer died mid-takeover: clear its guard; otherwise give it a moment to finish.
+    if (holder && !alive(holder.pid)) rmSync(guard, { force: true });
+    else sleepSync(20);
+    return;
+  }
+  try {
+    const now = readOwner(path);
+    if (now === undefined || (now.pid === judged?.pid && now.since === judged?.since && !alive(now.pid))) {
+      rmSync(path, { force: true });
+    }
+  } finally {
+    rmSync(guard, { force: true });
+  }
 }

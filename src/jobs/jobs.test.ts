@@ -228,7 +228,7 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
 
       const workers = [startWorker(database.url as string), startWorker(database.url as string)];
       await Promise.all(workers.map((w) => w.ready));
-      for (const w of workers) w.child.stdin.write("go\n");
+      for (const w of workers) w.child.stdin.end("go\n");
       const summaries = await Promise.all(workers.map((w) => w.done));
 
       const pids = workers.map((w) => w.child.pid as number);

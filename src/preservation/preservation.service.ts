@@ -124,6 +124,8 @@ export const remindPreservationExpiry: JobHandler = async (tx, payload, job) => 
   const holdId = String(payload.holdId);
   const hold = await tx.selectFrom("preservation_hold").selectAll().where("id", "=", holdId).executeTakeFirst();
   if (hold?.status !== "active") return;
+  // Renewed since this reminder was scheduled: the reminder for the new expiry will come in its time.
+  if (hold.expires_at.getTime() - job.now.getTime() > REMINDER_DAYS_BEFORE * DAY_MS) return;
   await appendAudit(
     tx,
     {

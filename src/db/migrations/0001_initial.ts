@@ -200,6 +200,8 @@ const STATEMENTS = [
    $$`,
   `create function audit_event_digest() returns trigger language plpgsql as $$
    begin
+     -- Whoever inserts cannot choose the xid: the sealer trusts it to tell which events are final.
+     new.xid := pg_current_xact_id();
      new.digest := encode(sha256(convert_to(audit_event_message(new.occurred_at, new.actor, new.action,
        new.object_type, new.object_id, new.payload), 'UTF8')), 'hex');
      return new;
@@ -226,6 +228,17 @@ const STATEMENTS = [
      sealed_below xid8 not null
    )`,
   `insert into audit_seal_state (sealed_below) values ('0'::xid8)`,
+  // The watermark only moves forward: lowering it would let an event slipped in behind the sealed part
+  // of the log be chained later as if it were new.
+  `create function audit_seal_forward_only() returns trigger language plpgsql as $$
+   begin
+     if tg_op <> 'UPDATE' or new.sealed_below < old.sealed_below then
+       raise exception 'the audit seal watermark only moves forward' using errcode = 'insufficient_privilege';
+     end if;
+     return new;
+   end $$`,
+  `create trigger audit_seal_state_forward_only before update or delete on audit_seal_state
+     for each row execute function audit_seal_forward_only()`,
 
   // Append-only, whoever connects: rows of the audit tables can be added, never changed or removed.
   `create function audit_append_only() returns trigger language plpgsql as $$
