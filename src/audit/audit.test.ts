@@ -3,11 +3,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rechain } from "../../test/support/audit-tamper.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import type { Db, Tx } from "../db/database.js";
 import type { AuditAction, AuditEntry } from "./audit.events.js";
-import { appendAudit, eventDigest, STORED_EVENT_COLUMNS, type StoredEvent } from "./audit.js";
-import { chainHash, GENESIS_HASH, latestCheckpoint, type SealOptions, sealAudit } from "./seal.js";
+import { appendAudit } from "./audit.js";
+import { GENESIS_HASH, latestCheckpoint, type SealOptions, sealAudit } from "./seal.js";
 import {
   type Checkpoint,
   generateSigningKeySeed,
@@ -44,29 +45,6 @@ async function tamperAndRollBack<T>(db: Db, tamper: (tx: Tx) => Promise<T>): Pro
 /** The digest the insert trigger would store for a row's current columns. */
 const DIGEST_OF_ROW = sql`encode(sha256(convert_to(audit_event_message(occurred_at, actor, action, object_type,
   object_id, payload), 'UTF8')), 'hex')`;
-
-/** Recompute every chain hash from `from` on, as someone rewriting the log consistently would. */
-async function rechain(tx: Tx, from: number): Promise<void> {
-  let previous =
-    from <= 1
-      ? GENESIS_HASH
-      : await sql<{ hash: string }>`select hash from audit_chain where position = ${from - 1}`
-          .execute(tx)
-          .then((r) => r.rows[0]?.hash ?? GENESIS_HASH);
-  const rows = await sql<StoredEvent & { position: number; event_id: number }>`
-    select c.position, c.event_id, ${STORED_EVENT_COLUMNS}
-      from audit_chain c join audit_event e on e.id = c.event_id
-     where c.position >= ${from} order by c.position`
-    .execute(tx)
-    .then((r) => r.rows);
-  if (rows.length === 0) return;
-  const values = rows.map((row) => {
-    previous = chainHash(previous, row.position, row.event_id, eventDigest(row));
-    return sql`(${row.position}::bigint, ${previous}::text)`;
-  });
-  await sql`update audit_chain c set hash = v.hash from (values ${sql.join(values)}) as v(position, hash)
-             where c.position = v.position`.execute(tx);
-}
 
 /** Seal until every committed event is chained (on a shared server, another database's transaction can hold it back). */
 async function sealAll(db: Db, options: SealOptions = {}): Promise<void> {

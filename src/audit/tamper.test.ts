@@ -3,13 +3,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RawBuilder, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rechain } from "../../test/support/audit-tamper.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import type { Db, Tx } from "../db/database.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { intakeRequest } from "../requests/requests.service.js";
-import { eventDigest, STORED_EVENT_COLUMNS, type StoredEvent } from "./audit.js";
-import { chainHash, GENESIS_HASH, type SealOptions, sealAudit } from "./seal.js";
+import { GENESIS_HASH, type SealOptions, sealAudit } from "./seal.js";
 import { type Checkpoint, generateSigningKeySeed, parseSigningKey, type SigningKey } from "./signing.js";
 import { type ProblemKind, type VerifyReport, verifyAudit } from "./verify.js";
 
@@ -82,28 +82,6 @@ async function sealAll(db: Db, options: SealOptions): Promise<void> {
     if (attempt > 400) throw new Error(`${n} committed event(s) still unsealed`);
     await sleep(25);
   }
-}
-
-async function rechain(tx: Tx, from: number): Promise<void> {
-  let previous =
-    from <= 1
-      ? GENESIS_HASH
-      : await sql<{ hash: string }>`select hash from audit_chain where position = ${from - 1}`
-          .execute(tx)
-          .then((r) => r.rows[0]?.hash ?? GENESIS_HASH);
-  const rows = await sql<StoredEvent & { position: number; event_id: number }>`
-    select c.position, c.event_id, ${STORED_EVENT_COLUMNS}
-      from audit_chain c join audit_event e on e.id = c.event_id
-     where c.position >= ${from} order by c.position`
-    .execute(tx)
-    .then((r) => r.rows);
-  if (rows.length === 0) return;
-  const values = rows.map((row) => {
-    previous = chainHash(previous, row.position, row.event_id, eventDigest(row));
-    return sql`(${row.position}::bigint, ${previous}::text)`;
-  });
-  await sql`update audit_chain c set hash = v.hash from (values ${sql.join(values)}) as v(position, hash)
-             where c.position = v.position`.execute(tx);
 }
 
 const eventAt = (position: number) => sql`(select event_id from audit_chain where position = ${position})`;
