@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rechain } from "../../test/support/audit-tamper.js";
+import { rechain, sealAll } from "../../test/support/audit-tamper.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import type { Db, Tx } from "../db/database.js";
 import type { AuditAction, AuditEntry } from "./audit.events.js";
 import { appendAudit } from "./audit.js";
-import { GENESIS_HASH, latestCheckpoint, type SealOptions, sealAudit } from "./seal.js";
+import { GENESIS_HASH, latestCheckpoint, sealAudit } from "./seal.js";
 import {
   type Checkpoint,
   generateSigningKeySeed,
@@ -45,20 +44,6 @@ async function tamperAndRollBack<T>(db: Db, tamper: (tx: Tx) => Promise<T>): Pro
 /** The digest the insert trigger would store for a row's current columns. */
 const DIGEST_OF_ROW = sql`encode(sha256(convert_to(audit_event_message(occurred_at, actor, action, object_type,
   object_id, payload), 'UTF8')), 'hex')`;
-
-/** Seal until every committed event is chained (on a shared server, another database's transaction can hold it back). */
-async function sealAll(db: Db, options: SealOptions = {}): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
-    await sealAudit(db, options);
-    const { n } = await sql<{ n: number }>`
-      select count(*)::int as n from audit_event e where not exists (select 1 from audit_chain c where c.event_id = e.id)`
-      .execute(db)
-      .then((r) => r.rows[0] as { n: number });
-    if (n === 0) return;
-    if (attempt > 400) throw new Error(`${n} committed event(s) still unsealed`);
-    await sleep(25);
-  }
-}
 
 const entry = (overrides: Partial<AuditEntry> = {}): AuditEntry => ({
   actor: "admin@test",

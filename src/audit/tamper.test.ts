@@ -1,15 +1,14 @@
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RawBuilder, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rechain } from "../../test/support/audit-tamper.js";
+import { rechain, sealAll } from "../../test/support/audit-tamper.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import type { Db, Tx } from "../db/database.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { intakeRequest } from "../requests/requests.service.js";
-import { GENESIS_HASH, type SealOptions, sealAudit } from "./seal.js";
+import { GENESIS_HASH, sealAudit } from "./seal.js";
 import { type Checkpoint, generateSigningKeySeed, parseSigningKey, type SigningKey } from "./signing.js";
 import { type ProblemKind, type VerifyReport, verifyAudit } from "./verify.js";
 
@@ -69,19 +68,6 @@ interface Expectation {
   some?: ProblemKind;
   /** Verify against the checkpoints exported before (for tampers that also delete the database's own). */
   against?: boolean;
-}
-
-async function sealAll(db: Db, options: SealOptions): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
-    await sealAudit(db, options);
-    const { n } = await sql<{ n: number }>`
-      select count(*)::int as n from audit_event e where not exists (select 1 from audit_chain c where c.event_id = e.id)`
-      .execute(db)
-      .then((r) => r.rows[0] as { n: number });
-    if (n === 0) return;
-    if (attempt > 400) throw new Error(`${n} committed event(s) still unsealed`);
-    await sleep(25);
-  }
 }
 
 const eventAt = (position: number) => sql`(select event_id from audit_chain where position = ${position})`;

@@ -31,6 +31,10 @@ async function scheduleExpiry(tx: Tx, holdId: string, expiresAt: Date, extension
   );
 }
 
+function lockHold(tx: Tx, holdId: string) {
+  return tx.selectFrom("preservation_hold").selectAll().where("id", "=", holdId).forUpdate().executeTakeFirst();
+}
+
 export async function placePreservationHold(tx: Tx, requestId: string, actor: string, now: Date): Promise<string> {
   const expiresAt = new Date(now.getTime() + PRESERVATION_DAYS * DAY_MS);
   const { id } = await tx
@@ -55,12 +59,7 @@ export async function placePreservationHold(tx: Tx, requestId: string, actor: st
 
 export async function extendPreservationHold(db: Db, holdId: string, actor: string, now: Date) {
   return db.transaction().execute(async (tx) => {
-    const hold = await tx
-      .selectFrom("preservation_hold")
-      .selectAll()
-      .where("id", "=", holdId)
-      .forUpdate()
-      .executeTakeFirst();
+    const hold = await lockHold(tx, holdId);
     if (!hold) throw notFound(`preservation hold ${holdId}`);
     if (hold.status !== "active") throw invalidTransition(`preservation hold ${holdId} is ${hold.status}`);
     if (hold.extensions >= 1)
@@ -89,12 +88,7 @@ export async function extendPreservationHold(db: Db, holdId: string, actor: stri
 
 export const expirePreservationHold: JobHandler = async (tx, payload, job) => {
   const holdId = String(payload.holdId);
-  const hold = await tx
-    .selectFrom("preservation_hold")
-    .selectAll()
-    .where("id", "=", holdId)
-    .forUpdate()
-    .executeTakeFirst();
+  const hold = await lockHold(tx, holdId);
   // Renewed since this job was scheduled, or already ended: nothing to do.
   if (hold?.status !== "active" || hold.expires_at.getTime() > job.now.getTime()) return;
   await tx.updateTable("preservation_hold").set({ status: "expired" }).where("id", "=", holdId).execute();
