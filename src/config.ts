@@ -18,6 +18,20 @@ export interface Config {
   auditSigningKey: SigningKey | undefined;
   /** Keys a checkpoint may be signed with (the signing key's own, and any CUSTODIAN_AUDIT_PUBLIC_KEY). */
   auditPublicKeys: KeyObject[];
+  /** Where outgoing mail goes; without it, mail waits in the outbox (the demo shows it there). */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** The address people reach Custodian at, for links in mail (which never carry a secret but a one-use token). */
+  publicUrl: string;
+  /** Largest document an agency may upload, in bytes. */
+  maxUploadBytes: number;
+  emergency: {
+    /** Days within which the follow-up legal process for an emergency disclosure is due. */
+    followUpDays: number;
+    /** More emergencies than this from one account within the window flags it for second-level review. */
+    floodLimit: number;
+    floodWindowHours: number;
+  };
 }
 
 const envSchema = z.object({
@@ -30,6 +44,21 @@ const envSchema = z.object({
   CUSTODIAN_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   CUSTODIAN_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   CUSTODIAN_AUDIT_PUBLIC_KEY: z.string().min(1).optional(),
+  CUSTODIAN_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { error: "must be an smtp:// or smtps:// URL" })
+    .optional(),
+  CUSTODIAN_MAIL_FROM: z.email().optional(),
+  CUSTODIAN_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CUSTODIAN_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).optional(),
+  CUSTODIAN_EMERGENCY_FOLLOW_UP_DAYS: z.coerce.number().int().min(1).max(90).optional(),
+  CUSTODIAN_EMERGENCY_FLOOD_LIMIT: z.coerce.number().int().min(1).max(1000).optional(),
+  CUSTODIAN_EMERGENCY_FLOOD_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .optional(),
 });
 
 export const DEFAULT_DATA_DIR = "./.custodian/data";
@@ -85,5 +114,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     allowUnsafeDurability: e.CUSTODIAN_ALLOW_UNSAFE_DURABILITY === "true",
     auditSigningKey,
     auditPublicKeys,
+    smtpUrl: e.CUSTODIAN_SMTP_URL,
+    mailFrom: e.CUSTODIAN_MAIL_FROM ?? "custodian@localhost",
+    publicUrl: (e.CUSTODIAN_PUBLIC_URL ?? "http://127.0.0.1:4000").replace(/\/+$/, ""),
+    maxUploadBytes: e.CUSTODIAN_MAX_UPLOAD_BYTES ?? 10 * 1024 * 1024,
+    emergency: {
+      followUpDays: e.CUSTODIAN_EMERGENCY_FOLLOW_UP_DAYS ?? 14,
+      floodLimit: e.CUSTODIAN_EMERGENCY_FLOOD_LIMIT ?? 3,
+      floodWindowHours: e.CUSTODIAN_EMERGENCY_FLOOD_WINDOW_HOURS ?? 24,
+    },
   };
 }

@@ -19,6 +19,16 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     agency_id: true,
     status: true,
     created_at: true,
+    password_hash: true,
+    totp_secret: true,
+    totp_enrolled_at: true,
+    totp_last_step: true,
+    email_confirmed_at: true,
+    activated_at: true,
+    activated_by: true,
+    flagged_at: true,
+    flag_reason: true,
+    updated_at: true,
   },
   policy_version: {
     id: true,
@@ -54,9 +64,19 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     version: true,
     created_at: true,
     updated_at: true,
+    submitted_by: true,
+    follow_up_due_at: true,
   },
   request_target: { request_id: true, position: true, type: true, value: true },
-  request_document: { request_id: true, position: true, name: true, sha256: true },
+  request_document: {
+    request_id: true,
+    position: true,
+    name: true,
+    sha256: true,
+    media_type: true,
+    size_bytes: true,
+    content: true,
+  },
   decision: {
     id: true,
     request_id: true,
@@ -119,6 +139,64 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
   audit_chain: { position: true, event_id: true, hash: true, sealed_at: true },
   audit_checkpoint: { position: true, hash: true, signed_at: true, key_id: true, signature: true },
   audit_seal_state: { singleton: true, sealed_below: true },
+  email_confirmation: { token_hash: true, user_id: true, expires_at: true, used_at: true, created_at: true },
+  user_session: {
+    id_hash: true,
+    user_id: true,
+    csrf_hash: true,
+    created_at: true,
+    expires_at: true,
+    last_seen_at: true,
+    revoked_at: true,
+    revoked_reason: true,
+    user_agent: true,
+  },
+  api_token: {
+    id: true,
+    user_id: true,
+    name: true,
+    token_hash: true,
+    scopes: true,
+    created_at: true,
+    expires_at: true,
+    revoked_at: true,
+    last_used_at: true,
+  },
+  callback: {
+    id: true,
+    subject_type: true,
+    subject_id: true,
+    agency_id: true,
+    called_number: true,
+    outcome: true,
+    note: true,
+    made_by: true,
+    made_at: true,
+  },
+  agency_change: {
+    id: true,
+    agency_id: true,
+    kind: true,
+    value: true,
+    status: true,
+    proposed_by: true,
+    proposed_at: true,
+    decided_by: true,
+    decided_at: true,
+  },
+  mail_outbox: {
+    id: true,
+    recipient: true,
+    subject: true,
+    body: true,
+    purpose: true,
+    not_before: true,
+    status: true,
+    attempts: true,
+    last_error: true,
+    created_at: true,
+    sent_at: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {
@@ -150,7 +228,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0001_initial");
+    expect(again.current).toBe("0003_access");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

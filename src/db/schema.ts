@@ -35,6 +35,88 @@ export interface AppUserTable {
   agency_id: string | null;
   status: Generated<"pending" | "active" | "suspended">;
   created_at: CreatedAt;
+  password_hash: string | null;
+  totp_secret: string | null;
+  totp_enrolled_at: Timestamp | null;
+  totp_last_step: number | null;
+  email_confirmed_at: Timestamp | null;
+  activated_at: Timestamp | null;
+  activated_by: string | null;
+  flagged_at: Timestamp | null;
+  flag_reason: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface EmailConfirmationTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface UserSessionTable {
+  id_hash: string;
+  user_id: string;
+  csrf_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  last_seen_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+  user_agent: string | null;
+}
+
+export type TokenScope = "requests:read" | "requests:write";
+
+export interface ApiTokenTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  scopes: TokenScope[];
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface CallbackTable {
+  id: Generated<string>;
+  subject_type: "user" | "request";
+  subject_id: string;
+  agency_id: string;
+  called_number: string;
+  outcome: "confirmed" | "not_confirmed";
+  note: string;
+  made_by: string;
+  made_at: Generated<Date>;
+}
+
+export interface AgencyChangeTable {
+  id: Generated<string>;
+  agency_id: string;
+  kind: "add_domain" | "remove_domain" | "set_phone";
+  value: string;
+  status: Generated<"pending" | "applied" | "rejected">;
+  proposed_by: string;
+  proposed_at: Generated<Date>;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  recipient: string;
+  subject: string;
+  body: string;
+  purpose: string;
+  not_before: Generated<Date>;
+  status: Generated<"pending" | "sent" | "failed" | "held">;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
 }
 
 export interface PolicyVersionTable {
@@ -72,6 +154,8 @@ export interface RequestTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
+  submitted_by: string | null;
+  follow_up_due_at: Timestamp | null;
 }
 
 export interface RequestTargetTable {
@@ -86,6 +170,9 @@ export interface RequestDocumentTable {
   position: number;
   name: string;
   sha256: string;
+  media_type: string | null;
+  size_bytes: number | null;
+  content: Uint8Array | null;
 }
 
 export interface DecisionTable {
@@ -198,4 +285,10 @@ export interface DB {
   audit_chain: AuditChainTable;
   audit_checkpoint: AuditCheckpointTable;
   audit_seal_state: AuditSealStateTable;
+  email_confirmation: EmailConfirmationTable;
+  user_session: UserSessionTable;
+  api_token: ApiTokenTable;
+  callback: CallbackTable;
+  agency_change: AgencyChangeTable;
+  mail_outbox: MailOutboxTable;
 }
