@@ -1,5 +1,5 @@
 import { expirePreservationHold, remindPreservationExpiry } from "../preservation/preservation.service.js";
-import { remindDeadline } from "../requests/reminders.js";
+import { remindDeadline, remindEmergencyFollowUp } from "../requests/reminders.js";
 import type { JobHandler } from "./jobs.js";
 
 /** Every kind of job the system enqueues, and what runs it. */
@@ -7,4 +7,5 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   "preservation.expire": expirePreservationHold,
   "preservation.remind": remindPreservationExpiry,
   "request.deadline_reminder": remindDeadline,
+  "emergency.follow_up_due": remindEmergencyFollowUp,
 };
