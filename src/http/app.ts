@@ -44,11 +44,21 @@ declare module "fastify" {
   interface FastifyContextConfig {
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Every route with its access rule, for the generated authorization and fuzz tests. */
+    routeTable: RouteEntry[];
+  }
   interface FastifyRequest {
     principal: Principal | undefined;
     /** The request body exactly as received (requests keep their original document verbatim). */
     rawBody: string | undefined;
   }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access | undefined;
 }
 
 export interface AppOptions {
@@ -124,6 +134,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
       done(null, body);
     },
   );
+  const routeTable: RouteEntry[] = [];
+  app.decorate("routeTable", routeTable);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD") continue;
+      routeTable.push({ method, url: route.url, access: route.config?.access });
+    }
+  });
   app.decorateRequest("principal", undefined);
   app.decorateRequest("rawBody", undefined);
 
