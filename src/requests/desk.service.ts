@@ -2,7 +2,7 @@ import { hash } from "node:crypto";
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { auditRefusal } from "../auth/refusals.js";
-import { authorize, type Principal } from "../authz/authz.js";
+import { authorize, may, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
 import { enqueueJob } from "../jobs/jobs.js";
@@ -104,6 +104,8 @@ export async function submitRequest(
     }
   }
 
+  const followUp =
+    doc.process === "emergency" ? new Date(now.getTime() + config.emergency.followUpDays * DAY_MS) : undefined;
   return db.transaction().execute(async (tx) => {
     const result = await intakeInTransaction(
       tx,
@@ -114,15 +116,10 @@ export async function submitRequest(
         actor: principal.email,
         now,
         agencyVerified: principal.role === "agency",
+        submittedBy: principal.userId,
+        ...(followUp ? { followUpDueAt: followUp } : {}),
       },
     );
-    const followUp =
-      doc.process === "emergency" ? new Date(now.getTime() + config.emergency.followUpDays * DAY_MS) : null;
-    await tx
-      .updateTable("request")
-      .set({ submitted_by: principal.userId, follow_up_due_at: followUp })
-      .where("id", "=", result.id)
-      .execute();
     for (const upload of uploads) {
       await tx
         .updateTable("request_document")
@@ -293,6 +290,20 @@ export async function authorizeRequest(
   authorize(principal, action);
   const row = await db.selectFrom("request").select("agency_id").where("id", "=", requestId).executeTakeFirst();
   if (!row) throw notFound(`request ${requestId}`);
+  if (!may(principal, action, { agencyId: row.agency_id }) && !db.isTransaction) {
+    // Another agency's request: answered like one that does not exist, and written down as what it is.
+    await auditRefusal(
+      db as Db,
+      {
+        actor: principal.email,
+        objectType: "request",
+        objectId: requestId,
+        reason: `${action} of another agency's request`,
+        details: { agencyId: principal.agencyId, via: principal.via },
+      },
+      new Date(),
+    );
+  }
   authorize(principal, action, { agencyId: row.agency_id }, `request ${requestId}`);
   return { agencyId: row.agency_id };
 }
@@ -431,6 +442,8 @@ export async function requestTimeline(db: Db, principal: Principal, requestId: s
 }
 
 export async function withdrawRequest(db: Db, principal: Principal, requestId: string, reason: string, now: Date) {
+  // Checked once outside the transaction too, so a refusal is audited (a request's agency never changes).
+  await authorizeRequest(db, principal, "request.withdraw", requestId);
   return db.transaction().execute(async (tx) => {
     await authorizeRequest(tx, principal, "request.withdraw", requestId);
     const locked = await lockRequest(tx, requestId);
@@ -453,6 +466,12 @@ export async function advanceRequest(
   return db.transaction().execute(async (tx) => {
     await authorizeRequest(tx, principal, "request.advance", requestId);
     const locked = await lockRequest(tx, requestId);
+    // A held request leaves the hold only when its jurisdiction resumes and it is decided again.
+    if (locked.status === "on_hold") {
+      throw invalidTransition(
+        `request ${requestId} is on hold (its jurisdiction is paused); it is not moved on by hand`,
+      );
+    }
     const row = await tx
       .selectFrom("request")
       .select("agency_verified")

@@ -30,6 +30,10 @@ export interface IntakeInput {
   agencyVerified: boolean;
   /** Set only by a recorded call-back to the agency's number on file. */
   emergencyVerified?: boolean;
+  /** The account that submitted it over the API (an officer, or intake staff for mailed requests). */
+  submittedBy?: string;
+  /** When the legal process following an emergency disclosure is due. */
+  followUpDueAt?: Date;
 }
 
 export interface IntakeResult {
@@ -151,6 +155,8 @@ export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: I
           held_from: status === "on_hold" ? "received" : null,
           deadline_at: deadline,
           updated_at: now,
+          submitted_by: input.submittedBy ?? null,
+          follow_up_due_at: input.followUpDueAt ?? null,
         }),
       )
       .with("target_rows", (db) =>

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { confirmEmail, enrolTotp, registerOfficer } from "../../auth/accounts.service.js";
 import { MIN_PASSWORD_LENGTH } from "../../auth/credentials.js";
@@ -17,8 +18,19 @@ import { type App, type AppContext, clearSessionCookie, setSessionCookie } from 
 
 /** Sign-in, sign-out, officer registration and API tokens. */
 
-// Sign-in and registration are where passwords and codes are guessed: a few tries a minute per address.
-const GUARDED = { max: 10, timeWindow: "1 minute" };
+// Sign-in and registration are where passwords and codes are guessed: a few tries a minute per address
+// and account (counted once the body is read), so one guesser cannot lock everyone behind one NAT out.
+const GUARDED = {
+  max: 10,
+  timeWindow: "1 minute",
+  hook: "preHandler" as const,
+  keyGenerator: (request: FastifyRequest) => {
+    const body = request.body as { email?: unknown; token?: unknown } | undefined;
+    const who =
+      typeof body?.email === "string" ? body.email.toLowerCase() : typeof body?.token === "string" ? "token" : "";
+    return `${request.ip}|${who}`;
+  },
+};
 
 const userSchema = z.object({
   id: z.uuid(),
@@ -92,7 +104,8 @@ export async function authRoutes(api: App, { db, config, now }: AppContext): Pro
         summary: "Register as an officer of an agency, with an e-mail on one of its verified domains",
         tags: ["registration"],
         body: z.strictObject({
-          email: z.email().max(254),
+          // Any script gets through to the domain check, so a homoglyph attempt is refused by name and audited.
+          email: z.email({ pattern: z.regexes.unicodeEmail }).max(254),
           displayName: text(200),
           password: z.string().min(MIN_PASSWORD_LENGTH).max(1000),
         }),
