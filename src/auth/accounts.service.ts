@@ -116,10 +116,21 @@ export async function registerOfficer(
   const email = input.email.trim().toLowerCase();
   checkPassword(input.password);
   const domain = emailDomain(email);
+  const verified = await db.selectFrom("agency_domain").select(["domain", "agency_id"]).execute();
+  const imitated = lookalikeOf(
+    domain,
+    verified.map((row) => row.domain),
+  );
   const refuse = async (reason: string, message: string): Promise<never> => {
     await auditRefusal(
       db,
-      { actor: email.slice(0, 200), objectType: "user", objectId: "registration", reason, details: { domain } },
+      {
+        actor: email.slice(0, 200),
+        objectType: "user",
+        objectId: "registration",
+        reason,
+        details: { domain, ...(imitated ? { imitates: imitated } : {}) },
+      },
       now,
     );
     throw new ValidationError([{ path: "email", message }]);
@@ -127,18 +138,13 @@ export async function registerOfficer(
   const problem = domainProblem(domain);
   if (problem === "non_ascii" || problem === "punycode") {
     return refuse(
-      `mixed-script or IDN domain ${domain}`,
+      `mixed-script or IDN domain ${domain}${imitated ? `, a lookalike of verified domain ${imitated}` : ""}`,
       "the domain has characters outside plain ASCII; agency domains are only ever plain ASCII",
     );
   }
   if (problem) return refuse(`malformed domain ${domain}`, "is not a valid e-mail address");
-  const verified = await db.selectFrom("agency_domain").select(["domain", "agency_id"]).execute();
   const match = verified.find((row) => row.domain === domain);
   if (!match) {
-    const imitated = lookalikeOf(
-      domain,
-      verified.map((row) => row.domain),
-    );
     if (imitated) {
       return refuse(`lookalike of verified domain ${imitated}`, `${domain} is not ${imitated}; it is refused`);
     }

@@ -35,17 +35,59 @@ const CONFUSABLE: Array<[RegExp, string]> = [
   [/[-_.]/g, ""],
 ];
 
+// Cyrillic and Greek letters drawn like Latin ones (`fbі.gov` with a Cyrillic "і").
+const HOMOGLYPHS: Record<string, string> = {
+  а: "a",
+  в: "b",
+  е: "e",
+  ё: "e",
+  һ: "h",
+  і: "i",
+  ї: "i",
+  ј: "j",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  с: "c",
+  т: "t",
+  у: "y",
+  х: "x",
+  ѕ: "s",
+  ԁ: "d",
+  ԛ: "q",
+  ԝ: "w",
+  ɡ: "g",
+  α: "a",
+  β: "b",
+  ε: "e",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  ο: "o",
+  ρ: "p",
+  τ: "t",
+  υ: "u",
+  χ: "x",
+};
+
 /** What a domain looks like to a hurried reader; two domains with one skeleton are lookalikes. */
 export function domainSkeleton(domain: string): string {
-  let text = domain.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+  let text = [...domain.toLowerCase()].map((c) => HOMOGLYPHS[c] ?? c).join("");
+  text = text.normalize("NFKD").replace(/\p{M}/gu, "");
   for (const [pattern, replacement] of CONFUSABLE) text = text.replace(pattern, replacement);
   return text;
 }
 
-/** The verified domain `domain` imitates, if it is not one itself. */
+/**
+ * The verified domain `domain` imitates, if it is not one itself: the same skeleton, or the same skeleton
+ * with labels appended (`fbi-gov.com`, `fbi.gov.example.net`).
+ */
 export function lookalikeOf(domain: string, verified: readonly string[]): string | undefined {
   const wanted = domain.toLowerCase();
   if (verified.includes(wanted)) return undefined;
-  const skeleton = domainSkeleton(wanted);
-  return verified.find((real) => domainSkeleton(real) === skeleton || wanted.endsWith(`.${real}-`));
+  const labels = wanted.split(".");
+  const skeletons = new Set(labels.map((_, i) => domainSkeleton(labels.slice(0, labels.length - i).join("."))));
+  return verified.find((real) => skeletons.has(domainSkeleton(real)));
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import type { Principal } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
@@ -129,7 +130,10 @@ export async function sessionPrincipal(
     .where("s.expires_at", ">", now)
     .where("u.status", "=", "active")
     .executeTakeFirst();
-  if (!row) return undefined;
+  if (!row) {
+    await auditDeadCredential(db, "session", bearerHash(sessionSecret), now);
+    return undefined;
+  }
   return {
     userId: row.id,
     email: row.email,
@@ -286,7 +290,10 @@ export async function tokenPrincipal(db: Db, token: string, now: Date): Promise<
     .where("t.expires_at", ">", now)
     .where("u.status", "=", "active")
     .executeTakeFirst();
-  if (!row) return undefined;
+  if (!row) {
+    await auditDeadCredential(db, "token", bearerHash(token), now);
+    return undefined;
+  }
   return {
     userId: row.id,
     email: row.email,
@@ -295,4 +302,46 @@ export async function tokenPrincipal(db: Db, token: string, now: Date): Promise<
     via: "token",
     scopes: row.scopes,
   };
+}
+
+/**
+ * A session or token that was real once but is revoked, expired or belongs to a suspended account, used
+ * again: someone holds a credential they should not, and that is audited. Secrets nobody ever issued are
+ * not (anyone can send those, and they say nothing about an account).
+ */
+async function auditDeadCredential(db: Db, kind: "session" | "token", hash: string, now: Date): Promise<void> {
+  const row =
+    kind === "session"
+      ? await db
+          .selectFrom("user_session as s")
+          .innerJoin("app_user as u", "u.id", "s.user_id")
+          .select(["u.id as user_id", "u.email", "u.status", "s.revoked_at", "s.revoked_reason", "s.expires_at"])
+          .select(sql<string>`null`.as("token_id"))
+          .where("s.id_hash", "=", hash)
+          .executeTakeFirst()
+      : await db
+          .selectFrom("api_token as t")
+          .innerJoin("app_user as u", "u.id", "t.user_id")
+          .select(["u.id as user_id", "u.email", "u.status", "t.revoked_at", "t.expires_at", "t.id as token_id"])
+          .select(sql<string | null>`null`.as("revoked_reason"))
+          .where("t.token_hash", "=", hash)
+          .executeTakeFirst();
+  if (!row) return;
+  const reason = row.revoked_at
+    ? `${kind} revoked${row.revoked_reason ? ` (${row.revoked_reason})` : ""}`
+    : row.expires_at <= now
+      ? `${kind} expired`
+      : `account is ${row.status}`;
+  await auditRefusal(
+    db,
+    {
+      actor: row.email,
+      action: "session.refused",
+      objectType: kind === "token" ? "token" : "user",
+      objectId: kind === "token" ? String(row.token_id) : row.user_id,
+      reason,
+      details: { via: kind },
+    },
+    now,
+  );
 }
