@@ -123,6 +123,27 @@ describe.each(DRIVERS)("the API end to end on %s", (driver) => {
     expect(mail).toHaveLength(1);
   });
 
+  it("refuses an officer filing under another country's jurisdiction, naming the field, writing nothing", async () => {
+    const officer = await desk.signIn(desk.accounts.officerA);
+    const before = await desk.db
+      .selectFrom("request")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    const r = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/requests",
+      headers: { ...officer.headers, "content-type": "application/json" },
+      payload: requestDocument({ jurisdiction: "HK", process: "court_order", categories: ["subscriber.phone"] }),
+    });
+    expect(r.statusCode).toBe(400);
+    expect((r.json() as { errors: Array<{ path: string }> }).errors[0]?.path).toBe("jurisdiction");
+    const after = await desk.db
+      .selectFrom("request")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+
   it("serves an OpenAPI document", async () => {
     const response = await desk.app.inject({ method: "GET", url: "/api/v1/openapi.json" });
     expect(response.statusCode, response.body.slice(0, 500)).toBe(200);
