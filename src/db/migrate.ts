@@ -1,6 +1,7 @@
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import type { Db } from "./database.js";
 import * as m0001 from "./migrations/0001_initial.js";
+import * as m0002 from "./migrations/0002_reports.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -10,6 +11,7 @@ import * as m0001 from "./migrations/0001_initial.js";
  */
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
+  "0002_reports": m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -51,6 +51,9 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     status: true,
     held_from: true,
     deadline_at: true,
+    accounts_specified: true,
+    decision_outcome: true,
+    closed_from: true,
     version: true,
     created_at: true,
     updated_at: true,
@@ -119,6 +122,18 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
   audit_chain: { position: true, event_id: true, hash: true, sealed_at: true },
   audit_checkpoint: { position: true, hash: true, signed_at: true, key_id: true, signature: true },
   audit_seal_state: { singleton: true, sealed_below: true },
+  report_rollup: {
+    period: true,
+    country: true,
+    process: true,
+    shard: true,
+    requests: true,
+    accounts_specified: true,
+    produced: true,
+    held: true,
+    rejected: true,
+    no_data: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {
@@ -150,7 +165,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0001_initial");
+    expect(again.current).toBe("0002_reports");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {
@@ -171,6 +186,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
       original_document: "{}",
       original_sha256: "0".repeat(64),
       status: "received",
+      accounts_specified: 1,
     };
     const insert = (overrides: Record<string, unknown>) =>
       database.db.transaction().execute((tx) =>
