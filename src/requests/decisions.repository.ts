@@ -6,7 +6,7 @@ import type { Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import type { Decision } from "../policy/engine.js";
 
-export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification";
+export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";
 
 export function decisionRow(
   requestId: string,
