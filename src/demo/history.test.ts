@@ -4,7 +4,9 @@ import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db
 import { ROOT } from "../../test/support/fixtures.js";
 import { isCountryCode } from "../domain/jurisdictions.js";
 import type { ReportRow } from "../reports/report.definitions.js";
+import { renderReportPage } from "../reports/report.page.js";
 import { readReport, recomputeReport } from "../reports/report.repository.js";
+import { loadReportPageData } from "../reports/report.service.js";
 import { parseRequestDocument } from "../requests/request.schema.js";
 import { APPLE_COUNTRIES, parseAppleFigures } from "./apple.js";
 import { appleVolumes, type HistoryVolume, PAUSE_DAY, seedDemoHistory } from "./history.js";
@@ -112,5 +114,16 @@ describe.each(DRIVERS)("demo history on %s", (driver) => {
       .where("action", "=", "request.recorded")
       .executeTakeFirstOrThrow();
     expect(Number(n)).toBe(volumes.reduce((sum, v) => sum + v.requests, 0));
+  });
+
+  it("tells the story on the public page: Hong Kong answered until 2020H1, nothing after", async () => {
+    const html = await renderReportPage(await loadReportPageData(database.db, "2020H2"), { publisher: "ExampleChat" });
+    const label = /aria-label="(Hong Kong \(HK\)[^"]*)"/.exec(html)?.[1] ?? "";
+    const share = (period: string) =>
+      Number(new RegExp(`${period}: \\d+ requests, ([\\d.]+)% answered`).exec(label)?.[1]);
+    expect(share("2019H1")).toBeGreaterThan(50);
+    expect(share("2020H2")).toBe(0);
+    expect(share("2021H2")).toBe(0);
+    expect([...html.matchAll(/<figure>/g)].length).toBeGreaterThanOrEqual(20);
   });
 });
