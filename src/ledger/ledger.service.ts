@@ -127,11 +127,12 @@ async function refuseKnownReferences(tx: Tx, rows: readonly LedgerRow[], ids: Ma
      where agency_id = any(${[...new Set(ids.values())]}::uuid[]) and reference = any(${rows.map((r) => r.reference)}::text[])`.execute(
     tx,
   );
-  const problems = known.flatMap((k) => {
-    const row = byKey.get(`${k.agency_id}\u0000${k.reference}`);
-    return row
-      ? [{ path: `line ${row.line}: reference`, message: `"${row.reference}" of ${row.agency} is already stored` }]
-      : [];
-  });
+  const problems = known
+    .flatMap((k) => byKey.get(`${k.agency_id}\u0000${k.reference}`) ?? [])
+    .sort((a, b) => a.line - b.line)
+    .map((row) => ({
+      path: `line ${row.line}: reference`,
+      message: `"${row.reference}" of ${row.agency} is already stored`,
+    }));
   if (problems.length > 0) throw new ValidationError(problems.slice(0, 20), source);
 }
