@@ -82,7 +82,7 @@ function chartSpec(points: Point[], periods: readonly Period[]): TopLevelSpec {
       },
       {
         transform: [{ filter: "datum.share !== null" }],
-        mark: { type: "line", point: true, color: "#b03a2e" },
+        mark: { type: "line", color: "#b03a2e", point: { color: "#b03a2e", filled: true } },
         encoding: {
           x,
           y: {

@@ -85,16 +85,19 @@ const STATEMENTS = [
    $$`,
   // The report class of a request (ARCHITECTURE.md, "Transparency reports"); null: counted as received only.
   // src/reports/report.definitions.ts holds the same function in TypeScript; a test holds them together.
+  // One expression with no FROM, so the planner inlines it: as a called function it cost 4 µs a row,
+  // which made bulk inserts three times slower through the rollup trigger.
   `create function report_class(status text, closed_from text, outcome text) returns text
      language sql immutable parallel safe as $$
      select case
-       when s = 'on_hold' then 'held'
-       when s = 'withdrawn' then null
+       when (case when status = 'closed' then closed_from else status end) = 'on_hold' then 'held'
+       when (case when status = 'closed' then closed_from else status end) = 'withdrawn' then null
        when outcome = 'no_data' then 'no_data'
-       when outcome = 'reject' or s = 'rejected' then 'rejected'
-       when s in ('approved', 'fulfilling', 'delivered') and outcome in ('comply_full', 'comply_partial') then 'produced'
+       when outcome = 'reject' or (case when status = 'closed' then closed_from else status end) = 'rejected'
+         then 'rejected'
+       when (case when status = 'closed' then closed_from else status end) in ('approved', 'fulfilling', 'delivered')
+         and outcome in ('comply_full', 'comply_partial') then 'produced'
      end
-     from (select case when status = 'closed' then closed_from else status end as s) effective
    $$`,
 
   `create table report_rollup (
