@@ -26,9 +26,10 @@ import { type AppleRow, parseAppleFigures } from "./apple.js";
  */
 
 /**
- * The scale `custodian demo` seeds at. Apple's full volumes (229,419 requests, 1.07 million accounts)
- * take about 60 s and 1.8 GB on embedded PGlite here; a quarter (57,508 requests) takes about 14 s and
- * 0.5 GB, and still shows every country and Hong Kong's fall (6 held requests in 2020H2).
+ * The scale `custodian demo` should seed at. Apple's full volumes (229,419 requests, 1.07 million
+ * accounts) took 58 s and 1.8 GB on embedded PGlite here; a quarter (57,508 requests) took 14 s and
+ * 0.5 GB (up to 29 s on a machine busy with other work), and still shows every country and Hong Kong's
+ * fall (6 held requests in 2020H2).
  */
 export const DEMO_SCALE = 0.25;
 
