@@ -132,16 +132,17 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     for (const day of [5, 6, 7]) {
       await intake(`2020-05-0${day}T10:00:00Z`, { process: "national_security", categories: ["subscriber.name"] });
     }
-    // FR: received in June, held by a pause, released when the pause is lifted in July and delivered
-    // then: it counts once, in 2020H1 when it was received, as produced, and no longer as held.
-    const spanning = await intake("2020-06-20T10:00:00Z", { jurisdiction: "FR", process: "court_order" }, 2);
+    // FR: one request received before a pause and caught by it, one received (in Paris, FR-75) while the
+    // pause was on; the pause is lifted in July, the second is delivered then and the first rejected.
+    // Both count once, in 2020H1 when they were received; the delivered one as produced, neither as held.
+    const caught = await intake("2020-06-20T10:00:00Z", { jurisdiction: "FR", process: "court_order" }, 2);
     await pauseJurisdiction(database.db, {
       jurisdiction: "FR",
       reason: "assessment",
       actor: "admin",
       now: new Date("2020-06-25T00:00:00Z"),
     });
-    const heldFr = await intake("2020-06-26T10:00:00Z", { jurisdiction: "FR-75", process: "court_order" });
+    const whilePaused = await intake("2020-06-26T10:00:00Z", { jurisdiction: "FR-75", process: "court_order" });
     expect(await readReport(database.db, "2020H1")).toContainEqual(
       row("2020H1", "FR", "court_order", { requests: 2, accountsSpecified: 3, held: 2 }),
     );
@@ -151,8 +152,8 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
       actor: "admin",
       now: new Date("2020-07-10T00:00:00Z"),
     });
-    await deliver(spanning);
-    await move(heldFr, "rejected");
+    await deliver(whilePaused);
+    await move(caught, "rejected");
     // 2020H2 begins at midnight UTC on 1 July.
     await intake("2020-07-01T00:00:00Z", { process: "court_order" }, 7);
 
