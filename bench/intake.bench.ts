@@ -83,10 +83,11 @@ export const benchmark = {
           await client.query("begin");
           const { rows } = await client.query<{ id: string }>(
             `insert into request (agency_id, reference, received_at, jurisdiction, process, issued_by, findings,
-               categories, agency_verified, date_from, date_to, original_document, original_sha256, status, deadline_at)
+               categories, agency_verified, date_from, date_to, original_document, original_sha256, status, deadline_at,
+               accounts_specified, decision_outcome)
              values ($1, $2, $3, 'US', 'search_warrant', 'Superior Court', '{}', $4, true, '2020-08-01', '2020-09-01',
-               $5, $6, 'received', now() + interval '30 days') returning id`,
-            [agencyId, `BENCH-${run}-${i}`, "2020-09-14T11:45:00Z", CATEGORIES, doc, sha256(doc)],
+               $5, $6, 'received', now() + interval '30 days', 5, $7) returning id`,
+            [agencyId, `BENCH-${run}-${i}`, "2020-09-14T11:45:00Z", CATEGORIES, doc, sha256(doc), decision.outcome],
           );
           const requestId = rows[0]?.id;
           await client.query(

@@ -11,12 +11,15 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const PRESETS = readdirSync(join(ROOT, "policies/presets")).filter((f) => f.endsWith(".yaml"));
 const EXAMPLES = readdirSync(join(ROOT, "examples/requests")).filter((f) => f.endsWith(".json"));
 
+const { DATABASE_URL: _server, ...withoutServer } = process.env;
+
 function custodian(args: string[], input?: string) {
   const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
     cwd: ROOT,
     input,
     encoding: "utf8",
-    env: { ...process.env, CUSTODIAN_DEBUG: "" },
+    // Commands that open a database use a scratch PGlite directory (--data), never the suite's server.
+    env: { ...withoutServer, CUSTODIAN_DEBUG: "" },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -193,7 +196,7 @@ describe("custodian", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "custodian-demo-"));
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "demo", "--port", "0"], {
       cwd: ROOT,
-      env: { ...withoutDatabaseUrl(), CUSTODIAN_DATA_DIR: dataDir },
+      env: { ...withoutDatabaseUrl(), CUSTODIAN_DATA_DIR: dataDir, CUSTODIAN_DEMO_SCALE: "0.02" },
     });
     try {
       let stdout = "";
@@ -224,6 +227,9 @@ describe("custodian", () => {
       expect(outbox.status).toBe(200);
       const { items } = (await outbox.json()) as { items: Array<{ purpose: string }> };
       expect(items.some((m) => m.purpose === "officer.confirm_email")).toBe(true);
+      const report = await fetch(`${url}/api/v1/reports/2020H2`);
+      const { rows } = (await report.json()) as { rows: Array<{ jurisdiction: string; requests_held: number }> };
+      expect(rows.some((r) => r.jurisdiction === "HK" && r.requests_held > 0)).toBe(true);
     } finally {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -243,5 +249,57 @@ describe("custodian", () => {
     const run = custodian(["--version"]);
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  });
+});
+
+describe("custodian import and report", () => {
+  const data = join(scratch, "reports-data");
+
+  it("imports the example ledger, then reports a half-year in every format", () => {
+    const imported = custodian(["import", "examples/ledger.csv", "--data", data]);
+    expect(imported.stderr).toBe("");
+    expect(imported.status).toBe(0);
+    expect(imported.stdout).toMatch(
+      /^imported 8 request\(s\) from examples\/ledger\.csv \(sha256 [0-9a-f]{64}\), 4 new/,
+    );
+
+    const csv = custodian(["report", "--period", "2019H1", "--data", data]);
+    expect(csv.status).toBe(0);
+    expect(csv.stdout).toBe(
+      "period,jurisdiction,process,requests,accounts_specified,requests_with_data_produced,percent_with_data_produced,requests_held,requests_rejected,requests_no_data\r\n" +
+        "2019H1,GB,court_order,1,2,1,100.0,0,0,0\r\n" +
+        "2019H1,GB,informal,1,3,0,0.0,0,1,0\r\n" +
+        "2019H1,GB,search_warrant,1,1,1,100.0,0,0,0\r\n",
+    );
+    const google = custodian(["report", "--period", "2019H1", "--format", "google-csv", "--data", data]);
+    expect(google.stdout.split("\r\n")[1]).toBe("2019-06-30,United Kingdom,GB,Other Court Orders,1,100,2");
+    const html = custodian(["report", "--period", "2019H1", "--format", "html", "--data", data]);
+    expect(html.status).toBe(0);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('<svg role="img" aria-label="United Kingdom (GB)');
+  });
+
+  it("refuses a bad period, format or ledger with one line and exit 2, importing nothing", () => {
+    const period = custodian(["report", "--period", "2020H3", "--data", data]);
+    expect(period.status).toBe(2);
+    expect(period.stderr).toBe(
+      'custodian: report: --period must be a half-year like 2020H2 (four-digit year, H1 or H2) (got "2020H3")\n',
+    );
+    const format = custodian(["report", "--period", "2020H2", "--format", "xml"]);
+    expect(format.status).toBe(2);
+    expect(format.stderr).toMatch(/--format must be one of csv, json, html, google-csv/);
+    const ledger = file(
+      "bad-ledger.csv",
+      "reference,received_at,jurisdiction,agency,process,accounts_specified,categories,outcome\n" +
+        "X-1,2020-01-01,DE,BKA,court_order,1,subscriber.name,produced\n" +
+        "X-2,2020-01-02,DE,BKA,court_order,one,subscriber.name,produced\n",
+    );
+    const bad = custodian(["import", ledger, "--data", data]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^custodian: \S+bad-ledger\.csv: line 3: accounts_specified: must be a whole number of accounts \(0 to 9999999\)\n$/,
+    );
+    const after = custodian(["report", "--period", "2020H1", "--data", data]);
+    expect(after.stdout).not.toContain("DE");
   });
 });

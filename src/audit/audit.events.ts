@@ -5,6 +5,11 @@
 export type AuditAction =
   /** An agency's request was stored, with its original document's SHA-256. */
   | "request.received"
+  /**
+   * A request handled before it was recorded here (a ledger import, or the demo's history) was stored
+   * at once with its final status and the decision in force, instead of step by step.
+   */
+  | "request.recorded"
   /** The engine decided (or re-decided) a request under a named policy version. */
   | "request.decided"
   /** A request moved from one lifecycle state to another. */

@@ -303,7 +303,8 @@ export async function activateOfficer(
     if (!user.phone_on_file) {
       throw invalidTransition("the agency has no phone number on file; two admins must record one first");
     }
-    // A number put on file after the officer registered could have come from the applicant.
+    // A number put on file after the officer registered could have come from the applicant. Both times
+    // are the application's clock (the change's decision and the registration's audit entry).
     const phoneChange = await tx
       .selectFrom("agency_change")
       .select("decided_at")
@@ -313,7 +314,15 @@ export async function activateOfficer(
       .orderBy("decided_at", "desc")
       .limit(1)
       .executeTakeFirst();
-    if (phoneChange?.decided_at && phoneChange.decided_at > user.created_at) {
+    const registered = await tx
+      .selectFrom("audit_event")
+      .select("occurred_at")
+      .where("object_type", "=", "user")
+      .where("object_id", "=", user.id)
+      .where("action", "=", "user.registered")
+      .executeTakeFirst();
+    const registeredAt = registered?.occurred_at ?? user.created_at;
+    if (phoneChange?.decided_at && phoneChange.decided_at > registeredAt) {
       throw invalidTransition(
         "the agency's phone on file changed after this officer registered; it cannot vouch for them",
       );

@@ -6,6 +6,7 @@ import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
 import { runEvaluate } from "./evaluate.js";
 import { packageVersion } from "./package-info.js";
+import { runImport, runReport } from "./report-commands.js";
 import { runDemo, runServe, runTotp } from "./serve.js";
 import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy } from "./store-commands.js";
 
@@ -39,6 +40,12 @@ Commands:
   audit verify [--against FILE] [--json]
                  Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
   jobs run       Run the jobs that are due (preservation expiry, reminders).
+  report --period 2020H2 [--format csv|json|html|google-csv] [--out FILE]
+                 The transparency report of a half-year (DESIGN §9): csv (default), json,
+                 the public HTML page, or Google's CSV layout.
+  import FILE.csv
+                 Load past requests from a ledger (one row per request; see README); every row
+                 is checked first and nothing is imported if one is bad.
   help           Show this help.
 
 Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
@@ -58,6 +65,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   jurisdiction: runJurisdiction,
   audit: runAudit,
   jobs: runJobs,
+  report: runReport,
+  import: runImport,
   help: () => {
     process.stdout.write(USAGE);
     return 0;

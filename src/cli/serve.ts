@@ -2,6 +2,7 @@ import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
 import { openDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
+import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
 import { startServer } from "../server/server.js";
 import { parseCommandArgs, UsageError } from "./args.js";
@@ -72,6 +73,9 @@ export async function runDemo(args: string[]): Promise<number> {
         process.stdout.write(`\nCustodian demo at ${url} (demo data from an earlier run, in ${config.dataDir})\n`);
         return;
       }
+      const scale = demoScale();
+      process.stdout.write(`\nSeeding the demo: 2019–2021 requests at ${scale} × Apple's published volumes …\n`);
+      const history = await seedDemoHistory(db, { scale });
       const world = await seedDemo(db, config, () => new Date());
       const now = new Date();
       const lines = [
@@ -87,6 +91,7 @@ export async function runDemo(args: string[]): Promise<number> {
         ),
         "",
         `${world.pendingOfficer} registered and enrolled, and waits for intake's call-back (POST /api/v1/users/{id}/activate).`,
+        `Transparency report (public, no sign-in): ${url}/reports/2020H2 — ${history.requests.toLocaleString("en")} past requests, Hong Kong held from 2020-07-06.`,
         "Mail (confirmation links, reminders) waits in the outbox: GET /api/v1/outbox as admin or auditor.",
         "",
       ];
@@ -102,4 +107,13 @@ export function runTotp(args: string[]): number {
   }
   process.stdout.write(`${currentTotpCode(secret)}\n`);
   return 0;
+}
+
+/** The demo's history at Apple's volumes × DEMO_SCALE; CUSTODIAN_DEMO_SCALE changes it (tests use a sliver). */
+function demoScale(): number {
+  const text = process.env.CUSTODIAN_DEMO_SCALE;
+  if (text === undefined || text === "") return DEMO_SCALE;
+  const scale = Number(text);
+  if (!(scale > 0 && scale <= 1)) throw new UsageError("demo: CUSTODIAN_DEMO_SCALE must be a number in (0, 1]");
+  return scale;
 }

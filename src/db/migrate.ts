@@ -1,6 +1,7 @@
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import type { Db } from "./database.js";
 import * as m0001 from "./migrations/0001_initial.js";
+import * as m0002 from "./migrations/0002_reports.js";
 import * as m0003 from "./migrations/0003_access.js";
 
 /**
@@ -11,7 +12,7 @@ import * as m0003 from "./migrations/0003_access.js";
  */
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
-  // 0002 is taken by the transparency-report rollups, which land from their own branch.
+  "0002_reports": m0002,
   "0003_access": m0003,
 };
 

@@ -61,6 +61,9 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     status: true,
     held_from: true,
     deadline_at: true,
+    accounts_specified: true,
+    decision_outcome: true,
+    closed_from: true,
     version: true,
     created_at: true,
     updated_at: true,
@@ -197,6 +200,18 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     created_at: true,
     sent_at: true,
   },
+  report_rollup: {
+    period: true,
+    country: true,
+    process: true,
+    shard: true,
+    requests: true,
+    accounts_specified: true,
+    produced: true,
+    held: true,
+    rejected: true,
+    no_data: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {
@@ -249,6 +264,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
       original_document: "{}",
       original_sha256: "0".repeat(64),
       status: "received",
+      accounts_specified: 1,
     };
     const insert = (overrides: Record<string, unknown>) =>
       database.db.transaction().execute((tx) =>

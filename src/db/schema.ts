@@ -152,6 +152,12 @@ export interface RequestTable {
   status: string;
   held_from: string | null;
   deadline_at: Timestamp | null;
+  /** Targets named (intake) or the ledger's count (import); what the report sums. */
+  accounts_specified: number;
+  /** Outcome of the decision in force, kept by the decision_in_force trigger (0002). */
+  decision_outcome: string | null;
+  /** Where a closed request came from (delivered, rejected, preserved), set by a trigger on closing. */
+  closed_from: string | null;
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
@@ -186,7 +192,7 @@ export interface DecisionTable {
   needs_review: boolean;
   review_reasons: Json<string[]>;
   items: Json<unknown[]>;
-  cause: "intake" | "resume" | "pause" | "policy_change" | "verification";
+  cause: "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";
   note: string | null;
   decided_at: Generated<Date>;
 }
@@ -269,6 +275,20 @@ export interface AuditSealStateTable {
   sealed_below: string;
 }
 
+/** Kept exact by triggers on `request` (0002); a report sums the 16 shards of each key. */
+export interface ReportRollupTable {
+  period: string;
+  country: string;
+  process: string;
+  shard: number;
+  requests: number;
+  accounts_specified: number;
+  produced: number;
+  held: number;
+  rejected: number;
+  no_data: number;
+}
+
 export interface DB {
   agency: AgencyTable;
   agency_domain: AgencyDomainTable;
@@ -292,4 +312,5 @@ export interface DB {
   callback: CallbackTable;
   agency_change: AgencyChangeTable;
   mail_outbox: MailOutboxTable;
+  report_rollup: ReportRollupTable;
 }

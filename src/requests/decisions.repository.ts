@@ -8,7 +8,7 @@ import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import type { RequestDocument } from "./request.schema.js";
 
-export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification";
+export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";
 
 export function decisionRow(
   requestId: string,

@@ -156,6 +156,9 @@ export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: I
           status,
           held_from: status === "on_hold" ? "received" : null,
           deadline_at: deadline,
+          accounts_specified: doc.targets.length,
+          // Written here so that the decision_in_force trigger finds nothing to update on intake.
+          decision_outcome: decision.outcome,
           updated_at: now,
           submitted_by: input.submittedBy ?? null,
           follow_up_due_at: input.followUpDueAt ?? null,

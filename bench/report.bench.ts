@@ -1,0 +1,196 @@
+import { sql } from "kysely";
+import { openDatabase } from "../src/db/database.js";
+import { migrateToLatest } from "../src/db/migrate.js";
+import { countryCodes } from "../src/domain/jurisdictions.js";
+import { PROCESSES } from "../src/domain/vocabulary.js";
+import { type Period, periodBounds, periodsBetween } from "../src/reports/period.js";
+import { readReport } from "../src/reports/report.repository.js";
+import { type BenchResult, median, ratioOf } from "./harness.js";
+import { scratchDatabase } from "./support/postgres.js";
+
+/**
+ * One period's transparency report on a long history: 10,000,000 requests (× BENCH_SCALE) over 20
+ * years (40 half-years), 60 countries, every process, every status, written into PostgreSQL with the
+ * rollup triggers on (insert … select … from generate_series, 1,000,000 rows a statement). Then, in the
+ * same run and on the same rows:
+ *  - the report of one period from the rollup (what `custodian report` and the page read);
+ *  - the plain GROUP BY over that period's request rows, computing the same figures from the row's
+ *    own columns (the cheapest recomputation; the full definition also looks up each request's newest
+ *    decision, which only costs more).
+ * The two must give the same figures, which the benchmark checks before timing them. It also measures
+ * what the triggers cost a bulk insert: the same 200,000 rows into `request` and into a copy without them.
+ */
+
+const TOTAL = 10_000_000;
+const CHUNK = 1_000_000;
+const FIRST: Period = "2006H1";
+const LAST: Period = "2025H2";
+const SELECTED: Period = "2020H2";
+const COUNTRIES = countryCodes().slice(0, 60);
+const STATUSES = ["closed", "closed", "delivered", "rejected", "on_hold", "received", "under_review", "withdrawn"];
+const OUTCOMES = [
+  "comply_full",
+  "comply_partial",
+  "no_data",
+  "reject",
+  "comply_full",
+  "hold",
+  "comply_partial",
+  "reject",
+];
+
+/** `count` synthetic requests numbered from `first`, spread evenly over the 40 half-years. */
+function insertRequests(table: string, agencyId: string, first: number, count: number) {
+  const start = Date.UTC(2006, 0, 1) / 1000;
+  const span = Date.UTC(2026, 0, 1) / 1000 - start;
+  return sql`
+    insert into ${sql.table(table)} (agency_id, reference, received_at, jurisdiction, process, categories,
+        agency_verified, original_document, original_sha256, status, closed_from, accounts_specified, decision_outcome)
+    select ${agencyId}::uuid, 'B-' || i, to_timestamp(${start} + ((i * 7919) % ${TOTAL})::float8 / ${TOTAL} * ${span}),
+           (${COUNTRIES}::text[])[1 + i % ${COUNTRIES.length}] || case when i % 17 = 0 then '-X' else '' end,
+           (${[...PROCESSES]}::text[])[1 + (i / 7) % ${PROCESSES.length}], '{subscriber.phone}', true, '{}',
+           '0000000000000000000000000000000000000000000000000000000000000000',
+           s.status, case when s.status = 'closed' then (array['delivered', 'rejected'])[1 + i % 2] end,
+           1 + i % 5, (${OUTCOMES}::text[])[1 + (i / 3) % ${OUTCOMES.length}]
+      from generate_series(${first}::bigint, ${first + count - 1}::bigint) i
+     cross join lateral (select (${STATUSES}::text[])[1 + (i / 11) % ${STATUSES.length}] as status) s`;
+}
+
+export const benchmark = {
+  name: "report",
+  description: "one period's report from the rollup vs a plain GROUP BY over 10M requests (PostgreSQL)",
+  async run(scale: number): Promise<BenchResult[]> {
+    const total = Math.max(100_000, Math.round(TOTAL * scale));
+    const scratch = await scratchDatabase("report");
+    const database = await openDatabase({ url: scratch.url });
+    const db = database.db;
+    try {
+      await migrateToLatest(db);
+      const { id: agencyId } = await db
+        .insertInto("agency")
+        .values({ name: "Benchmark agency", jurisdiction: "US" })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+
+      // What the triggers cost a bulk insert: the first rows into `request`, the same rows into a copy
+      // of it without the triggers, both empty at the start.
+      const probe = Math.min(200_000, total);
+      const timed = async (table: string) => {
+        const t = performance.now();
+        await insertRequests(table, agencyId, 1, probe).execute(db);
+        return (performance.now() - t) / 1000;
+      };
+      await sql`create table request_untriggered (like request including defaults including constraints including indexes)`.execute(
+        db,
+      );
+      const withoutTriggers = await timed("request_untriggered");
+      await sql`drop table request_untriggered`.execute(db);
+      const withTriggers = await timed("request");
+
+      const generated = performance.now();
+      for (let first = probe + 1; first <= total; first += CHUNK) {
+        const count = Math.min(CHUNK, total - first + 1);
+        await insertRequests("request", agencyId, first, count).execute(db);
+        console.log(`  report: ${first + count - 1} requests written`);
+      }
+      const generateSeconds = withTriggers + (performance.now() - generated) / 1000;
+      await sql`vacuum analyze request`.execute(db);
+      await sql`vacuum analyze report_rollup`.execute(db);
+
+      const { start, end } = periodBounds(SELECTED);
+      const plain = async () => {
+        const { rows } = await sql<{
+          jurisdiction: string;
+          process: string;
+          requests: number;
+          accounts_specified: number;
+          produced: number;
+          held: number;
+          rejected: number;
+          no_data: number;
+        }>`
+          select split_part(jurisdiction, '-', 1) as jurisdiction, process, count(*) as requests,
+                 sum(accounts_specified)::bigint as accounts_specified,
+                 count(*) filter (where c = 'produced') as produced, count(*) filter (where c = 'held') as held,
+                 count(*) filter (where c = 'rejected') as rejected, count(*) filter (where c = 'no_data') as no_data
+            from (select jurisdiction, process, accounts_specified,
+                         report_class(status, closed_from, decision_outcome) as c
+                    from request where received_at >= ${start} and received_at < ${end}) r
+           group by 1, 2 order by 1, 2`.execute(db);
+        return rows;
+      };
+      const fromRollup = () => readReport(db, SELECTED);
+
+      const a = await fromRollup();
+      const b = await plain();
+      const same =
+        a.length === b.length &&
+        a.every((row, i) => {
+          const p = b[i];
+          return (
+            p !== undefined &&
+            row.jurisdiction === p.jurisdiction &&
+            row.process === p.process &&
+            row.requests === p.requests &&
+            row.accountsSpecified === p.accounts_specified &&
+            row.produced === p.produced &&
+            row.held === p.held &&
+            row.rejected === p.rejected &&
+            row.noData === p.no_data
+          );
+        });
+      if (!same) throw new Error("the rollup and the plain GROUP BY disagree on the figures");
+      const periodRequests = a.reduce((n, r) => n + r.requests, 0);
+
+      const time = async (task: () => Promise<unknown>, runs: number) => {
+        const ms: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const t = performance.now();
+          await task();
+          ms.push(performance.now() - t);
+        }
+        return median(ms);
+      };
+      // Interleaved, warm: both read from the same cache state.
+      const rollupMs = await time(fromRollup, 21);
+      const plainMs = await time(plain, 5);
+      const sizes = await sql<{ request: string; rollup: string; keys: number }>`
+        select pg_size_pretty(pg_total_relation_size('request')) as request,
+               pg_size_pretty(pg_total_relation_size('report_rollup')) as rollup,
+               (select count(*) from report_rollup) as keys`
+        .execute(db)
+        .then((r) => r.rows[0]);
+      const periods = periodsBetween(FIRST, LAST).length;
+      const note =
+        `${total.toLocaleString("en")} requests over ${periods} half-years (${periodRequests.toLocaleString("en")} in ${SELECTED}, ` +
+        `${a.length} rows); request table ${sizes?.request}, rollup ${sizes?.rollup} (${sizes?.keys} rows); median of 21 and 5 warm runs`;
+      const triggeredRate = probe / withTriggers;
+      const plainRate = probe / withoutTriggers;
+      return [
+        {
+          bench: "report",
+          figure: `one period's report, ms (${total.toLocaleString("en")} requests)`,
+          value: Number(rollupMs.toFixed(2)),
+          peer: "plain GROUP BY over the period's rows",
+          peerValue: Number(plainMs.toFixed(1)),
+          ratio: ratioOf(plainMs, rollupMs),
+          note,
+        },
+        {
+          bench: "report",
+          figure: "bulk insert rows/s with rollup triggers",
+          value: Math.round(triggeredRate),
+          peer: "same insert, table without triggers",
+          peerValue: Math.round(plainRate),
+          ratio: ratioOf(triggeredRate, plainRate),
+          note: `the first ${probe.toLocaleString("en")} rows, one statement, into empty tables; all ${total.toLocaleString("en")} rows took ${generateSeconds.toFixed(0)} s`,
+        },
+      ];
+    } finally {
+      await database.close();
+      await scratch.drop();
+    }
+  },
+};
+
+export default benchmark;

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { type Period, periodOf, periodSchema } from "../../reports/period.js";
+import { toCsv } from "../../reports/report.format.js";
+import { renderReportPage } from "../../reports/report.page.js";
+import { readReport } from "../../reports/report.repository.js";
+import { loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
+import type { App, AppContext } from "../app.js";
+
+/** The published transparency report: JSON under the API, and the public page with its CSV. No sign-in. */
+
+export async function reportApiRoutes(api: App, { db }: AppContext): Promise<void> {
+  api.get(
+    "/reports/:period",
+    {
+      config: { access: "public" },
+      schema: {
+        summary: "The transparency report of a half-year (DESIGN §9)",
+        tags: ["reports"],
+        params: z.strictObject({ period: periodSchema }),
+      },
+    },
+    async (request) => loadReportDocument(db, request.params.period as Period),
+  );
+}
+
+export async function reportPageRoutes(app: App, { db, now }: AppContext): Promise<void> {
+  app.get("/reports", { config: { access: "public" }, schema: { hide: true } }, async (_request, reply) => {
+    // The newest half-year that has ended is the one people come for.
+    const current = periodOf(now());
+    const [year, half] = [Number(current.slice(0, 4)), current.endsWith("H1") ? 1 : 2];
+    const last = (half === 1 ? `${year - 1}H2` : `${year}H1`) as Period;
+    return reply.redirect(`/reports/${last}`, 302);
+  });
+
+  app.get(
+    "/reports/:name",
+    {
+      config: { access: "public" },
+      schema: {
+        hide: true,
+        params: z.strictObject({
+          name: z.string().regex(/^\d{4}H[12](\.csv)?$/, { error: "must be a half-year like 2020H2, or 2020H2.csv" }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const period = request.params.name.replace(/\.csv$/, "") as Period;
+      if (request.params.name.endsWith(".csv")) {
+        const csv = toCsv(await readReport(db, period));
+        return reply
+          .type("text/csv; charset=utf-8")
+          .header("content-disposition", `attachment; filename="transparency-${period}.csv"`)
+          .send(csv);
+      }
+      const html = await renderReportPage(await loadReportPageData(db, period));
+      return reply.type("text/html; charset=utf-8").send(html);
+    },
+  );
+}
