@@ -66,6 +66,13 @@ async function startServer(
 // Every submission needs its own reference (a second one is refused as a duplicate), across runs too.
 let submitted = 0;
 
+async function serverCpuMs(child: ChildProcess): Promise<number> {
+  const answer = once(child.stdout as NodeJS.ReadableStream, "data");
+  child.kill("SIGUSR2");
+  const [chunk] = (await answer) as [Buffer];
+  return Number(/cpu-ms ([\d.]+)/.exec(chunk.toString())?.[1] ?? Number.NaN);
+}
+
 async function load(port: number, seconds: number, token: string | undefined) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -180,7 +187,9 @@ export const benchmark = {
       const app = await startServer("custodian", env);
       servers.push(app.child);
       await load(app.port, 2, token); // warm-up: JIT, pool, policy cache
+      const cpuBefore = await serverCpuMs(app.child);
       const measured = await load(app.port, seconds, token);
+      const cpuPerSubmission = ((await serverCpuMs(app.child)) - cpuBefore) / measured.total;
       if (measured.non2xx > 0 || measured.errors > 0) {
         throw new Error(`http bench: ${measured.non2xx} non-2xx answers and ${measured.errors} errors`);
       }
@@ -196,7 +205,7 @@ export const benchmark = {
           peer: "bare Fastify route returning a constant",
           peerValue: Math.round(baseline.perSecond),
           ratio: ratioOf(measured.perSecond, baseline.perSecond),
-          note: `${CONNECTIONS} connections, ${seconds} s; ${Number(stored.n)} requests stored`,
+          note: `${CONNECTIONS} connections, ${seconds} s; ${Number(stored.n)} requests stored; server CPU ${cpuPerSubmission.toFixed(2)} ms per submission`,
         },
         {
           bench: "http",
