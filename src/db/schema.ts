@@ -280,6 +280,7 @@ export interface MessengerAccountTable {
 }
 
 export interface MessengerLoginTable {
+  id: Generated<number>;
   account_id: string;
   at: Timestamp;
   ip: string;
@@ -287,6 +288,7 @@ export interface MessengerLoginTable {
 }
 
 export interface MessengerContactTable {
+  id: Generated<number>;
   account_id: string;
   name: string;
   phone: string;
@@ -356,7 +358,6 @@ export interface ProductionTable {
   chunk_size: number;
   bag_name: string;
   archive_bytes: number | null;
-  archive_sha256: string | null;
   payload_bytes: number | null;
   data_produced: boolean | null;
   summary: Json<Record<string, unknown>> | null;

@@ -21,6 +21,7 @@ const STATEMENTS = [
    )`,
   `create unique index messenger_account_email on messenger_account (email) where email is not null`,
   `create table messenger_login (
+     id bigint generated always as identity primary key,
      account_id text not null references messenger_account (id),
      at timestamptz not null,
      ip inet not null,
@@ -28,6 +29,7 @@ const STATEMENTS = [
    )`,
   `create index messenger_login_account on messenger_login (account_id, at)`,
   `create table messenger_contact (
+     id bigint generated always as identity primary key,
      account_id text not null references messenger_account (id),
      name text not null,
      phone text not null,
@@ -104,12 +106,11 @@ const STATEMENTS = [
      chunk_size integer not null check (chunk_size between 4096 and 16777216),
      bag_name text not null,
      archive_bytes bigint,
-     archive_sha256 text check (archive_sha256 ~ '^[0-9a-f]{64}$'),
      payload_bytes bigint,
      data_produced boolean,
      summary jsonb,
      check (status in ('building', 'failed', 'purged') or (sealed_at is not null and expires_at is not null
-       and archive_bytes is not null and archive_sha256 is not null and wrapped_key is not null)),
+       and archive_bytes is not null and wrapped_key is not null)),
      check ((status = 'downloaded') = (downloaded_at is not null)),
      check (status <> 'purged' or wrapped_key is null)
    )`,
