@@ -9,6 +9,9 @@ import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/s
 import { approvedRequest, readStream, seedOfficer, tarFiles, testKeyring } from "../../test/support/fulfilment.js";
 import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
+import { transition } from "../requests/lifecycle.js";
+import { intakeRequest } from "../requests/requests.service.js";
+import { recordReview } from "../requests/reviews.service.js";
 import { verifyBag } from "./bagit.js";
 import {
   type DownloadActor,
@@ -395,6 +398,72 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     const sent = await notices();
     expect(sent).toHaveLength(1);
     expect(sent[0]?.body).toContain("@quietfox");
+  });
+
+  const noticesTo = (recipient: string, purpose: string) =>
+    database.db
+      .selectFrom("mail_outbox")
+      .select(["recipient", "body", "purpose"])
+      .where("recipient", "=", recipient)
+      .where("purpose", "=", purpose)
+      .execute();
+
+  it("tells the account's owner when a request is rejected", async () => {
+    const intake = await intakeRequest(database.db, {
+      agencyId,
+      originalDocument: warrant({ targets: [{ type: "username", value: "nightowl_07" }] }),
+      actor: "intake@desk",
+      now: RECEIVED,
+      agencyVerified: true,
+    });
+    await database.db
+      .transaction()
+      .execute((tx) =>
+        transition(tx, intake.id, { to: "under_review", actor: "intake@desk", reason: "verified", now: RECEIVED }),
+      );
+    await recordReview(database.db, intake.id, { reviewer: "counsel@desk", verdict: "reject", now: RECEIVED });
+    const sent = await noticesTo("nightowl07@example.co.uk", "notice.user_rejected");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.body).toContain("declined to provide any data");
+  });
+
+  it("tells the owner of an account disclosed in an emergency only after the emergency", async () => {
+    const intake = await intakeRequest(database.db, {
+      agencyId,
+      originalDocument: requestDocument({
+        receivedAt: RECEIVED.toISOString(),
+        jurisdiction: "US",
+        process: "emergency",
+        emergency: { justification: "credible threat to life" },
+        targets: [{ type: "phone", value: "+4915112345678" }],
+        categories: ["subscriber.phone", "subscriber.name"],
+      }),
+      actor: "intake@desk",
+      now: RECEIVED,
+      agencyVerified: true,
+      emergencyVerified: true,
+    });
+    await database.db
+      .transaction()
+      .execute((tx) =>
+        transition(tx, intake.id, {
+          to: "under_review",
+          actor: "intake@desk",
+          reason: "call-back made",
+          now: RECEIVED,
+        }),
+      );
+    await recordReview(database.db, intake.id, { reviewer: "counsel@desk", verdict: "approve", now: RECEIVED });
+    const result = await fulfil(intake.id, RECEIVED);
+    expect(result.targets).toEqual([{ target: "phone:+4915112345678", result: "data_produced", records: 2 }]);
+    const sent = () => noticesTo("nordlicht@example.de", "notice.user_delivered");
+    await runDueJobs(database.db, JOB_HANDLERS, {
+      workerId: "test",
+      now: () => at(settings.emergencyNoticeDelayDays - 1),
+    });
+    expect(await sent()).toEqual([]);
+    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => at(settings.emergencyNoticeDelayDays) });
+    expect(await sent()).toHaveLength(1);
   });
 
   it("refuses to fulfil what is not approved, and refuses without a master key", async () => {
