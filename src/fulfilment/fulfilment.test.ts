@@ -443,16 +443,14 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
       agencyVerified: true,
       emergencyVerified: true,
     });
-    await database.db
-      .transaction()
-      .execute((tx) =>
-        transition(tx, intake.id, {
-          to: "under_review",
-          actor: "intake@desk",
-          reason: "call-back made",
-          now: RECEIVED,
-        }),
-      );
+    await database.db.transaction().execute((tx) =>
+      transition(tx, intake.id, {
+        to: "under_review",
+        actor: "intake@desk",
+        reason: "call-back made",
+        now: RECEIVED,
+      }),
+    );
     await recordReview(database.db, intake.id, { reviewer: "counsel@desk", verdict: "approve", now: RECEIVED });
     const result = await fulfil(intake.id, RECEIVED);
     expect(result.targets).toEqual([{ target: "phone:+4915112345678", result: "data_produced", records: 2 }]);
