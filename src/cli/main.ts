@@ -6,6 +6,7 @@ import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
 import { runDemo } from "./demo.js";
 import { runEvaluate } from "./evaluate.js";
+import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
 import { packageVersion } from "./package-info.js";
 import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy } from "./store-commands.js";
 
@@ -31,7 +32,19 @@ Commands:
                  Sign a checkpoint of the audit chain and add it to FILE, kept outside the database.
   audit verify [--against FILE] [--json]
                  Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
-  jobs run       Run the jobs that are due (preservation expiry, reminders).
+  jobs run       Run the jobs that are due (preservation expiry, reminders, fulfilment, notices,
+                 purges).
+  fulfil ID      Fulfil an approved request: collect what the decision discloses, build the
+                 encrypted BagIt package, deliver it and notify (progress on stderr).
+  package export ID --out FILE
+                 Write a production's encrypted archive, as stored, to FILE.
+  package open FILE --out DIR
+                 Decrypt an exported archive (every chunk authenticated), extract the bag into DIR
+                 and verify it against its manifests.
+  package verify DIR
+                 Verify an extracted bag (BagIt, RFC 8493) against its manifests.
+  keys generate  Print a new master key for CUSTODIAN_MASTER_KEY.
+  keys rotate    Re-wrap every production key under the current master key (archives untouched).
   help           Show this help.
 
 Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
@@ -49,6 +62,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   jurisdiction: runJurisdiction,
   audit: runAudit,
   jobs: runJobs,
+  fulfil: runFulfil,
+  package: runPackage,
+  keys: runKeys,
   help: () => {
     process.stdout.write(USAGE);
     return 0;
