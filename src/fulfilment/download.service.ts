@@ -187,7 +187,7 @@ export function decryptedProduction(db: Db | Tx, productionId: string, key: Buff
     }
     return key;
   });
-  const stored = Readable.from(readChunks(db, productionId));
+  const stored = Readable.from(readChunks(db, productionId), { highWaterMark: 1 });
   stored.on("error", (error) => decryptor.destroy(error));
   return stored.pipe(decryptor);
 }

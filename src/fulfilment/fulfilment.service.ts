@@ -16,7 +16,7 @@ import { admits, type PlannedItem, planCollection, type StoredRequest } from "./
 import { type Keyring, newPackageKey, wrapPackageKey } from "./keyring.js";
 import { csvField, PackageBuilder } from "./package.builder.js";
 import { storeChunks } from "./production.store.js";
-import { messengerSource } from "./sources/messenger.source.js";
+import { defaultSource } from "./sources/index.js";
 import type { AccountRef, DataSource, DataSourceFactory } from "./sources/source.js";
 import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
 
@@ -329,7 +329,7 @@ export async function fulfilRequest(db: Db | Tx, options: FulfilOptions): Promis
   const builder = await PackageBuilder.create();
   let plaintext: Readable | undefined;
   try {
-    const source = (options.source ?? messengerSource)(db);
+    const source = (options.source ?? defaultSource)(db);
     const collected = await collect(started, source, builder, options.onProgress);
     const producedAt = clock();
     const targets = collected.tallies.map((t) => ({

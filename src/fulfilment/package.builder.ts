@@ -41,7 +41,8 @@ export class Spool {
     private readonly key: Buffer,
   ) {
     this.encryptor = createEncryptStream(key, makeHeader(randomUUID()));
-    this.finished = pipeline(this.encryptor, createWriteStream(file, { mode: 0o600 }));
+    // A few chunks of slack so encrypting the next chunk overlaps writing the last one.
+    this.finished = pipeline(this.encryptor, createWriteStream(file, { mode: 0o600, highWaterMark: 4 * 1024 * 1024 }));
     this.finished.catch((error: unknown) => {
       this.failure = error;
     });

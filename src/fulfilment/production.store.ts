@@ -9,8 +9,10 @@ import type { Db, Tx } from "../db/database.js";
  */
 
 export const ROW_BYTES = 1024 * 1024;
-const ROWS_PER_INSERT = 4;
-const ROWS_PER_READ = 8;
+const ROWS_PER_INSERT = 2;
+// Inserts in flight while the next rows are encrypted: the database writes while the CPU packages.
+const INSERTS_IN_FLIGHT = 2;
+const ROWS_PER_READ = 2;
 
 export interface ChunkSinkResult {
   bytes: number;
@@ -29,11 +31,16 @@ export async function storeChunks(
   let parts: Buffer[] = [];
   let partBytes = 0;
   let rows: Buffer[] = [];
+  const inFlight: Promise<unknown>[] = [];
   const insert = async () => {
     if (rows.length === 0) return;
     const values = rows.map((data) => ({ production_id: productionId, seq: seq++, data }));
     rows = [];
-    await db.insertInto("production_chunk").values(values).execute();
+    const done = db.insertInto("production_chunk").values(values).execute();
+    // A failure surfaces when its turn to be awaited comes; until then it must not be unhandled.
+    done.catch(() => {});
+    inFlight.push(done);
+    if (inFlight.length >= INSERTS_IN_FLIGHT) await inFlight.shift();
     await onRows?.(bytes);
   };
   const cut = (n: number) => {
@@ -54,6 +61,7 @@ export async function storeChunks(
   }
   if (partBytes > 0) cut(partBytes);
   await insert();
+  await Promise.all(inFlight);
   return { bytes, rows: seq };
 }
 

@@ -1,7 +1,7 @@
 import { appendAudit } from "../audit/audit.js";
 import type { Tx } from "../db/database.js";
 import type { TargetType } from "../domain/vocabulary.js";
-import { messengerSource } from "../fulfilment/sources/messenger.source.js";
+import { defaultSource } from "../fulfilment/sources/index.js";
 import type { DataSourceFactory } from "../fulfilment/sources/source.js";
 import { enqueueJob, type JobHandler } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
@@ -102,7 +102,7 @@ async function sendUserNotices(
   kind: NoticeKind,
   actor: string,
   now: Date,
-  sourceFactory: DataSourceFactory = messengerSource,
+  sourceFactory: DataSourceFactory = defaultSource,
 ): Promise<number> {
   const source = sourceFactory(tx);
   const targets = await tx

@@ -123,6 +123,8 @@ const STATEMENTS = [
      data bytea not null,
      primary key (production_id, seq)
    )`,
+  // Ciphertext does not compress: skip TOAST's attempt (pglz over every mebibyte) and store it as is.
+  `alter table production_chunk alter column data set storage external`,
   // What each target yielded; `no_data` (no such account, or nothing within the period) is counted by
   // the transparency figures.
   `create table production_target (
