@@ -128,6 +128,8 @@ export const benchmark = {
       await db
         .transaction()
         .execute((tx) => transition(tx, intake.id, { to: "under_review", actor: "bench", reason: "bench", now }));
+      // Content needs two people: a reviewer recommends, counsel approves.
+      await recordReview(db, intake.id, { reviewer: "reviewer", verdict: "recommend_approve", now });
       await recordReview(db, intake.id, { reviewer: "counsel", verdict: "approve", now });
       const keyring = { current: parseMasterKey(generateMasterKeyText()), previous: [] };
 

@@ -42,7 +42,30 @@ export type AuditAction =
   /** A notice to an affected account's owner was deferred (non-disclosure order, emergency) as a job. */
   | "notice.scheduled"
   /** A notice to an affected account's owner was put in the outbox, or could not be (no address known). */
-  | "notice.queued";
+  | "notice.queued"
+  /** Accounts: created by an admin, registered by an officer, confirmed, enrolled, activated, suspended. */
+  | "user.created"
+  | "user.registered"
+  | "user.email_confirmed"
+  | "user.totp_enrolled"
+  | "user.activated"
+  | "user.suspended"
+  /** An account sent more emergencies than the window allows: its requests get a second-level review. */
+  | "user.flagged"
+  /** Sign-in: a session opened, refused (with why), or closed. */
+  | "session.created"
+  | "session.refused"
+  | "session.revoked"
+  | "token.created"
+  | "token.revoked"
+  /** A call-back to the agency's number on file was recorded (for an officer or an emergency). */
+  | "callback.recorded"
+  /** Two-admin changes to an agency's domains or phone. */
+  | "agency.change_proposed"
+  | "agency.change_applied"
+  | "agency.change_rejected"
+  /** Something was attempted and refused (a lookalike domain, another agency's object, a replay…). */
+  | "security.refused";
 
 export type AuditObjectType =
   | "request"
@@ -51,7 +74,12 @@ export type AuditObjectType =
   | "agency"
   | "preservation_hold"
   | "job"
-  | "production";
+  | "production"
+  | "user"
+  | "session"
+  | "token"
+  | "agency_change"
+  | "route";
 
 export interface AuditEntry {
   actor: string;

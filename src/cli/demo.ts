@@ -1,7 +1,6 @@
 import { readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { type Decision, decide } from "../policy/engine.js";
-import { parseCommandArgs } from "./args.js";
 import { readPolicyFile, readRequestFile } from "./input.js";
 import { packagePath } from "./package-info.js";
 
@@ -10,8 +9,7 @@ import { packagePath } from "./package-info.js";
  * policy (policies/example.yaml) decides every example request, then the eight seed presets decide the
  * request that started it all: a Hong Kong Police court order of 12 July 2020 naming a terror suspect.
  */
-export function runDemo(args: string[]): number {
-  parseCommandArgs("demo", args, {});
+export function engineTour(): string {
   const out: string[] = [];
   const policyFile = packagePath("policies/example.yaml");
   const policy = readPolicyFile(policyFile);
@@ -54,8 +52,7 @@ export function runDemo(args: string[]): number {
   out.push("  npx custodian evaluate --explain --policy policies/presets/telegram.yaml \\");
   out.push("      --request examples/requests/hk-terror-court-order.json");
   out.push("Write your own request (DESIGN §3) or policy (§4) and evaluate it the same way.");
-  process.stdout.write(`${out.join("\n")}\n`);
-  return 0;
+  return `${out.join("\n")}\n`;
 }
 
 function summarize(decision: Decision): string {

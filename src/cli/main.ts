@@ -4,10 +4,10 @@ import { DataDirectoryLockedError } from "../db/pglite-lock.js";
 import { DomainError } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
-import { runDemo } from "./demo.js";
 import { runEvaluate } from "./evaluate.js";
 import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
 import { packageVersion } from "./package-info.js";
+import { runDemo, runServe, runTotp } from "./serve.js";
 import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy } from "./store-commands.js";
 
 /** Thin edge: parse arguments, call one function, print. Exit 2 on bad input, 1 on anything else. */
@@ -19,7 +19,14 @@ Commands:
                  Decide a request document (DESIGN §3) under a policy (§4) and print the
                  decision JSON (§5); --explain prints it as a table for a person.
                  FILE may be - for standard input.
-  demo           Show the example policy deciding the example requests.
+  demo [--port 4000] [--host 127.0.0.1]
+                 Show the example policy deciding the example requests, then run the server
+                 with demo data (agencies, one account per role, requests) in ./.custodian/demo
+                 and print how to sign in.
+  serve [--port 4000] [--host 127.0.0.1]
+                 Run the server (API under /api/v1) with the background work (audit sealing,
+                 jobs, outgoing mail).
+  totp SECRET    Print the current second-factor code for a TOTP secret (for the demo).
   migrate        Bring the database schema up to date (also done by every command that opens it).
   policy activate FILE
                  Store a policy version and make it the one in force.
@@ -57,6 +64,8 @@ Options:
 const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   evaluate: runEvaluate,
   demo: runDemo,
+  serve: runServe,
+  totp: runTotp,
   migrate: runMigrate,
   policy: runPolicy,
   jurisdiction: runJurisdiction,

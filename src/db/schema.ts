@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from "kysely";
+import type { Role } from "../domain/vocabulary.js";
 
 /**
  * The tables as Kysely sees them. Written by hand beside the migrations (src/db/migrations) and checked
@@ -31,7 +32,7 @@ export interface AppUserTable {
   id: Generated<string>;
   email: string;
   display_name: string;
-  role: "agency" | "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+  role: Role;
   agency_id: string | null;
   status: Generated<"pending" | "active" | "suspended">;
   created_at: CreatedAt;

@@ -81,3 +81,7 @@ export function tierOf(category: Category): Tier {
 export function isCategory(value: string): value is Category {
   return Object.hasOwn(CATEGORY_TIER, value);
 }
+
+/** DESIGN §1: who uses Custodian. Every role but `agency` is provider staff and signs in with a second factor. */
+export const ROLES = ["agency", "intake", "reviewer", "counsel", "admin", "auditor"] as const;
+export type Role = (typeof ROLES)[number];

@@ -3,14 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { EXAMPLE_POLICY, requestDocument, seedAgency } from "../../test/support/fixtures.js";
-import { readStream, seedOfficer, tarFiles, testKeyring } from "../../test/support/fulfilment.js";
+import { approve, readStream, seedOfficer, tarFiles, testKeyring } from "../../test/support/fulfilment.js";
 import { CATEGORIES, type Category } from "../domain/vocabulary.js";
 import type { Decision, DecisionItem } from "../policy/engine.js";
 import { activatePolicy } from "../policy/policy.store.js";
 import { recordDecision } from "../requests/decisions.repository.js";
 import { transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
-import { recordReview } from "../requests/reviews.service.js";
 import { openProductionDownload } from "./download.service.js";
 import { fulfilRequest } from "./fulfilment.service.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
@@ -169,7 +168,7 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
           await transition(tx, intake.id, { to: "under_review", actor: "prop", reason: "prop", now: received });
           await recordDecision(tx, intake.id, decision, "verification", "prop", received);
         });
-        await recordReview(db, intake.id, { reviewer: "counsel", verdict: "approve", now: received });
+        await approve(db, intake.id, received);
         const result = await fulfilRequest(db, {
           requestId: intake.id,
           actor: "prop",

@@ -6,7 +6,15 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
-import { approvedRequest, readStream, seedOfficer, tarFiles, testKeyring } from "../../test/support/fulfilment.js";
+import {
+  approve,
+  approvedRequest,
+  readStream,
+  recordCallback,
+  seedOfficer,
+  tarFiles,
+  testKeyring,
+} from "../../test/support/fulfilment.js";
 import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { transition } from "../requests/lifecycle.js";
@@ -451,7 +459,13 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
         now: RECEIVED,
       }),
     );
-    await recordReview(database.db, intake.id, { reviewer: "counsel@desk", verdict: "approve", now: RECEIVED });
+    const { id: deskUser } = await database.db
+      .insertInto("app_user")
+      .values({ email: "callbacks@desk.example", display_name: "Intake desk", role: "intake", agency_id: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await recordCallback(database.db, intake.id, agencyId, deskUser);
+    await approve(database.db, intake.id, RECEIVED);
     const result = await fulfil(intake.id, RECEIVED);
     expect(result.targets).toEqual([{ target: "phone:+4915112345678", result: "data_produced", records: 2 }]);
     const sent = () => noticesTo("nordlicht@example.de", "notice.user_delivered");

@@ -3,9 +3,8 @@ import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
 import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
-import { recordDecision } from "../requests/decisions.repository.js";
+import { loadDecisionInputs, recordDecision } from "../requests/decisions.repository.js";
 import { HOLDABLE, type LockedRequest, type Status, transitionLocked } from "../requests/lifecycle.js";
-import type { RequestDocument } from "../requests/request.schema.js";
 import { lockJurisdictionExclusive } from "./jurisdiction.lock.js";
 
 /**
@@ -59,40 +58,6 @@ async function recordStatus(tx: Tx, change: StatusChange): Promise<void> {
     },
     change.now,
   );
-}
-
-/** Rebuild the engine's view of a stored request (the document as Custodian holds it, verified flags included). */
-async function loadDecisionInputs(tx: Tx, ids: string[]): Promise<Map<string, DecisionInput>> {
-  if (ids.length === 0) return new Map();
-  const rows = await tx.selectFrom("request").selectAll().where("id", "in", ids).execute();
-  const targets = await tx
-    .selectFrom("request_target")
-    .selectAll()
-    .where("request_id", "in", ids)
-    .orderBy("request_id")
-    .orderBy("position")
-    .execute();
-  const byRequest = new Map<string, RequestDocument["targets"]>();
-  for (const t of targets) {
-    const list = byRequest.get(t.request_id) ?? [];
-    list.push({ type: t.type as RequestDocument["targets"][number]["type"], value: t.value });
-    byRequest.set(t.request_id, list);
-  }
-  const out = new Map<string, DecisionInput>();
-  for (const r of rows) {
-    out.set(r.id, {
-      receivedAt: r.received_at.toISOString(),
-      jurisdiction: r.jurisdiction,
-      agency: { verified: r.agency_verified },
-      process: r.process as RequestDocument["process"],
-      findings: r.findings,
-      emergency: r.emergency_verified === null ? null : { verified: r.emergency_verified },
-      targets: byRequest.get(r.id) ?? [],
-      categories: r.categories as RequestDocument["categories"],
-      dateRange: r.date_from && r.date_to ? { from: r.date_from, to: r.date_to } : null,
-    });
-  }
-  return out;
 }
 
 async function lockRequestsOf(tx: Tx, code: string, statuses: readonly Status[]): Promise<LockedRequest[]> {

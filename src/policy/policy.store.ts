@@ -89,16 +89,24 @@ export function applyJurisdictionOverlay(doc: PolicyDocument, overlay: readonly 
 // Compiling resolves every jurisdiction, a few milliseconds: done once per (policy, overlay) pair.
 const compiledCache = new Map<string, CompiledPolicy>();
 
-export async function loadPolicyInForce(tx: Tx): Promise<ActivePolicy> {
+/**
+ * Which (policy, overlay) pair is in force, as two columns `policy_id` and `overlay`: a caller on the hot
+ * path (intake) selects them alongside its own reads and passes the row to `loadPolicyInForce`.
+ */
+export const POLICY_STATE_COLUMNS = sql<never>`(select id from policy_version where active) as policy_id,
+  coalesce((select string_agg(id::text, ',' order by id) from (
+    select distinct on (jurisdiction) id from jurisdiction_status order by jurisdiction, id desc) latest), '') as overlay`;
+
+export interface PolicyState {
+  policy_id: string | null;
+  overlay: string;
+}
+
+export async function loadPolicyInForce(tx: Tx, known?: PolicyState): Promise<ActivePolicy> {
   // One small query says which (policy, overlay) pair is in force; the document and the overlay rows
   // are read and compiled only when that pair has not been seen: intake runs this on every request.
-  const { rows } = await sql<{ policy_id: string | null; overlay: string }>`
-    select (select id from policy_version where active) as policy_id,
-           coalesce((select string_agg(id::text, ',' order by id) from (
-             select distinct on (jurisdiction) id from jurisdiction_status order by jurisdiction, id desc) latest), '') as overlay`.execute(
-    tx,
-  );
-  const state = rows[0];
+  const state =
+    known ?? (await sql<PolicyState>`select ${POLICY_STATE_COLUMNS}`.execute(tx).then((result) => result.rows[0]));
   if (!state?.policy_id) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
   const key = `${state.policy_id}:${state.overlay}`;
   const cached = compiledCache.get(key);

@@ -4,7 +4,9 @@ import type { AuditEntry } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
-import type { Decision } from "../policy/engine.js";
+import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
+import { loadPolicyInForce } from "../policy/policy.store.js";
+import type { RequestDocument } from "./request.schema.js";
 
 export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification";
 
@@ -80,4 +82,55 @@ export async function currentDecision(tx: Tx, requestId: string) {
     .orderBy("sequence", "desc")
     .limit(1)
     .executeTakeFirst();
+}
+
+/** Rebuild the engine's view of a stored request (the document as Custodian holds it, verified flags included). */
+export async function loadDecisionInputs(tx: Tx, ids: string[]): Promise<Map<string, DecisionInput>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.selectFrom("request").selectAll().where("id", "in", ids).execute();
+  const targets = await tx
+    .selectFrom("request_target")
+    .selectAll()
+    .where("request_id", "in", ids)
+    .orderBy("request_id")
+    .orderBy("position")
+    .execute();
+  const byRequest = new Map<string, RequestDocument["targets"]>();
+  for (const t of targets) {
+    const list = byRequest.get(t.request_id) ?? [];
+    list.push({ type: t.type as RequestDocument["targets"][number]["type"], value: t.value });
+    byRequest.set(t.request_id, list);
+  }
+  const out = new Map<string, DecisionInput>();
+  for (const r of rows) {
+    out.set(r.id, {
+      receivedAt: r.received_at.toISOString(),
+      jurisdiction: r.jurisdiction,
+      agency: { verified: r.agency_verified },
+      process: r.process as RequestDocument["process"],
+      findings: r.findings,
+      emergency: r.emergency_verified === null ? null : { verified: r.emergency_verified },
+      targets: byRequest.get(r.id) ?? [],
+      categories: r.categories as RequestDocument["categories"],
+      dateRange: r.date_from && r.date_to ? { from: r.date_from, to: r.date_to } : null,
+    });
+  }
+  return out;
+}
+
+/** Decide a stored request again under the policy in force (after a verification, say) and record it. */
+export async function redecide(
+  tx: Tx,
+  requestId: string,
+  cause: DecisionCause,
+  actor: string,
+  now: Date,
+  note?: string,
+): Promise<{ decisionId: string; decision: Decision }> {
+  const input = (await loadDecisionInputs(tx, [requestId])).get(requestId);
+  if (!input) throw new Error(`request ${requestId} vanished inside its own transaction`);
+  const policy = await loadPolicyInForce(tx);
+  const decision = decide(input, policy.compiled);
+  const decisionId = await recordDecision(tx, requestId, decision, cause, actor, now, note);
+  return { decisionId, decision };
 }

@@ -1,5 +1,6 @@
 import { appendAudit } from "../audit/audit.js";
 import type { JobHandler } from "../jobs/jobs.js";
+import { enqueueMail } from "../mail/outbox.js";
 
 const OPEN: readonly string[] = ["received", "verifying", "under_review", "approved"];
 
@@ -25,6 +26,44 @@ export const remindDeadline: JobHandler = async (tx, payload, job) => {
         status: request.status,
         deadline: request.deadline_at?.toISOString() ?? null,
       },
+    },
+    job.now,
+  );
+};
+
+/**
+ * An emergency disclosure is made without legal process; the process must follow within the configured
+ * days. When that time comes the officer who sent it is reminded by mail, and the reminder is audited.
+ */
+export const remindEmergencyFollowUp: JobHandler = async (tx, payload, job) => {
+  const requestId = String(payload.requestId);
+  const request = await tx
+    .selectFrom("request as r")
+    .leftJoin("app_user as u", "u.id", "r.submitted_by")
+    .select(["r.reference", "r.status", "r.follow_up_due_at", "u.email"])
+    .where("r.id", "=", requestId)
+    .executeTakeFirst();
+  if (!request || request.status === "withdrawn" || request.status === "rejected") return;
+  if (request.email) {
+    await enqueueMail(tx, {
+      to: request.email,
+      subject: `Legal process due for emergency request ${request.reference}`,
+      body: [
+        `The emergency request ${request.reference} was answered without legal process.`,
+        `The follow-up legal process was due by ${request.follow_up_due_at?.toISOString() ?? "now"}.`,
+        "Submit it through the portal, citing the same reference.",
+      ].join("\n"),
+      purpose: "emergency.follow_up_due",
+    });
+  }
+  await appendAudit(
+    tx,
+    {
+      actor: "system:jobs",
+      action: "reminder.sent",
+      objectType: "request",
+      objectId: requestId,
+      payload: { about: "emergency follow-up legal process", reference: request.reference, to: request.email },
     },
     job.now,
   );

@@ -6,7 +6,7 @@ import type { Db, Tx } from "../db/database.js";
 import { jobRow } from "../jobs/jobs.js";
 import { sharedLockCall } from "../jurisdictions/jurisdiction.lock.js";
 import { type Decision, decide } from "../policy/engine.js";
-import { loadPolicyInForce } from "../policy/policy.store.js";
+import { loadPolicyInForce, POLICY_STATE_COLUMNS, type PolicyState } from "../policy/policy.store.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -30,6 +30,10 @@ export interface IntakeInput {
   agencyVerified: boolean;
   /** Set only by a recorded call-back to the agency's number on file. */
   emergencyVerified?: boolean;
+  /** The account that submitted it over the API (an officer, or intake staff for mailed requests). */
+  submittedBy?: string;
+  /** When the legal process following an emergency disclosure is due. */
+  followUpDueAt?: Date;
 }
 
 export interface IntakeResult {
@@ -71,10 +75,12 @@ export async function intakeRequest(db: Db, input: IntakeInput): Promise<IntakeR
 
 export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: IntakeInput): Promise<IntakeResult> {
   // Intake is the hot path (one per request, many at once): it makes four round trips, BEGIN, this
-  // admission query, one statement that writes everything, COMMIT (plus the policy on a cache miss).
-  const { rows } = await sql<{ agency_status: string | null; duplicate: string | null }>`
+  // admission query (which also says which policy is in force), one statement that writes everything,
+  // COMMIT (plus reading the policy on a cache miss).
+  const { rows } = await sql<{ agency_status: string | null; duplicate: string | null } & PolicyState>`
     select (select status from agency where id = ${input.agencyId}) as agency_status,
-           (select id from request where agency_id = ${input.agencyId} and reference = ${doc.reference}) as duplicate
+           (select id from request where agency_id = ${input.agencyId} and reference = ${doc.reference}) as duplicate,
+           ${POLICY_STATE_COLUMNS}
       from ${sharedLockCall(doc.jurisdiction)}`.execute(tx);
   const admission = rows[0];
   if (!admission?.agency_status) throw notFound(`agency ${input.agencyId}`);
@@ -83,7 +89,7 @@ export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: I
   }
   if (admission.duplicate) throw conflict(`reference ${doc.reference} was already submitted by this agency`);
 
-  const policy = await loadPolicyInForce(tx);
+  const policy = await loadPolicyInForce(tx, admission);
   const decision = decide(doc, policy.compiled);
   const status = initialStatus(decision);
   const now = input.now;
@@ -151,6 +157,8 @@ export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: I
           held_from: status === "on_hold" ? "received" : null,
           deadline_at: deadline,
           updated_at: now,
+          submitted_by: input.submittedBy ?? null,
+          follow_up_due_at: input.followUpDueAt ?? null,
         }),
       )
       .with("target_rows", (db) =>

@@ -1,6 +1,6 @@
 import { appendAudit } from "../audit/audit.js";
 import { FULFILMENT_DEFAULTS } from "../config.js";
-import type { Db } from "../db/database.js";
+import type { Db, Tx } from "../db/database.js";
 import { type NoticeSettings, scheduleUserNotices } from "../notices/user-notice.service.js";
 import { invalidTransition } from "../shared/errors.js";
 import { currentDecision } from "./decisions.repository.js";
@@ -15,6 +15,8 @@ export type Verdict = "recommend_approve" | "recommend_reject" | "approve" | "re
 
 export interface ReviewInput {
   reviewer: string;
+  /** The reviewer's account, when known: an emergency's approver must not be who made its call-back. */
+  reviewerId?: string;
   verdict: Verdict;
   /** The standards checklist (legality, necessity and proportionality, due process, human-rights risk). */
   checklist?: Record<string, unknown>;
@@ -39,6 +41,7 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
         `request ${requestId}: the decision in force is ${decision.outcome}; there is nothing to approve for disclosure`,
       );
     }
+    const approvalsNeeded = input.verdict === "approve" ? await approvalRules(tx, requestId, decision, input) : 1;
     const { id } = await tx
       .insertInto("review")
       .values({
@@ -62,8 +65,24 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
       },
       input.now,
     );
+    const approvals =
+      input.verdict === "approve"
+        ? await tx
+            .selectFrom("review")
+            .select((eb) => eb.fn.count<number>("reviewer").distinct().as("n"))
+            .where("decision_id", "=", decision.id)
+            .where("verdict", "=", "approve")
+            .executeTakeFirstOrThrow()
+            .then((r) => Number(r.n))
+        : 0;
     const to: Status | undefined =
-      input.verdict === "approve" ? "approved" : input.verdict === "reject" ? "rejected" : undefined;
+      input.verdict === "approve"
+        ? approvals >= approvalsNeeded
+          ? "approved"
+          : undefined
+        : input.verdict === "reject"
+          ? "rejected"
+          : undefined;
     const after = to
       ? await transitionLocked(tx, request, {
           to,
@@ -83,4 +102,56 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
     }
     return { reviewId: id, status: after.status };
   });
+}
+
+/**
+ * The approvals a disclosure needs. Where the decision needs review (content, emergencies, human-rights
+ * jurisdictions) a reviewer's recommendation and counsel's approval come from two different people; an
+ * emergency is not approved by whoever made its call-back; and requests from an account flagged for a
+ * flood of emergencies need a second counsel's approval. Returns how many distinct approvals it takes.
+ */
+async function approvalRules(
+  tx: Tx,
+  requestId: string,
+  decision: { id: string; needs_review: boolean },
+  input: ReviewInput,
+): Promise<number> {
+  const reviews = await tx
+    .selectFrom("review")
+    .select(["reviewer", "verdict"])
+    .where("decision_id", "=", decision.id)
+    .execute();
+  if (reviews.some((r) => r.reviewer === input.reviewer && r.verdict === "approve")) {
+    throw invalidTransition(
+      `${input.reviewer} has already approved this decision; a second approval must come from someone else`,
+    );
+  }
+  if (
+    decision.needs_review &&
+    !reviews.some((r) => r.verdict === "recommend_approve" && r.reviewer !== input.reviewer)
+  ) {
+    throw invalidTransition(
+      "this decision needs two people: a reviewer's recommendation to approve, then counsel's approval by someone else",
+    );
+  }
+  const request = await tx
+    .selectFrom("request as r")
+    .leftJoin("app_user as u", "u.id", "r.submitted_by")
+    .select(["r.process", "u.flagged_at"])
+    .where("r.id", "=", requestId)
+    .executeTakeFirstOrThrow();
+  if (request.process === "emergency") {
+    const callbacks = await tx
+      .selectFrom("callback")
+      .select("made_by")
+      .where("subject_type", "=", "request")
+      .where("subject_id", "=", requestId)
+      .where("outcome", "=", "confirmed")
+      .execute();
+    if (callbacks.length === 0) throw invalidTransition("an emergency is approved only after a recorded call-back");
+    if (input.reviewerId && callbacks.some((c) => c.made_by === input.reviewerId)) {
+      throw invalidTransition("whoever made the emergency call-back cannot also approve the disclosure");
+    }
+  }
+  return request.flagged_at ? 2 : 1;
 }

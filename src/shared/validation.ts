@@ -125,3 +125,12 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, source
 export function text(max: number) {
   return z.string().min(1).max(max);
 }
+
+/** `parseWith` without the throw, for callers that report problems their own way (the HTTP edge). */
+export function checkWith<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+): { ok: true; value: z.output<S> } | { ok: false; problems: Problem[] } {
+  const result = schema.safeParse(input, { error: errorMap });
+  return result.success ? { ok: true, value: result.data } : { ok: false, problems: problemsOf(result.error) };
+}

@@ -33,8 +33,30 @@ export async function approvedRequest(
     .execute((tx) =>
       transition(tx, intake.id, { to: "under_review", actor: "intake@desk", reason: "verified", now: input.now }),
     );
-  await recordReview(db, intake.id, { reviewer: "counsel@desk", verdict: "approve", now: input.now });
+  await approve(db, intake.id, input.now);
   return intake.id;
+}
+
+/** Two people, as a disclosure that needs review requires: a reviewer recommends, counsel approves. */
+export async function approve(db: Db, requestId: string, now: Date): Promise<void> {
+  await recordReview(db, requestId, { reviewer: "reviewer@desk", verdict: "recommend_approve", now });
+  await recordReview(db, requestId, { reviewer: "counsel@desk", verdict: "approve", now });
+}
+
+/** The confirmed call-back an emergency needs before it can be approved. */
+export async function recordCallback(db: Db, requestId: string, agencyId: string, madeBy: string): Promise<void> {
+  await db
+    .insertInto("callback")
+    .values({
+      subject_type: "request",
+      subject_id: requestId,
+      agency_id: agencyId,
+      called_number: "+12025550100",
+      outcome: "confirmed",
+      note: "duty officer confirmed",
+      made_by: madeBy,
+    })
+    .execute();
 }
 
 export async function seedOfficer(db: Db, agencyId: string, email: string): Promise<string> {

@@ -1,0 +1,115 @@
+import type { TokenScope } from "../db/schema.js";
+import type { Role } from "../domain/vocabulary.js";
+import { forbidden, notFound } from "../shared/errors.js";
+
+/**
+ * Who may do what to which object (DESIGN §1), in one place. Every route calls `authorize` with the
+ * action it performs and, for an object, the agency that owns it; nothing else grants access.
+ *
+ * An agency officer asking for another agency's object is told it does not exist (404), not that it is
+ * forbidden: the answer must not confirm that a request about someone exists.
+ */
+
+export interface Principal {
+  userId: string;
+  email: string;
+  role: Role;
+  /** Set for agency officers only. */
+  agencyId: string | null;
+  /** A browser session (second factor passed at sign-in) or an agency system's API token. */
+  via: "session" | "token";
+  /** What a token may do; a session may do everything its role may. */
+  scopes: readonly TokenScope[] | "all";
+}
+
+export type Action =
+  | "request.submit"
+  | "request.list"
+  | "request.read"
+  | "request.withdraw"
+  | "request.advance"
+  | "request.callback"
+  | "request.review"
+  | "request.approve"
+  | "request.audit"
+  | "production.download"
+  | "jurisdiction.read"
+  | "jurisdiction.change"
+  | "agency.read"
+  | "agency.manage"
+  | "user.read"
+  | "user.manage"
+  | "user.activate"
+  | "policy.read"
+  | "policy.activate"
+  | "audit.verify"
+  | "outbox.read"
+  | "token.manage";
+
+const STAFF_READERS: readonly Role[] = ["intake", "reviewer", "counsel", "auditor"];
+
+/** Which roles may perform each action at all. */
+export const PERMISSIONS: Record<Action, readonly Role[]> = {
+  "request.submit": ["agency", "intake"],
+  "request.list": ["agency", ...STAFF_READERS],
+  "request.read": ["agency", ...STAFF_READERS],
+  "request.withdraw": ["agency", "intake"],
+  "request.advance": ["intake", "reviewer"],
+  "request.callback": ["intake", "reviewer", "counsel"],
+  "request.review": ["reviewer", "counsel"],
+  "request.approve": ["counsel"],
+  "request.audit": STAFF_READERS,
+  "production.download": ["agency"],
+  "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
+  "jurisdiction.change": ["admin"],
+  "agency.read": ["agency", "intake", "reviewer", "counsel", "admin", "auditor"],
+  "agency.manage": ["admin"],
+  "user.read": ["admin", "auditor"],
+  "user.manage": ["admin"],
+  "user.activate": ["intake", "admin"],
+  "policy.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
+  "policy.activate": ["admin"],
+  "audit.verify": ["admin", "auditor"],
+  "outbox.read": ["admin", "auditor"],
+  "token.manage": ["agency"],
+};
+
+/** What an API token's scopes let it do; anything else needs a signed-in session. */
+const TOKEN_ACTIONS: Partial<Record<Action, TokenScope>> = {
+  "request.submit": "requests:write",
+  "request.withdraw": "requests:write",
+  "request.list": "requests:read",
+  "request.read": "requests:read",
+};
+
+/** The object an action is on, reduced to what decides access to it. */
+export interface Resource {
+  /** The agency the object belongs to (a request's, a production's, an agency itself). */
+  agencyId: string;
+}
+
+export function may(principal: Principal, action: Action, resource?: Resource): boolean {
+  if (!PERMISSIONS[action].includes(principal.role)) return false;
+  if (principal.via === "token") {
+    const scope = TOKEN_ACTIONS[action];
+    if (!scope || principal.scopes === "all" || !principal.scopes.includes(scope)) return false;
+  }
+  if (resource && principal.role === "agency" && resource.agencyId !== principal.agencyId) return false;
+  return true;
+}
+
+/**
+ * Throw unless `principal` may perform `action` (on `resource`). `what` names the object for the error:
+ * an officer refused another agency's object gets the same not-found answer as for an object that does
+ * not exist.
+ */
+export function authorize(principal: Principal, action: Action, resource?: Resource, what = "object"): void {
+  if (may(principal, action, resource)) return;
+  if (resource && principal.role === "agency" && PERMISSIONS[action].includes("agency")) {
+    if (resource.agencyId !== principal.agencyId) throw notFound(what);
+  }
+  if (principal.via === "token" && PERMISSIONS[action].includes(principal.role)) {
+    throw forbidden(`an API token may not ${action.replace(".", " ")}; sign in, or use a token with that scope`);
+  }
+  throw forbidden(`the ${principal.role} role may not ${action.replace(".", " ")}`);
+}

@@ -1,0 +1,105 @@
+import { currentTotpCode } from "../auth/credentials.js";
+import type { Config } from "../config.js";
+import { openDatabase } from "../db/database.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { seedDemo } from "../demo/seed.js";
+import { startServer } from "../server/server.js";
+import { parseCommandArgs, UsageError } from "./args.js";
+import { configFrom } from "./context.js";
+import { engineTour } from "./demo.js";
+
+/** `custodian serve` and `custodian demo`: run the server until interrupted. */
+
+const SERVE_OPTIONS = {
+  data: { type: "string" },
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "4000" },
+} as const;
+
+function portOf(command: string, text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${command}: --port must be 0–65535`);
+  return port;
+}
+
+async function serveUntilStopped(
+  config: Config,
+  options: { host: string; port: number; logger: boolean },
+  before?: (db: import("../db/database.js").Db, url: string) => Promise<void>,
+): Promise<number> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    allowUnsafeDurability: config.allowUnsafeDurability,
+  });
+  try {
+    await migrateToLatest(database.db);
+    const server = await startServer(database.db, config, options);
+    if (before) await before(database.db, server.url);
+    else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await server.close();
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runServe(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs("serve", args, SERVE_OPTIONS);
+  return serveUntilStopped(configFrom(values.data), {
+    host: values.host,
+    port: portOf("serve", values.port),
+    logger: true,
+  });
+}
+
+export const DEMO_DATA_DIR = "./.custodian/demo";
+
+export async function runDemo(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs("demo", args, SERVE_OPTIONS);
+  const config = configFrom(values.data ?? process.env.CUSTODIAN_DATA_DIR ?? DEMO_DATA_DIR);
+  process.stdout.write(engineTour());
+  return serveUntilStopped(
+    { ...config, publicUrl: `http://${values.host}:${values.port}` },
+    { host: values.host, port: portOf("demo", values.port), logger: false },
+    async (db, url) => {
+      const seeded = await db.selectFrom("app_user").select("id").limit(1).executeTakeFirst();
+      if (seeded) {
+        process.stdout.write(`\nCustodian demo at ${url} (demo data from an earlier run, in ${config.dataDir})\n`);
+        return;
+      }
+      const world = await seedDemo(db, config, () => new Date());
+      const now = new Date();
+      const lines = [
+        "",
+        `Custodian demo at ${url}   (API: ${url}/api/v1, OpenAPI: ${url}/api/v1/openapi.json)`,
+        `Embedded database in ${config.dataDir}; stop with Ctrl-C.`,
+        "",
+        "Sign in as (second-factor secrets for an authenticator app; `npx custodian totp SECRET` prints the code):",
+        `  ${"role".padEnd(8)} ${"e-mail".padEnd(28)} ${"password".padEnd(28)} ${"TOTP secret".padEnd(33)} now`,
+        ...world.accounts.map(
+          (a) =>
+            `  ${a.role.padEnd(8)} ${a.email.padEnd(28)} ${a.password.padEnd(28)} ${a.totpSecret.padEnd(33)} ${currentTotpCode(a.totpSecret, now)}`,
+        ),
+        "",
+        `${world.pendingOfficer} registered and enrolled, and waits for intake's call-back (POST /api/v1/users/{id}/activate).`,
+        "Mail (confirmation links, reminders) waits in the outbox: GET /api/v1/outbox as admin or auditor.",
+        "",
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    },
+  );
+}
+
+export function runTotp(args: string[]): number {
+  const [secret, ...rest] = args;
+  if (!secret || rest.length > 0 || !/^[A-Z2-7]{16,64}$/.test(secret)) {
+    throw new UsageError("totp: give one base32 secret, as the demo printed it");
+  }
+  process.stdout.write(`${currentTotpCode(secret)}\n`);
+  return 0;
+}

@@ -1,0 +1,99 @@
+import { z } from "zod";
+import {
+  createAgency,
+  decideAgencyChange,
+  getAgency,
+  listAgencies,
+  proposeAgencyChange,
+} from "../../agencies/agencies.service.js";
+import { authorize, type Principal } from "../../authz/authz.js";
+import { jurisdictionSchema } from "../../domain/domain.schema.js";
+import { text } from "../../shared/validation.js";
+import type { App, AppContext } from "../app.js";
+
+/** Agencies, their verified domains and phone on file (changed by two admins). */
+
+export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<void> {
+  api.get(
+    "/agencies",
+    {
+      config: { access: "agency.read" },
+      schema: { summary: "Agencies (an officer sees their own)", tags: ["agencies"] },
+    },
+    async (request) => {
+      const p = request.principal as Principal;
+      return { items: await listAgencies(db, p.role === "agency" ? (p.agencyId ?? "none") : null) };
+    },
+  );
+
+  api.get(
+    "/agencies/:id",
+    {
+      config: { access: "agency.read" },
+      schema: { summary: "One agency", tags: ["agencies"], params: z.strictObject({ id: z.uuid() }) },
+    },
+    async (request) => {
+      authorize(
+        request.principal as Principal,
+        "agency.read",
+        { agencyId: request.params.id },
+        `agency ${request.params.id}`,
+      );
+      return getAgency(db, request.params.id);
+    },
+  );
+
+  api.post(
+    "/agencies",
+    {
+      config: { access: "agency.manage" },
+      schema: {
+        summary: "Register an agency (its domains and phone are then proposed and approved by two admins)",
+        tags: ["agencies"],
+        body: z.strictObject({ name: text(200), jurisdiction: jurisdictionSchema }),
+      },
+    },
+    async (request, reply) => {
+      const id = await createAgency(db, request.principal as Principal, request.body, now());
+      return reply.code(201).send({ id });
+    },
+  );
+
+  api.post(
+    "/agencies/:id/changes",
+    {
+      config: { access: "agency.manage" },
+      schema: {
+        summary: "Propose adding or removing a verified domain, or setting the phone on file",
+        tags: ["agencies"],
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({
+          kind: z.enum(["add_domain", "remove_domain", "set_phone"]),
+          value: text(253),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const id = await proposeAgencyChange(db, request.principal as Principal, request.params.id, request.body, now());
+      return reply.code(201).send({ id, status: "pending" });
+    },
+  );
+
+  for (const verb of ["approve", "reject"] as const) {
+    api.post(
+      `/agency-changes/:id/${verb}`,
+      {
+        config: { access: "agency.manage" },
+        schema: {
+          summary: `${verb === "approve" ? "Apply" : "Reject"} a proposed agency change (a second admin)`,
+          tags: ["agencies"],
+          params: z.strictObject({ id: z.uuid() }),
+        },
+      },
+      async (request) => {
+        await decideAgencyChange(db, request.principal as Principal, request.params.id, verb === "approve", now());
+        return { id: request.params.id, status: verb === "approve" ? "applied" : "rejected" };
+      },
+    );
+  }
+}

@@ -1,0 +1,271 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import { verifyAudit } from "../../audit/verify.js";
+import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../../auth/accounts.service.js";
+import type { Principal } from "../../authz/authz.js";
+import { jurisdictionSchema } from "../../domain/domain.schema.js";
+import { ROLES } from "../../domain/vocabulary.js";
+import { pauseJurisdiction, resumeJurisdiction } from "../../jurisdictions/jurisdictions.service.js";
+import { listOutbox } from "../../mail/outbox.js";
+import { activatePolicy } from "../../policy/policy.store.js";
+import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/desk.service.js";
+import { STATUSES } from "../../requests/lifecycle.js";
+import { text } from "../../shared/validation.js";
+import type { App, AppContext } from "../app.js";
+import { requestIdParams } from "./requests.routes.js";
+
+/** The provider's side: working requests, jurisdictions, the policy, users, the audit trail, the outbox. */
+
+const CHECKLIST = z.strictObject({
+  legality: z.boolean().optional(),
+  necessityAndProportionality: z.boolean().optional(),
+  dueProcess: z.boolean().optional(),
+  humanRightsRisk: z.enum(["low", "medium", "high"]).optional(),
+});
+
+export async function deskRoutes(api: App, { db, config, now }: AppContext): Promise<void> {
+  api.post(
+    "/requests/:id/advance",
+    {
+      config: { access: "request.advance" },
+      schema: {
+        summary: "Move a request on: received → verifying → under_review (verifying the requester)",
+        tags: ["desk"],
+        params: requestIdParams,
+        body: z.strictObject({
+          to: z.enum(["verifying", "under_review"]),
+          note: text(2000),
+          expectedVersion: z.number().int().min(1).optional(),
+        }),
+        response: { 200: z.object({ status: z.enum(STATUSES) }) },
+      },
+    },
+    async (request) => advanceRequest(db, request.principal as Principal, request.params.id, request.body, now()),
+  );
+
+  api.post(
+    "/requests/:id/callback",
+    {
+      config: { access: "request.callback" },
+      schema: {
+        summary: "Record the call-back that verifies an emergency (made to the agency's number on file)",
+        tags: ["desk"],
+        params: requestIdParams,
+        body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
+      },
+    },
+    async (request) =>
+      recordEmergencyCallback(db, request.principal as Principal, request.params.id, request.body, now()),
+  );
+
+  api.post(
+    "/requests/:id/reviews",
+    {
+      config: { access: "request.review" },
+      schema: {
+        summary: "Record a review: a reviewer recommends, counsel approves or rejects",
+        tags: ["desk"],
+        params: requestIdParams,
+        body: z.strictObject({
+          verdict: z.enum(["recommend_approve", "recommend_reject", "approve", "reject"]),
+          checklist: CHECKLIST.optional(),
+          note: text(4000).optional(),
+        }),
+        response: { 200: z.object({ reviewId: z.uuid(), status: z.enum(STATUSES) }) },
+      },
+    },
+    async (request) => reviewRequest(db, request.principal as Principal, request.params.id, request.body, now()),
+  );
+
+  api.get(
+    "/jurisdictions",
+    {
+      config: { access: "jurisdiction.read" },
+      schema: { summary: "Jurisdiction pauses and resumes, newest first", tags: ["jurisdictions"] },
+    },
+    async () => {
+      const rows = await db.selectFrom("jurisdiction_status").selectAll().orderBy("id", "desc").limit(500).execute();
+      return {
+        items: rows.map((r) => ({
+          jurisdiction: r.jurisdiction,
+          status: r.status,
+          reason: r.reason,
+          actor: r.actor,
+          changedAt: r.changed_at.toISOString(),
+        })),
+      };
+    },
+  );
+
+  for (const verb of ["pause", "resume"] as const) {
+    api.post(
+      `/jurisdictions/:code/${verb}`,
+      {
+        config: { access: "jurisdiction.change" },
+        schema: {
+          summary:
+            verb === "pause"
+              ? "Pause a jurisdiction: hold every open request from it and every new one"
+              : "Resume a jurisdiction: decide each held request again under the policy in force",
+          tags: ["jurisdictions"],
+          params: z.strictObject({ code: jurisdictionSchema }),
+          body: z.strictObject({ reason: text(2000) }),
+        },
+      },
+      async (request) => {
+        const p = request.principal as Principal;
+        const change = { jurisdiction: request.params.code, reason: request.body.reason, actor: p.email, now: now() };
+        const result = verb === "pause" ? await pauseJurisdiction(db, change) : await resumeJurisdiction(db, change);
+        return result;
+      },
+    );
+  }
+
+  api.get(
+    "/policy",
+    { config: { access: "policy.read" }, schema: { summary: "The active policy version", tags: ["policy"] } },
+    async () => {
+      const active = await db
+        .selectFrom("policy_version")
+        .select(["id", "name", "version", "document", "sha256", "activated_at"])
+        .where("active", "=", true)
+        .executeTakeFirst();
+      return active
+        ? {
+            id: active.id,
+            name: active.name,
+            version: active.version,
+            sha256: active.sha256,
+            activatedAt: active.activated_at?.toISOString() ?? null,
+            document: active.document,
+          }
+        : null;
+    },
+  );
+
+  api.post(
+    "/policy",
+    {
+      config: { access: "policy.activate" },
+      schema: {
+        summary: "Activate a policy document (DESIGN §4), sent as YAML (text/yaml) or as { document }",
+        tags: ["policy"],
+        body: z.union([
+          z.string().min(1).max(1_000_000),
+          z.strictObject({ document: z.string().min(1).max(1_000_000) }),
+        ]),
+      },
+    },
+    async (request) => {
+      const p = request.principal as Principal;
+      const textBody = typeof request.body === "string" ? request.body : request.body.document;
+      return db.transaction().execute((tx) => activatePolicy(tx, textBody, p.email, now(), "body"));
+    },
+  );
+
+  api.get(
+    "/audit/verify",
+    {
+      config: { access: "audit.verify" },
+      schema: { summary: "Walk the audit chain and check every signature", tags: ["audit"] },
+    },
+    async () => verifyAudit(db, { publicKeys: config.auditPublicKeys }),
+  );
+
+  api.get(
+    "/outbox",
+    {
+      config: { access: "outbox.read" },
+      schema: {
+        summary: "Outgoing mail, newest first",
+        tags: ["mail"],
+        querystring: z.strictObject({
+          recipient: z.email().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+      },
+    },
+    async (request) => ({
+      items: await listOutbox(db, {
+        limit: request.query.limit,
+        ...(request.query.recipient ? { recipient: request.query.recipient } : {}),
+      }),
+    }),
+  );
+
+  api.get(
+    "/users",
+    {
+      config: { access: "user.read" },
+      schema: {
+        summary: "Users, with where each officer stands in registration",
+        tags: ["users"],
+        querystring: z.strictObject({
+          status: z.enum(["pending", "active", "suspended"]).optional(),
+          agencyId: z.uuid().optional(),
+        }),
+      },
+    },
+    async (request) => ({ items: await listUsers(db, request.query) }),
+  );
+
+  api.post(
+    "/users",
+    {
+      config: { access: "user.manage" },
+      schema: {
+        summary: "Create a staff account (returns its one-time password and second-factor secret)",
+        tags: ["users"],
+        body: z.strictObject({
+          email: z.email().max(254),
+          displayName: text(200),
+          role: z.enum(ROLES.filter((r) => r !== "agency") as ["intake", "reviewer", "counsel", "admin", "auditor"]),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const created = await createStaffUser(db, request.principal as Principal, request.body, now());
+      return reply.code(201).send(created);
+    },
+  );
+
+  api.post(
+    "/users/:id/activate",
+    {
+      config: { access: "user.activate" },
+      schema: {
+        summary: "Activate an officer after a call-back to the agency's phone on file",
+        tags: ["users"],
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
+      },
+    },
+    async (request) => activateOfficer(db, request.principal as Principal, request.params.id, request.body, now()),
+  );
+
+  api.post(
+    "/users/:id/suspend",
+    {
+      config: { access: "user.manage" },
+      schema: {
+        summary: "Suspend an account: every session and token it has is revoked at once",
+        tags: ["users"],
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ reason: text(2000) }),
+      },
+    },
+    async (request, reply) => {
+      await suspendUser(db, request.principal as Principal, request.params.id, request.body.reason, now());
+      return reply.code(204).send();
+    },
+  );
+
+  api.get(
+    "/health",
+    { config: { access: "public" }, schema: { summary: "Liveness: the database answers", tags: ["health"] } },
+    async () => {
+      await sql`select 1`.execute(db);
+      return { ok: true };
+    },
+  );
+}

@@ -1,0 +1,194 @@
+import type { MultipartFile } from "@fastify/multipart";
+import type { FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { Principal } from "../../authz/authz.js";
+import { jurisdictionSchema, processSchema } from "../../domain/domain.schema.js";
+import {
+  getDocument,
+  getRequest,
+  listRequests,
+  requestTimeline,
+  submitRequest,
+  type Upload,
+  withdrawRequest,
+} from "../../requests/desk.service.js";
+import { STATUSES } from "../../requests/lifecycle.js";
+import { requestDocumentSchema } from "../../requests/request.schema.js";
+import { text, ValidationError } from "../../shared/validation.js";
+import { type App, type AppContext, zodValidatorCompiler } from "../app.js";
+
+/** Requests as agencies submit and follow them, and as the desk reads them. */
+
+export const requestIdParams = z.strictObject({ id: z.uuid() });
+
+const summarySchema = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  agencyId: z.uuid(),
+  agencyName: z.string(),
+  jurisdiction: z.string(),
+  process: z.string(),
+  status: z.enum(STATUSES),
+  receivedAt: z.string(),
+  deadlineAt: z.string().nullable(),
+  emergency: z.boolean(),
+});
+
+const listQuery = z.strictObject({
+  status: z
+    .union([z.enum(STATUSES), z.array(z.enum(STATUSES)).max(STATUSES.length)])
+    .optional()
+    .transform((s) => (s === undefined ? undefined : Array.isArray(s) ? s : [s])),
+  jurisdiction: jurisdictionSchema.optional(),
+  process: processSchema.optional(),
+  agencyId: z.uuid().optional(),
+  deadlineBefore: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z.string().max(200).optional(),
+});
+
+async function readSubmission(request: FastifyRequest): Promise<{ document: string; uploads: Upload[] }> {
+  if (!request.isMultipart()) {
+    if (request.rawBody === undefined) throw new ValidationError([{ path: "body", message: "required" }]);
+    return { document: request.rawBody, uploads: [] };
+  }
+  // multipart/form-data: a `request` field with the JSON document, and the documents as files.
+  let document: string | undefined;
+  const uploads: Upload[] = [];
+  for await (const part of request.parts()) {
+    if (part.type === "field") {
+      if (part.fieldname !== "request") {
+        throw new ValidationError([{ path: part.fieldname, message: "unknown field (send `request` and files)" }]);
+      }
+      document = String(part.value);
+    } else {
+      const file = part as MultipartFile;
+      const content = await file.toBuffer();
+      if (file.file.truncated) {
+        throw new ValidationError([{ path: `files.${file.filename}`, message: "is larger than the upload limit" }]);
+      }
+      uploads.push({ name: file.filename.slice(0, 255) || "document", mediaType: file.mimetype, content });
+    }
+  }
+  if (document === undefined) throw new ValidationError([{ path: "request", message: "required (the request JSON)" }]);
+  return { document, uploads };
+}
+
+export async function requestRoutes(api: App, { db, config, now }: AppContext): Promise<void> {
+  api.post(
+    "/requests",
+    {
+      config: { access: "request.submit" },
+      schema: {
+        summary: "Submit a request (DESIGN §3): JSON, or multipart with a `request` field and document files",
+        tags: ["requests"],
+        querystring: z.strictObject({ agencyId: z.uuid().optional() }),
+        // Documented for clients; the body is validated (and kept verbatim) by the intake itself.
+        body: requestDocumentSchema.optional(),
+        response: {
+          201: z.object({ id: z.uuid(), status: z.enum(STATUSES), outcome: z.string() }),
+        },
+      },
+      // Multipart bodies bypass the JSON schema; both paths meet in submitRequest's own validation.
+      validatorCompiler: (route) =>
+        route.httpPart === "body" ? (data: unknown) => ({ value: data }) : zodValidatorCompiler(route),
+    },
+    async (request, reply) => {
+      const submission = await readSubmission(request);
+      const result = await submitRequest(
+        db,
+        request.principal as Principal,
+        { ...submission, agencyId: request.query.agencyId },
+        config,
+        now(),
+      );
+      return reply
+        .code(201)
+        .header("location", `/api/v1/requests/${result.id}`)
+        .send({ id: result.id, status: result.status, outcome: result.decision.outcome });
+    },
+  );
+
+  api.get(
+    "/requests",
+    {
+      config: { access: "request.list" },
+      schema: {
+        summary: "The queue (staff) or your agency's requests (officers), soonest deadline first",
+        tags: ["requests"],
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(summarySchema), next: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return listRequests(db, request.principal as Principal, {
+        status: q.status,
+        jurisdiction: q.jurisdiction,
+        process: q.process,
+        agencyId: q.agencyId,
+        deadlineBefore: q.deadlineBefore ? new Date(q.deadlineBefore) : undefined,
+        limit: q.limit,
+        after: q.after,
+      });
+    },
+  );
+
+  api.get(
+    "/requests/:id",
+    {
+      config: { access: "request.read" },
+      schema: {
+        summary: "One request, with its decision and reviews for staff",
+        tags: ["requests"],
+        params: requestIdParams,
+      },
+    },
+    async (request) => getRequest(db, request.principal as Principal, request.params.id),
+  );
+
+  api.get(
+    "/requests/:id/documents/:position",
+    {
+      config: { access: "request.read" },
+      schema: {
+        summary: "Download a document submitted with the request",
+        tags: ["requests"],
+        params: z.strictObject({ id: z.uuid(), position: z.coerce.number().int().min(0).max(100) }),
+      },
+    },
+    async (request, reply) => {
+      const doc = await getDocument(db, request.principal as Principal, request.params.id, request.params.position);
+      return reply
+        .type(doc.mediaType)
+        .header("content-disposition", `attachment; filename="${doc.name.replace(/[^\w.-]/g, "_")}"`)
+        .header("x-content-sha256", doc.sha256)
+        .send(doc.content);
+    },
+  );
+
+  api.get(
+    "/requests/:id/timeline",
+    {
+      config: { access: "request.audit" },
+      schema: { summary: "The request's audit timeline", tags: ["requests"], params: requestIdParams },
+    },
+    async (request) => ({ items: await requestTimeline(db, request.principal as Principal, request.params.id) }),
+  );
+
+  api.post(
+    "/requests/:id/withdraw",
+    {
+      config: { access: "request.withdraw" },
+      schema: {
+        summary: "Withdraw a request",
+        tags: ["requests"],
+        params: requestIdParams,
+        body: z.strictObject({ reason: text(2000) }),
+        response: { 200: z.object({ status: z.enum(STATUSES) }) },
+      },
+    },
+    async (request) =>
+      withdrawRequest(db, request.principal as Principal, request.params.id, request.body.reason, now()),
+  );
+}

@@ -1,0 +1,60 @@
+import { sealAudit } from "../audit/seal.js";
+import type { Config } from "../config.js";
+import type { Db } from "../db/database.js";
+import { buildApp } from "../http/app.js";
+import { JOB_HANDLERS } from "../jobs/handlers.js";
+import { runDueJobs } from "../jobs/jobs.js";
+import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
+import { smtpTransport } from "../mail/smtp.js";
+
+/**
+ * One Custodian process: the HTTP server, and beside it the background work every process shares through
+ * the database: sealing the audit trail, running due jobs (SKIP LOCKED, so processes never collide) and
+ * sending the outbox when SMTP is configured.
+ */
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  logger?: boolean;
+  /** How often the background work runs. */
+  workEveryMs?: number;
+}
+
+export async function startServer(db: Db, config: Config, options: ServeOptions): Promise<RunningServer> {
+  const app = await buildApp({ db, config, logger: options.logger ?? false });
+  const address = await app.listen({ host: options.host, port: options.port });
+  const transport: MailTransport | undefined = config.smtpUrl
+    ? smtpTransport(config.smtpUrl, config.mailFrom)
+    : undefined;
+  const workerId = `server:${process.pid}`;
+  let stopping = false;
+  let running: Promise<void> = Promise.resolve();
+  const work = async () => {
+    try {
+      await sealAudit(db, { key: config.auditSigningKey, checkpointEvery: 1000 });
+      await runDueJobs(db, JOB_HANDLERS, { workerId, limit: 100 });
+      if (transport) await deliverDueMail(db, transport, { limit: 100 });
+    } catch (error) {
+      app.log.error({ err: error }, "background work failed; retrying on the next tick");
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopping) return;
+    running = running.then(work);
+  }, options.workEveryMs ?? 2000);
+  return {
+    url: address.replace("[::1]", "localhost"),
+    async close() {
+      stopping = true;
+      clearInterval(timer);
+      await running;
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { createAgency, decideAgencyChange, proposeAgencyChange } from "../../src/agencies/agencies.service.js";
+import {
+  activateOfficer,
+  confirmEmail,
+  createStaffUser,
+  enrolTotp,
+  registerOfficer,
+} from "../../src/auth/accounts.service.js";
+import { currentTotpCode } from "../../src/auth/credentials.js";
+import type { Principal } from "../../src/authz/authz.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { Db, DriverName } from "../../src/db/database.js";
+import type { Role } from "../../src/domain/vocabulary.js";
+import { type App, buildApp, CSRF_HEADER, SESSION_COOKIE } from "../../src/http/app.js";
+import { listOutbox } from "../../src/mail/outbox.js";
+import { freshDatabase, type TestDatabase } from "./db.js";
+import { activateExamplePolicy } from "./fixtures.js";
+
+/**
+ * A real server on a real database, with two agencies and one account per role, each signed in through
+ * the real sign-in route with a real second-factor code. The clock moves 31 s per sign-in, so each
+ * sign-in gets a code from a step nobody used yet (codes are good once).
+ */
+
+export const PASSWORD = "correct horse battery staple";
+
+export interface Account {
+  userId: string;
+  email: string;
+  role: Role;
+  agencyId: string | null;
+  totpSecret: string;
+}
+
+export interface Session {
+  account: Account;
+  headers: Record<string, string>;
+}
+
+export interface Desk {
+  database: TestDatabase;
+  db: Db;
+  app: App;
+  config: Config;
+  clock: { now: () => Date; advance(ms: number): void };
+  agencies: { a: string; b: string };
+  accounts: Record<"officerA" | "officerB" | Exclude<Role, "agency">, Account>;
+  signIn(account: Account): Promise<Session>;
+  close(): Promise<void>;
+}
+
+export const STAFF_ROLES = ["intake", "reviewer", "counsel", "admin", "auditor"] as const;
+
+export async function openDesk(driver: DriverName, overrides: Record<string, string> = {}): Promise<Desk> {
+  const database = await freshDatabase(driver);
+  const db = database.db;
+  let at = Date.now();
+  const clock = {
+    now: () => new Date(at),
+    advance: (ms: number) => {
+      at += ms;
+    },
+  };
+  const config = loadConfig({ CUSTODIAN_PUBLIC_URL: "http://127.0.0.1:4000", ...overrides });
+  await activateExamplePolicy(db);
+  const root = { email: "setup@custodian" };
+  const staff = {} as Record<Exclude<Role, "agency">, Account>;
+  for (const role of STAFF_ROLES) {
+    const email = `${role}@provider.example`;
+    const created = await createStaffUser(
+      db,
+      root,
+      { email, displayName: role, role, password: PASSWORD },
+      clock.now(),
+    );
+    staff[role] = { userId: created.userId, email, role, agencyId: null, totpSecret: created.totpSecret };
+  }
+  const second = await createStaffUser(
+    db,
+    root,
+    { email: "admin2@provider.example", displayName: "second admin", role: "admin", password: PASSWORD },
+    clock.now(),
+  );
+  const adminPrincipal = principalOf(staff.admin);
+  const admin2: Principal = { ...adminPrincipal, userId: second.userId, email: "admin2@provider.example" };
+  const agency = async (name: string, jurisdiction: string, domain: string, phone: string) => {
+    const id = await createAgency(db, adminPrincipal, { name, jurisdiction }, clock.now());
+    for (const change of [
+      { kind: "add_domain" as const, value: domain },
+      { kind: "set_phone" as const, value: phone },
+    ]) {
+      const changeId = await proposeAgencyChange(db, adminPrincipal, id, change, clock.now());
+      await decideAgencyChange(db, admin2, changeId, true, clock.now());
+    }
+    return id;
+  };
+  clock.advance(1000);
+  const a = await agency("Federal Bureau of Investigation", "US", "fbi.gov", "+12023243000");
+  const b = await agency("Metropolitan Police Service", "GB", "met.police.uk", "+442072301212");
+  clock.advance(1000);
+  const officer = async (email: string, agencyId: string): Promise<Account> => {
+    const { userId } = await registerOfficer(
+      db,
+      { email, displayName: email, password: PASSWORD },
+      config.publicUrl,
+      clock.now(),
+    );
+    const token = await confirmationToken(db, email);
+    const { totpSecret } = await confirmEmail(db, token, clock.now());
+    await enrolTotp(db, token, currentTotpCode(totpSecret, clock.now()), clock.now());
+    await activateOfficer(
+      db,
+      principalOf(staff.intake),
+      userId,
+      { confirmed: true, note: "called the desk" },
+      clock.now(),
+    );
+    return { userId, email, role: "agency", agencyId, totpSecret };
+  };
+  const accounts = {
+    ...staff,
+    officerA: await officer("agent.smith@fbi.gov", a),
+    officerB: await officer("dc.jones@met.police.uk", b),
+  };
+  const app = await buildApp({ db, config, now: clock.now });
+  await app.ready();
+
+  return {
+    database,
+    db,
+    app,
+    config,
+    clock,
+    agencies: { a, b },
+    accounts,
+    async signIn(account) {
+      clock.advance(31_000);
+      const response = await app.inject({
+        method: "POST",
+        url: "/api/v1/session",
+        payload: { email: account.email, password: PASSWORD, code: currentTotpCode(account.totpSecret, clock.now()) },
+      });
+      if (response.statusCode !== 200) throw new Error(`sign-in of ${account.email} failed: ${response.body}`);
+      const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
+      const { csrfToken } = response.json() as { csrfToken: string };
+      return { account, headers: { cookie: `${SESSION_COOKIE}=${cookie?.value}`, [CSRF_HEADER]: csrfToken } };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export function principalOf(account: Account): Principal {
+  return {
+    userId: account.userId,
+    email: account.email,
+    role: account.role,
+    agencyId: account.agencyId,
+    via: "session",
+    scopes: "all",
+  };
+}
+
+/** The confirmation token from the newest confirmation mail to `email`, as the officer would click it. */
+export async function confirmationToken(db: Db, email: string): Promise<string> {
+  const [mail] = await listOutbox(db, { recipient: email, purpose: "officer.confirm_email", limit: 1 });
+  const token = mail?.body.match(/confirm#([\w-]+)/)?.[1];
+  if (!token) throw new Error(`no confirmation mail for ${email}`);
+  return token;
+}
