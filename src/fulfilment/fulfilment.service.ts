@@ -606,6 +606,16 @@ async function agencyRecipient(tx: Tx, requestId: string): Promise<string | unde
   }
 }
 
+/** Queue fulfilment as a job (e.g. in the transaction that approves the request). */
+export async function enqueueFulfilment(tx: Tx, requestId: string, actor: string, now: Date): Promise<void> {
+  await enqueueJob(
+    tx,
+    "request.fulfil",
+    { requestId, actor },
+    { runAt: now, dedupeKey: `fulfil:${requestId}`, maxAttempts: 3 },
+  );
+}
+
 /** Job `request.fulfil`: the same work in the job's transaction, reporting progress on stderr. */
 export function fulfilRequestJob(settings: FulfilmentSettings): JobHandler {
   return async (tx, payload, job) => {

@@ -27,7 +27,13 @@ import {
   openProductionDownload,
   rewrapProductionKeys,
 } from "./download.service.js";
-import { type FulfilmentSettings, fulfilRequest, type Progress } from "./fulfilment.service.js";
+import {
+  enqueueFulfilment,
+  type FulfilmentSettings,
+  fulfilRequest,
+  fulfilRequestJob,
+  type Progress,
+} from "./fulfilment.service.js";
 import { generateMasterKeyText, parseMasterKey } from "./keyring.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
 import { IntegrityError } from "./stream-cipher.js";
@@ -476,6 +482,36 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     expect(await sent()).toEqual([]);
     await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => at(settings.emergencyNoticeDelayDays) });
     expect(await sent()).toHaveLength(1);
+  });
+
+  it("fulfils as a job, in the job's one transaction", async () => {
+    const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
+    await database.db.transaction().execute((tx) => enqueueFulfilment(tx, requestId, "counsel@desk", at(1)));
+    const handlers = { ...JOB_HANDLERS, "request.fulfil": fulfilRequestJob(settings) };
+    const stderr = process.stderr.write;
+    const lines: string[] = [];
+    process.stderr.write = ((chunk: string) => lines.push(chunk) > 0) as typeof process.stderr.write;
+    try {
+      expect(await runDueJobs(database.db, handlers, { workerId: "test", now: () => at(1) })).toEqual({
+        ran: 1,
+        failed: 0,
+      });
+    } finally {
+      process.stderr.write = stderr;
+    }
+    expect(lines.some((l) => /request\.fulfil .*: package 100%/.test(l))).toBe(true);
+    const production = await database.db
+      .selectFrom("production")
+      .select(["status", "started_by"])
+      .where("request_id", "=", requestId)
+      .executeTakeFirstOrThrow();
+    expect(production).toEqual({ status: "ready", started_by: "counsel@desk" });
+    const request = await database.db
+      .selectFrom("request")
+      .select("status")
+      .where("id", "=", requestId)
+      .executeTakeFirstOrThrow();
+    expect(request.status).toBe("delivered");
   });
 
   it("refuses to fulfil what is not approved, and refuses without a master key", async () => {
