@@ -122,8 +122,9 @@ async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date
     .orderBy("created_at", "desc")
     .executeTakeFirst();
   // Only what was approved leaves: a decision made after the approval (a resumed pause, a new policy)
-  // has not been approved, whatever it says.
-  if (approval && approval.decision_id !== decision.id) {
+  // has not been approved, whatever it says; nor has a request moved to `approved` without a review.
+  if (!approval) throw invalidTransition(`request ${locked.id} has no recorded approval`);
+  if (approval.decision_id !== decision.id) {
     throw invalidTransition(
       `request ${locked.id}: the decision in force (${decision.id}) is not the one approved (${approval.decision_id})`,
     );
@@ -206,8 +207,8 @@ async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date
     decisionId: decision.id,
     decisionOutcome: decision.outcome,
     policyLabel: `${decision.policy_name} ${decision.policy_version}`,
-    approvedBy: approval?.reviewer ?? null,
-    approvedAt: approval?.created_at ?? null,
+    approvedBy: approval.reviewer,
+    approvedAt: approval.created_at,
     request: {
       id: request.id,
       reference: request.reference,

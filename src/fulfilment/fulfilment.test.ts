@@ -17,6 +17,8 @@ import {
 } from "../../test/support/fulfilment.js";
 import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
+import type { Decision, DecisionItem } from "../policy/engine.js";
+import { currentDecision, recordDecision } from "../requests/decisions.repository.js";
 import { transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
 import { recordReview } from "../requests/reviews.service.js";
@@ -525,5 +527,24 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     await expect(
       fulfilRequest(database.db, { requestId, actor: "cli", settings: { ...settings, keyring: undefined } }),
     ).rejects.toThrow(/master key/);
+    // A decision made after the approval has not been approved, whatever it says.
+    const approved = await database.db.transaction().execute((tx) => currentDecision(tx, requestId));
+    await database.db.transaction().execute((tx) =>
+      recordDecision(
+        tx,
+        requestId,
+        {
+          outcome: approved?.outcome as Decision["outcome"],
+          policy: { name: "ExampleChat", version: "later" },
+          needsReview: false,
+          reviewReasons: [],
+          items: approved?.items as DecisionItem[],
+        },
+        "policy_change",
+        "admin",
+        at(1),
+      ),
+    );
+    await expect(fulfil(requestId, at(1))).rejects.toThrow(/is not the one approved/);
   });
 });
