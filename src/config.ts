@@ -3,6 +3,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseSigningKey, type SigningKey } from "./audit/signing.js";
+import { type Keyring, type MasterKey, parseMasterKey } from "./fulfilment/keyring.js";
 import { type Problem, ValidationError } from "./shared/validation.js";
 
 /**
@@ -32,7 +33,21 @@ export interface Config {
     floodLimit: number;
     floodWindowHours: number;
   };
+  fulfilment: FulfilmentConfig;
 }
+
+export interface FulfilmentConfig {
+  /** Wraps each production's own key; from CUSTODIAN_MASTER_KEY(_FILE) and _PREVIOUS. Fulfilment refuses without it. */
+  keyring: Keyring | undefined;
+  /** Days a production is kept before it is purged (its chunks deleted, its wrapped key erased). */
+  retentionDays: number;
+  /** Days the agency has to download a production once it is ready. */
+  downloadLinkDays: number;
+  /** Days after an emergency disclosure before the account's owner is told (the emergency is over). */
+  emergencyNoticeDelayDays: number;
+}
+
+export const FULFILMENT_DEFAULTS = { retentionDays: 30, downloadLinkDays: 14, emergencyNoticeDelayDays: 30 } as const;
 
 const envSchema = z.object({
   DATABASE_URL: z
@@ -59,6 +74,12 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 30)
     .optional(),
+  CUSTODIAN_MASTER_KEY: z.string().min(1).optional(),
+  CUSTODIAN_MASTER_KEY_FILE: z.string().min(1).optional(),
+  CUSTODIAN_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
+  CUSTODIAN_PRODUCTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  CUSTODIAN_DOWNLOAD_LINK_DAYS: z.coerce.number().int().min(1).max(90).optional(),
+  CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS: z.coerce.number().int().min(0).max(365).optional(),
 });
 
 export const DEFAULT_DATA_DIR = "./.custodian/data";
@@ -106,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       problems.push({ path: "CUSTODIAN_AUDIT_PUBLIC_KEY", message: "must be a PEM Ed25519 public key" });
     }
   }
+  const keyring = readKeyring(e, problems);
   if (problems.length > 0) throw new ValidationError(problems, "environment");
 
   return {
@@ -123,5 +145,53 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       floodLimit: e.CUSTODIAN_EMERGENCY_FLOOD_LIMIT ?? 3,
       floodWindowHours: e.CUSTODIAN_EMERGENCY_FLOOD_WINDOW_HOURS ?? 24,
     },
+    fulfilment: {
+      keyring,
+      retentionDays: e.CUSTODIAN_PRODUCTION_RETENTION_DAYS ?? FULFILMENT_DEFAULTS.retentionDays,
+      downloadLinkDays: e.CUSTODIAN_DOWNLOAD_LINK_DAYS ?? FULFILMENT_DEFAULTS.downloadLinkDays,
+      emergencyNoticeDelayDays: e.CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS ?? FULFILMENT_DEFAULTS.emergencyNoticeDelayDays,
+    },
   };
+}
+
+/** The master key (and retired ones still allowed to unwrap). Values are never echoed: they are secrets. */
+function readKeyring(e: z.output<typeof envSchema>, problems: Problem[]): Keyring | undefined {
+  if (e.CUSTODIAN_MASTER_KEY && e.CUSTODIAN_MASTER_KEY_FILE) {
+    problems.push({ path: "CUSTODIAN_MASTER_KEY", message: "set either it or CUSTODIAN_MASTER_KEY_FILE, not both" });
+    return undefined;
+  }
+  let text = e.CUSTODIAN_MASTER_KEY;
+  if (e.CUSTODIAN_MASTER_KEY_FILE) {
+    try {
+      text = readFileSync(e.CUSTODIAN_MASTER_KEY_FILE, "utf8");
+    } catch (error) {
+      problems.push({
+        path: "CUSTODIAN_MASTER_KEY_FILE",
+        message: `cannot read ${e.CUSTODIAN_MASTER_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      });
+      return undefined;
+    }
+  }
+  const previous: MasterKey[] = [];
+  for (const [i, part] of (e.CUSTODIAN_MASTER_KEY_PREVIOUS ?? "").split(",").entries()) {
+    if (part.trim() === "") continue;
+    try {
+      previous.push(parseMasterKey(part));
+    } catch (error) {
+      problems.push({ path: `CUSTODIAN_MASTER_KEY_PREVIOUS[${i}]`, message: (error as Error).message });
+    }
+  }
+  if (!text) {
+    if (previous.length > 0) {
+      problems.push({ path: "CUSTODIAN_MASTER_KEY", message: "is required when CUSTODIAN_MASTER_KEY_PREVIOUS is set" });
+    }
+    return undefined;
+  }
+  try {
+    const current = parseMasterKey(text);
+    return { current, previous: previous.filter((k) => k.id !== current.id) };
+  } catch (error) {
+    problems.push({ path: "CUSTODIAN_MASTER_KEY", message: (error as Error).message });
+    return undefined;
+  }
 }

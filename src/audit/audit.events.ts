@@ -28,6 +28,26 @@ export type AuditAction =
   | "preservation.expired"
   /** A reminder fell due (deadline, expiry ahead). */
   | "reminder.sent"
+  /** Fulfilment began: a production was opened for the approved decision (its key made and wrapped). */
+  | "production.started"
+  /** A production's archive was stored encrypted and the request delivered; payload counts and targets' results. */
+  | "production.sealed"
+  /** A production could not be built; what was stored of it was deleted. */
+  | "production.failed"
+  /** The requesting agency's officer downloaded a production (once). */
+  | "production.downloaded"
+  /** A download was refused, and why (wrong agency, no second factor, expired, already downloaded …). */
+  | "production.download_refused"
+  /** A production was purged after its retention: archive deleted, key erased. */
+  | "production.purged"
+  /** A production's key was re-wrapped under a new master key (the archive itself untouched). */
+  | "production.key_rewrapped"
+  /** Staff decrypted a stored production to check it (`custodian package open`). */
+  | "production.opened"
+  /** A notice to an affected account's owner was deferred (non-disclosure order, emergency) as a job. */
+  | "notice.scheduled"
+  /** A notice to an affected account's owner was put in the outbox, or could not be (no address known). */
+  | "notice.queued"
   /** Accounts: created by an admin, registered by an officer, confirmed, enrolled, activated, suspended. */
   | "user.created"
   | "user.registered"
@@ -59,6 +79,7 @@ export type AuditObjectType =
   | "agency"
   | "preservation_hold"
   | "job"
+  | "production"
   | "user"
   | "session"
   | "token"

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { UnsafeDurabilityError } from "../db/database.js";
 import { DataDirectoryLockedError } from "../db/pglite-lock.js";
+import { KeyUnavailableError } from "../fulfilment/keyring.js";
+import { IntegrityError } from "../fulfilment/stream-cipher.js";
 import { DomainError } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
 import { runEvaluate } from "./evaluate.js";
+import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
 import { packageVersion } from "./package-info.js";
 import { runImport, runReport } from "./report-commands.js";
 import { runDemo, runServe, runTotp } from "./serve.js";
@@ -39,13 +42,25 @@ Commands:
                  Sign a checkpoint of the audit chain and add it to FILE, kept outside the database.
   audit verify [--against FILE] [--json]
                  Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
-  jobs run       Run the jobs that are due (preservation expiry, reminders).
   report --period 2020H2 [--format csv|json|html|google-csv] [--out FILE]
                  The transparency report of a half-year (DESIGN §9): csv (default), json,
                  the public HTML page, or Google's CSV layout.
   import FILE.csv
                  Load past requests from a ledger (one row per request; see README); every row
                  is checked first and nothing is imported if one is bad.
+  jobs run       Run the jobs that are due (preservation expiry, reminders, fulfilment, notices,
+                 purges).
+  fulfil ID      Fulfil an approved request: collect what the decision discloses, build the
+                 encrypted BagIt package, deliver it and notify (progress on stderr).
+  package export ID --out FILE
+                 Write a production's encrypted archive, as stored, to FILE.
+  package open FILE --out DIR
+                 Decrypt an exported archive (every chunk authenticated), extract the bag into DIR
+                 and verify it against its manifests.
+  package verify DIR
+                 Verify an extracted bag (BagIt, RFC 8493) against its manifests.
+  keys generate  Print a new master key for CUSTODIAN_MASTER_KEY.
+  keys rotate    Re-wrap every production key under the current master key (archives untouched).
   help           Show this help.
 
 Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
@@ -67,6 +82,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   jobs: runJobs,
   report: runReport,
   import: runImport,
+  fulfil: runFulfil,
+  package: runPackage,
+  keys: runKeys,
   help: () => {
     process.stdout.write(USAGE);
     return 0;
@@ -97,11 +115,14 @@ async function run(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    // Refusals the caller can act on: a transition not allowed, a locked data directory, an unsafe server.
+    // Refusals the caller can act on: a transition not allowed, a locked data directory, an unsafe server,
+    // an archive that fails authentication, a master key that is not configured.
     if (
       error instanceof DomainError ||
       error instanceof DataDirectoryLockedError ||
-      error instanceof UnsafeDurabilityError
+      error instanceof UnsafeDurabilityError ||
+      error instanceof IntegrityError ||
+      error instanceof KeyUnavailableError
     ) {
       process.stderr.write(`custodian: ${error.message}\n`);
       process.exitCode = 1;

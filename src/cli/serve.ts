@@ -1,9 +1,13 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
 import { openDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
+import { generateMasterKeyText } from "../fulfilment/keyring.js";
+import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
 import { startServer } from "../server/server.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { configFrom } from "./context.js";
@@ -62,7 +66,18 @@ export const DEMO_DATA_DIR = "./.custodian/demo";
 
 export async function runDemo(args: string[]): Promise<number> {
   const { values } = parseCommandArgs("demo", args, SERVE_OPTIONS);
-  const config = configFrom(values.data ?? process.env.CUSTODIAN_DATA_DIR ?? DEMO_DATA_DIR);
+  const dataDir = values.data ?? process.env.CUSTODIAN_DATA_DIR ?? DEMO_DATA_DIR;
+  // Productions are encrypted under a master key from configuration; the demo makes one of its own,
+  // kept beside its data (never inside the database), unless one is configured.
+  if (!process.env.CUSTODIAN_MASTER_KEY && !process.env.CUSTODIAN_MASTER_KEY_FILE) {
+    const keyFile = `${dataDir.replace(/\/+$/, "")}.master-key`;
+    if (!existsSync(keyFile)) {
+      mkdirSync(dirname(keyFile), { recursive: true });
+      writeFileSync(keyFile, generateMasterKeyText(), { mode: 0o600 });
+    }
+    process.env.CUSTODIAN_MASTER_KEY_FILE = keyFile;
+  }
+  const config = configFrom(dataDir);
   process.stdout.write(engineTour());
   return serveUntilStopped(
     { ...config, publicUrl: `http://${values.host}:${values.port}` },
@@ -77,6 +92,7 @@ export async function runDemo(args: string[]): Promise<number> {
       process.stdout.write(`\nSeeding the demo: 2019–2021 requests at ${scale} × Apple's published volumes …\n`);
       const history = await seedDemoHistory(db, { scale });
       const world = await seedDemo(db, config, () => new Date());
+      await seedMessengerStore(db, { accounts: 300, seed: 20200706 });
       const now = new Date();
       const lines = [
         "",
@@ -91,6 +107,8 @@ export async function runDemo(args: string[]): Promise<number> {
         ),
         "",
         `${world.pendingOfficer} registered and enrolled, and waits for intake's call-back (POST /api/v1/users/{id}/activate).`,
+        `Request ${world.approvedRequestId} was approved; the background job packages it within seconds, and`,
+        "agent.smith@fbi.gov may then download the production once (GET /api/v1/productions/{id}/download).",
         `Transparency report (public, no sign-in): ${url}/reports/2020H2 — ${history.requests.toLocaleString("en")} past requests, Hong Kong held from 2020-07-06.`,
         "Mail (confirmation links, reminders) waits in the outbox: GET /api/v1/outbox as admin or auditor.",
         "",

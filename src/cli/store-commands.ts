@@ -4,7 +4,7 @@ import { type Checkpoint, publicKeyPem } from "../audit/signing.js";
 import { verifyAudit } from "../audit/verify.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { jurisdictionSchema } from "../domain/domain.schema.js";
-import { JOB_HANDLERS } from "../jobs/handlers.js";
+import { jobHandlers } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { activatePolicy } from "../policy/policy.store.js";
@@ -170,8 +170,9 @@ export async function runJobs(args: string[]): Promise<number> {
   const [sub, rest] = positional("jobs", args, "a subcommand (run)");
   if (sub !== "run") throw new UsageError(`jobs: unknown subcommand "${sub}" (run)`);
   const { values } = parseCommandArgs("jobs run", rest, DATA);
-  return withDatabase(configFrom(values.data), async ({ db }) => {
-    const result = await runDueJobs(db, JOB_HANDLERS, { workerId: `cli:${process.pid}` });
+  const config = configFrom(values.data);
+  return withDatabase(config, async ({ db }) => {
+    const result = await runDueJobs(db, jobHandlers(config), { workerId: `cli:${process.pid}` });
     process.stdout.write(`ran ${result.ran} due job(s), ${result.failed} failed\n`);
     return result.failed === 0 ? 0 : 1;
   });

@@ -212,6 +212,65 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     rejected: true,
     no_data: true,
   },
+  messenger_account: {
+    id: true,
+    username: true,
+    display_name: true,
+    email: true,
+    phone: true,
+    created_at: true,
+    registration_ip: true,
+    last_seen_at: true,
+  },
+  messenger_login: { id: true, account_id: true, at: true, ip: true, user_agent: true },
+  messenger_contact: { id: true, account_id: true, name: true, phone: true, added_at: true },
+  messenger_group: { id: true, title: true, kind: true, created_at: true },
+  messenger_membership: { group_id: true, account_id: true, role: true, joined_at: true },
+  messenger_post: { id: true, account_id: true, group_id: true, body: true, posted_at: true },
+  messenger_media: {
+    id: true,
+    account_id: true,
+    file_name: true,
+    media_type: true,
+    size_bytes: true,
+    sha256: true,
+    storage_ref: true,
+    uploaded_at: true,
+  },
+  messenger_message: { id: true, sender_id: true, recipient_id: true, sent_at: true, ciphertext: true },
+  production: {
+    id: true,
+    request_id: true,
+    decision_id: true,
+    agency_id: true,
+    status: true,
+    started_by: true,
+    started_at: true,
+    heartbeat_at: true,
+    sealed_at: true,
+    expires_at: true,
+    purge_after: true,
+    downloaded_at: true,
+    downloaded_by: true,
+    purged_at: true,
+    wrapped_key: true,
+    master_key_id: true,
+    chunk_size: true,
+    bag_name: true,
+    archive_bytes: true,
+    payload_bytes: true,
+    data_produced: true,
+    summary: true,
+  },
+  production_chunk: { production_id: true, seq: true, data: true },
+  production_target: {
+    production_id: true,
+    position: true,
+    target: true,
+    account_ref: true,
+    result: true,
+    records: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {
@@ -243,7 +302,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0003_access");
+    expect(again.current).toBe("0004_fulfilment");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

@@ -34,6 +34,8 @@ export interface DemoAccount {
 export interface DemoWorld {
   accounts: DemoAccount[];
   pendingOfficer: string;
+  /** Approved by a reviewer and counsel: ready to be fulfilled. */
+  approvedRequestId: string;
 }
 
 const STAFF: Array<Exclude<Role, "agency">> = ["intake", "reviewer", "counsel", "admin", "auditor"];
@@ -191,7 +193,7 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
     { confirmed: true, note: "Control room confirmed the emergency." },
     now(),
   );
-  return { accounts, pendingOfficer: pendingEmail };
+  return { accounts, pendingOfficer: pendingEmail, approvedRequestId: subpoena.id };
 }
 
 const CHECKS = { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" };

@@ -1,5 +1,8 @@
 import { appendAudit } from "../audit/audit.js";
+import { FULFILMENT_DEFAULTS } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
+import { enqueueFulfilment } from "../fulfilment/fulfilment.service.js";
+import { type NoticeSettings, scheduleUserNotices } from "../notices/user-notice.service.js";
 import { invalidTransition } from "../shared/errors.js";
 import { currentDecision } from "./decisions.repository.js";
 import { lockRequest, type Status, transitionLocked } from "./lifecycle.js";
@@ -20,6 +23,8 @@ export interface ReviewInput {
   checklist?: Record<string, unknown>;
   note?: string;
   now: Date;
+  /** When the affected users may be told of a rejection (config.fulfilment.emergencyNoticeDelayDays). */
+  notice?: NoticeSettings;
 }
 
 const ANSWERABLE: readonly string[] = ["comply_full", "comply_partial"];
@@ -87,6 +92,18 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
           now: input.now,
         })
       : request;
+    // Approved: the fulfilment job is queued by the same transaction, so an approval is never forgotten
+    // and never acted on if it rolls back.
+    if (to === "approved") await enqueueFulfilment(tx, requestId, input.reviewer, input.now);
+    if (to === "rejected") {
+      await scheduleUserNotices(tx, {
+        requestId,
+        kind: "rejected",
+        actor: input.reviewer,
+        now: input.now,
+        settings: input.notice ?? { emergencyDelayDays: FULFILMENT_DEFAULTS.emergencyNoticeDelayDays },
+      });
+    }
     return { reviewId: id, status: after.status };
   });
 }

@@ -2,7 +2,7 @@ import { sealAudit } from "../audit/seal.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { buildApp } from "../http/app.js";
-import { JOB_HANDLERS } from "../jobs/handlers.js";
+import { jobHandlers } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
@@ -33,12 +33,14 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
     ? smtpTransport(config.smtpUrl, config.mailFrom)
     : undefined;
   const workerId = `server:${process.pid}`;
+  // Including the configured ones: `request.fulfil` needs the master key.
+  const handlers = jobHandlers(config);
   let stopping = false;
   let running: Promise<void> = Promise.resolve();
   const work = async () => {
     try {
       await sealAudit(db, { key: config.auditSigningKey, checkpointEvery: 1000 });
-      await runDueJobs(db, JOB_HANDLERS, { workerId, limit: 100 });
+      await runDueJobs(db, handlers, { workerId, limit: 100 });
       if (transport) await deliverDueMail(db, transport, { limit: 100 });
     } catch (error) {
       app.log.error({ err: error }, "background work failed; retrying on the next tick");

@@ -67,7 +67,8 @@ describe.each(DRIVERS)("migration 0002 over existing requests on %s", (driver) =
               '{"from": "rejected", "to": "closed"}')`.execute(database.db);
 
     const report = await migrateToLatest(database.db);
-    expect(report.applied).toEqual(["0002_reports"]);
+    // Later migrations follow it; what matters here is what 0002 did to the rows 0001 left.
+    expect(report.applied[0]).toBe("0002_reports");
     const rows = await database.db
       .selectFrom("request")
       .select(["reference", "accounts_specified", "decision_outcome", "closed_from"])

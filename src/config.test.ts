@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FULFILMENT_DEFAULTS, loadConfig } from "./config.js";
+import { generateMasterKeyText, parseMasterKey } from "./fulfilment/keyring.js";
+import { ValidationError } from "./shared/validation.js";
+
+describe("fulfilment configuration", () => {
+  const key = generateMasterKeyText();
+  const old = generateMasterKeyText();
+
+  it("has no master key unless one is given, and sensible defaults for the rest", () => {
+    const config = loadConfig({});
+    expect(config.fulfilment).toEqual({ keyring: undefined, ...FULFILMENT_DEFAULTS });
+  });
+
+  it("reads the master key from the environment or a file, and retired keys beside it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "custodian-config-"));
+    writeFileSync(join(dir, "master.key"), `${key}\n`);
+    const fromFile = loadConfig({ CUSTODIAN_MASTER_KEY_FILE: join(dir, "master.key") });
+    expect(fromFile.fulfilment.keyring?.current.id).toBe(parseMasterKey(key).id);
+    const rotated = loadConfig({
+      CUSTODIAN_MASTER_KEY: key,
+      CUSTODIAN_MASTER_KEY_PREVIOUS: `${old}, ${key}`,
+      CUSTODIAN_PRODUCTION_RETENTION_DAYS: "90",
+      CUSTODIAN_DOWNLOAD_LINK_DAYS: "7",
+    });
+    // The current key is not also a previous one.
+    expect(rotated.fulfilment.keyring?.previous.map((k) => k.id)).toEqual([parseMasterKey(old).id]);
+    expect(rotated.fulfilment).toMatchObject({ retentionDays: 90, downloadLinkDays: 7 });
+  });
+
+  it("lists every problem and never echoes a key", () => {
+    const attempt = () =>
+      loadConfig({
+        CUSTODIAN_MASTER_KEY: "c2hvcnQ=",
+        CUSTODIAN_MASTER_KEY_PREVIOUS: "not-a-key",
+      });
+    expect(attempt).toThrow(ValidationError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/CUSTODIAN_MASTER_KEY_PREVIOUS\[0\]/);
+      expect(message).toMatch(/CUSTODIAN_MASTER_KEY: must be 32 random bytes/);
+      expect(message).not.toContain("c2hvcnQ=");
+      expect(message).not.toContain("not-a-key");
+    }
+    expect(() => loadConfig({ CUSTODIAN_MASTER_KEY_PREVIOUS: old })).toThrow(/required when/);
+    expect(() => loadConfig({ CUSTODIAN_MASTER_KEY: key, CUSTODIAN_MASTER_KEY_FILE: "/x" })).toThrow(/not both/);
+  });
+});

@@ -1,0 +1,295 @@
+import { Readable } from "node:stream";
+import { appendAudit } from "../audit/audit.js";
+import type { Db, Tx } from "../db/database.js";
+import type { JobHandler } from "../jobs/jobs.js";
+import { conflict, DomainError, notFound } from "../shared/errors.js";
+import { type Keyring, unwrapPackageKey, wrapPackageKey } from "./keyring.js";
+import { readChunks } from "./production.store.js";
+import { createDecryptStream, IntegrityError } from "./stream-cipher.js";
+
+/**
+ * Delivery: the requesting agency's officer downloads the production once, from a signed-in session
+ * that passed its second factor, before the link expires. What is delivered is the bag's tar, decrypted
+ * by Custodian chunk by chunk as it streams (each chunk verified before a byte of it is sent) over the
+ * TLS connection of that session: agencies verify it with standard BagIt tools and need nothing of ours.
+ * The alternative, ciphertext plus its key, would send the key over the same channel and protect nothing
+ * more. Every download and every refused attempt is audited; a refusal's audit entry commits even though
+ * the download does not happen.
+ */
+
+export interface DownloadActor {
+  userId: string;
+  role: string;
+  agencyId: string | null;
+  via: "session" | "token";
+  mfa: boolean;
+}
+
+export interface ProductionDownload {
+  productionId: string;
+  filename: string;
+  contentType: "application/x-tar";
+  /** Length of the decrypted tar, for Content-Length. */
+  bytes: number;
+  stream: Readable;
+}
+
+export type RefusalReason =
+  | "not_found"
+  | "not_an_agency_officer"
+  | "other_agency"
+  | "not_a_session"
+  | "no_second_factor"
+  | "not_ready"
+  | "already_downloaded"
+  | "expired"
+  | "purged"
+  | "key_unavailable";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class DownloadRefused extends DomainError {
+  constructor(
+    code: DomainError["code"],
+    readonly reason: RefusalReason,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+function refusal(reason: RefusalReason, productionId: string): DownloadRefused {
+  switch (reason) {
+    // An officer of another agency learns nothing, not even that the production exists.
+    case "not_found":
+    case "other_agency":
+      return new DownloadRefused("not_found", reason, notFound(`production ${productionId}`).message);
+    case "not_an_agency_officer":
+      return new DownloadRefused(
+        "forbidden",
+        reason,
+        "only an officer of the requesting agency may download a production",
+      );
+    case "not_a_session":
+      return new DownloadRefused(
+        "forbidden",
+        reason,
+        "a production is downloaded from a signed-in session, not with an API token",
+      );
+    case "no_second_factor":
+      return new DownloadRefused(
+        "forbidden",
+        reason,
+        "downloading a production needs a session that passed its second factor",
+      );
+    case "already_downloaded":
+      return new DownloadRefused(
+        "conflict",
+        reason,
+        `production ${productionId} was already downloaded; it can be downloaded once`,
+      );
+    case "expired":
+      return new DownloadRefused("conflict", reason, `the download of production ${productionId} has expired`);
+    case "purged":
+      return new DownloadRefused("conflict", reason, `production ${productionId} was purged after its retention`);
+    case "not_ready":
+      return new DownloadRefused("conflict", reason, `production ${productionId} is not ready`);
+    case "key_unavailable":
+      return new DownloadRefused(
+        "conflict",
+        reason,
+        `production ${productionId} cannot be opened with the configured master keys`,
+      );
+  }
+}
+
+export async function openProductionDownload(
+  db: Db,
+  input: { productionId: string; actor: DownloadActor; keyring: Keyring | undefined; now?: Date },
+): Promise<ProductionDownload> {
+  const now = input.now ?? new Date();
+  const { productionId, actor } = input;
+  const outcome = await db.transaction().execute(async (tx) => {
+    const refuse = async (reason: RefusalReason, extra: Record<string, unknown> = {}) => {
+      await appendAudit(
+        tx,
+        {
+          actor: `user:${actor.userId}`,
+          action: "production.download_refused",
+          objectType: "production",
+          objectId: productionId,
+          payload: { reason, role: actor.role, agencyId: actor.agencyId, via: actor.via, mfa: actor.mfa, ...extra },
+        },
+        now,
+      );
+      return { refused: refusal(reason, productionId) } as const;
+    };
+    if (!UUID.test(productionId)) return refuse("not_found");
+    // The row lock makes two simultaneous downloads take turns: the second finds it downloaded.
+    const production = await tx
+      .selectFrom("production")
+      .select(["id", "agency_id", "status", "expires_at", "wrapped_key", "master_key_id", "bag_name", "payload_bytes"])
+      .where("id", "=", productionId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!production) return refuse("not_found");
+    if (actor.role !== "agency") return refuse("not_an_agency_officer");
+    if (!actor.agencyId || actor.agencyId !== production.agency_id) return refuse("other_agency");
+    if (actor.via !== "session") return refuse("not_a_session");
+    if (!actor.mfa) return refuse("no_second_factor");
+    if (production.status === "purged") return refuse("purged");
+    if (production.status === "downloaded") return refuse("already_downloaded");
+    if (production.status !== "ready") return refuse("not_ready");
+    if (!production.expires_at || production.expires_at.getTime() <= now.getTime()) {
+      return refuse("expired", { expiresAt: production.expires_at?.toISOString() ?? null });
+    }
+    let key: Buffer;
+    try {
+      if (!input.keyring || !production.wrapped_key) throw new Error("no master key configured");
+      key = unwrapPackageKey(input.keyring, production.master_key_id, production.id, production.wrapped_key);
+    } catch (error) {
+      return refuse("key_unavailable", { masterKeyId: production.master_key_id, detail: (error as Error).message });
+    }
+    await tx
+      .updateTable("production")
+      .set({ status: "downloaded", downloaded_at: now, downloaded_by: actor.userId })
+      .where("id", "=", production.id)
+      .where("status", "=", "ready")
+      .execute();
+    await appendAudit(
+      tx,
+      {
+        actor: `user:${actor.userId}`,
+        action: "production.downloaded",
+        objectType: "production",
+        objectId: production.id,
+        payload: { agencyId: actor.agencyId, bytes: production.payload_bytes },
+      },
+      now,
+    );
+    return { key, bagName: production.bag_name, bytes: Number(production.payload_bytes ?? 0) } as const;
+  });
+  if ("refused" in outcome) throw outcome.refused;
+  return {
+    productionId,
+    filename: `${outcome.bagName}.tar`,
+    contentType: "application/x-tar",
+    bytes: outcome.bytes,
+    stream: decryptedProduction(db, productionId, outcome.key),
+  };
+}
+
+/** The stored archive decrypted, each chunk verified before it is released. */
+export function decryptedProduction(db: Db | Tx, productionId: string, key: Buffer): Readable {
+  const decryptor = createDecryptStream((header) => {
+    if (header.packageId !== productionId) {
+      throw new IntegrityError(`the stored archive belongs to production ${header.packageId}, not ${productionId}`);
+    }
+    return key;
+  });
+  const stored = Readable.from(readChunks(db, productionId), { highWaterMark: 1 });
+  stored.on("error", (error) => decryptor.destroy(error));
+  return stored.pipe(decryptor);
+}
+
+/** The key of a production, for staff verification (`custodian package open`); audited by the caller. */
+export async function productionKey(db: Db | Tx, keyring: Keyring, productionId: string): Promise<Buffer> {
+  const row = await db
+    .selectFrom("production")
+    .select(["id", "wrapped_key", "master_key_id", "status"])
+    .where("id", "=", productionId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`production ${productionId}`);
+  if (!row.wrapped_key) throw conflict(`production ${productionId} is ${row.status}: its key was erased`);
+  return unwrapPackageKey(keyring, row.master_key_id, row.id, row.wrapped_key);
+}
+
+/** Job `production.purge`: after the retention, the archive is deleted and its key erased. */
+export const purgeProduction: JobHandler = async (tx, payload, job) => {
+  const productionId = String(payload.productionId);
+  const production = await tx
+    .selectFrom("production")
+    .select(["id", "status", "purge_after", "request_id"])
+    .where("id", "=", productionId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!production || (production.status !== "ready" && production.status !== "downloaded")) return;
+  if (!production.purge_after || production.purge_after.getTime() > job.now.getTime()) return;
+  await purgeLocked(tx, production.id, production.request_id, production.status, "system:jobs", job.now);
+};
+
+async function purgeLocked(tx: Tx, productionId: string, requestId: string, was: string, actor: string, now: Date) {
+  const deleted = await tx.deleteFrom("production_chunk").where("production_id", "=", productionId).executeTakeFirst();
+  await tx
+    .updateTable("production")
+    .set({ status: "purged", purged_at: now, wrapped_key: null })
+    .where("id", "=", productionId)
+    .execute();
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: "production.purged",
+      objectType: "production",
+      objectId: productionId,
+      payload: { requestId, was, chunksDeleted: Number(deleted.numDeletedRows) },
+    },
+    now,
+  );
+}
+
+/**
+ * Rotation: re-wrap every live production's key under the current master key. Archives are not touched;
+ * each production is its own short transaction, so a rotation interrupted half-way is simply run again.
+ */
+export async function rewrapProductionKeys(
+  db: Db,
+  input: { keyring: Keyring; actor: string; now?: Date },
+): Promise<{ rewrapped: number; alreadyCurrent: number }> {
+  const now = input.now ?? new Date();
+  const { keyring } = input;
+  const stale = await db
+    .selectFrom("production")
+    .select(["id"])
+    .where("wrapped_key", "is not", null)
+    .where("master_key_id", "<>", keyring.current.id)
+    .orderBy("started_at")
+    .execute();
+  let rewrapped = 0;
+  for (const { id } of stale) {
+    await db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom("production")
+        .select(["id", "wrapped_key", "master_key_id"])
+        .where("id", "=", id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row?.wrapped_key || row.master_key_id === keyring.current.id) return;
+      const key = unwrapPackageKey(keyring, row.master_key_id, row.id, row.wrapped_key);
+      await tx
+        .updateTable("production")
+        .set({ wrapped_key: wrapPackageKey(keyring.current, row.id, key), master_key_id: keyring.current.id })
+        .where("id", "=", row.id)
+        .execute();
+      await appendAudit(
+        tx,
+        {
+          actor: input.actor,
+          action: "production.key_rewrapped",
+          objectType: "production",
+          objectId: row.id,
+          payload: { from: row.master_key_id, to: keyring.current.id },
+        },
+        now,
+      );
+      rewrapped += 1;
+    });
+  }
+  const current = await db
+    .selectFrom("production")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("wrapped_key", "is not", null)
+    .where("master_key_id", "=", keyring.current.id)
+    .executeTakeFirstOrThrow();
+  return { rewrapped, alreadyCurrent: Number(current.n) - rewrapped };
+}

@@ -1,0 +1,256 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { Transform, type TransformCallback } from "node:stream";
+
+/**
+ * The encrypted archive format: a header, then the plaintext cut into chunks of `chunkSize` bytes (the
+ * last one shorter, possibly empty), each sealed on its own with AES-256-GCM. This is the STREAM
+ * construction (Hoang, Reyhanitabar, Rogaway, Vizár 2015; Tink's AES-GCM-HKDF streaming AEAD is the same
+ * idea): a reader verifies and releases one chunk at a time, so it never acts on a byte it has not
+ * authenticated, and it needs one chunk of memory whatever the archive's size.
+ *
+ *   header (40 bytes)  "CUSTODPK" | version 1 | 3 zero bytes | chunk size (u32 BE) | package id (16 bytes,
+ *                      the production's uuid) | nonce prefix (7 random bytes) | 1 zero byte
+ *   chunk i            AES-256-GCM(key, nonce = prefix ‖ i (u32 BE) ‖ last (1 byte: 1 on the final chunk),
+ *                      aad = header ‖ i (u32 BE) ‖ last, plaintext) ‖ 16-byte tag
+ *
+ * Binding the index into nonce and AAD detects reordered, duplicated or dropped chunks; the final flag
+ * detects truncation (a stream cut at a chunk boundary ends on a chunk sealed as not final) and appended
+ * chunks (nothing may follow the final one); the header in every chunk's AAD makes any edit to the header
+ * (chunk size, package id, prefix) fail every chunk. A fresh random prefix with a fresh key per package
+ * means a (key, nonce) pair is never reused.
+ */
+
+export const MAGIC = Buffer.from("CUSTODPK", "ascii");
+export const FORMAT_VERSION = 1;
+export const HEADER_BYTES = 40;
+export const TAG_BYTES = 16;
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+const MIN_CHUNK = 4096;
+const MAX_CHUNK = 16 * 1024 * 1024;
+// The chunk index is a u32: 2^32 chunks of even the smallest size is far beyond any production.
+const MAX_CHUNKS = 0xffff_ffff;
+
+export class IntegrityError extends Error {
+  readonly code = "integrity";
+}
+
+export interface StreamHeader {
+  chunkSize: number;
+  packageId: string;
+  noncePrefix: Buffer;
+  bytes: Buffer;
+}
+
+function uuidBytes(id: string): Buffer {
+  const hex = id.replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`not a uuid: ${id}`);
+  return Buffer.from(hex, "hex");
+}
+
+function uuidString(bytes: Buffer): string {
+  const h = bytes.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function makeHeader(
+  packageId: string,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+  noncePrefix = randomBytes(7),
+): StreamHeader {
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK || chunkSize > MAX_CHUNK) {
+    throw new Error(`chunk size must be between ${MIN_CHUNK} and ${MAX_CHUNK} bytes`);
+  }
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(bytes, 0);
+  bytes[8] = FORMAT_VERSION;
+  bytes.writeUInt32BE(chunkSize, 12);
+  uuidBytes(packageId).copy(bytes, 16);
+  noncePrefix.copy(bytes, 32, 0, 7);
+  return { chunkSize, packageId, noncePrefix: Buffer.from(noncePrefix.subarray(0, 7)), bytes };
+}
+
+export function parseHeader(bytes: Buffer): StreamHeader {
+  if (bytes.length < HEADER_BYTES) throw new IntegrityError("not a Custodian package: too short for its header");
+  if (!bytes.subarray(0, 8).equals(MAGIC)) throw new IntegrityError("not a Custodian package (bad magic)");
+  if (bytes[8] !== FORMAT_VERSION) throw new IntegrityError(`unknown package format version ${bytes[8]}`);
+  const chunkSize = bytes.readUInt32BE(12);
+  if (chunkSize < MIN_CHUNK || chunkSize > MAX_CHUNK) throw new IntegrityError(`implausible chunk size ${chunkSize}`);
+  return {
+    chunkSize,
+    packageId: uuidString(bytes.subarray(16, 32)),
+    noncePrefix: Buffer.from(bytes.subarray(32, 39)),
+    bytes: Buffer.from(bytes.subarray(0, HEADER_BYTES)),
+  };
+}
+
+function chunkParams(header: StreamHeader, index: number, last: boolean): { nonce: Buffer; aad: Buffer } {
+  if (index > MAX_CHUNKS) throw new Error("archive too large for its chunk size");
+  const nonce = Buffer.alloc(12);
+  header.noncePrefix.copy(nonce, 0);
+  nonce.writeUInt32BE(index, 7);
+  nonce[11] = last ? 1 : 0;
+  const aad = Buffer.alloc(HEADER_BYTES + 5);
+  header.bytes.copy(aad, 0);
+  aad.writeUInt32BE(index, HEADER_BYTES);
+  aad[HEADER_BYTES + 4] = last ? 1 : 0;
+  return { nonce, aad };
+}
+
+/** A queue of buffers from which exact-length runs are taken without concatenating more than needed. */
+class ByteQueue {
+  private parts: Buffer[] = [];
+  length = 0;
+
+  push(buffer: Buffer): void {
+    if (buffer.length === 0) return;
+    this.parts.push(buffer);
+    this.length += buffer.length;
+  }
+
+  /** Remove the first `n` bytes, as the list of slices they were written in. */
+  take(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    let need = n;
+    while (need > 0) {
+      const head = this.parts[0] as Buffer;
+      if (head.length <= need) {
+        out.push(head);
+        this.parts.shift();
+        need -= head.length;
+      } else {
+        out.push(head.subarray(0, need));
+        this.parts[0] = head.subarray(need);
+        need = 0;
+      }
+    }
+    this.length -= n;
+    return out;
+  }
+}
+
+/** Seal one chunk; `parts` are its plaintext in order. Returns ciphertext ‖ tag. */
+export function sealChunk(key: Buffer, header: StreamHeader, index: number, last: boolean, parts: Buffer[]): Buffer[] {
+  const { nonce, aad } = chunkParams(header, index, last);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(aad);
+  const out = parts.map((part) => cipher.update(part));
+  const tail = cipher.final();
+  if (tail.length > 0) out.push(tail);
+  out.push(cipher.getAuthTag());
+  return out;
+}
+
+/** Open one sealed chunk (ciphertext ‖ tag); throws IntegrityError unless it authenticates. */
+export function openChunk(key: Buffer, header: StreamHeader, index: number, last: boolean, sealed: Buffer): Buffer {
+  if (sealed.length < TAG_BYTES) throw new IntegrityError(`chunk ${index} is shorter than its tag`);
+  const { nonce, aad } = chunkParams(header, index, last);
+  const decipher = createDecipheriv("aes-256-gcm", key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+  try {
+    const tail = decipher.final();
+    return tail.length > 0 ? Buffer.concat([plain, tail]) : plain;
+  } catch {
+    throw new IntegrityError(
+      `chunk ${index}${last ? " (final)" : ""} failed authentication: the archive was altered, truncated, reordered or the key is wrong`,
+    );
+  }
+}
+
+export interface EncryptStats {
+  plaintextBytes: number;
+  ciphertextBytes: number;
+  chunks: number;
+}
+
+/** Plaintext in, header and sealed chunks out. `stats` is complete once the stream has finished. */
+export function createEncryptStream(key: Buffer, header: StreamHeader): Transform & { stats: EncryptStats } {
+  const queue = new ByteQueue();
+  const stats: EncryptStats = { plaintextBytes: 0, ciphertextBytes: HEADER_BYTES, chunks: 0 };
+  let index = 0;
+  const emit = (stream: Transform, parts: Buffer[], last: boolean) => {
+    for (const piece of sealChunk(key, header, index, last, parts)) {
+      stats.ciphertextBytes += piece.length;
+      stream.push(piece);
+    }
+    index += 1;
+    stats.chunks = index;
+  };
+  const stream = new Transform({
+    // Whole chunks are pushed; a downstream that is slower holds back at most a couple of them.
+    readableHighWaterMark: header.chunkSize,
+    writableHighWaterMark: header.chunkSize,
+    construct(callback) {
+      this.push(header.bytes);
+      callback();
+    },
+    transform(data: Buffer, _encoding, callback: TransformCallback) {
+      stats.plaintextBytes += data.length;
+      queue.push(data);
+      // A chunk is sealed only once a byte beyond it has arrived: until then it might be the final one.
+      while (queue.length > header.chunkSize) emit(this, queue.take(header.chunkSize), false);
+      callback();
+    },
+    flush(callback: TransformCallback) {
+      emit(this, queue.take(queue.length), true);
+      callback();
+    },
+  });
+  return Object.assign(stream, { stats });
+}
+
+/**
+ * Sealed archive in, verified plaintext out, one chunk at a time. `resolveKey` receives the parsed header
+ * (its package id says which production's key to unwrap). Any failure is an IntegrityError and ends the
+ * stream; nothing of a chunk that failed is ever emitted.
+ */
+export function createDecryptStream(resolveKey: (header: StreamHeader) => Buffer | Promise<Buffer>): Transform {
+  const queue = new ByteQueue();
+  let header: StreamHeader | undefined;
+  let key: Buffer | undefined;
+  let index = 0;
+  let sealedSize = 0;
+  const open = (last: boolean, size: number) =>
+    openChunk(key as Buffer, header as StreamHeader, index++, last, Buffer.concat(queue.take(size), size));
+  return new Transform({
+    transform(data: Buffer, _encoding, callback: TransformCallback) {
+      queue.push(data);
+      const proceed = () => {
+        try {
+          while (queue.length > sealedSize) this.push(open(false, sealedSize));
+          callback();
+        } catch (error) {
+          callback(error as Error);
+        }
+      };
+      if (key) return proceed();
+      if (queue.length < HEADER_BYTES) return callback();
+      try {
+        header = parseHeader(Buffer.concat(queue.take(HEADER_BYTES)));
+      } catch (error) {
+        return callback(error as Error);
+      }
+      sealedSize = header.chunkSize + TAG_BYTES;
+      Promise.resolve(resolveKey(header)).then(
+        (resolved) => {
+          key = resolved;
+          proceed();
+        },
+        (error: unknown) => callback(error as Error),
+      );
+    },
+    flush(callback: TransformCallback) {
+      try {
+        if (!key) throw new IntegrityError("not a Custodian package: it ends inside its header");
+        if (queue.length < TAG_BYTES) {
+          throw new IntegrityError("the archive is truncated: it does not end with its final chunk");
+        }
+        this.push(open(true, queue.length));
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
+}
