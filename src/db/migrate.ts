@@ -2,6 +2,7 @@ import { type Migration, type MigrationProvider, Migrator } from "kysely/migrati
 import type { Db } from "./database.js";
 import * as m0001 from "./migrations/0001_initial.js";
 import * as m0003 from "./migrations/0003_access.js";
+import * as m0005 from "./migrations/0005_queue.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -13,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   // 0002 is taken by the transparency-report rollups, which land from their own branch.
   "0003_access": m0003,
+  // 0004 is taken by fulfilment, which lands from its own branch.
+  "0005_queue": m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
