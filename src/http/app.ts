@@ -67,6 +67,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: Access | undefined;
+  /** A web page (src/web/), which answers refusals with pages and redirects to sign-in. */
+  page: boolean;
 }
 
 export interface AppOptions {
@@ -147,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
       if (method === "HEAD") continue;
-      routeTable.push({ method, url: route.url, access: route.config?.access });
+      routeTable.push({ method, url: route.url, access: route.config?.access, page: route.config?.page === true });
     }
   });
   app.decorateRequest("principal", undefined);

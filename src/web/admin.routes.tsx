@@ -119,14 +119,14 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
               <CsrfField token={csrf} />
               <fieldset>
                 <legend>Pause a jurisdiction</legend>
-                <p class="field">
+                <div class="field">
                   <label for="f-pause-code">Jurisdiction code</label>
                   <input id="f-pause-code" name="code" required maxLength={6} placeholder="e.g. HK" />
-                </p>
-                <p class="field">
+                </div>
+                <div class="field">
                   <label for="f-pause-reason">Reason (published in the audit trail)</label>
                   <input id="f-pause-reason" name="reason" required maxLength={2000} />
-                </p>
+                </div>
                 <button type="submit" class="danger">
                   Pause
                 </button>
@@ -295,12 +295,12 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                   <form method="post" action="/admin/policy/activate">
                     <CsrfField token={csrf} />
                     <input type="hidden" name="sha256" value={sha256Hex(candidate.text)} />
-                    <p class="field">
+                    <div class="field">
                       <label for="f-activate-doc">The document that will be activated</label>
                       <textarea id="f-activate-doc" name="document" rows={8} readOnly class="mono">
                         {candidate.text}
                       </textarea>
-                    </p>
+                    </div>
                     <button type="submit">
                       Activate {candidate.preview.name} {candidate.preview.version}
                     </button>
@@ -315,16 +315,16 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
             <CsrfField token={csrf} />
             <fieldset>
               <legend>Upload a new policy (YAML, DESIGN §4)</legend>
-              <p class="field">
+              <div class="field">
                 <label for="f-policy-file">Policy file</label>
                 <input id="f-policy-file" name="file" type="file" accept=".yaml,.yml,text/yaml" />
-              </p>
-              <p class="field">
+              </div>
+              <div class="field">
                 <label for="f-policy-text">…or paste it</label>
                 <textarea id="f-policy-text" name="document" rows={6} class="mono">
                   {candidate && candidate.problems.length > 0 ? candidate.text : ""}
                 </textarea>
-              </p>
+              </div>
               <p class="hint">
                 It is validated and compared with every open request; nothing changes until you activate it.
               </p>
@@ -473,7 +473,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                 <CsrfField token={csrf} />
                 <fieldset>
                   <legend>Propose a change</legend>
-                  <p class="field">
+                  <div class="field">
                     <label for="f-change-agency">Agency</label>
                     <select id="f-change-agency" name="agencyId">
                       {agencies.map((a) => (
@@ -482,19 +482,19 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                         </option>
                       ))}
                     </select>
-                  </p>
-                  <p class="field">
+                  </div>
+                  <div class="field">
                     <label for="f-change-kind">Change</label>
                     <select id="f-change-kind" name="kind">
                       <option value="add_domain">add a verified domain</option>
                       <option value="remove_domain">remove a verified domain</option>
                       <option value="set_phone">set the phone on file</option>
                     </select>
-                  </p>
-                  <p class="field">
+                  </div>
+                  <div class="field">
                     <label for="f-change-value">Domain or phone (E.164, like +442072301212)</label>
                     <input id="f-change-value" name="value" required maxLength={253} />
-                  </p>
+                  </div>
                   <button type="submit">Propose</button>
                 </fieldset>
               </form>
@@ -502,14 +502,14 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                 <CsrfField token={csrf} />
                 <fieldset>
                   <legend>Register an agency</legend>
-                  <p class="field">
+                  <div class="field">
                     <label for="f-agency-name">Name</label>
                     <input id="f-agency-name" name="name" required maxLength={200} />
-                  </p>
-                  <p class="field">
+                  </div>
+                  <div class="field">
                     <label for="f-agency-jurisdiction">Jurisdiction</label>
                     <input id="f-agency-jurisdiction" name="jurisdiction" required maxLength={6} />
-                  </p>
+                  </div>
                   <button type="submit">Register</button>
                 </fieldset>
               </form>
@@ -669,15 +669,15 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
             <CsrfField token={csrf} />
             <fieldset>
               <legend>Create a staff account</legend>
-              <p class="field">
+              <div class="field">
                 <label for="f-user-email">E-mail</label>
                 <input id="f-user-email" name="email" type="email" required maxLength={254} />
-              </p>
-              <p class="field">
+              </div>
+              <div class="field">
                 <label for="f-user-name">Name</label>
                 <input id="f-user-name" name="displayName" required maxLength={200} />
-              </p>
-              <p class="field">
+              </div>
+              <div class="field">
                 <label for="f-user-role">Role</label>
                 <select id="f-user-role" name="role">
                   <option value="intake">intake: registers and verifies requests</option>
@@ -686,7 +686,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                   <option value="admin">admin: users, agencies, policy, jurisdictions</option>
                   <option value="auditor">auditor: reads everything, changes nothing</option>
                 </select>
-              </p>
+              </div>
               <button type="submit">Create</button>
             </fieldset>
           </form>

@@ -7,6 +7,7 @@ import type { App, AppContext } from "../http/app.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import {
   advanceRequest,
+  authorizeRequest,
   getRequest,
   listRequests,
   recordEmergencyCallback,
@@ -81,7 +82,7 @@ function Queue({
     <Layout title="Queue" principal={principal} csrf={csrf} current="/desk" notice={notice}>
       <h1>Queue</h1>
       <form method="get" action="/desk" class="filters" aria-label="Filter the queue">
-        <p class="field">
+        <div class="field">
           <label for="q-status">Status</label>
           <select id="q-status" name="status">
             <option value="open" selected={query.status === "open"}>
@@ -96,8 +97,8 @@ function Queue({
               </option>
             ))}
           </select>
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <label for="q-jurisdiction">Jurisdiction</label>
           <input
             id="q-jurisdiction"
@@ -106,8 +107,8 @@ function Queue({
             size={6}
             placeholder="e.g. HK"
           />
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <label for="q-process">Process</label>
           <select id="q-process" name="process">
             <option value="">any</option>
@@ -117,12 +118,12 @@ function Queue({
               </option>
             ))}
           </select>
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <label for="q-deadline">Deadline before</label>
           <input id="q-deadline" name="deadlineBefore" type="date" value={query.deadlineBefore ?? ""} />
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <label for="q-sort">Sort by</label>
           <select id="q-sort" name="sort">
             <option value="deadline" selected={query.sort === "deadline"}>
@@ -132,10 +133,10 @@ function Queue({
               newest arrival first
             </option>
           </select>
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <button type="submit">Apply</button>
-        </p>
+        </div>
       </form>
       <table class="queue">
         <caption>
@@ -381,17 +382,17 @@ function RequestPage({
               <input type="hidden" name="expectedVersion" value={String(r.version)} />
               <fieldset>
                 <legend>Verify the requester</legend>
-                <p class="field">
+                <div class="field">
                   <label for="f-advance-to">Move to</label>
                   <select id="f-advance-to" name="to">
                     {r.status === "received" && <option value="verifying">verifying</option>}
                     <option value="under_review">under review (requester verified)</option>
                   </select>
-                </p>
-                <p class="field">
+                </div>
+                <div class="field">
                   <label for="f-advance-note">What was checked</label>
                   <input id="f-advance-note" name="note" required maxLength={2000} />
-                </p>
+                </div>
                 <button type="submit">Move on</button>
               </fieldset>
             </form>
@@ -409,10 +410,10 @@ function RequestPage({
                   <input type="radio" id="f-cb-no" name="confirmed" value="no" />
                   <label for="f-cb-no">Not confirmed</label>
                 </p>
-                <p class="field">
+                <div class="field">
                   <label for="f-cb-note">Who you spoke to, what they said</label>
                   <input id="f-cb-note" name="note" required maxLength={2000} />
-                </p>
+                </div>
                 <button type="submit">Record the call-back</button>
               </fieldset>
             </form>
@@ -467,10 +468,10 @@ function RequestPage({
                     <label for={`f-verdict-${verdict}`}>{VERDICT_TEXT[verdict]}</label>
                   </p>
                 ))}
-                <p class="field">
+                <div class="field">
                   <label for="f-review-note">Note</label>
                   <textarea id="f-review-note" name="note" rows={3} maxLength={4000} />
-                </p>
+                </div>
               </fieldset>
               <button type="submit">Record the review</button>
             </form>
@@ -595,7 +596,11 @@ export async function deskPages(app: App, { db, now }: AppContext): Promise<void
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.role === "agency") return seeOther(reply, `/portal/requests/${request.params.id}`);
+      if (principal.role === "agency") {
+        // Checked before redirecting, so another agency's request is the same 404 here as in the portal.
+        await authorizeRequest(db, principal, "request.read", request.params.id);
+        return seeOther(reply, `/portal/requests/${request.params.id}`);
+      }
       const r = (await getRequest(db, principal, request.params.id)) as RequestView;
       const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
       const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));

@@ -72,7 +72,7 @@ export interface JurisdictionGuide {
 }
 
 function list(processes: readonly Process[]): string {
-  const labels = processes.map((p) => PROCESS_TEXT[p].label.toLowerCase());
+  const labels = processes.map((p) => (p === "mlat" ? "MLAT" : PROCESS_TEXT[p].label.toLowerCase()));
   if (labels.length <= 1) return labels[0] ?? "";
   return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
 }

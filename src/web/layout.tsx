@@ -137,9 +137,9 @@ export function FieldError({ problems, name }: { problems: readonly Problem[]; n
   const here = problemsAt(problems, name);
   if (here.length === 0) return null;
   return (
-    <p class="field-error" id={`${fieldId(name)}-error`}>
+    <div class="field-error" id={`${fieldId(name)}-error`}>
       {here.map((p) => p.message).join("; ")}
-    </p>
+    </div>
   );
 }
 

@@ -80,7 +80,7 @@ function Input({
     "aria-describedby": describedBy(problems, name, hint ? `${id}-hint` : undefined),
   };
   return (
-    <p class={`field${invalid ? " invalid" : ""}`}>
+    <div class={`field${invalid ? " invalid" : ""}`}>
       <label for={id}>{label}</label>
       {hint && (
         <span class="hint" id={`${id}-hint`}>
@@ -89,7 +89,7 @@ function Input({
       )}
       <FieldError problems={problems} name={name} />
       {type === "date" ? <input type="date" {...common} /> : <input type="text" {...common} />}
-    </p>
+    </div>
   );
 }
 
@@ -130,7 +130,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
         <fieldset>
           <legend>The request</legend>
           {agencies && (
-            <p class="field">
+            <div class="field">
               <label for="f-agencyId">Agency the request came from (registered from the mail)</label>
               <FieldError problems={problems} name="agencyId" />
               <select id="f-agencyId" name="agencyId" required>
@@ -140,7 +140,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
                   </option>
                 ))}
               </select>
-            </p>
+            </div>
           )}
           <Input
             name="reference"
@@ -207,7 +207,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
             {guide.emergencyTiers.length > 0 ? guide.emergencyTiers.join(" and ") : "no"} records, and only after we
             call your agency back on the number we hold for it.
           </p>
-          <p class="field">
+          <div class="field">
             <label for={fieldId("emergency.justification")}>Justification</label>
             <FieldError problems={problems} name="emergency.justification" />
             <textarea
@@ -219,7 +219,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
             >
               {form.emergencyJustification}
             </textarea>
-          </p>
+          </div>
         </fieldset>
 
         <fieldset>
@@ -233,7 +233,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
               const target = form.targets[i] ?? { type: "account_id", value: "" };
               return (
                 <div class="target-row" key={i}>
-                  <p class="field">
+                  <div class="field">
                     <label for={fieldId(`targets.${i}.type`)}>Target {i + 1}: kind</label>
                     <FieldError problems={problems} name={`targets.${i}.type`} />
                     <select id={fieldId(`targets.${i}.type`)} name={`targets.${i}.type`}>
@@ -243,8 +243,8 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
                         </option>
                       ))}
                     </select>
-                  </p>
-                  <p class={`field${problems.some((p) => p.path === `targets.${i}.value`) ? " invalid" : ""}`}>
+                  </div>
+                  <div class={`field${problems.some((p) => p.path === `targets.${i}.value`) ? " invalid" : ""}`}>
                     <label for={fieldId(`targets.${i}.value`)}>Target {i + 1}: value</label>
                     <FieldError problems={problems} name={`targets.${i}.value`} />
                     <input
@@ -254,7 +254,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
                       maxLength={254}
                       aria-describedby={describedBy(problems, `targets.${i}.value`)}
                     />
-                  </p>
+                  </div>
                 </div>
               );
             })}
@@ -274,9 +274,9 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
           {problems
             .filter((p) => /^categories\.\d+$/.test(p.path))
             .map((p) => (
-              <p class="field-error" key={p.path}>
+              <div class="field-error" key={p.path}>
                 {p.message}
-              </p>
+              </div>
             ))}
           <div id={fieldId("categories")} class="tiers">
             {guide.tiers.map((tier) => (
@@ -332,7 +332,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
 
         <fieldset>
           <legend>Documents</legend>
-          <p class="field">
+          <div class="field">
             <label for={fieldId("documents")}>The signed legal process (PDF or scans)</label>
             <span class="hint" id="f-documents-hint">
               Each file's SHA-256 is recorded with the request. Choose several at once if there are several.
@@ -345,7 +345,7 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
               multiple
               aria-describedby="f-documents-hint"
             />
-          </p>
+          </div>
         </fieldset>
         <p>
           <button type="submit">Submit the request</button>
@@ -578,10 +578,10 @@ export async function portalPages(app: App, { db, config, now }: AppContext): Pr
             <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="narrow">
               <CsrfField token={csrf} />
               <h2>Withdraw this request</h2>
-              <p class="field">
+              <div class="field">
                 <label for="f-reason">Reason</label>
                 <input id="f-reason" name="reason" required maxLength={2000} />
-              </p>
+              </div>
               <button type="submit" class="danger">
                 Withdraw
               </button>

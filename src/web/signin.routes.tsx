@@ -35,15 +35,15 @@ function SignInPage({ error, email, next }: { error?: string | undefined; email?
       )}
       <form method="post" action="/signin" class="narrow">
         {next && <input type="hidden" name="next" value={next} />}
-        <p class="field">
+        <div class="field">
           <label for="f-email">E-mail</label>
           <input id="f-email" name="email" type="email" autocomplete="username" required value={email ?? ""} />
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <label for="f-password">Password</label>
           <input id="f-password" name="password" type="password" autocomplete="current-password" required />
-        </p>
-        <p class="field">
+        </div>
+        <div class="field">
           <label for="f-code">Code from your authenticator app</label>
           <input
             id="f-code"
@@ -58,7 +58,7 @@ function SignInPage({ error, email, next }: { error?: string | undefined; email?
           <span class="hint" id="f-code-hint">
             Six digits; each code works once.
           </span>
-        </p>
+        </div>
         <button type="submit">Sign in</button>
       </form>
       <p class="muted">
