@@ -120,6 +120,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     trustProxy: false,
     // Ids in logs and problem documents let a person quote a failure without quoting its content.
     genReqId: () => crypto.randomUUID(),
+    // Errors Fastify raises before routing (a malformed percent-encoding in the path) are problems too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, problemFor(error, request)),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(zodValidatorCompiler);

@@ -21,7 +21,14 @@ export function parsePolicyText(text: string, source?: string): PolicyDocument {
       source,
     );
   }
-  return parseWith(policyDocumentSchema, doc.toJS({ maxAliasCount: 100 }), source);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Only now are aliases resolved: an unknown anchor (`*b`) or an alias bomb is found here.
+    throw new ValidationError([{ path: "", message: `not valid YAML: ${(error as Error).message}` }], source);
+  }
+  return parseWith(policyDocumentSchema, value, source);
 }
 
 export function loadPolicy(text: string, source?: string): CompiledPolicy {

@@ -121,9 +121,16 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, source
   throw new ValidationError(problemsOf(result.error), source);
 }
 
-/** A bounded, trimmed-of-nothing, non-empty string: every free-text field in a contract has a limit. */
+/**
+ * A bounded, trimmed-of-nothing, non-empty string: every free-text field in a contract has a limit. NUL is
+ * refused: PostgreSQL cannot store it in text or jsonb, so it would fail the write instead of the input.
+ */
 export function text(max: number) {
-  return z.string().min(1).max(max);
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !s.includes("\0"), { error: "must not contain a NUL character" });
 }
 
 /** `parseWith` without the throw, for callers that report problems their own way (the HTTP edge). */

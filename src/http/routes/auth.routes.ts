@@ -105,7 +105,10 @@ export async function authRoutes(api: App, { db, config, now }: AppContext): Pro
         tags: ["registration"],
         body: z.strictObject({
           // Any script gets through to the domain check, so a homoglyph attempt is refused by name and audited.
-          email: z.email({ pattern: z.regexes.unicodeEmail }).max(254),
+          email: z
+            .email({ pattern: z.regexes.unicodeEmail })
+            .max(254)
+            .refine((s) => !/\p{Cc}/u.test(s), { error: "must not contain control characters" }),
           displayName: text(200),
           password: z.string().min(MIN_PASSWORD_LENGTH).max(1000),
         }),

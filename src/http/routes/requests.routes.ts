@@ -56,20 +56,29 @@ async function readSubmission(request: FastifyRequest): Promise<{ document: stri
   // multipart/form-data: a `request` field with the JSON document, and the documents as files.
   let document: string | undefined;
   const uploads: Upload[] = [];
-  for await (const part of request.parts()) {
-    if (part.type === "field") {
-      if (part.fieldname !== "request") {
-        throw new ValidationError([{ path: part.fieldname, message: "unknown field (send `request` and files)" }]);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === "field") {
+        if (part.fieldname !== "request") {
+          throw new ValidationError([{ path: part.fieldname, message: "unknown field (send `request` and files)" }]);
+        }
+        document = String(part.value);
+      } else {
+        const file = part as MultipartFile;
+        const content = await file.toBuffer();
+        if (file.file.truncated) {
+          throw new ValidationError([{ path: `files.${file.filename}`, message: "is larger than the upload limit" }]);
+        }
+        uploads.push({ name: file.filename.slice(0, 255) || "document", mediaType: file.mimetype, content });
       }
-      document = String(part.value);
-    } else {
-      const file = part as MultipartFile;
-      const content = await file.toBuffer();
-      if (file.file.truncated) {
-        throw new ValidationError([{ path: `files.${file.filename}`, message: "is larger than the upload limit" }]);
-      }
-      uploads.push({ name: file.filename.slice(0, 255) || "document", mediaType: file.mimetype, content });
     }
+  } catch (error) {
+    // The multipart parser's own complaints (no boundary, a truncated body) are about the request.
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (error instanceof ValidationError || (typeof status === "number" && status < 500)) throw error;
+    throw new ValidationError([
+      { path: "body", message: `is not a valid multipart/form-data body: ${(error as Error).message}` },
+    ]);
   }
   if (document === undefined) throw new ValidationError([{ path: "request", message: "required (the request JSON)" }]);
   return { document, uploads };

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
 import { requestDocument } from "../../test/support/fixtures.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
+import { JOB_HANDLERS } from "../jobs/handlers.js";
+import { runDueJobs } from "../jobs/jobs.js";
+import { listOutbox } from "../mail/outbox.js";
 
 describe.each(DRIVERS)("the API end to end on %s", (driver) => {
   let desk: Desk;
@@ -54,6 +57,70 @@ describe.each(DRIVERS)("the API end to end on %s", (driver) => {
     const foreign = await desk.app.inject({ method: "GET", url: `/api/v1/requests/${id}`, headers: other.headers });
     expect(foreign.statusCode).toBe(404);
     expect(foreign.headers["content-type"]).toContain("application/problem+json");
+  });
+
+  it("pages the queue by deadline without repeats or gaps, and filters it", async () => {
+    const officer = await desk.signIn(desk.accounts.officerB);
+    for (let i = 0; i < 7; i++) {
+      const r = await desk.app.inject({
+        method: "POST",
+        url: "/api/v1/requests",
+        headers: { ...officer.headers, "content-type": "application/json" },
+        payload: requestDocument({ jurisdiction: "GB", process: i % 2 ? "subpoena" : "court_order" }),
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const reviewer = await desk.signIn(desk.accounts.reviewer);
+    const seen: string[] = [];
+    let after: string | null = null;
+    let deadlines: string[] = [];
+    do {
+      const query: string = `/api/v1/requests?jurisdiction=GB&limit=3${after ? `&after=${after}` : ""}`;
+      const page = await desk.app.inject({ method: "GET", url: query, headers: reviewer.headers });
+      const body = page.json() as { items: Array<{ id: string; deadlineAt: string }>; next: string | null };
+      seen.push(...body.items.map((r) => r.id));
+      deadlines = [...deadlines, ...body.items.map((r) => r.deadlineAt)];
+      after = body.next;
+    } while (after);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    expect([...deadlines].sort()).toEqual(deadlines);
+    const subpoenas = await desk.app.inject({
+      method: "GET",
+      url: "/api/v1/requests?jurisdiction=GB&process=subpoena&status=received",
+      headers: reviewer.headers,
+    });
+    expect((subpoenas.json() as { items: unknown[] }).items).toHaveLength(3);
+    const bad = await desk.app.inject({
+      method: "GET",
+      url: "/api/v1/requests?after=garbage",
+      headers: reviewer.headers,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((bad.json() as { errors: Array<{ path: string }> }).errors[0]?.path).toBe("after");
+  });
+
+  it("reminds the officer when the legal process behind an emergency falls due", async () => {
+    const officer = await desk.signIn(desk.accounts.officerB);
+    const r = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/requests",
+      headers: { ...officer.headers, "content-type": "application/json" },
+      payload: requestDocument({
+        jurisdiction: "GB",
+        process: "emergency",
+        emergency: { justification: "A child is missing and believed in danger." },
+        categories: ["subscriber.phone"],
+      }),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const due = new Date(desk.clock.now().getTime() + (desk.config.emergency.followUpDays + 1) * 86_400_000);
+    await runDueJobs(desk.db, JOB_HANDLERS, { workerId: "test", now: () => due });
+    const mail = await listOutbox(desk.db, {
+      recipient: desk.accounts.officerB.email,
+      purpose: "emergency.follow_up_due",
+    });
+    expect(mail).toHaveLength(1);
   });
 
   it("serves an OpenAPI document", async () => {
