@@ -75,7 +75,7 @@ export function webPages(context: AppContext): FastifyPluginAsync {
     await pages.register(fastifyStatic, { root: packagePath("assets"), serve: false });
     pages.get<{ Params: { "*": string } }>(
       "/assets/*",
-      { config: { access: "public" }, schema: { hide: true } },
+      { config: { access: "public", page: true }, schema: { hide: true } },
       // sendFile resolves inside assets/ only; `..` cannot climb out.
       (request, reply) => reply.header("cache-control", "public, max-age=3600").sendFile(request.params["*"]),
     );
