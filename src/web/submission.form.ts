@@ -1,4 +1,4 @@
-import { CATEGORIES, type Category, PROCESSES, TARGET_TYPES } from "../domain/vocabulary.js";
+import { PROCESSES, TARGET_TYPES } from "../domain/vocabulary.js";
 
 /**
  * The portal's request form and the request document (DESIGN §3) it becomes. Field names are the
@@ -140,8 +140,4 @@ export function formPath(path: string, form: SubmissionForm): string {
   const filled = form.targets.map((t, i) => (t.value !== "" ? i : -1)).filter((i) => i >= 0);
   const row = filled[Number(match[1])] ?? Number(match[1]);
   return `targets.${row}${(match[2] ?? "").replace(/\[(\d+)\]/g, ".$1")}`;
-}
-
-export function isCategory(value: string): value is Category {
-  return (CATEGORIES as readonly string[]).includes(value);
 }
