@@ -53,8 +53,21 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/api/v1/users/:id/suspend": { reason: "test" },
     "/api/v1/agencies": { name: "New Agency", jurisdiction: "FR" },
     "/api/v1/agencies/:id/changes": { kind: "add_domain", value: "new-agency.example" },
+    // The pages' forms (sent here as JSON with the CSRF header, which the pages accept too).
+    "/portal/requests/:id/withdraw": { reason: "no longer needed" },
+    "/desk/requests/:id/review": { verdict: "reject", note: "no" },
+    "/desk/requests/:id/advance": { to: "verifying", note: "checked" },
+    "/desk/requests/:id/callback": { confirmed: "yes", note: "confirmed" },
+    "/admin/jurisdictions/pause": { code: "GB", reason: "test" },
+    "/admin/jurisdictions/:code/resume": { reason: "test" },
+    "/admin/policy/activate": { document: "policy: 1\nname: X\nversion: '1'\n", sha256: "0".repeat(64) },
+    "/admin/agencies": { name: "New Agency", jurisdiction: "FR" },
+    "/admin/agencies/changes": { agencyId: desk.agencies.b, kind: "add_domain", value: "new-agency.example" },
+    "/admin/agency-changes/:id/decide": { decision: "approve" },
+    "/admin/users": { email: "new.staff@provider.example", displayName: "New", role: "reviewer" },
+    "/admin/users/:id/suspend": { reason: "test" },
+    "/admin/users/:id/activate": { confirmed: "yes", note: "called" },
   };
-  void desk;
   return bodies[url] ?? {};
 }
 
@@ -141,8 +154,8 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
     await desk?.close();
   });
 
-  it("every route declares who may call it", () => {
-    const missing = desk.app.routeTable.filter((r) => r.url.startsWith("/api/v1") && r.access === undefined);
+  it("every route, API and page, declares who may call it", () => {
+    const missing = desk.app.routeTable.filter((r) => r.access === undefined);
     expect(missing).toEqual([]);
     expect(desk.app.routeTable.length).toBeGreaterThan(25);
   });
@@ -160,20 +173,21 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
         .replace(":position", "0")
         .replace(
           ":id",
-          url.startsWith("/api/v1/requests")
+          /^\/(api\/v1|portal|desk)\/requests/.test(url)
             ? (objects.request as string)
-            : url.startsWith("/api/v1/users")
+            : /^\/(api\/v1|admin)\/users/.test(url)
               ? (objects.user as string)
               : url.startsWith("/api/v1/agencies")
                 ? (objects.agency as string)
-                : url.startsWith("/api/v1/agency-changes")
+                : /^\/(api\/v1|admin)\/agency-changes/.test(url)
                   ? (objects.change as string)
                   : (objects.token as string),
         );
     let checked = 0;
+    let pagesChecked = 0;
     const leaks: string[] = [];
     for (const route of desk.app.routeTable) {
-      if (!route.url.startsWith("/api/v1") || route.access === "public") continue;
+      if (route.access === "public") continue;
       for (const caller of callers) {
         let forbidden: boolean;
         if (caller.role === "anonymous") forbidden = true;
@@ -196,13 +210,20 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
           ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
         });
         checked += 1;
+        if (route.page) pagesChecked += 1;
         const after = await fingerprint(desk.db);
-        if (![401, 403, 404].includes(response.statusCode) || after !== before) {
+        // A page answers an anonymous caller by sending them to sign in; anything else is refused outright.
+        const signInRedirect =
+          route.page && caller.role === "anonymous" && response.statusCode === 303
+            ? String(response.headers.location).startsWith("/signin")
+            : false;
+        if ((![401, 403, 404].includes(response.statusCode) && !signInRedirect) || after !== before) {
           leaks.push(
             `${caller.name} ${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 200)}`,
           );
         }
         for (const secret of [objects.request, "order of the court", "+442072301212"]) {
+          // A 404 page may echo the id that was asked for; nothing else may show it.
           if (response.body.includes(secret as string) && response.statusCode !== 404) {
             leaks.push(`${caller.name} ${route.method} ${route.url} leaked ${secret}`);
           }
@@ -211,6 +232,7 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
     }
     expect(leaks).toEqual([]);
     expect(checked).toBeGreaterThan(100);
+    expect(pagesChecked).toBeGreaterThan(40);
   });
 
   it("an officer's refusal for another agency's request is the same 404 as for a request that does not exist", async () => {

@@ -4,6 +4,7 @@ import * as m0001 from "./migrations/0001_initial.js";
 import * as m0002 from "./migrations/0002_reports.js";
 import * as m0003 from "./migrations/0003_access.js";
 import * as m0004 from "./migrations/0004_fulfilment.js";
+import * as m0005 from "./migrations/0005_queue.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0002_reports": m0002,
   "0003_access": m0003,
   "0004_fulfilment": m0004,
+  "0005_queue": m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -19,6 +19,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { forbidden, unauthenticated } from "../shared/errors.js";
 import { checkWith, ValidationError } from "../shared/validation.js";
+import { webPages } from "../web/pages.js";
 import { problemFor, sendProblem } from "./problem.js";
 import { agencyRoutes } from "./routes/agencies.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
@@ -45,6 +46,11 @@ export type Access = "public" | "signed-in" | Action;
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * A web page (src/web/): refusals are shown as pages, and a form post may carry its CSRF token in
+     * the form instead of the header (checked by the pages once the body is read).
+     */
+    page?: boolean;
   }
   interface FastifyInstance {
     /** Every route with its access rule, for the generated authorization and fuzz tests. */
@@ -54,6 +60,8 @@ declare module "fastify" {
     principal: Principal | undefined;
     /** The request body exactly as received (requests keep their original document verbatim). */
     rawBody: string | undefined;
+    /** A page's signed-in write without the CSRF header: the form's token must be checked before anything is done. */
+    csrfDeferred: boolean;
   }
 }
 
@@ -61,6 +69,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: Access | undefined;
+  /** A web page (src/web/), which answers refusals with pages and redirects to sign-in. */
+  page: boolean;
 }
 
 export interface AppOptions {
@@ -143,11 +153,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
       if (method === "HEAD") continue;
-      routeTable.push({ method, url: route.url, access: route.config?.access });
+      routeTable.push({ method, url: route.url, access: route.config?.access, page: route.config?.page === true });
     }
   });
   app.decorateRequest("principal", undefined);
   app.decorateRequest("rawBody", undefined);
+  app.decorateRequest("csrfDeferred", false);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -225,6 +236,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   };
   await app.register(apiV1, { prefix: "/api/v1" });
   await reportPageRoutes(app as App, context);
+  await app.register(webPages(context));
   return app as App;
 }
 
@@ -243,14 +255,22 @@ async function identify(context: AppContext, request: FastifyRequest): Promise<P
   if (!principal) return undefined;
   // A cookie rides along with any request the browser makes, including forged cross-site ones; a write
   // must also carry the CSRF token only the page that signed in knows.
-  if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) checkCsrf(principal, request);
+  if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) {
+    // A page's form cannot set a header: its token travels in the body, read after this hook.
+    if (request.routeOptions.config.page && request.headers[CSRF_HEADER] === undefined) request.csrfDeferred = true;
+    else checkCsrf(principal, request);
+  }
   return principal;
+}
+
+export function csrfMatches(principal: SessionPrincipal, token: string | undefined): boolean {
+  return typeof token === "string" && token.length > 0 && sameSecret(bearerHash(token), principal.csrfHash);
 }
 
 function checkCsrf(principal: SessionPrincipal, request: FastifyRequest): void {
   const header = request.headers[CSRF_HEADER];
   const token = Array.isArray(header) ? header[0] : header;
-  if (!token || !sameSecret(bearerHash(token), principal.csrfHash)) {
+  if (!csrfMatches(principal, token)) {
     throw forbidden(`a signed-in write needs the ${CSRF_HEADER} header given at sign-in`);
   }
 }

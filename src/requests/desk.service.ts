@@ -194,8 +194,10 @@ export interface QueueFilter {
   process?: string | undefined;
   agencyId?: string | undefined;
   deadlineBefore?: Date | undefined;
+  /** `deadline`: soonest first (the default); `received`: newest arrival first. */
+  sort?: "deadline" | "received" | undefined;
   limit: number;
-  /** Opaque cursor from the previous page (keyset: deadline, id). */
+  /** Opaque cursor from the previous page (keyset: deadline or arrival, then id). */
   after?: string | undefined;
 }
 
@@ -212,23 +214,35 @@ export interface RequestSummary {
   emergency: boolean;
 }
 
-export function encodeCursor(deadline: string | null, id: string): string {
-  return Buffer.from(JSON.stringify([deadline, id])).toString("base64url");
+export function encodeCursor(key: string | null, id: string, sort: "deadline" | "received" = "deadline"): string {
+  return Buffer.from(JSON.stringify(sort === "deadline" ? [key, id] : [key, id, sort])).toString("base64url");
 }
 
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string, sort: "deadline" | "received"): [string, string] {
   try {
-    const [deadline, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof deadline === "string" && typeof id === "string" && /^[0-9a-f-]{36}$/.test(id)) return [deadline, id];
+    const [key, id, kind] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [
+      unknown,
+      unknown,
+      unknown,
+    ];
+    if (
+      typeof key === "string" &&
+      typeof id === "string" &&
+      /^[0-9a-f-]{36}$/.test(id) &&
+      (kind ?? "deadline") === sort
+    ) {
+      return [key, id];
+    }
   } catch {
     // falls through to the error below
   }
-  throw new ValidationError([{ path: "after", message: "is not a cursor this API returned" }]);
+  throw new ValidationError([{ path: "after", message: "is not a cursor this API returned (for this sort order)" }]);
 }
 
 /**
- * The queue, soonest deadline first, paged by keyset (deadline, id) so page 400 costs what page 1 does.
- * An officer sees their own agency's requests only, whatever the filter says.
+ * The queue, soonest deadline first (or newest first), paged by keyset so page 400 costs what page 1
+ * does (migration 0005 indexes both orders). An officer sees their own agency's requests only, whatever
+ * the filter says.
  */
 export async function listRequests(
   db: Db,
@@ -236,6 +250,7 @@ export async function listRequests(
   filter: QueueFilter,
 ): Promise<{ items: RequestSummary[]; next: string | null }> {
   authorize(principal, "request.list");
+  const sort = filter.sort ?? "deadline";
   let query = db
     .selectFrom("request as r")
     .innerJoin("agency as a", "a.id", "r.agency_id")
@@ -248,8 +263,6 @@ export async function listRequests(
       "r.process",
       "r.status",
       "r.received_at",
-      // Requests without a deadline sort last, and the cursor can still name them.
-      sql<string>`coalesce(r.deadline_at, 'infinity'::timestamptz)`.as("deadline_key"),
       "r.deadline_at",
     ]);
   const agencyId = principal.role === "agency" ? principal.agencyId : filter.agencyId;
@@ -262,18 +275,23 @@ export async function listRequests(
   if (filter.process) query = query.where("r.process", "=", filter.process);
   if (filter.deadlineBefore) query = query.where("r.deadline_at", "<", filter.deadlineBefore);
   if (filter.after) {
-    const [deadline, id] = decodeCursor(filter.after);
+    const [key, id] = decodeCursor(filter.after, sort);
     query = query.where(
-      sql<boolean>`(coalesce(r.deadline_at, 'infinity'::timestamptz), r.id) > (${deadline}::timestamptz, ${id}::uuid)`,
+      sort === "deadline"
+        ? // Requests without a deadline sort last, and the cursor can still name them.
+          sql<boolean>`(coalesce(r.deadline_at, 'infinity'::timestamptz), r.id) > (${key}::timestamptz, ${id}::uuid)`
+        : sql<boolean>`(r.received_at, r.id) < (${key}::timestamptz, ${id}::uuid)`,
     );
   }
-  const rows = await query
-    .orderBy(sql`coalesce(r.deadline_at, 'infinity'::timestamptz)`)
-    .orderBy("r.id")
-    .limit(filter.limit + 1)
-    .execute();
+  const ordered =
+    sort === "deadline"
+      ? query.orderBy(sql`coalesce(r.deadline_at, 'infinity'::timestamptz)`).orderBy("r.id")
+      : query.orderBy("r.received_at", "desc").orderBy("r.id", "desc");
+  const rows = await ordered.limit(filter.limit + 1).execute();
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
+  const lastKey =
+    sort === "deadline" ? (last?.deadline_at?.toISOString() ?? "infinity") : (last?.received_at.toISOString() ?? "");
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -287,8 +305,7 @@ export async function listRequests(
       deadlineAt: r.deadline_at?.toISOString() ?? null,
       emergency: r.process === "emergency",
     })),
-    next:
-      rows.length > filter.limit && last ? encodeCursor(last.deadline_at?.toISOString() ?? "infinity", last.id) : null,
+    next: rows.length > filter.limit && last ? encodeCursor(lastKey, last.id, sort) : null,
   };
 }
 

@@ -54,10 +54,10 @@ export const STAFF_ROLES = ["intake", "reviewer", "counsel", "admin", "auditor"]
 export async function openDesk(driver: DriverName, overrides: Record<string, string> = {}): Promise<Desk> {
   const database = await freshDatabase(driver);
   const db = database.db;
-  // The test clock starts a minute behind the database's own now(): rows stamped by the database (an
-  // officer's created_at) then always follow what the clock stamped before them (the phone put on file),
-  // however fast the set-up runs.
-  let at = Date.now() - 60_000;
+  // Ten minutes in the past: rows stamped by the database's own now() (an officer's registration) must not
+  // predate what set-up stamped with this clock (the agency's phone on file), or activation refuses them.
+  // Starting at the real time, the clock ran ahead of the database whenever set-up took under 2 s.
+  let at = Date.now() - 600_000;
   const clock = {
     now: () => new Date(at),
     advance: (ms: number) => {

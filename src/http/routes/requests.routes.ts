@@ -43,6 +43,7 @@ const listQuery = z.strictObject({
   process: processSchema.optional(),
   agencyId: z.uuid().optional(),
   deadlineBefore: z.iso.datetime({ offset: true }).optional(),
+  sort: z.enum(["deadline", "received"]).default("deadline"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   after: z.string().max(200).optional(),
 });
@@ -137,6 +138,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         process: q.process,
         agencyId: q.agencyId,
         deadlineBefore: q.deadlineBefore ? new Date(q.deadlineBefore) : undefined,
+        sort: q.sort,
         limit: q.limit,
         after: q.after,
       });

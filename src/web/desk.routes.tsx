@@ -1,0 +1,712 @@
+import { z } from "zod";
+import { may, type Principal } from "../authz/authz.js";
+import { jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
+import { countryOf } from "../domain/jurisdictions.js";
+import { PROCESSES } from "../domain/vocabulary.js";
+import type { App, AppContext } from "../http/app.js";
+import { loadPolicyInForce } from "../policy/policy.store.js";
+import {
+  advanceRequest,
+  authorizeRequest,
+  getRequest,
+  listRequests,
+  recordEmergencyCallback,
+  requestTimeline,
+  reviewRequest,
+} from "../requests/desk.service.js";
+import { STATUSES, type Status } from "../requests/lifecycle.js";
+import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
+import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
+import { noticeText } from "./notices.js";
+import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
+
+/** The reviewer desk: the queue, and a request with its decision, checklist, approvals and audit trail. */
+
+const OPEN: Status[] = ["received", "verifying", "under_review", "approved", "fulfilling", "on_hold", "preserved"];
+const PAGE_SIZE = 50;
+
+const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
+
+const queueQuery = z.strictObject({
+  status: z.preprocess(emptyToUndefined, z.enum(["open", "all", ...STATUSES]).default("open")),
+  jurisdiction: z.preprocess(
+    (v) => (typeof v === "string" ? emptyToUndefined(v.trim().toUpperCase()) : v),
+    jurisdictionSchema.optional(),
+  ),
+  process: z.preprocess(emptyToUndefined, processSchema.optional()),
+  deadlineBefore: z.preprocess(emptyToUndefined, z.iso.date().optional()),
+  sort: z.preprocess(emptyToUndefined, z.enum(["deadline", "received"]).default("deadline")),
+  after: z.string().max(200).optional(),
+  notice: z.string().max(40).optional(),
+});
+
+const idParams = z.strictObject({ id: z.uuid() });
+const csrfField = { _csrf: z.string().max(200).optional() };
+const checkbox = z.literal("on").optional();
+
+const VERDICT_TEXT: Record<string, string> = {
+  recommend_approve: "Recommend approval",
+  recommend_reject: "Recommend rejection",
+  approve: "Approve the disclosure",
+  reject: "Reject the request",
+};
+
+const ACTION_TEXT: Record<string, string> = {
+  disclose: "disclose",
+  withhold: "withhold",
+  unavailable: "unavailable",
+  hold: "hold",
+  preserve: "preserve",
+};
+
+function Queue({
+  principal,
+  csrf,
+  query,
+  page,
+  notice,
+}: {
+  principal: Principal;
+  csrf: string | undefined;
+  query: z.output<typeof queueQuery>;
+  page: Awaited<ReturnType<typeof listRequests>>;
+  notice: string | undefined;
+}) {
+  const params = new URLSearchParams();
+  for (const key of ["status", "jurisdiction", "process", "deadlineBefore", "sort"] as const) {
+    const value = query[key];
+    if (value) params.set(key, value);
+  }
+  const filters = params.toString();
+  return (
+    <Layout title="Queue" principal={principal} csrf={csrf} current="/desk" notice={notice}>
+      <h1>Queue</h1>
+      <form method="get" action="/desk" class="filters" aria-label="Filter the queue">
+        <div class="field">
+          <label for="q-status">Status</label>
+          <select id="q-status" name="status">
+            <option value="open" selected={query.status === "open"}>
+              open (not finished)
+            </option>
+            <option value="all" selected={query.status === "all"}>
+              all
+            </option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s} selected={query.status === s}>
+                {s.replace("_", " ")}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="q-jurisdiction">Jurisdiction</label>
+          <input
+            id="q-jurisdiction"
+            name="jurisdiction"
+            value={query.jurisdiction ?? ""}
+            size={6}
+            placeholder="e.g. HK"
+          />
+        </div>
+        <div class="field">
+          <label for="q-process">Process</label>
+          <select id="q-process" name="process">
+            <option value="">any</option>
+            {PROCESSES.map((p) => (
+              <option key={p} value={p} selected={query.process === p}>
+                {PROCESS_TEXT[p].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="q-deadline">Deadline before</label>
+          <input id="q-deadline" name="deadlineBefore" type="date" value={query.deadlineBefore ?? ""} />
+        </div>
+        <div class="field">
+          <label for="q-sort">Sort by</label>
+          <select id="q-sort" name="sort">
+            <option value="deadline" selected={query.sort === "deadline"}>
+              soonest deadline first
+            </option>
+            <option value="received" selected={query.sort === "received"}>
+              newest arrival first
+            </option>
+          </select>
+        </div>
+        <div class="field">
+          <button type="submit">Apply</button>
+        </div>
+      </form>
+      <table class="queue">
+        <caption>
+          Requests ({query.status === "open" ? "open" : query.status}
+          {query.jurisdiction ? `, ${query.jurisdiction}` : ""}
+          {query.process ? `, ${query.process}` : ""}), {query.sort === "deadline" ? "soonest deadline" : "newest"}{" "}
+          first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Reference</th>
+            <th scope="col">Agency</th>
+            <th scope="col">Jurisdiction</th>
+            <th scope="col">Process</th>
+            <th scope="col">Status</th>
+            <th scope="col">Received</th>
+            <th scope="col">Deadline</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.items.length === 0 && (
+            <tr>
+              <td colSpan={7}>Nothing matches these filters.</td>
+            </tr>
+          )}
+          {page.items.map((r) => (
+            <tr key={r.id} class={r.emergency ? "emergency" : undefined}>
+              <th scope="row">
+                <a href={`/desk/requests/${r.id}`}>{r.reference}</a>
+                {r.emergency && <span class="badge emergency">emergency</span>}
+              </th>
+              <td>{r.agencyName}</td>
+              <td>{r.jurisdiction}</td>
+              <td>{r.process.replace("_", " ")}</td>
+              <td>
+                <StatusBadge status={r.status} />
+              </td>
+              <td>
+                <When at={r.receivedAt} />
+              </td>
+              <td>
+                <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <nav aria-label="Pages" class="pager">
+        {query.after && <a href={`/desk?${filters}`}>First page</a>}
+        {page.next && (
+          <a href={`/desk?${filters}${filters ? "&" : ""}after=${encodeURIComponent(page.next)}`}>Next page</a>
+        )}
+      </nav>
+    </Layout>
+  );
+}
+
+/** The staff view of a request (an officer's view has no decision, reviews or call-backs). */
+type RequestView = Extract<Awaited<ReturnType<typeof getRequest>>, { agencyVerified: boolean }>;
+
+function ApprovalPanel({ r }: { r: RequestView }) {
+  const decision = r.decision;
+  if (!decision) return null;
+  const current = r.reviews.filter((v) => v.decisionId === decision.id);
+  const recommended = current.filter((v) => v.verdict === "recommend_approve");
+  const approved = current.filter((v) => v.verdict === "approve");
+  const steps = decision.needsReview
+    ? [
+        {
+          label: "A reviewer recommends approval",
+          done: recommended.map((v) => v.reviewer),
+        },
+        {
+          label: "Counsel approves (someone other than the reviewer)",
+          done: approved.map((v) => v.reviewer),
+        },
+      ]
+    : [{ label: "Counsel approves", done: approved.map((v) => v.reviewer) }];
+  return (
+    <section aria-labelledby="approval-h">
+      <h2 id="approval-h">{decision.needsReview ? "Two-person approval" : "Approval"}</h2>
+      {decision.needsReview && (
+        <ul>
+          {decision.reviewReasons.map((reason) => (
+            <li key={reason}>{reason}</li>
+          ))}
+        </ul>
+      )}
+      <ol class="steps">
+        {steps.map((step) => (
+          <li key={step.label} class={step.done.length > 0 ? "done" : "pending"}>
+            {step.label}:{" "}
+            {step.done.length > 0 ? <strong>done by {step.done.join(", ")}</strong> : <span>waiting</span>}
+          </li>
+        ))}
+      </ol>
+      {current.length > 0 && (
+        <table>
+          <caption>Reviews of the decision in force</caption>
+          <thead>
+            <tr>
+              <th scope="col">Who</th>
+              <th scope="col">Verdict</th>
+              <th scope="col">Checklist</th>
+              <th scope="col">Note</th>
+              <th scope="col">When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {current.map((v) => (
+              <tr key={`${v.reviewer}${v.createdAt}`}>
+                <th scope="row">{v.reviewer}</th>
+                <td>{VERDICT_TEXT[v.verdict] ?? v.verdict}</td>
+                <td>
+                  <Checklist value={v.checklist as Record<string, unknown>} />
+                </td>
+                <td>{v.note ?? ""}</td>
+                <td>
+                  <When at={v.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Checklist({ value }: { value: Record<string, unknown> | null }) {
+  if (!value || Object.keys(value).length === 0) return <span class="muted">not completed</span>;
+  const mark = (b: unknown) => (b === true ? "yes" : b === false ? "no" : "—");
+  return (
+    <span>
+      legality {mark(value.legality)}; necessity & proportionality {mark(value.necessityAndProportionality)}; due
+      process {mark(value.dueProcess)}; human-rights risk {String(value.humanRightsRisk ?? "—")}
+    </span>
+  );
+}
+
+function RequestPage({
+  principal,
+  csrf,
+  r,
+  timeline,
+  humanRights,
+  notice,
+}: {
+  principal: Principal;
+  csrf: string | undefined;
+  r: RequestView;
+  timeline: Awaited<ReturnType<typeof requestTimeline>> | undefined;
+  humanRights: boolean;
+  notice: string | undefined;
+}) {
+  const decision = r.decision;
+  const canReview = may(principal, "request.review") && r.status === "under_review";
+  const canApprove = may(principal, "request.approve");
+  const canAdvance = may(principal, "request.advance") && (r.status === "received" || r.status === "verifying");
+  const isEmergency = r.process === "emergency";
+  const canCallback =
+    isEmergency &&
+    may(principal, "request.callback") &&
+    ["received", "verifying", "under_review"].includes(r.status) &&
+    !r.emergency?.verified;
+  return (
+    <Layout title={r.reference} principal={principal} csrf={csrf} notice={notice}>
+      <p>
+        <a href="/desk">← Queue</a>
+      </p>
+      <h1>
+        {r.reference} <StatusBadge status={r.status} />
+      </h1>
+      <p class="lead">{statusText(r.status)}</p>
+      <div class="columns">
+        <section aria-labelledby="facts-h">
+          <h2 id="facts-h">The request</h2>
+          <dl class="facts">
+            <dt>Agency</dt>
+            <dd>
+              {r.agencyName} {r.agencyVerified ? "(verified officer)" : <strong>(requester not yet verified)</strong>}
+            </dd>
+            <dt>Jurisdiction</dt>
+            <dd>
+              {r.jurisdiction}
+              {humanRights && <strong> — on the policy's human-rights review list</strong>}
+            </dd>
+            <dt>Legal process</dt>
+            <dd>{PROCESS_TEXT[r.process as keyof typeof PROCESS_TEXT]?.label ?? r.process}</dd>
+            <dt>Received</dt>
+            <dd>
+              <When at={r.receivedAt} jurisdiction={r.jurisdiction} />
+            </dd>
+            <dt>Deadline</dt>
+            <dd class="deadline">
+              <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
+            </dd>
+            {r.followUpDueAt && (
+              <>
+                <dt>Legal process due</dt>
+                <dd>
+                  <When at={r.followUpDueAt} jurisdiction={r.jurisdiction} />
+                </dd>
+              </>
+            )}
+            <dt>Accounts</dt>
+            <dd>{r.targets.map((t) => `${t.type}: ${t.value}`).join(", ")}</dd>
+            <dt>Original document</dt>
+            <dd class="mono">SHA-256 {r.originalSha256}</dd>
+          </dl>
+          {r.emergency && (
+            <div class="warning">
+              <h3>Emergency</h3>
+              <p>{r.emergency.justification}</p>
+              <p>
+                {r.emergency.verified
+                  ? "Verified by a call-back to the agency's number on file."
+                  : "Not verified: nothing is disclosed until a call-back to the agency's number on file confirms it."}
+              </p>
+              {r.callbacks.map((c) => (
+                <p key={c.madeAt} class="muted">
+                  {c.madeBy} called {c.calledNumber}: {c.outcome} — {c.note} (<When at={c.madeAt} />)
+                </p>
+              ))}
+            </div>
+          )}
+          <h3>Documents</h3>
+          <ul>
+            {r.documents.map((d) => (
+              <li key={d.position}>
+                {d.stored ? <a href={`/api/v1/requests/${r.id}/documents/${d.position}`}>{d.name}</a> : d.name}{" "}
+                <span class="muted mono">{d.sha256.slice(0, 16)}…</span>
+              </li>
+            ))}
+            {r.documents.length === 0 && <li>None.</li>}
+          </ul>
+        </section>
+        <section aria-labelledby="actions-h">
+          <h2 id="actions-h">Actions</h2>
+          {canAdvance && (
+            <form method="post" action={`/desk/requests/${r.id}/advance`} class="card">
+              <CsrfField token={csrf} />
+              <input type="hidden" name="expectedVersion" value={String(r.version)} />
+              <fieldset>
+                <legend>Verify the requester</legend>
+                <div class="field">
+                  <label for="f-advance-to">Move to</label>
+                  <select id="f-advance-to" name="to">
+                    {r.status === "received" && <option value="verifying">verifying</option>}
+                    <option value="under_review">under review (requester verified)</option>
+                  </select>
+                </div>
+                <div class="field">
+                  <label for="f-advance-note">What was checked</label>
+                  <input id="f-advance-note" name="note" required maxLength={2000} />
+                </div>
+                <button type="submit">Move on</button>
+              </fieldset>
+            </form>
+          )}
+          {canCallback && (
+            <form method="post" action={`/desk/requests/${r.id}/callback`} class="card">
+              <CsrfField token={csrf} />
+              <fieldset>
+                <legend>Emergency call-back to the agency's number on file</legend>
+                <p class="choice">
+                  <input type="radio" id="f-cb-yes" name="confirmed" value="yes" required />
+                  <label for="f-cb-yes">The agency confirmed the emergency</label>
+                </p>
+                <p class="choice">
+                  <input type="radio" id="f-cb-no" name="confirmed" value="no" />
+                  <label for="f-cb-no">Not confirmed</label>
+                </p>
+                <div class="field">
+                  <label for="f-cb-note">Who you spoke to, what they said</label>
+                  <input id="f-cb-note" name="note" required maxLength={2000} />
+                </div>
+                <button type="submit">Record the call-back</button>
+              </fieldset>
+            </form>
+          )}
+          {canReview && (
+            <form method="post" action={`/desk/requests/${r.id}/review`} class="card" id="review">
+              <CsrfField token={csrf} />
+              <fieldset>
+                <legend>Standards checklist</legend>
+                <p class="choice">
+                  <input type="checkbox" id="f-legality" name="legality" value="on" />
+                  <label for="f-legality">Legality: the process is valid and issued by a competent authority</label>
+                </p>
+                <p class="choice">
+                  <input type="checkbox" id="f-necessity" name="necessityAndProportionality" value="on" />
+                  <label for="f-necessity">
+                    Necessity and proportionality: the accounts, data and period asked for are no more than the case
+                    needs
+                  </label>
+                </p>
+                <p class="choice">
+                  <input type="checkbox" id="f-dueprocess" name="dueProcess" value="on" />
+                  <label for="f-dueprocess">Due process: the user can be told, or a court ordered otherwise</label>
+                </p>
+                <fieldset>
+                  <legend>
+                    Human-rights risk of the jurisdiction{" "}
+                    {humanRights && <span class="hint">({r.jurisdiction} is on the review list)</span>}
+                  </legend>
+                  {(["low", "medium", "high"] as const).map((risk) => (
+                    <span class="choice inline" key={risk}>
+                      <input
+                        type="radio"
+                        id={`f-risk-${risk}`}
+                        name="humanRightsRisk"
+                        value={risk}
+                        checked={risk === (humanRights ? "high" : "low")}
+                      />
+                      <label for={`f-risk-${risk}`}>{risk}</label>
+                    </span>
+                  ))}
+                </fieldset>
+              </fieldset>
+              <fieldset>
+                <legend>Verdict</legend>
+                {(canApprove
+                  ? (["recommend_approve", "recommend_reject", "approve", "reject"] as const)
+                  : (["recommend_approve", "recommend_reject"] as const)
+                ).map((verdict) => (
+                  <p class="choice" key={verdict}>
+                    <input type="radio" id={`f-verdict-${verdict}`} name="verdict" value={verdict} required />
+                    <label for={`f-verdict-${verdict}`}>{VERDICT_TEXT[verdict]}</label>
+                  </p>
+                ))}
+                <div class="field">
+                  <label for="f-review-note">Note</label>
+                  <textarea id="f-review-note" name="note" rows={3} maxLength={4000} />
+                </div>
+              </fieldset>
+              <button type="submit">Record the review</button>
+            </form>
+          )}
+          {!canAdvance && !canCallback && !canReview && (
+            <p class="muted">Nothing for you to do on this request in its present state.</p>
+          )}
+        </section>
+      </div>
+
+      {decision && (
+        <section aria-labelledby="decision-h">
+          <h2 id="decision-h">
+            Decision: {decision.outcome.replace("_", " ")}{" "}
+            <span class="muted">
+              under {decision.policy.name} {decision.policy.version}, {decision.cause}, <When at={decision.decidedAt} />
+            </span>
+          </h2>
+          <table class="decision">
+            <caption>Each account × category, with the policy line that decided it</caption>
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col">Category</th>
+                <th scope="col">Action</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Policy</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(decision.items as Array<Record<string, string>>).map((item) => (
+                <tr key={`${item.target}${item.category}`} class={`action-${item.action}`}>
+                  <th scope="row">{item.target}</th>
+                  <td>
+                    {CATEGORY_TEXT[item.category as keyof typeof CATEGORY_TEXT] ?? item.category}{" "}
+                    <code>{item.category}</code>
+                  </td>
+                  <td>
+                    <span class={`badge action-${item.action}`}>{ACTION_TEXT[item.action ?? ""] ?? item.action}</span>
+                  </td>
+                  <td>{item.reason}</td>
+                  <td>
+                    <code>{item.rule}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <ApprovalPanel r={r} />
+      {timeline && (
+        <section aria-labelledby="timeline-h">
+          <h2 id="timeline-h">Audit timeline</h2>
+          <table>
+            <caption>Every event recorded about this request, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {timeline.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <When at={e.at} />
+                  </td>
+                  <td>{e.actor}</td>
+                  <th scope="row">{e.action}</th>
+                  <td class="details">{summarize(e.details)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </Layout>
+  );
+}
+
+function summarize(details: unknown): string {
+  if (!details || typeof details !== "object") return "";
+  return Object.entries(details as Record<string, unknown>)
+    .filter(([key]) => !["decisionId", "reviewId", "callbackId"].includes(key))
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .join("; ");
+}
+
+export async function deskPages(app: App, { db, now }: AppContext): Promise<void> {
+  app.get(
+    "/desk",
+    { config: { access: "request.list", page: true }, schema: { hide: true, querystring: queueQuery } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.role === "agency") return seeOther(reply, "/portal");
+      const q = request.query;
+      const page = await listRequests(db, principal, {
+        status: q.status === "all" ? undefined : q.status === "open" ? OPEN : [q.status],
+        jurisdiction: q.jurisdiction,
+        process: q.process,
+        // "Before" a day means before that day starts, in UTC.
+        deadlineBefore: q.deadlineBefore ? new Date(`${q.deadlineBefore}T00:00:00Z`) : undefined,
+        sort: q.sort,
+        limit: PAGE_SIZE,
+        after: q.after,
+      });
+      return sendPage(
+        reply,
+        <Queue principal={principal} csrf={pageCsrf(request)} query={q} page={page} notice={noticeText(q.notice)} />,
+      );
+    },
+  );
+
+  app.get(
+    "/desk/requests/:id",
+    {
+      config: { access: "request.read", page: true },
+      schema: { hide: true, params: idParams, querystring: z.strictObject({ notice: z.string().max(40).optional() }) },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.role === "agency") {
+        // Checked before redirecting, so another agency's request is the same 404 here as in the portal.
+        await authorizeRequest(db, principal, "request.read", request.params.id);
+        return seeOther(reply, `/portal/requests/${request.params.id}`);
+      }
+      const r = (await getRequest(db, principal, request.params.id)) as RequestView;
+      const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
+      const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));
+      const resolved =
+        policy.compiled.jurisdictions.get(r.jurisdiction) ??
+        policy.compiled.jurisdictions.get(countryOf(r.jurisdiction)) ??
+        policy.compiled.fallback;
+      return sendPage(
+        reply,
+        <RequestPage
+          principal={principal}
+          csrf={pageCsrf(request)}
+          r={r}
+          timeline={timeline}
+          humanRights={resolved.humanRightsReview}
+          notice={noticeText(request.query.notice)}
+        />,
+      );
+    },
+  );
+
+  app.post(
+    "/desk/requests/:id/review",
+    {
+      config: { access: "request.review", page: true },
+      schema: {
+        hide: true,
+        params: idParams,
+        body: z.strictObject({
+          ...csrfField,
+          verdict: z.enum(["recommend_approve", "recommend_reject", "approve", "reject"]),
+          legality: checkbox,
+          necessityAndProportionality: checkbox,
+          dueProcess: checkbox,
+          humanRightsRisk: z.enum(["low", "medium", "high"]).optional(),
+          note: z.string().max(4000).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      await reviewRequest(
+        db,
+        principalOf(request),
+        request.params.id,
+        {
+          verdict: b.verdict,
+          checklist: {
+            legality: b.legality === "on",
+            necessityAndProportionality: b.necessityAndProportionality === "on",
+            dueProcess: b.dueProcess === "on",
+            ...(b.humanRightsRisk ? { humanRightsRisk: b.humanRightsRisk } : {}),
+          },
+          note: b.note?.trim() || undefined,
+        },
+        now(),
+      );
+      return seeOther(reply, `/desk/requests/${request.params.id}?notice=reviewed`);
+    },
+  );
+
+  app.post(
+    "/desk/requests/:id/advance",
+    {
+      config: { access: "request.advance", page: true },
+      schema: {
+        hide: true,
+        params: idParams,
+        body: z.strictObject({
+          ...csrfField,
+          to: z.enum(["verifying", "under_review"]),
+          note: z.string().trim().min(1).max(2000),
+          expectedVersion: z.coerce.number().int().min(1).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { to, note, expectedVersion } = request.body;
+      await advanceRequest(db, principalOf(request), request.params.id, { to, note, expectedVersion }, now());
+      return seeOther(reply, `/desk/requests/${request.params.id}?notice=advanced`);
+    },
+  );
+
+  app.post(
+    "/desk/requests/:id/callback",
+    {
+      config: { access: "request.callback", page: true },
+      schema: {
+        hide: true,
+        params: idParams,
+        body: z.strictObject({
+          ...csrfField,
+          confirmed: z.enum(["yes", "no"]),
+          note: z.string().trim().min(1).max(2000),
+        }),
+      },
+    },
+    async (request, reply) => {
+      await recordEmergencyCallback(
+        db,
+        principalOf(request),
+        request.params.id,
+        { confirmed: request.body.confirmed === "yes", note: request.body.note },
+        now(),
+      );
+      return seeOther(reply, `/desk/requests/${request.params.id}?notice=callback`);
+    },
+  );
+}

@@ -1,0 +1,219 @@
+import type { ComponentChildren } from "preact";
+import { type Action, may, type Principal } from "../authz/authz.js";
+import type { ProblemDocument } from "../http/problem.js";
+import type { Problem } from "../shared/validation.js";
+import { formatInZone, zoneOf } from "./zones.js";
+
+/** The frame every page shares, and the small pieces pages are built from. */
+
+interface NavLink {
+  href: string;
+  label: string;
+  action: Action;
+}
+
+const NAV: NavLink[] = [
+  { href: "/portal", label: "My requests", action: "request.submit" },
+  { href: "/portal/requests/new", label: "New request", action: "request.submit" },
+  { href: "/desk", label: "Queue", action: "request.list" },
+  { href: "/admin/jurisdictions", label: "Jurisdictions", action: "jurisdiction.read" },
+  { href: "/admin/policy", label: "Policy", action: "policy.read" },
+  { href: "/admin/agencies", label: "Agencies", action: "agency.read" },
+  { href: "/admin/users", label: "Users", action: "user.read" },
+];
+
+function navFor(principal: Principal): NavLink[] {
+  return NAV.filter((link) => {
+    if (!may(principal, link.action)) return false;
+    // Officers are in the portal; the staff queue and the intake desk's "new request" are not theirs.
+    if (principal.role === "agency") return link.href.startsWith("/portal");
+    return !link.href.startsWith("/portal");
+  });
+}
+
+export interface LayoutProps {
+  title: string;
+  principal?: Principal | undefined;
+  csrf?: string | undefined;
+  current?: string;
+  notice?: string | undefined;
+  children: ComponentChildren;
+}
+
+export function Layout({ title, principal, csrf, current, notice, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · Custodian`}</title>
+        <link rel="stylesheet" href="/assets/custodian.css" />
+        <script src="/assets/custodian.js" defer />
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to main content
+        </a>
+        <header class="top">
+          <span class="brand">Custodian</span>
+          {principal && (
+            <nav aria-label="Main">
+              <ul>
+                {navFor(principal).map((link) => (
+                  <li key={link.href}>
+                    <a href={link.href} aria-current={current === link.href ? "page" : undefined}>
+                      {link.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
+          {principal && (
+            <form method="post" action="/signout" class="signout">
+              <span>
+                {principal.email} <span class="role">({principal.role})</span>
+              </span>
+              <CsrfField token={csrf} />
+              <button type="submit">Sign out</button>
+            </form>
+          )}
+        </header>
+        <main id="main" tabIndex={-1}>
+          {notice && (
+            <p class="notice" role="status">
+              {notice}
+            </p>
+          )}
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function CsrfField({ token }: { token: string | undefined }) {
+  return token ? <input type="hidden" name="_csrf" value={token} /> : null;
+}
+
+/**
+ * A moment in time: UTC in the markup (the script rewrites it in the viewer's zone) and, beside it, the
+ * jurisdiction's local time, which is how the officer on the other end reads a deadline.
+ */
+export function When({ at, jurisdiction }: { at: string | Date | null | undefined; jurisdiction?: string }) {
+  if (!at) return <span class="muted">none</span>;
+  const date = typeof at === "string" ? new Date(at) : at;
+  const zone = jurisdiction ? zoneOf(jurisdiction) : undefined;
+  return (
+    <span class="when">
+      <time datetime={date.toISOString()} data-local="">
+        {formatInZone(date, "UTC")}
+      </time>
+      {zone && zone !== "UTC" && (
+        <span class="zone">
+          {" "}
+          ({jurisdiction}: {formatInZone(date, zone)})
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** Field ids are the document paths with dots: `targets[0].value` is the input `targets.0.value`. */
+export function fieldName(path: string): string {
+  return path.replace(/\[(\d+)\]/g, ".$1");
+}
+
+export function fieldId(name: string): string {
+  return `f-${name.replace(/[^\w-]/g, "-")}`;
+}
+
+export function problemsAt(problems: readonly Problem[], name: string): Problem[] {
+  return problems.filter((p) => fieldName(p.path) === name);
+}
+
+/** The error beside a field; the field points at it with aria-describedby. */
+export function FieldError({ problems, name }: { problems: readonly Problem[]; name: string }) {
+  const here = problemsAt(problems, name);
+  if (here.length === 0) return null;
+  return (
+    <div class="field-error" id={`${fieldId(name)}-error`}>
+      {here.map((p) => p.message).join("; ")}
+    </div>
+  );
+}
+
+export function describedBy(problems: readonly Problem[], name: string, hint?: string): string | undefined {
+  const ids = [...(hint ? [hint] : []), ...(problemsAt(problems, name).length > 0 ? [`${fieldId(name)}-error`] : [])];
+  return ids.length > 0 ? ids.join(" ") : undefined;
+}
+
+/** Every problem at the top, each linking to its field, so a keyboard user can jump there. */
+export function ErrorSummary({ problems, fields }: { problems: readonly Problem[]; fields?: ReadonlySet<string> }) {
+  if (problems.length === 0) return null;
+  return (
+    <div class="error-summary" role="alert" tabIndex={-1} id="error-summary">
+      <h2>There is a problem</h2>
+      <ul>
+        {problems.map((p) => {
+          const name = fieldName(p.path);
+          const text = p.path ? `${p.path}: ${p.message}` : p.message;
+          return (
+            <li key={`${p.path}${p.message}`}>{fields?.has(name) ? <a href={`#${fieldId(name)}`}>{text}</a> : text}</li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  received: "Received: waiting for the desk to verify it",
+  verifying: "Verifying the requester and the documents",
+  under_review: "Under legal review",
+  approved: "Approved: the production is being prepared",
+  rejected: "Rejected",
+  fulfilling: "Being fulfilled",
+  delivered: "Delivered: the production is ready to download",
+  closed: "Closed",
+  on_hold: "On hold: requests from this jurisdiction are paused",
+  preserved: "Preserved: data is kept, nothing is disclosed",
+  withdrawn: "Withdrawn",
+};
+
+export function statusText(status: string): string {
+  return STATUS_TEXT[status] ?? status;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span class={`badge status-${status}`} title={statusText(status)}>
+      {status.replace("_", " ")}
+    </span>
+  );
+}
+
+export function ErrorPage({
+  principal,
+  status,
+  title,
+  problem,
+}: {
+  principal: Principal | undefined;
+  status: number;
+  title: string;
+  problem: ProblemDocument;
+}) {
+  return (
+    <Layout title={title} principal={principal}>
+      <h1>
+        {status} {title}
+      </h1>
+      <p>{problem.detail}</p>
+      {problem.errors && <ErrorSummary problems={problem.errors} />}
+      <p>
+        <a href="/">Back to the start</a>
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,24 @@
+/**
+ * What a page says after a form did its work (post, then redirect, then this). Only these fixed texts
+ * can be shown: the query parameter picks one, it never carries words onto the page.
+ */
+const NOTICES: Record<string, string> = {
+  submitted: "Request submitted. Its SHA-256 and documents are recorded; you can follow its status here.",
+  withdrawn: "Request withdrawn.",
+  reviewed: "Review recorded.",
+  advanced: "Request moved on.",
+  callback: "Call-back recorded.",
+  paused: "Jurisdiction paused: its open requests are on hold.",
+  resumed: "Jurisdiction resumed: its held requests were decided again.",
+  activated: "Policy activated. New requests are decided under it.",
+  "agency-created": "Agency registered. Propose its domain and phone; a second admin applies them.",
+  proposed: "Change proposed. A second admin must approve it.",
+  applied: "Change applied.",
+  rejected: "Change rejected.",
+  suspended: "Account suspended: its sessions and tokens are revoked.",
+  "officer-activated": "Officer activated after the call-back.",
+};
+
+export function noticeText(key: string | undefined): string | undefined {
+  return key === undefined ? undefined : NOTICES[key];
+}

@@ -1,0 +1,148 @@
+import type { FastifyRequest } from "fastify";
+import { z } from "zod";
+import { type SessionPrincipal, signIn, signOut } from "../auth/sessions.service.js";
+import { type App, type AppContext, clearSessionCookie, setSessionCookie } from "../http/app.js";
+import { DomainError } from "../shared/errors.js";
+import { Layout } from "./layout.js";
+import { CSRF_COOKIE, CSRF_FIELD, homeOf, pageCsrf, seeOther, sendPage } from "./pages.js";
+
+/** Page sign-in (e-mail, password, second-factor code) and sign-out; after sign-in, each role goes home. */
+
+// The same guard as the API's sign-in: a few tries a minute per address and account.
+const GUARDED = {
+  max: 10,
+  timeWindow: "1 minute",
+  hook: "preHandler" as const,
+  keyGenerator: (request: FastifyRequest) => {
+    const body = request.body as { email?: unknown } | undefined;
+    return `${request.ip}|page|${typeof body?.email === "string" ? body.email.toLowerCase() : ""}`;
+  },
+};
+
+/** Only a path on this site: `//evil.example` or `https://…` would make sign-in an open redirect. */
+function safeNext(next: string | undefined): string | undefined {
+  return next && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) && !next.startsWith("/signin") ? next : undefined;
+}
+
+function SignInPage({ error, email, next }: { error?: string | undefined; email?: string; next?: string | undefined }) {
+  return (
+    <Layout title="Sign in">
+      <h1>Sign in to Custodian</h1>
+      {error && (
+        <div class="error-summary" role="alert" id="error-summary">
+          <p>{error}</p>
+        </div>
+      )}
+      <form method="post" action="/signin" class="narrow">
+        {next && <input type="hidden" name="next" value={next} />}
+        <div class="field">
+          <label for="f-email">E-mail</label>
+          <input id="f-email" name="email" type="email" autocomplete="username" required value={email ?? ""} />
+        </div>
+        <div class="field">
+          <label for="f-password">Password</label>
+          <input id="f-password" name="password" type="password" autocomplete="current-password" required />
+        </div>
+        <div class="field">
+          <label for="f-code">Code from your authenticator app</label>
+          <input
+            id="f-code"
+            name="code"
+            inputMode="numeric"
+            pattern="[0-9]{6}"
+            maxLength={6}
+            autocomplete="one-time-code"
+            aria-describedby="f-code-hint"
+            required
+          />
+          <span class="hint" id="f-code-hint">
+            Six digits; each code works once.
+          </span>
+        </div>
+        <button type="submit">Sign in</button>
+      </form>
+      <p class="muted">
+        Agency officers register through the API with an address on their agency's verified domain; provider staff
+        accounts are created by an administrator.
+      </p>
+    </Layout>
+  );
+}
+
+export async function signInPages(app: App, { db, now }: AppContext): Promise<void> {
+  app.get("/", { config: { access: "public", page: true }, schema: { hide: true } }, async (request, reply) =>
+    seeOther(reply, request.principal ? homeOf(request.principal) : "/signin"),
+  );
+
+  app.get(
+    "/signin",
+    {
+      config: { access: "public", page: true },
+      schema: { hide: true, querystring: z.strictObject({ next: z.string().max(500).optional() }) },
+    },
+    async (request, reply) => {
+      if (request.principal && pageCsrf(request)) return seeOther(reply, homeOf(request.principal));
+      return sendPage(reply, <SignInPage next={safeNext(request.query.next)} />);
+    },
+  );
+
+  app.post(
+    "/signin",
+    {
+      config: { access: "public", page: true, rateLimit: GUARDED },
+      schema: {
+        hide: true,
+        body: z.strictObject({
+          email: z.string().max(254),
+          password: z.string().max(1000),
+          code: z.string().max(20),
+          next: z.string().max(500).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { email, password, code } = request.body;
+      try {
+        const opened = await signIn(
+          db,
+          { email, password, code: code.trim(), userAgent: request.headers["user-agent"] },
+          now(),
+        );
+        setSessionCookie(reply, opened.sessionSecret, opened.expiresAt);
+        // The page keeps the CSRF token in its own HttpOnly cookie and writes it into each form it renders.
+        reply.setCookie(CSRF_COOKIE, opened.csrfToken, {
+          httpOnly: true,
+          secure: true,
+          sameSite: "strict",
+          path: "/",
+          expires: opened.expiresAt,
+        });
+        return seeOther(reply, safeNext(request.body.next) ?? homeOf(opened.principal));
+      } catch (error) {
+        if (error instanceof DomainError && error.code === "unauthenticated") {
+          return sendPage(
+            reply,
+            <SignInPage error={error.message} email={email} next={safeNext(request.body.next)} />,
+            401,
+          );
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    "/signout",
+    {
+      config: { access: "signed-in", page: true },
+      schema: { hide: true, body: z.strictObject({ [CSRF_FIELD]: z.string().max(200).optional() }).optional() },
+    },
+    async (request, reply) => {
+      const principal = request.principal as SessionPrincipal;
+      if (principal.via === "session") await signOut(db, principal, now());
+      clearSessionCookie(reply);
+      reply.clearCookie(CSRF_COOKIE, { httpOnly: true, secure: true, sameSite: "strict", path: "/" });
+      return seeOther(reply, "/signin");
+    },
+  );
+}

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentTotpCode } from "../../src/auth/credentials.js";
+import { SESSION_COOKIE } from "../../src/http/app.js";
+import { CSRF_COOKIE } from "../../src/web/pages.js";
+import { DRIVERS } from "../support/db.js";
+import { EXAMPLE_POLICY } from "../support/fixtures.js";
+import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
+
+/**
+ * The pages through the real app and database (inject): page sign-in, the request form's errors beside
+ * their fields, CSRF on form posts, the queue's filters and the policy preview. The browser suite
+ * (browser.test.ts) walks the same pages in Chromium.
+ */
+
+interface PageSession {
+  cookie: string;
+  csrf: string;
+}
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+function multipart(fields: Array<[string, string]>, files: Array<[string, string, string]> = []) {
+  const boundary = "----custodianpage";
+  const parts = [
+    ...fields.map(
+      ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    ),
+    ...files.map(
+      ([name, filename, content]) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/pdf\r\n\r\n${content}\r\n`,
+    ),
+    `--${boundary}--\r\n`,
+  ];
+  return { payload: parts.join(""), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+describe.each(DRIVERS)("web pages on %s", (driver) => {
+  let desk: Desk;
+  beforeAll(async () => {
+    desk = await openDesk(driver);
+  });
+  afterAll(async () => {
+    await desk?.close();
+  });
+
+  async function pageSignIn(account: Account): Promise<PageSession> {
+    desk.clock.advance(31_000);
+    const response = await desk.app.inject({
+      method: "POST",
+      url: "/signin",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: form({
+        email: account.email,
+        password: PASSWORD,
+        code: currentTotpCode(account.totpSecret, desk.clock.now()),
+      }),
+    });
+    expect(response.statusCode, response.body).toBe(303);
+    const session = response.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
+    const csrf = response.cookies.find((c) => c.name === CSRF_COOKIE)?.value;
+    expect(session && csrf).toBeTruthy();
+    return { cookie: `${SESSION_COOKIE}=${session}; ${CSRF_COOKIE}=${csrf}`, csrf: csrf as string };
+  }
+
+  it("signs in with password and code and sends each role to its start page", async () => {
+    const page = await desk.app.inject({ method: "GET", url: "/signin" });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<html lang="en">');
+    expect(page.body).toContain('<label for="f-code">');
+    const wrong = await desk.app.inject({
+      method: "POST",
+      url: "/signin",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: form({ email: desk.accounts.reviewer.email, password: PASSWORD, code: "000000" }),
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain("second-factor code is wrong");
+    for (const [account, home] of [
+      [desk.accounts.officerA, "/portal"],
+      [desk.accounts.reviewer, "/desk"],
+      [desk.accounts.admin, "/admin/jurisdictions"],
+    ] as const) {
+      desk.clock.advance(31_000);
+      const response = await desk.app.inject({
+        method: "POST",
+        url: "/signin",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: form({
+          email: account.email,
+          password: PASSWORD,
+          code: currentTotpCode(account.totpSecret, desk.clock.now()),
+        }),
+      });
+      expect(response.headers.location).toBe(home);
+    }
+    const anonymous = await desk.app.inject({ method: "GET", url: "/desk" });
+    expect(anonymous.statusCode).toBe(303);
+    expect(anonymous.headers.location).toBe("/signin?next=%2Fdesk");
+  });
+
+  it("shows each problem of a submitted request beside the field it concerns, and keeps what was typed", async () => {
+    const officer = await pageSignIn(desk.accounts.officerA);
+    const newForm = await desk.app.inject({
+      method: "GET",
+      url: "/portal/requests/new",
+      headers: { cookie: officer.cookie },
+    });
+    expect(newForm.statusCode).toBe(200);
+    expect(newForm.body).toContain("opened by a subpoena");
+    expect(newForm.body).toContain("Held only end-to-end encrypted");
+    const body = multipart([
+      ["_csrf", officer.csrf],
+      ["reference", "FBI-PAGE-1"],
+      ["jurisdiction", "US"],
+      ["process", "subpoena"],
+      ["targets.0.type", "phone"],
+      ["targets.0.value", ""],
+      ["targets.1.type", "phone"],
+      ["targets.1.value", "12345"],
+      ["categories", "subscriber.name"],
+      ["dateRange.from", "2020-07-31"],
+      ["dateRange.to", "2020-07-01"],
+    ]);
+    const response = await desk.app.inject({
+      method: "POST",
+      url: "/portal/requests",
+      headers: { cookie: officer.cookie, "content-type": body.contentType },
+      payload: body.payload,
+    });
+    expect(response.statusCode).toBe(400);
+    // The bad phone is in the second row on the page, and its message is right beside it.
+    expect(response.body).toMatch(
+      /id="f-targets-1-value-error">must be an E.164 phone number[^<]*<\/(?:p|div)><input[^>]*name="targets.1.value"[^>]*value="12345"/,
+    );
+    expect(response.body).toMatch(/id="f-dateRange-to-error">from must not be after to/);
+    expect(response.body).toContain('href="#f-targets-1-value"');
+  });
+
+  it("refuses a form post without the page's CSRF token, and accepts it with it", async () => {
+    const officer = await pageSignIn(desk.accounts.officerA);
+    const fields: Array<[string, string]> = [
+      ["reference", "FBI-PAGE-2"],
+      ["jurisdiction", "US"],
+      ["process", "subpoena"],
+      ["targets.0.type", "username"],
+      ["targets.0.value", "quietfox"],
+      ["categories", "subscriber.name"],
+    ];
+    const forged = multipart(fields);
+    const refused = await desk.app.inject({
+      method: "POST",
+      url: "/portal/requests",
+      headers: { cookie: officer.cookie, "content-type": forged.contentType },
+      payload: forged.payload,
+    });
+    expect(refused.statusCode).toBe(403);
+    const signOut = await desk.app.inject({
+      method: "POST",
+      url: "/signout",
+      headers: { cookie: officer.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: form({ _csrf: "not-the-token" }),
+    });
+    expect(signOut.statusCode).toBe(403);
+    const good = multipart([["_csrf", officer.csrf], ...fields], [["documents", "subpoena.pdf", "%PDF-1.4 page"]]);
+    const accepted = await desk.app.inject({
+      method: "POST",
+      url: "/portal/requests",
+      headers: { cookie: officer.cookie, "content-type": good.contentType },
+      payload: good.payload,
+    });
+    expect(accepted.statusCode, accepted.body).toBe(303);
+    const location = accepted.headers.location as string;
+    expect(location).toMatch(/^\/portal\/requests\/[0-9a-f-]{36}\?notice=submitted$/);
+    const shown = await desk.app.inject({ method: "GET", url: location, headers: { cookie: officer.cookie } });
+    expect(shown.body).toContain("FBI-PAGE-2");
+    expect(shown.body).toContain("subpoena.pdf");
+  });
+
+  it("filters the queue and previews a policy's effect on open requests before activating it", async () => {
+    const reviewer = await pageSignIn(desk.accounts.reviewer);
+    const queue = await desk.app.inject({
+      method: "GET",
+      url: "/desk?status=open&jurisdiction=US&process=subpoena&sort=received",
+      headers: { cookie: reviewer.cookie },
+    });
+    expect(queue.statusCode).toBe(200);
+    expect(queue.body).toContain("FBI-PAGE-2");
+    const none = await desk.app.inject({
+      method: "GET",
+      url: "/desk?jurisdiction=GB",
+      headers: { cookie: reviewer.cookie },
+    });
+    expect(none.body).toContain("Nothing matches these filters.");
+
+    const admin = await pageSignIn(desk.accounts.admin);
+    const stricter = EXAMPLE_POLICY.replace('version: "2020-07-06"', 'version: "2020-09-01"').replace(
+      "subscriber: [subpoena, court_order, search_warrant, mlat]",
+      "subscriber: [court_order, search_warrant, mlat]",
+    );
+    const bad = multipart([
+      ["_csrf", admin.csrf],
+      ["document", "policy: 1\nname: X\nversion: '1'\n"],
+    ]);
+    const invalid = await desk.app.inject({
+      method: "POST",
+      url: "/admin/policy/preview",
+      headers: { cookie: admin.cookie, "content-type": bad.contentType },
+      payload: bad.payload,
+    });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.body).toContain("There is a problem");
+    const upload = multipart([["_csrf", admin.csrf]], [["file", "stricter.yaml", stricter]]);
+    const preview = await desk.app.inject({
+      method: "POST",
+      url: "/admin/policy/preview",
+      headers: { cookie: admin.cookie, "content-type": upload.contentType },
+      payload: upload.payload,
+    });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).toMatch(/<strong>1<\/strong> would be decided differently/);
+    expect(preview.body).toContain("FBI-PAGE-2");
+    expect(preview.body).toContain("comply_full");
+    const sha = /name="sha256" value="([0-9a-f]{64})"/.exec(preview.body)?.[1] as string;
+    const activated = await desk.app.inject({
+      method: "POST",
+      url: "/admin/policy/activate",
+      headers: { cookie: admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: form({ _csrf: admin.csrf, sha256: sha, document: stricter.replace(/\n/g, "\r\n") }),
+    });
+    expect(activated.statusCode, activated.body).toBe(303);
+    const active = await desk.db
+      .selectFrom("policy_version")
+      .select("version")
+      .where("active", "=", true)
+      .executeTakeFirstOrThrow();
+    expect(active.version).toBe("2020-09-01");
+  });
+});
