@@ -2,6 +2,7 @@ import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
 import type { Principal } from "../authz/authz.js";
 import { TARGET_TYPES } from "../domain/vocabulary.js";
+import { openProductionDownload } from "../fulfilment/download.service.js";
 import type { App, AppContext } from "../http/app.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { getRequest, listRequests, submitRequest, withdrawRequest } from "../requests/desk.service.js";
@@ -21,6 +22,7 @@ import {
 } from "./layout.js";
 import { noticeText } from "./notices.js";
 import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
+import { formatBytes, type ProductionView, productionsOfRequest, requestOfProduction } from "./productions.js";
 import {
   documentFromForm,
   emptySubmissionForm,
@@ -355,6 +357,95 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
   );
 }
 
+/**
+ * A request's production: when it was sealed, what it holds, until when it can be downloaded, and
+ * whether it was. The download is a form post (with the session's CSRF token) to a page route that
+ * streams `openProductionDownload`: once, for this agency's signed-in officer, audited either way.
+ */
+function ProductionSection({
+  productions,
+  csrf,
+  jurisdiction,
+  now,
+}: {
+  productions: ProductionView[];
+  csrf: string | undefined;
+  jurisdiction: string;
+  now: Date;
+}) {
+  return (
+    <section id="production" aria-labelledby="production-h">
+      <h2 id="production-h">Production</h2>
+      {productions.map((p) => {
+        const expired = p.expiresAt !== null && p.expiresAt.getTime() <= now.getTime();
+        const open = p.status === "ready" && !expired;
+        return (
+          <div class="production" key={p.id} data-production={p.id}>
+            <dl class="facts">
+              <dt>Made</dt>
+              <dd>
+                <When at={p.sealedAt} jurisdiction={jurisdiction} />
+              </dd>
+              <dt>Contents</dt>
+              <dd>
+                {p.files.length} {p.files.length === 1 ? "file" : "files"}
+                {p.bytes !== null && `, ${formatBytes(p.bytes)} as a tar (BagIt bag)`}
+                {p.dataProduced === false && " — no data was found for any account"}
+              </dd>
+              {p.targets.length > 0 && (
+                <>
+                  <dt>Accounts</dt>
+                  <dd>
+                    <ul>
+                      {p.targets.map((t) => (
+                        <li key={t.target}>
+                          {t.target}:{" "}
+                          {t.result === "data_produced"
+                            ? `${t.records} ${t.records === 1 ? "record" : "records"}`
+                            : "no data"}
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </>
+              )}
+              <dt>Download until</dt>
+              <dd>
+                <When at={p.expiresAt} jurisdiction={jurisdiction} />
+                {expired && p.status === "ready" && " (expired)"}
+              </dd>
+              <dt>Downloaded</dt>
+              <dd class="downloaded">
+                {p.status === "downloaded" || p.downloadedAt ? (
+                  <>
+                    <When at={p.downloadedAt} jurisdiction={jurisdiction} />
+                    {p.downloadedBy && ` by ${p.downloadedBy}`}
+                  </>
+                ) : (
+                  "Not yet"
+                )}
+              </dd>
+            </dl>
+            {open && (
+              <form method="post" action={`/portal/productions/${p.id}/download`} class="narrow">
+                <CsrfField token={csrf} />
+                <p class="hint">
+                  The production can be downloaded once. Keep the file: a second download is refused. Verify it with any
+                  BagIt tool (<code>bagit.py --validate</code>).
+                </p>
+                <button type="submit">Download the production</button>
+              </form>
+            )}
+            {p.status === "downloaded" && <p class="muted">Already downloaded: it can be downloaded once.</p>}
+            {p.status === "purged" && <p class="muted">Deleted after its retention period.</p>}
+            {p.status === "ready" && expired && <p class="muted">The download period has ended.</p>}
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
 export async function portalPages(app: App, { db, config, now }: AppContext): Promise<void> {
   const guide = async (jurisdiction: string) => {
     const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));
@@ -525,6 +616,7 @@ export async function portalPages(app: App, { db, config, now }: AppContext): Pr
       const principal = principalOf(request);
       if (principal.role !== "agency") return seeOther(reply, `/desk/requests/${request.params.id}`);
       const r = await getRequest(db, principal, request.params.id);
+      const productions = await productionsOfRequest(db, r.id);
       const csrf = pageCsrf(request);
       return sendPage(
         reply,
@@ -574,6 +666,9 @@ export async function portalPages(app: App, { db, config, now }: AppContext): Pr
             ))}
             {r.documents.length === 0 && <li>None.</li>}
           </ul>
+          {productions.length > 0 && (
+            <ProductionSection productions={productions} csrf={csrf} jurisdiction={r.jurisdiction} now={now()} />
+          )}
           {WITHDRAWABLE.includes(r.status) && (
             <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="narrow">
               <CsrfField token={csrf} />
@@ -605,6 +700,56 @@ export async function portalPages(app: App, { db, config, now }: AppContext): Pr
     async (request, reply) => {
       await withdrawRequest(db, principalOf(request), request.params.id, request.body.reason, now());
       return seeOther(reply, `/portal/requests/${request.params.id}?notice=withdrawn`);
+    },
+  );
+
+  // The page the "production ready" mail links to. The link carries no secret: signing in (with the second
+  // factor) is what opens the production, and the page only says where it is.
+  app.get(
+    "/portal/productions/:id",
+    { config: { access: "request.read", page: true }, schema: { hide: true, params: idParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const requestId = await requestOfProduction(db, principal, request.params.id, now());
+      const base = principal.role === "agency" ? "/portal/requests" : "/desk/requests";
+      return seeOther(reply, `${base}/${requestId}#production`);
+    },
+  );
+
+  // The download, as a form post so the one-time download cannot be spent by a link another site plants.
+  // `signed-in` on purpose, like the API's download route: `openProductionDownload` decides who may (and
+  // audits every refusal, which an earlier role check would leave unrecorded); a refusal becomes a page.
+  app.post(
+    "/portal/productions/:id/download",
+    {
+      config: { access: "signed-in", page: true },
+      schema: {
+        hide: true,
+        params: idParams,
+        body: z.strictObject({ _csrf: z.string().max(200).optional() }).optional(),
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const download = await openProductionDownload(db, {
+        productionId: request.params.id,
+        actor: {
+          userId: principal.userId,
+          role: principal.role,
+          agencyId: principal.agencyId,
+          via: principal.via,
+          // A session exists only after the second factor was passed at sign-in; a token has none.
+          mfa: principal.via === "session",
+        },
+        keyring: config.fulfilment.keyring,
+        now: now(),
+      });
+      return reply
+        .type(download.contentType)
+        .header("content-disposition", `attachment; filename="${download.filename}"`)
+        .header("content-length", String(download.bytes))
+        .header("cache-control", "no-store")
+        .send(download.stream);
     },
   );
 }

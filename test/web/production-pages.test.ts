@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentTotpCode } from "../../src/auth/credentials.js";
+import { fulfilRequest } from "../../src/fulfilment/fulfilment.service.js";
+import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
+import { SESSION_COOKIE } from "../../src/http/app.js";
+import { CSRF_COOKIE } from "../../src/web/pages.js";
+import { DRIVERS } from "../support/db.js";
+import { requestDocument } from "../support/fixtures.js";
+import { approvedRequest, tarFiles } from "../support/fulfilment.js";
+import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
+
+/**
+ * The portal's production pages through the real app (inject): the request page's production section,
+ * the page the "production ready" mail links to, and the one-time download as a form post with the
+ * session's CSRF token. The browser suite downloads it in Chromium.
+ */
+
+const MASTER_KEY = Buffer.alloc(32, 11).toString("base64");
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
+  let desk: Desk;
+  let requestId: string;
+  let productionId: string;
+
+  beforeAll(async () => {
+    desk = await openDesk(driver, { CUSTODIAN_MASTER_KEY: MASTER_KEY });
+    await seedMessengerStore(desk.db, {
+      accounts: 6,
+      seed: 3,
+      from: new Date("2020-01-01T00:00:00Z"),
+      to: new Date("2020-12-31T00:00:00Z"),
+    });
+    const now = desk.clock.now();
+    requestId = await approvedRequest(desk.db, {
+      agencyId: desk.agencies.a,
+      now,
+      submittedBy: desk.accounts.officerA.userId,
+      document: requestDocument({
+        receivedAt: now.toISOString(),
+        jurisdiction: "US",
+        process: "court_order",
+        targets: [{ type: "account_id", value: "1002993841" }],
+        categories: ["subscriber.name", "subscriber.phone", "records.ip_logs"],
+      }),
+    });
+    const result = await fulfilRequest(desk.db, {
+      requestId,
+      actor: "counsel@provider.example",
+      settings: { ...desk.config.fulfilment, publicUrl: desk.config.publicUrl },
+      now: desk.clock.now,
+    });
+    productionId = result.productionId;
+  });
+  afterAll(async () => {
+    await desk?.close();
+  });
+
+  async function pageSignIn(account: Account): Promise<{ cookie: string; csrf: string }> {
+    desk.clock.advance(31_000);
+    const response = await desk.app.inject({
+      method: "POST",
+      url: "/signin",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: form({
+        email: account.email,
+        password: PASSWORD,
+        code: currentTotpCode(account.totpSecret, desk.clock.now()),
+      }),
+    });
+    expect(response.statusCode, response.body).toBe(303);
+    const session = response.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
+    const csrf = response.cookies.find((c) => c.name === CSRF_COOKIE)?.value as string;
+    return { cookie: `${SESSION_COOKIE}=${session}; ${CSRF_COOKIE}=${csrf}`, csrf };
+  }
+
+  it("the mail's link carries no secret and leads the officer to the request's production section", async () => {
+    const mail = await desk.db
+      .selectFrom("mail_outbox")
+      .select("body")
+      .where("purpose", "=", "production.ready")
+      .executeTakeFirstOrThrow();
+    const link = /https?:\/\/\S+\/portal\/productions\/\S+/.exec(mail.body)?.[0] as string;
+    expect(new URL(link).pathname).toBe(`/portal/productions/${productionId}`);
+    expect(new URL(link).search).toBe("");
+
+    const anonymous = await desk.app.inject({ method: "GET", url: `/portal/productions/${productionId}` });
+    expect(anonymous.statusCode).toBe(303);
+    expect(anonymous.headers.location).toBe(
+      `/signin?next=${encodeURIComponent(`/portal/productions/${productionId}`)}`,
+    );
+
+    const officer = await pageSignIn(desk.accounts.officerA);
+    const landing = await desk.app.inject({
+      method: "GET",
+      url: `/portal/productions/${productionId}`,
+      headers: { cookie: officer.cookie },
+    });
+    expect(landing.statusCode).toBe(303);
+    expect(landing.headers.location).toBe(`/portal/requests/${requestId}#production`);
+
+    // Another agency's officer learns nothing: the same page as for a production that does not exist.
+    const other = await pageSignIn(desk.accounts.officerB);
+    const foreign = await desk.app.inject({
+      method: "GET",
+      url: `/portal/productions/${productionId}`,
+      headers: { cookie: other.cookie },
+    });
+    const none = await desk.app.inject({
+      method: "GET",
+      url: "/portal/productions/00000000-0000-4000-8000-000000000000",
+      headers: { cookie: other.cookie },
+    });
+    expect(foreign.statusCode).toBe(404);
+    expect(none.statusCode).toBe(404);
+    expect(foreign.body).not.toContain(requestId);
+
+    const reviewer = await pageSignIn(desk.accounts.reviewer);
+    const staff = await desk.app.inject({
+      method: "GET",
+      url: `/portal/productions/${productionId}`,
+      headers: { cookie: reviewer.cookie },
+    });
+    expect(staff.headers.location).toBe(`/desk/requests/${requestId}#production`);
+  });
+
+  it("shows the production and downloads it once through the page's form", async () => {
+    const officer = await pageSignIn(desk.accounts.officerA);
+    const page = await desk.app.inject({
+      method: "GET",
+      url: `/portal/requests/${requestId}`,
+      headers: { cookie: officer.cookie },
+    });
+    expect(page.statusCode).toBe(200);
+    const section = page.body.slice(page.body.indexOf('id="production"'));
+    expect(section).toContain('<h2 id="production-h">Production</h2>');
+    expect(section).toMatch(/\d+ files, [\d.]+ kB as a tar/);
+    expect(section).toContain("Not yet");
+    expect(section).toContain("1002993841");
+    expect(section).toContain(`action="/portal/productions/${productionId}/download"`);
+    expect(section).toContain("Download the production");
+
+    const url = `/portal/productions/${productionId}/download`;
+    const headers = { cookie: officer.cookie, "content-type": "application/x-www-form-urlencoded" };
+    // Without the form's token the post is refused and the production is not spent.
+    const forged = await desk.app.inject({ method: "POST", url, headers, payload: "" });
+    expect(forged.statusCode).toBe(403);
+
+    const download = await desk.app.inject({ method: "POST", url, headers, payload: form({ _csrf: officer.csrf }) });
+    expect(download.statusCode, download.body.slice(0, 300)).toBe(200);
+    expect(download.headers["content-type"]).toBe("application/x-tar");
+    expect(download.headers["content-disposition"]).toBe(
+      `attachment; filename="custodian-production-${productionId}.tar"`,
+    );
+    const files = await tarFiles(download.rawPayload);
+    expect(files.has(`custodian-production-${productionId}/manifest-sha256.txt`)).toBe(true);
+
+    const again = await desk.app.inject({ method: "POST", url, headers, payload: form({ _csrf: officer.csrf }) });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers["content-type"]).toMatch(/text\/html/);
+    expect(again.body).toContain("already downloaded");
+
+    const after = await desk.app.inject({
+      method: "GET",
+      url: `/portal/requests/${requestId}`,
+      headers: { cookie: officer.cookie },
+    });
+    expect(after.body).toContain(`by ${desk.accounts.officerA.email}`);
+    expect(after.body).toContain("Already downloaded");
+    expect(after.body).not.toContain("Download the production");
+
+    const trail = await desk.db
+      .selectFrom("audit_event")
+      .select(["action", "payload"])
+      .where("object_id", "=", productionId)
+      .where("action", "in", ["production.downloaded", "production.download_refused"])
+      .orderBy("id")
+      .execute();
+    expect(trail.map((e) => [e.action, (e.payload as { reason?: string }).reason])).toEqual([
+      ["production.downloaded", undefined],
+      ["production.download_refused", "already_downloaded"],
+    ]);
+  });
+});
