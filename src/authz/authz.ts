@@ -64,7 +64,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "jurisdiction.change": ["admin"],
   "agency.read": ["agency", "intake", "reviewer", "counsel", "admin", "auditor"],
   "agency.manage": ["admin"],
-  "user.read": ["admin", "auditor"],
+  // Intake reads users to find the officers waiting for their call-back.
+  "user.read": ["intake", "admin", "auditor"],
   "user.manage": ["admin"],
   "user.activate": ["intake", "admin"],
   "policy.read": ["intake", "reviewer", "counsel", "admin", "auditor"],

@@ -147,6 +147,14 @@ describe.each(DRIVERS)("report rollup on %s", (driver) => {
             case "review": {
               const id = ids[op.pick % Math.max(1, ids.length)];
               if (!id) break;
+              // Where the decision needs review, approval takes two people: a reviewer recommends first.
+              if (op.approve) {
+                await recordReview(database.db, id, {
+                  reviewer: "reviewer",
+                  verdict: "recommend_approve",
+                  now: now(),
+                }).catch(allowRefusal);
+              }
               await recordReview(database.db, id, {
                 reviewer: "counsel",
                 verdict: op.approve ? "approve" : "reject",
