@@ -284,7 +284,7 @@ export async function tokenPrincipal(db: Db, token: string, now: Date): Promise<
   const row = await db
     .selectFrom("api_token as t")
     .innerJoin("app_user as u", "u.id", "t.user_id")
-    .select(["t.id as token_id", "t.scopes", "u.id", "u.email", "u.role", "u.agency_id"])
+    .select(["t.scopes", "u.id", "u.email", "u.role", "u.agency_id"])
     .where("t.token_hash", "=", bearerHash(token))
     .where("t.revoked_at", "is", null)
     .where("t.expires_at", ">", now)

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
 import type { Principal } from "../authz/authz.js";
 import { TARGET_TYPES } from "../domain/vocabulary.js";
-import { openProductionDownload } from "../fulfilment/download.service.js";
 import type { App, AppContext } from "../http/app.js";
+import { sendProductionDownload } from "../http/routes/productions.routes.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { getRequest, listRequests, submitRequest, withdrawRequest } from "../requests/desk.service.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
@@ -446,7 +446,8 @@ function ProductionSection({
   );
 }
 
-export async function portalPages(app: App, { db, config, now }: AppContext): Promise<void> {
+export async function portalPages(app: App, context: AppContext): Promise<void> {
+  const { db, config, now } = context;
   const guide = async (jurisdiction: string) => {
     const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));
     return guideFor(policy.compiled, /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(jurisdiction) ? jurisdiction : "*");
@@ -729,27 +730,6 @@ export async function portalPages(app: App, { db, config, now }: AppContext): Pr
         body: z.strictObject({ _csrf: z.string().max(200).optional() }).optional(),
       },
     },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const download = await openProductionDownload(db, {
-        productionId: request.params.id,
-        actor: {
-          userId: principal.userId,
-          role: principal.role,
-          agencyId: principal.agencyId,
-          via: principal.via,
-          // A session exists only after the second factor was passed at sign-in; a token has none.
-          mfa: principal.via === "session",
-        },
-        keyring: config.fulfilment.keyring,
-        now: now(),
-      });
-      return reply
-        .type(download.contentType)
-        .header("content-disposition", `attachment; filename="${download.filename}"`)
-        .header("content-length", String(download.bytes))
-        .header("cache-control", "no-store")
-        .send(download.stream);
-    },
+    async (request, reply) => sendProductionDownload(reply, context, principalOf(request), request.params.id),
   );
 }
