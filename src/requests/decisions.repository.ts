@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type InsertObject, sql } from "kysely";
 import type { AuditEntry } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
-import type { Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
@@ -74,8 +74,8 @@ export async function recordDecision(
   return row.id;
 }
 
-export async function currentDecision(tx: Tx, requestId: string) {
-  return tx
+export async function currentDecision(db: Db | Tx, requestId: string) {
+  return db
     .selectFrom("decision")
     .selectAll()
     .where("request_id", "=", requestId)

@@ -5,7 +5,6 @@ import { auditRefusal } from "../auth/refusals.js";
 import { authorize, may, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
-import { countryOf } from "../domain/jurisdictions.js";
 import { enqueueJob } from "../jobs/jobs.js";
 import { conflict, forbidden, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -105,17 +104,6 @@ export async function submitRequest(
     }
   }
 
-  // An agency asks under its own country's law: a US officer cannot file a request as Hong Kong's police
-  // (or as a jurisdiction with a kinder policy). Foreign requests arrive through MLAT, from the home agency.
-  const agency = await db.selectFrom("agency").select("jurisdiction").where("id", "=", agencyId).executeTakeFirst();
-  if (agency && countryOf(agency.jurisdiction) !== countryOf(doc.jurisdiction)) {
-    throw new ValidationError([
-      {
-        path: "jurisdiction",
-        message: `must be the requesting agency's own (${agency.jurisdiction}) or one of its subdivisions`,
-      },
-    ]);
-  }
   const followUp =
     doc.process === "emergency" ? new Date(now.getTime() + config.emergency.followUpDays * DAY_MS) : undefined;
   return db.transaction().execute(async (tx) => {
@@ -129,6 +117,7 @@ export async function submitRequest(
         now,
         agencyVerified: principal.role === "agency",
         submittedBy: principal.userId,
+        ownCountryOnly: true,
         ...(followUp ? { followUpDueAt: followUp } : {}),
       },
     );
@@ -358,7 +347,7 @@ export async function getRequest(db: Db, principal: Principal, requestId: string
     .where("request_id", "=", requestId)
     .orderBy("position")
     .execute();
-  const decision = await db.transaction().execute((tx) => currentDecision(tx, requestId));
+  const decision = await currentDecision(db, requestId);
   const staff = principal.role !== "agency";
   const base = {
     id: row.id,

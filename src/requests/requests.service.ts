@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { auditRow } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
+import { countryOf } from "../domain/jurisdictions.js";
 import { jobRow } from "../jobs/jobs.js";
 import { sharedLockCall } from "../jurisdictions/jurisdiction.lock.js";
 import { type Decision, decide } from "../policy/engine.js";
@@ -34,6 +35,12 @@ export interface IntakeInput {
   submittedBy?: string;
   /** When the legal process following an emergency disclosure is due. */
   followUpDueAt?: Date;
+  /**
+   * Refuse a request filed under another country than the agency's own. Set for requests submitted over
+   * the API: a US officer cannot file as Hong Kong's police (or as a jurisdiction with a kinder policy);
+   * foreign requests arrive through MLAT, from the home agency.
+   */
+  ownCountryOnly?: boolean;
 }
 
 export interface IntakeResult {
@@ -77,8 +84,11 @@ export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: I
   // Intake is the hot path (one per request, many at once): it makes four round trips, BEGIN, this
   // admission query (which also says which policy is in force), one statement that writes everything,
   // COMMIT (plus reading the policy on a cache miss).
-  const { rows } = await sql<{ agency_status: string | null; duplicate: string | null } & PolicyState>`
+  const { rows } = await sql<
+    { agency_status: string | null; agency_jurisdiction: string | null; duplicate: string | null } & PolicyState
+  >`
     select (select status from agency where id = ${input.agencyId}) as agency_status,
+           (select jurisdiction from agency where id = ${input.agencyId}) as agency_jurisdiction,
            (select id from request where agency_id = ${input.agencyId} and reference = ${doc.reference}) as duplicate,
            ${POLICY_STATE_COLUMNS}
       from ${sharedLockCall(doc.jurisdiction)}`.execute(tx);
@@ -88,6 +98,12 @@ export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: I
     throw conflict(`agency ${input.agencyId} is ${admission.agency_status}; it cannot submit requests`);
   }
   if (admission.duplicate) throw conflict(`reference ${doc.reference} was already submitted by this agency`);
+  const home = admission.agency_jurisdiction;
+  if (input.ownCountryOnly && home && countryOf(home) !== countryOf(doc.jurisdiction)) {
+    throw new ValidationError([
+      { path: "jurisdiction", message: `must be the requesting agency's own (${home}) or one of its subdivisions` },
+    ]);
+  }
 
   const policy = await loadPolicyInForce(tx, admission);
   const decision = decide(doc, policy.compiled);

@@ -42,7 +42,7 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
         `request ${requestId}: the decision in force is ${decision.outcome}; there is nothing to approve for disclosure`,
       );
     }
-    const approvalsNeeded = input.verdict === "approve" ? await approvalRules(tx, requestId, decision, input) : 1;
+    const approval = input.verdict === "approve" ? await approvalRules(tx, requestId, decision, input) : undefined;
     const { id } = await tx
       .insertInto("review")
       .values({
@@ -66,19 +66,10 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
       },
       input.now,
     );
-    const approvals =
-      input.verdict === "approve"
-        ? await tx
-            .selectFrom("review")
-            .select((eb) => eb.fn.count<number>("reviewer").distinct().as("n"))
-            .where("decision_id", "=", decision.id)
-            .where("verdict", "=", "approve")
-            .executeTakeFirstOrThrow()
-            .then((r) => Number(r.n))
-        : 0;
     const to: Status | undefined =
       input.verdict === "approve"
-        ? approvals >= approvalsNeeded
+        ? // This approval counts with the distinct earlier ones (approvalRules refused a second by the same person).
+          approval && approval.earlierApprovers + 1 >= approval.needed
           ? "approved"
           : undefined
         : input.verdict === "reject"
@@ -112,14 +103,15 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
  * The approvals a disclosure needs. Where the decision needs review (content, emergencies, human-rights
  * jurisdictions) a reviewer's recommendation and counsel's approval come from two different people; an
  * emergency is not approved by whoever made its call-back; and requests from an account flagged for a
- * flood of emergencies need a second counsel's approval. Returns how many distinct approvals it takes.
+ * flood of emergencies need a second counsel's approval. Returns how many distinct approvals it takes
+ * and how many distinct people approved this decision before.
  */
 async function approvalRules(
   tx: Tx,
   requestId: string,
   decision: { id: string; needs_review: boolean },
   input: ReviewInput,
-): Promise<number> {
+): Promise<{ needed: number; earlierApprovers: number }> {
   const reviews = await tx
     .selectFrom("review")
     .select(["reviewer", "verdict"])
@@ -157,5 +149,6 @@ async function approvalRules(
       throw invalidTransition("whoever made the emergency call-back cannot also approve the disclosure");
     }
   }
-  return request.flagged_at ? 2 : 1;
+  const earlierApprovers = new Set(reviews.filter((r) => r.verdict === "approve").map((r) => r.reviewer)).size;
+  return { needed: request.flagged_at ? 2 : 1, earlierApprovers };
 }
