@@ -2,15 +2,14 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
-import { openDatabase } from "../db/database.js";
-import { migrateToLatest } from "../db/migrate.js";
+import type { Db } from "../db/database.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
 import { generateMasterKeyText } from "../fulfilment/keyring.js";
 import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
 import { startServer } from "../server/server.js";
 import { parseCommandArgs, UsageError } from "./args.js";
-import { configFrom } from "./context.js";
+import { configFrom, withDatabase } from "./context.js";
 import { engineTour } from "./demo.js";
 
 /** `custodian serve` and `custodian demo`: run the server until interrupted. */
@@ -30,15 +29,9 @@ function portOf(command: string, text: string): number {
 async function serveUntilStopped(
   config: Config,
   options: { host: string; port: number; logger: boolean },
-  before?: (db: import("../db/database.js").Db, url: string) => Promise<void>,
+  before?: (db: Db, url: string) => Promise<void>,
 ): Promise<number> {
-  const database = await openDatabase({
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
-    allowUnsafeDurability: config.allowUnsafeDurability,
-  });
-  try {
-    await migrateToLatest(database.db);
+  return withDatabase(config, async (database) => {
     const server = await startServer(database.db, config, options);
     if (before) await before(database.db, server.url);
     else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
@@ -48,9 +41,7 @@ async function serveUntilStopped(
     });
     await server.close();
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 export async function runServe(args: string[]): Promise<number> {
