@@ -5,6 +5,7 @@ import * as m0002 from "./migrations/0002_reports.js";
 import * as m0003 from "./migrations/0003_access.js";
 import * as m0004 from "./migrations/0004_fulfilment.js";
 import * as m0005 from "./migrations/0005_queue.js";
+import * as m0006 from "./migrations/0006_admission.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0003_access": m0003,
   "0004_fulfilment": m0004,
   "0005_queue": m0005,
+  "0006_admission": m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

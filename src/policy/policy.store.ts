@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
-import type { Tx } from "../db/database.js";
+import type { Db, Tx } from "../db/database.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { type CompiledPolicy, compilePolicy } from "./engine.js";
 import { parsePolicyText } from "./policy.load.js";
@@ -14,6 +14,8 @@ import type { JurisdictionStatus, PolicyDocument } from "./policy.schema.js";
 
 export interface ActivePolicy {
   id: string;
+  /** The (policy, overlay) pair this was compiled from, as `policy_in_force_key()` names it. */
+  key: string;
   compiled: CompiledPolicy;
 }
 
@@ -89,35 +91,35 @@ export function applyJurisdictionOverlay(doc: PolicyDocument, overlay: readonly 
 // Compiling resolves every jurisdiction, a few milliseconds: done once per (policy, overlay) pair.
 const compiledCache = new Map<string, CompiledPolicy>();
 
-/**
- * Which (policy, overlay) pair is in force, as two columns `policy_id` and `overlay`: a caller on the hot
- * path (intake) selects them alongside its own reads and passes the row to `loadPolicyInForce`.
- */
-export const POLICY_STATE_COLUMNS = sql<never>`(select id from policy_version where active) as policy_id,
-  coalesce((select string_agg(id::text, ',' order by id) from (
-    select distinct on (jurisdiction) id from jurisdiction_status order by jurisdiction, id desc) latest), '') as overlay`;
-
-export interface PolicyState {
-  policy_id: string | null;
-  overlay: string;
+/** A policy compiled earlier in this process, by its key; no I/O, and nothing said about being in force. */
+export function cachedPolicy(key: string): ActivePolicy | undefined {
+  const compiled = compiledCache.get(key);
+  return compiled ? { id: key.slice(0, key.indexOf(":")), key, compiled } : undefined;
 }
 
-export async function loadPolicyInForce(tx: Tx, known?: PolicyState): Promise<ActivePolicy> {
-  // One small query says which (policy, overlay) pair is in force; the document and the overlay rows
-  // are read and compiled only when that pair has not been seen: intake runs this on every request.
-  const state =
-    known ?? (await sql<PolicyState>`select ${POLICY_STATE_COLUMNS}`.execute(tx).then((result) => result.rows[0]));
-  if (!state?.policy_id) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
-  const key = `${state.policy_id}:${state.overlay}`;
-  const cached = compiledCache.get(key);
-  if (cached) return { id: state.policy_id, compiled: cached };
+/**
+ * Load the policy in force, compiled. `known` is the key of the (policy, overlay) pair in force
+ * (`policy_in_force_key()`, migration 0006) when the caller already read it; intake runs this on every
+ * request, so the document and the overlay rows are read and compiled only for a pair not seen before.
+ */
+export async function loadPolicyInForce(tx: Db, known?: string | null): Promise<ActivePolicy> {
+  const key =
+    known === undefined
+      ? await sql<{ key: string | null }>`select policy_in_force_key() as key`
+          .execute(tx)
+          .then((result) => result.rows[0]?.key ?? null)
+      : known;
+  if (!key) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
+  const [policyId, overlayIds] = key.split(":") as [string, string];
+  const cached = cachedPolicy(key);
+  if (cached) return cached;
 
   const active = await tx
     .selectFrom("policy_version")
     .select(["id", "name", "version", "document"])
-    .where("id", "=", state.policy_id)
+    .where("id", "=", policyId)
     .executeTakeFirstOrThrow();
-  const ids = state.overlay ? state.overlay.split(",").map(Number) : [];
+  const ids = overlayIds ? overlayIds.split(",").map(Number) : [];
   const overlay =
     ids.length === 0
       ? []
@@ -134,5 +136,5 @@ export async function loadPolicyInForce(tx: Tx, known?: PolicyState): Promise<Ac
   const compiled = compilePolicy(doc);
   if (compiledCache.size > 16) compiledCache.clear();
   compiledCache.set(key, compiled);
-  return { id: active.id, compiled };
+  return { id: active.id, key, compiled };
 }

@@ -5,12 +5,11 @@ import { auditRefusal } from "../auth/refusals.js";
 import { authorize, may, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
-import { enqueueJob } from "../jobs/jobs.js";
 import { conflict, forbidden, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision, redecide } from "./decisions.repository.js";
 import { lockRequest, STATUSES, type Status, transitionLocked } from "./lifecycle.js";
-import { type IntakeResult, intakeInTransaction, prepareDocument } from "./requests.service.js";
+import { type IntakeResult, intakeRequest, prepareDocument } from "./requests.service.js";
 import { recordReview, type Verdict } from "./reviews.service.js";
 
 /**
@@ -106,40 +105,24 @@ export async function submitRequest(
 
   const followUp =
     doc.process === "emergency" ? new Date(now.getTime() + config.emergency.followUpDays * DAY_MS) : undefined;
-  return db.transaction().execute(async (tx) => {
-    const result = await intakeInTransaction(
-      tx,
-      { ...doc, documents },
-      {
-        agencyId,
-        originalDocument: submission.document,
-        actor: principal.email,
-        now,
-        agencyVerified: principal.role === "agency",
-        submittedBy: principal.userId,
-        ownCountryOnly: true,
-        ...(followUp ? { followUpDueAt: followUp } : {}),
-      },
-    );
-    for (const upload of uploads) {
-      await tx
-        .updateTable("request_document")
-        .set({ content: upload.content, media_type: upload.mediaType, size_bytes: upload.content.length })
-        .where("request_id", "=", result.id)
-        .where("sha256", "=", upload.sha256)
-        .execute();
-    }
-    if (followUp) {
-      await enqueueJob(
-        tx,
-        "emergency.follow_up_due",
-        { requestId: result.id },
-        { runAt: followUp, dedupeKey: `follow-up:${result.id}` },
-      );
-      await flagEmergencyFlood(tx, principal, config.emergency, now);
-    }
-    return result;
-  });
+  return intakeRequest(
+    db,
+    {
+      agencyId,
+      originalDocument: submission.document,
+      actor: principal.email,
+      now,
+      agencyVerified: principal.role === "agency",
+      submittedBy: principal.userId,
+      ownCountryOnly: true,
+      ...(followUp ? { followUpDueAt: followUp } : {}),
+    },
+    {
+      document: { ...doc, documents },
+      uploads,
+      ...(followUp ? { alsoInTransaction: (tx) => flagEmergencyFlood(tx, principal, config.emergency, now) } : {}),
+    },
+  );
 }
 
 /** More emergencies from one account than the window allows flags it: its requests need a second counsel. */

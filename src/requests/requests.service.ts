@@ -3,11 +3,9 @@ import { sql } from "kysely";
 import { auditRow } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
-import { countryOf } from "../domain/jurisdictions.js";
 import { jobRow } from "../jobs/jobs.js";
-import { sharedLockCall } from "../jurisdictions/jurisdiction.lock.js";
 import { type Decision, decide } from "../policy/engine.js";
-import { loadPolicyInForce, POLICY_STATE_COLUMNS, type PolicyState } from "../policy/policy.store.js";
+import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -71,141 +69,320 @@ function initialStatus(decision: Decision): Status {
   return "received";
 }
 
-/**
- * Store a request, its targets and documents, its first decision and their audit entries in one
- * transaction. When this returns, the request is durably stored (the commit has been acknowledged).
- */
-export async function intakeRequest(db: Db, input: IntakeInput): Promise<IntakeResult> {
-  const doc = prepareDocument(input);
-  return db.transaction().execute((tx) => intakeInTransaction(tx, doc, input));
+export interface IntakeOptions {
+  /** The document as `prepareDocument` returned it, when the caller needed it first (and amended its list). */
+  document?: RequestDocument;
+  /** Uploaded files: stored with the listed document whose SHA-256 each matches. */
+  uploads?: ReadonlyArray<{ sha256: string; mediaType: string; content: Buffer }>;
+  /** Work that must commit with the request (an emergency's flood check); runs in the same transaction. */
+  alsoInTransaction?: (tx: Tx, result: IntakeResult) => Promise<void>;
 }
 
-export async function intakeInTransaction(tx: Tx, doc: RequestDocument, input: IntakeInput): Promise<IntakeResult> {
-  // Intake is the hot path (one per request, many at once): it makes four round trips, BEGIN, this
-  // admission query (which also says which policy is in force), one statement that writes everything,
-  // COMMIT (plus reading the policy on a cache miss).
-  const { rows } = await sql<
-    { agency_status: string | null; agency_jurisdiction: string | null; duplicate: string | null } & PolicyState
-  >`
-    select (select status from agency where id = ${input.agencyId}) as agency_status,
-           (select jurisdiction from agency where id = ${input.agencyId}) as agency_jurisdiction,
-           (select id from request where agency_id = ${input.agencyId} and reference = ${doc.reference}) as duplicate,
-           ${POLICY_STATE_COLUMNS}
-      from ${sharedLockCall(doc.jurisdiction)}`.execute(tx);
-  const admission = rows[0];
-  if (!admission?.agency_status) throw notFound(`agency ${input.agencyId}`);
-  if (admission.agency_status !== "active") {
-    throw conflict(`agency ${input.agencyId} is ${admission.agency_status}; it cannot submit requests`);
+// A policy change is rare and admit_request catches it; more than a few in the span of one intake is not
+// a race but a fault.
+const ATTEMPTS = 5;
+
+/** The policy in force when this process last admitted a request: intake decides under it, unread. */
+let lastPolicyKey: string | undefined;
+
+interface Intake {
+  doc: RequestDocument;
+  input: IntakeInput;
+  options: IntakeOptions;
+}
+
+/**
+ * Store a request, its targets and documents, its first decision and their audit entries, in one
+ * statement: when this returns, the request is durably stored (the commit has been acknowledged).
+ *
+ * Intake is the hot path (one per request, many at once). It does not read before it writes: it decides
+ * under the policy it last saw in force, and the writing statement admits the request (`admit_request`,
+ * migration 0006: the jurisdiction's lock, the agency, the policy still in force) before anything it
+ * wrote can commit; when another policy came into force meanwhile, nothing was written and intake
+ * decides again under that one. And requests arriving while another intake's statement is running are
+ * written together by the next one (IntakeBatcher): one statement and one commit for all of them.
+ */
+export async function intakeRequest(db: Db, input: IntakeInput, options: IntakeOptions = {}): Promise<IntakeResult> {
+  const intake: Intake = { doc: options.document ?? prepareDocument(input), input, options };
+  if (options.alsoInTransaction) {
+    // Work of its own in the transaction (an emergency's flood check) is done for one request at a time.
+    const [result] = await admit(db, [intake]).catch((error: unknown) => {
+      throw admissionError(error, intake);
+    });
+    return result as IntakeResult;
   }
-  if (admission.duplicate) throw conflict(`reference ${doc.reference} was already submitted by this agency`);
-  const home = admission.agency_jurisdiction;
-  if (input.ownCountryOnly && home && countryOf(home) !== countryOf(doc.jurisdiction)) {
-    throw new ValidationError([
-      { path: "jurisdiction", message: `must be the requesting agency's own (${home}) or one of its subdivisions` },
-    ]);
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new IntakeBatcher(db);
+    batchers.set(db, batcher);
+  }
+  return batcher.submit(intake);
+}
+
+const batchers = new WeakMap<Db, IntakeBatcher>();
+
+/**
+ * Group commit for intake. One statement at a time is in flight per database; requests arriving while
+ * it runs wait for the next, which writes all of them at once. A lone request is written at once, so
+ * this adds no latency without load; under load PostgreSQL parses, plans, runs its statement triggers
+ * and flushes WAL once per batch instead of once per request. When a batch fails, its requests are
+ * written again one by one, so each gets its own answer (a duplicate reference fails alone).
+ */
+class IntakeBatcher {
+  // Measured (`npm run bench -- http`, 16 clients): one writer 1,666 submissions/s, two 1,320, four
+  // 1,227: more writers only make the batches smaller.
+  private static readonly WRITERS = 1;
+  // The worst request (100 targets, 50 documents) binds ~800 parameters: 32 stay far below PostgreSQL's 65,535.
+  private static readonly MAX_BATCH = 32;
+  private readonly waiting: Array<{
+    intake: Intake;
+    resolve: (result: IntakeResult) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private writing = 0;
+
+  constructor(private readonly db: Db) {}
+
+  submit(intake: Intake): Promise<IntakeResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ intake, resolve, reject });
+      this.pump();
+    });
   }
 
-  const policy = await loadPolicyInForce(tx, admission);
-  const decision = decide(doc, policy.compiled);
-  const status = initialStatus(decision);
+  private pump(): void {
+    while (this.writing < IntakeBatcher.WRITERS && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, IntakeBatcher.MAX_BATCH);
+      this.writing++;
+      void this.write(batch).finally(() => {
+        this.writing--;
+        this.pump();
+      });
+    }
+  }
+
+  private async write(batch: IntakeBatcher["waiting"]): Promise<void> {
+    try {
+      const results = await admit(
+        this.db,
+        batch.map((waiting) => waiting.intake),
+      );
+      for (const [i, waiting] of batch.entries()) waiting.resolve(results[i] as IntakeResult);
+    } catch (error) {
+      const [only] = batch;
+      if (only && batch.length === 1) {
+        only.reject(admissionError(error, only.intake));
+        return;
+      }
+      for (const waiting of batch) {
+        await admit(this.db, [waiting.intake]).then(
+          ([result]) => waiting.resolve(result as IntakeResult),
+          (alone: unknown) => waiting.reject(admissionError(alone, waiting.intake)),
+        );
+      }
+    }
+  }
+}
+
+/** Decide and write `intakes` in one statement (a transaction when one of them needs more work). */
+async function admit(db: Db, intakes: Intake[]): Promise<IntakeResult[]> {
+  let policy = (lastPolicyKey !== undefined ? cachedPolicy(lastPolicyKey) : undefined) ?? (await loadPolicyInForce(db));
+  for (let attempt = 1; ; attempt++) {
+    const planned = intakes.map((intake) => planIntake(intake, policy));
+    try {
+      const transactional = planned.filter(
+        (intake) => intake.result.status === "preserved" || intake.options.alsoInTransaction,
+      );
+      if (transactional.length > 0) {
+        await db.transaction().execute(async (tx) => {
+          await writeIntakes(tx, planned);
+          for (const { result, input, options } of transactional) {
+            if (result.status === "preserved") await placePreservationHold(tx, result.id, input.actor, input.now);
+            await options.alsoInTransaction?.(tx, result);
+          }
+        });
+      } else {
+        await writeIntakes(db, planned);
+      }
+      lastPolicyKey = policy.key;
+      return planned.map((intake) => intake.result);
+    } catch (error) {
+      const changed = policyInForceAfter(error);
+      if (changed === undefined || attempt === ATTEMPTS) throw error;
+      policy = await loadPolicyInForce(db, changed);
+    }
+  }
+}
+
+interface PlannedIntake extends Intake {
+  result: IntakeResult;
+  policyKey: string;
+}
+
+function planIntake(intake: Intake, policy: ActivePolicy): PlannedIntake {
+  const decision = decide(intake.doc, policy.compiled);
+  return {
+    ...intake,
+    result: { id: randomUUID(), status: initialStatus(decision), decision },
+    policyKey: policy.key,
+  };
+}
+
+/** The rows one request adds: the request itself, its targets, documents, first decision, jobs, audit entries. */
+function intakeRows(intake: PlannedIntake) {
+  const { doc, input, policyKey } = intake;
+  const { id, status, decision } = intake.result;
   const now = input.now;
   const receivedAt = new Date(doc.receivedAt);
   const answerDays = ANSWER_WITHIN_DAYS[doc.process] ?? DEFAULT_ANSWER_WITHIN_DAYS;
   const deadline = new Date(Math.max(receivedAt.getTime(), now.getTime()) + answerDays * DAY_MS);
-  const id = randomUUID();
   const originalSha256 = sha256Hex(input.originalDocument);
   const decisionValues = decisionRow(id, decision, "intake", now, undefined);
-  const audit = [
-    auditRow(
-      {
-        actor: input.actor,
-        action: "request.received",
-        objectType: "request",
-        objectId: id,
-        payload: {
-          agencyId: input.agencyId,
-          reference: doc.reference,
-          jurisdiction: doc.jurisdiction,
-          process: doc.process,
-          targets: doc.targets.length,
-          categories: doc.categories,
-          originalSha256,
-          agencyVerified: doc.agency.verified,
-          status,
+  return {
+    request: {
+      id,
+      // The request belongs to its agency only once admit_request has admitted it (migration 0006).
+      agency_id: sql<string>`admit_request(${input.agencyId}, ${doc.jurisdiction}, ${policyKey}, ${input.ownCountryOnly ?? false})`,
+      reference: doc.reference,
+      received_at: receivedAt,
+      jurisdiction: doc.jurisdiction,
+      process: doc.process,
+      issued_by: doc.issuedBy ?? null,
+      findings: doc.findings,
+      categories: doc.categories,
+      agency_verified: doc.agency.verified,
+      emergency_justification: doc.emergency?.justification ?? null,
+      emergency_verified: doc.emergency ? doc.emergency.verified : null,
+      date_from: doc.dateRange?.from ?? null,
+      date_to: doc.dateRange?.to ?? null,
+      non_disclosure_until: doc.nonDisclosure?.until ?? null,
+      original_document: input.originalDocument,
+      original_sha256: originalSha256,
+      status,
+      held_from: status === "on_hold" ? "received" : null,
+      deadline_at: deadline,
+      accounts_specified: doc.targets.length,
+      // Written here so that the decision_in_force trigger finds nothing to update on intake.
+      decision_outcome: decision.outcome,
+      updated_at: now,
+      submitted_by: input.submittedBy ?? null,
+      follow_up_due_at: input.followUpDueAt ?? null,
+    },
+    targets: doc.targets.map((t, position) => ({ request_id: id, position, type: t.type, value: t.value })),
+    documents: doc.documents.map((d, position) => {
+      const upload = intake.options.uploads?.find((u) => u.sha256 === d.sha256);
+      return {
+        request_id: id,
+        position,
+        name: d.name,
+        sha256: d.sha256,
+        content: upload?.content ?? null,
+        media_type: upload?.mediaType ?? null,
+        size_bytes: upload?.content.length ?? null,
+      };
+    }),
+    decision: { ...decisionValues, sequence: 1 },
+    jobs: [
+      ...(status === "received"
+        ? [
+            jobRow(
+              "request.deadline_reminder",
+              { requestId: id },
+              {
+                runAt: new Date(deadline.getTime() - Math.min(3, answerDays / 2) * DAY_MS),
+                dedupeKey: `deadline:${id}`,
+              },
+            ),
+          ]
+        : []),
+      ...(input.followUpDueAt
+        ? [
+            jobRow(
+              "emergency.follow_up_due",
+              { requestId: id },
+              { runAt: input.followUpDueAt, dedupeKey: `follow-up:${id}` },
+            ),
+          ]
+        : []),
+    ],
+    audit: [
+      auditRow(
+        {
+          actor: input.actor,
+          action: "request.received",
+          objectType: "request",
+          objectId: id,
+          payload: {
+            agencyId: input.agencyId,
+            reference: doc.reference,
+            jurisdiction: doc.jurisdiction,
+            process: doc.process,
+            targets: doc.targets.length,
+            categories: doc.categories,
+            originalSha256,
+            agencyVerified: doc.agency.verified,
+            status,
+          },
         },
-      },
-      now,
-    ),
-    auditRow(decidedEntry(id, decisionValues.id, decision, "intake", input.actor), now),
-  ];
-  const reminder =
-    status === "received"
-      ? jobRow(
-          "request.deadline_reminder",
-          { requestId: id },
-          { runAt: new Date(deadline.getTime() - Math.min(3, answerDays / 2) * DAY_MS), dedupeKey: `deadline:${id}` },
-        )
-      : undefined;
+        now,
+      ),
+      auditRow(decidedEntry(id, decisionValues.id, decision, "intake", input.actor), now),
+    ],
+  };
+}
 
-  try {
-    // Data-modifying CTEs: one statement, one round trip; the foreign keys are checked at its end.
-    let write = tx
-      .with("request_row", (db) =>
-        db.insertInto("request").values({
-          id,
-          agency_id: input.agencyId,
-          reference: doc.reference,
-          received_at: receivedAt,
-          jurisdiction: doc.jurisdiction,
-          process: doc.process,
-          issued_by: doc.issuedBy ?? null,
-          findings: doc.findings,
-          categories: doc.categories,
-          agency_verified: doc.agency.verified,
-          emergency_justification: doc.emergency?.justification ?? null,
-          emergency_verified: doc.emergency ? doc.emergency.verified : null,
-          date_from: doc.dateRange?.from ?? null,
-          date_to: doc.dateRange?.to ?? null,
-          non_disclosure_until: doc.nonDisclosure?.until ?? null,
-          original_document: input.originalDocument,
-          original_sha256: originalSha256,
-          status,
-          held_from: status === "on_hold" ? "received" : null,
-          deadline_at: deadline,
-          accounts_specified: doc.targets.length,
-          // Written here so that the decision_in_force trigger finds nothing to update on intake.
-          decision_outcome: decision.outcome,
-          updated_at: now,
-          submitted_by: input.submittedBy ?? null,
-          follow_up_due_at: input.followUpDueAt ?? null,
-        }),
-      )
-      .with("target_rows", (db) =>
-        db
-          .insertInto("request_target")
-          .values(doc.targets.map((t, position) => ({ request_id: id, position, type: t.type, value: t.value }))),
-      )
-      .with("decision_row", (db) => db.insertInto("decision").values({ ...decisionValues, sequence: 1 }));
-    // The optional CTEs add names nothing later refers to, so the builder's type can stay as it was.
-    if (doc.documents.length > 0) {
-      write = write.with("document_rows", (db) =>
-        db
-          .insertInto("request_document")
-          .values(doc.documents.map((d, position) => ({ request_id: id, position, name: d.name, sha256: d.sha256 }))),
-      ) as unknown as typeof write;
-    }
-    if (reminder) {
-      write = write.with("job_row", (db) => db.insertInto("job").values(reminder)) as unknown as typeof write;
-    }
-    await write.insertInto("audit_event").values(audit).execute();
-  } catch (error) {
-    // Two submissions of one reference racing past the admission check: the unique key decides.
-    if ((error as { code?: string }).code === "23505" && /agency_id_reference/.test(String((error as Error).message))) {
-      throw conflict(`reference ${doc.reference} was already submitted by this agency`);
-    }
-    throw error;
+/** One statement; it fails as a whole when admit_request refuses any request, so nothing is half-written. */
+async function writeIntakes(db: Db, intakes: PlannedIntake[]): Promise<void> {
+  const rows = intakes.map(intakeRows);
+  const documents = rows.flatMap((r) => r.documents);
+  const jobs = rows.flatMap((r) => r.jobs);
+  // Data-modifying CTEs: one statement, one round trip; the foreign keys are checked at its end.
+  let write = db
+    .with("request_rows", (db) => db.insertInto("request").values(rows.map((r) => r.request)))
+    .with("target_rows", (db) => db.insertInto("request_target").values(rows.flatMap((r) => r.targets)))
+    .with("decision_rows", (db) => db.insertInto("decision").values(rows.map((r) => r.decision)));
+  // The optional CTEs add names nothing later refers to, so the builder's type can stay as it was.
+  if (documents.length > 0) {
+    write = write.with("document_rows", (db) =>
+      db.insertInto("request_document").values(documents),
+    ) as unknown as typeof write;
   }
+  if (jobs.length > 0) {
+    write = write.with("job_rows", (db) => db.insertInto("job").values(jobs)) as unknown as typeof write;
+  }
+  await write
+    .insertInto("audit_event")
+    .values(rows.flatMap((r) => r.audit))
+    .execute();
+}
 
-  if (status === "preserved") await placePreservationHold(tx, id, input.actor, now);
-  return { id, status, decision };
+/** The key of the policy now in force, when admit_request refused because it is not the one decided under. */
+function policyInForceAfter(error: unknown): string | null | undefined {
+  const { code, detail } = error as { code?: string; detail?: string };
+  if (code !== "CU004") return undefined;
+  return detail ? detail : null;
+}
+
+function admissionError(error: unknown, { doc, input }: Intake): unknown {
+  const { code, detail, message } = error as { code?: string; detail?: string; message?: string };
+  switch (code) {
+    case "CU001":
+      return notFound(`agency ${input.agencyId}`);
+    case "CU002":
+      return conflict(`agency ${input.agencyId} is ${detail}; it cannot submit requests`);
+    case "CU003":
+      return new ValidationError([
+        { path: "jurisdiction", message: `must be the requesting agency's own (${detail}) or one of its subdivisions` },
+      ]);
+    case "CU004":
+      return conflict("the policy in force kept changing while this request was admitted; send it again");
+    case "23505":
+      // Two submissions of one reference: the unique key decides.
+      if (/agency_id_reference/.test(String(message))) {
+        return conflict(`reference ${doc.reference} was already submitted by this agency`);
+      }
+      return error;
+    default:
+      return error;
+  }
 }

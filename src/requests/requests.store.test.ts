@@ -1,8 +1,10 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import { sealAudit } from "../audit/seal.js";
 import { verifyAudit } from "../audit/verify.js";
+import { lockJurisdictionExclusive } from "../jurisdictions/jurisdiction.lock.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { DomainError } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -229,6 +231,88 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
       },
     );
   });
+
+  it("writes requests that arrive together in one transaction, each with its own answer", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        intake({
+          jurisdiction: i % 2 ? "GB" : "US",
+          reference: `BATCH-${i}`,
+          process: i === 5 ? "preservation" : "court_order",
+        }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(20);
+    expect(results[5]?.status).toBe("preserved");
+    const rows = await sql<{ reference: string; writer: string; targets: number; decisions: number; holds: number }>`
+      select r.reference, r.xmin::text as writer,
+             (select count(*)::int from request_target t where t.request_id = r.id) as targets,
+             (select count(*)::int from decision d where d.request_id = r.id) as decisions,
+             (select count(*)::int from preservation_hold h where h.request_id = r.id) as holds
+        from request r where r.reference like 'BATCH-%'`.execute(database.db);
+    expect(rows.rows).toHaveLength(20);
+    // The first is written alone; the other 19 waited for it and were written together.
+    expect(new Set(rows.rows.map((r) => r.writer)).size).toBeLessThanOrEqual(2);
+    expect(rows.rows.every((r) => r.targets === 1 && r.decisions === 1)).toBe(true);
+    expect(rows.rows.find((r) => r.reference === "BATCH-5")?.holds).toBe(1);
+  });
+
+  it("answers a bad request in a batch on its own: the others are stored", async () => {
+    const outcomes = await Promise.allSettled(
+      // BATCH-3 was stored by the test above: a duplicate reference.
+      ["BATCH-OK-0", "BATCH-3", "BATCH-OK-1", "BATCH-OK-2"].map((reference) => intake({ reference })),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/already submitted/);
+    const stored = await database.db
+      .selectFrom("request")
+      .select("reference")
+      .where("reference", "like", "BATCH-OK-%")
+      .execute();
+    expect(stored).toHaveLength(3);
+  });
+
+  it("decides again, under the policy now in force, when it changed since the last intake", async () => {
+    // The first intake leaves this process deciding under "IT active"; the pause changes what is in force.
+    expect((await intake({ jurisdiction: "IT", reference: "STALE-1" })).status).toBe("received");
+    await pauseJurisdiction(database.db, { jurisdiction: "IT", reason: "assessment", actor: "admin", now });
+    const held = await intake({ jurisdiction: "IT", reference: "STALE-2" });
+    expect(held).toMatchObject({ status: "on_hold", decision: { outcome: "hold" } });
+    const decisions = await database.db
+      .selectFrom("decision")
+      .select("outcome")
+      .where("request_id", "=", held.id)
+      .execute();
+    expect(decisions).toEqual([{ outcome: "hold" }]);
+    await resumeJurisdiction(database.db, { jurisdiction: "IT", reason: "done", actor: "admin", now });
+  });
+
+  it.runIf(driver === "postgres")(
+    "holds an intake that waited for a pause's lock: it is decided under the pause, never left received",
+    async () => {
+      let pauseHoldsLock!: () => void;
+      const locked = new Promise<void>((resolve) => {
+        pauseHoldsLock = resolve;
+      });
+      const pause = database.db.transaction().execute(async (tx) => {
+        await lockJurisdictionExclusive(tx, "FR");
+        pauseHoldsLock();
+        // The intake starts (and takes its snapshot) while the pause is still uncommitted.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx
+          .insertInto("jurisdiction_status")
+          .values({ jurisdiction: "FR", status: "paused", reason: "race", actor: "admin", changed_at: now })
+          .execute();
+      });
+      await locked;
+      const intakeWaiting = intake({ jurisdiction: "FR", reference: "RACE-1" });
+      await pause;
+      const result = await intakeWaiting;
+      expect(result.decision.outcome).toBe("hold");
+      expect(result.status).toBe("on_hold");
+      await resumeJurisdiction(database.db, { jurisdiction: "FR", reason: "race over", actor: "admin", now });
+    },
+  );
 
   it("leaves a verifiable audit trail of everything above", async () => {
     await sealAudit(database.db);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { openDatabase } from "../../src/db/database.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
-import { intakeInTransaction, intakeRequest, prepareDocument } from "../../src/requests/requests.service.js";
+import { intakeRequest } from "../../src/requests/requests.service.js";
 import { activateExamplePolicy } from "./fixtures.js";
 
 /**
@@ -75,15 +75,13 @@ for (let n = 0; n < 5; n++) {
     now: new Date(),
     agencyVerified: true,
   };
-  await database.db
-    .transaction()
-    .execute(async (tx) => {
-      await intakeInTransaction(tx, prepareDocument(input), input);
+  await intakeRequest(database.db, input, {
+    alsoInTransaction: async () => {
       throw WARM_UP;
-    })
-    .catch((error: unknown) => {
-      if (error !== WARM_UP) throw error;
-    });
+    },
+  }).catch((error: unknown) => {
+    if (error !== WARM_UP) throw error;
+  });
 }
 process.stdout.write("ready\n");
 
