@@ -1,10 +1,12 @@
+import { execFileSync, spawn } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openDatabase } from "../src/db/database.js";
 import { migrateToLatest } from "../src/db/migrate.js";
-import { openProductionDownload } from "../src/fulfilment/download.service.js";
-import { fulfilRequest } from "../src/fulfilment/fulfilment.service.js";
-import { generateMasterKeyText, parseMasterKey } from "../src/fulfilment/keyring.js";
-import type { DataSource, SourceRecord } from "../src/fulfilment/sources/source.js";
+import { generateMasterKeyText } from "../src/fulfilment/keyring.js";
 import { DEFAULT_CHUNK_SIZE } from "../src/fulfilment/stream-cipher.js";
 import { activatePolicy } from "../src/policy/policy.store.js";
 import { transition } from "../src/requests/lifecycle.js";
@@ -16,56 +18,58 @@ import { scratchDatabase } from "./support/postgres.js";
 /**
  * Packaging a 1 GB production (BENCH_SCALE=0.1: 100 MB): the real `fulfilRequest`, from a data source
  * through collection, JSON and CSV spools, certificate, BagIt tar, chunked AES-256-GCM, into PostgreSQL,
- * beside raw AES-256-GCM over the same number of bytes in the same run (the ceiling: no serializing, no
- * hashing, no tar, no storage). The agency's download (decrypt and stream) is measured the same way.
- * Peak resident memory is sampled during each; the whole archive must never be held in memory.
+ * beside raw AES-256-GCM over the same number of bytes in the same run (the issue's baseline: no
+ * serializing, no hashing, no tar, no storage) and beside this disk's own floor, the same bytes written
+ * once to a file and flushed (fdatasync), which no durable store of them can beat. The agency's download
+ * (read, verify, decrypt) is measured the same way, and so is serializing the records alone, the floor
+ * under any packaging of them in this runtime. Packaging and download run in a child process from
+ * the compiled package (support/package-child.mjs, built first), which reports its peak resident memory.
  */
 
 const MIB = 1024 * 1024;
 const BODY_CHARS = 4000;
-const POLICY = (await import("node:fs")).readFileSync(new URL("../policies/example.yaml", import.meta.url), "utf8");
+const ROOT = new URL("../", import.meta.url).pathname;
+const POLICY = readFileSync(join(ROOT, "policies/example.yaml"), "utf8");
 
-/** A provider's system that holds many large posts: the connector interface, nothing else. */
-function bulkSource(records: number): DataSource {
-  const words = ["harbour", "light", "river", "stone", "quiet", "fox", "night", "owl", "market", "ferry"];
-  const bodies = Array.from({ length: 64 }, (_, b) => {
-    let text = "";
-    for (let i = 0; text.length < BODY_CHARS; i++) text += `${words[(i * 7 + b) % words.length]} `;
-    return text.slice(0, BODY_CHARS);
-  });
-  const start = Date.parse("2020-08-01T00:00:00Z");
-  return {
-    name: "bench bulk source",
-    columns: () => ["post_id", "group_id", "body"],
-    findAccount: async () => ({ id: "4242424242", label: "@bulk" }),
-    contactFor: async () => undefined,
-    async *read(): AsyncIterable<SourceRecord> {
-      for (let i = 0; i < records; i++) {
-        yield {
-          at: new Date(start + i * 1000),
-          fields: { post_id: String(i), group_id: `g${i % 97}`, body: bodies[i % bodies.length] as string },
-        };
-      }
-    },
-  };
+interface ChildReport {
+  productionId?: string;
+  phases?: { collect: number; package: number; seal: number };
+  bytes: number;
+  seconds: number;
+  peakMiB: number;
+  baselineMiB: number;
 }
 
-/** Peak RSS while `work` runs, sampled every 20 ms. */
-async function withPeakRss<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; peakMiB: number; startMiB: number; seconds: number }> {
-  const start = process.memoryUsage.rss();
-  let peak = start;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
+async function runChild(args: string[], masterKey: string): Promise<ChildReport> {
+  const child = spawn(process.execPath, [join(ROOT, "bench/support/package-child.mjs"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_MASTER_KEY: masterKey },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`package child (${args[0]}) exited with ${code}`);
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as ChildReport;
+}
+
+/** The same number of bytes written to a file on this disk and flushed: the floor for storing them durably. */
+function durableWrite(bytes: number): number {
+  const dir = mkdtempSync(join(tmpdir(), "custodian-disk-floor-"));
+  const block = randomBytes(MIB);
   const started = performance.now();
   try {
-    const result = await work();
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, peakMiB: peak / MIB, startMiB: start / MIB, seconds: (performance.now() - started) / 1000 };
+    const fd = openSync(join(dir, "floor"), "w", 0o600);
+    for (let done = 0; done < bytes; done += block.length) {
+      writeSync(fd, block, 0, Math.min(block.length, bytes - done));
+    }
+    fdatasyncSync(fd);
+    closeSync(fd);
+    return (performance.now() - started) / 1000;
   } finally {
-    clearInterval(timer);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -131,43 +135,33 @@ export const benchmark = {
       // Content needs two people: a reviewer recommends, counsel approves.
       await recordReview(db, intake.id, { reviewer: "reviewer", verdict: "recommend_approve", now });
       await recordReview(db, intake.id, { reviewer: "counsel", verdict: "approve", now });
-      const keyring = { current: parseMasterKey(generateMasterKeyText()), previous: [] };
-
-      const packaged = await withPeakRss(() =>
-        fulfilRequest(db, {
-          requestId: intake.id,
-          actor: "bench",
-          settings: { keyring, retentionDays: 30, downloadLinkDays: 14, emergencyNoticeDelayDays: 30, publicUrl: "" },
-          source: () => bulkSource(records),
-          now: () => now,
-        }),
-      );
-      const bytes = packaged.result.payloadBytes;
-      console.log(
-        `package: packaged ${(bytes / MIB).toFixed(0)} MiB in ${packaged.seconds.toFixed(2)} s (peak RSS ${packaged.peakMiB.toFixed(0)} MiB, ${packaged.startMiB.toFixed(0)} MiB before)`,
-      );
-      const raw = rawGcm(bytes);
-
-      const downloaded = await withPeakRss(async () => {
-        const download = await openProductionDownload(db, {
-          productionId: packaged.result.productionId,
-          actor: { userId, role: "agency", agencyId, via: "session", mfa: true },
-          keyring,
-          now,
-        });
-        let seen = 0;
-        for await (const part of download.stream) seen += (part as Buffer).length;
-        if (seen !== bytes) throw new Error(`downloaded ${seen} bytes, expected ${bytes}`);
-        return seen;
+      const masterKey = generateMasterKeyText();
+      // The child runs dist/: build it from this tree so that the figures are of this code.
+      execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+        cwd: ROOT,
+        stdio: "inherit",
       });
+      const packaged = await runChild(["package", scratch.url, intake.id, String(records)], masterKey);
+      const bytes = packaged.bytes;
+      const serialized = await runChild(["serialize", "-", String(records)], masterKey);
+      // The ceiling: the fastest of three runs (one alone is at the mercy of a warm-up or a busy moment).
+      const raw = Math.min(rawGcm(bytes), rawGcm(bytes), rawGcm(bytes));
+      const disk = durableWrite(bytes);
+      const downloaded = await runChild(
+        ["download", scratch.url, packaged.productionId as string, userId, agencyId],
+        masterKey,
+      );
+      if (downloaded.bytes !== bytes) throw new Error(`downloaded ${downloaded.bytes} bytes, expected ${bytes}`);
 
       const mbps = (seconds: number) => Number((bytes / MIB / seconds).toFixed(1));
       const rawRate = mbps(raw);
       const size = `${(bytes / MIB).toFixed(0)} MiB production (${records} records × 2 files)`;
       console.log(
-        `package: ${size}: packaged and stored in ${packaged.seconds.toFixed(2)} s (peak RSS ${packaged.peakMiB.toFixed(0)} MiB), ` +
+        `package: ${size}: packaged and stored in ${packaged.seconds.toFixed(2)} s (peak RSS ${packaged.peakMiB.toFixed(0)} MiB; ` +
+          `collecting into spools ${packaged.phases?.collect.toFixed(2)} s, tar + encryption + storage ${packaged.phases?.package.toFixed(2)} s), ` +
           `downloaded in ${downloaded.seconds.toFixed(2)} s (peak RSS ${downloaded.peakMiB.toFixed(0)} MiB), ` +
-          `raw AES-256-GCM ${raw.toFixed(2)} s`,
+          `raw AES-256-GCM ${raw.toFixed(2)} s, written once and flushed ${disk.toFixed(2)} s, ` +
+          `the records only serialized ${serialized.seconds.toFixed(2)} s (${(serialized.bytes / MIB).toFixed(0)} MiB)`,
       );
       return [
         {
@@ -178,6 +172,24 @@ export const benchmark = {
           peerValue: rawRate,
           ratio: ratioOf(mbps(packaged.seconds), rawRate),
           note: `${size}, stored in PostgreSQL; target ≥ 0.5 of raw`,
+        },
+        {
+          bench: "package",
+          figure: "packaging MiB/s (collect, bag, tar, AES-GCM, store)",
+          value: mbps(packaged.seconds),
+          peer: "the same bytes written once to disk and flushed",
+          peerValue: mbps(disk),
+          ratio: ratioOf(mbps(packaged.seconds), mbps(disk)),
+          note: "the floor of any durable store of the archive here (PostgreSQL writes it twice: WAL and table)",
+        },
+        {
+          bench: "package",
+          figure: "serializing the same records to JSON and CSV, MiB/s",
+          value: mbps(serialized.seconds),
+          peer: "raw AES-256-GCM",
+          peerValue: rawRate,
+          ratio: ratioOf(mbps(serialized.seconds), rawRate),
+          note: "no hashing, encryption or storage: the floor under any packaging of these records in this runtime",
         },
         {
           bench: "package",
@@ -194,16 +206,7 @@ export const benchmark = {
           peer: "budget",
           peerValue: 256,
           ratio: ratioOf(256, packaged.peakMiB),
-          note: "whole process, sampled every 20 ms; ratio > 1 is within the 256 MiB budget",
-        },
-        {
-          bench: "package",
-          figure: "RSS growth while packaging (MiB)",
-          value: Number((packaged.peakMiB - packaged.startMiB).toFixed(0)),
-          peer: "budget",
-          peerValue: 256,
-          ratio: ratioOf(256, packaged.peakMiB - packaged.startMiB),
-          note: `peak minus the process's RSS before packaging began (${packaged.startMiB.toFixed(0)} MiB: runtime, modules, pool)`,
+          note: `the packaging process's high-water mark (getrusage), ${packaged.baselineMiB.toFixed(0)} MiB of it before packaging began; ratio > 1 is within budget`,
         },
         {
           bench: "package",
@@ -212,6 +215,7 @@ export const benchmark = {
           peer: "budget",
           peerValue: 256,
           ratio: ratioOf(256, downloaded.peakMiB),
+          note: `${downloaded.baselineMiB.toFixed(0)} MiB of it before the download began`,
         },
       ];
     } finally {
@@ -220,3 +224,5 @@ export const benchmark = {
     }
   },
 };
+
+export default benchmark;

@@ -17,7 +17,7 @@ import { type Keyring, newPackageKey, wrapPackageKey } from "./keyring.js";
 import { csvField, PackageBuilder } from "./package.builder.js";
 import { storeChunks } from "./production.store.js";
 import { defaultSource } from "./sources/index.js";
-import type { AccountRef, DataSource, DataSourceFactory } from "./sources/source.js";
+import type { AccountRef, DataSource, DataSourceFactory, SourceRecord } from "./sources/source.js";
 import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
 
 /**
@@ -293,14 +293,9 @@ async function collect(
       if (tally.account) {
         for await (const record of source.read(tally.account, category, item.period)) {
           if (!admits(item, record)) continue;
-          const at = record.at ? record.at.toISOString() : null;
-          const values = columns.map((c) => record.fields[c] ?? null);
-          const object: Record<string, unknown> = { target: item.targetKey, account_id: tally.account.id, at };
-          columns.forEach((c, i) => {
-            object[c] = values[i];
-          });
-          await json.write(`${count === 0 ? "\n" : ",\n"}${JSON.stringify(object)}`);
-          await csv.write(`${[item.targetKey, tally.account.id, at, ...values].map(csvField).join(",")}\r\n`);
+          const line = serializeRecord(item.targetKey, tally.account.id, columns, record);
+          await json.write(`${count === 0 ? "\n" : ",\n"}${line.json}`);
+          await csv.write(line.csv);
           count += 1;
           tally.records += 1;
         }
@@ -314,6 +309,25 @@ async function collect(
     counts[category] = count;
   }
   return { tallies: [...tallies.values()], refused: plan.refused, categories, counts };
+}
+
+/** One record as it appears in its category's files: a JSON object, and a CSV row with its line break. */
+export function serializeRecord(
+  target: string,
+  accountId: string,
+  columns: readonly string[],
+  record: SourceRecord,
+): { json: string; csv: string } {
+  const at = record.at ? record.at.toISOString() : null;
+  const values = columns.map((c) => record.fields[c] ?? null);
+  const object: Record<string, unknown> = { target, account_id: accountId, at };
+  columns.forEach((c, i) => {
+    object[c] = values[i];
+  });
+  return {
+    json: JSON.stringify(object),
+    csv: `${[target, accountId, at, ...values].map(csvField).join(",")}\r\n`,
+  };
 }
 
 export async function fulfilRequest(db: Db | Tx, options: FulfilOptions): Promise<FulfilResult> {

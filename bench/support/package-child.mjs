@@ -1,0 +1,106 @@
+import { openDatabase } from "../../dist/db/database.js";
+import { openProductionDownload } from "../../dist/fulfilment/download.service.js";
+import { fulfilRequest, serializeRecord } from "../../dist/fulfilment/fulfilment.service.js";
+import { parseMasterKey } from "../../dist/fulfilment/keyring.js";
+
+/**
+ * The process the package benchmark measures. It runs the compiled package (dist/), as `custodian fulfil`
+ * and the server's job run in production: under the TypeScript loader the same process starts ~90 MiB
+ * larger, which is the loader's, not packaging's. It prints one JSON line with its time and its peak
+ * resident memory, the kernel's own high-water mark (getrusage maxrss), not a sample.
+ *
+ *   node bench/support/package-child.mjs package <database-url> <request-id> <records>
+ *   node bench/support/package-child.mjs download <database-url> <production-id> <user-id> <agency-id>
+ *   node bench/support/package-child.mjs serialize - <records>
+ * The last only serializes the same records to JSON and CSV bytes as packaging does, and keeps nothing:
+ * the floor under any packaging of them in this runtime, before hashing, encryption and storage.
+ *
+ * The master key comes from BENCH_MASTER_KEY. Plain JavaScript so that it needs no loader.
+ */
+
+const BODY_CHARS = 4000;
+const NOW = new Date("2020-09-14T16:00:00Z");
+
+/** A provider's system that holds many large posts: the connector interface, nothing else. */
+function bulkSource(records) {
+  const words = ["harbour", "light", "river", "stone", "quiet", "fox", "night", "owl", "market", "ferry"];
+  const bodies = Array.from({ length: 64 }, (_, b) => {
+    let text = "";
+    for (let i = 0; text.length < BODY_CHARS; i++) text += `${words[(i * 7 + b) % words.length]} `;
+    return text.slice(0, BODY_CHARS);
+  });
+  const start = Date.parse("2020-08-01T00:00:00Z");
+  return {
+    name: "bench bulk source",
+    columns: () => ["post_id", "group_id", "body"],
+    findAccount: async () => ({ id: "4242424242", label: "@bulk" }),
+    contactFor: async () => undefined,
+    async *read() {
+      for (let i = 0; i < records; i++) {
+        yield {
+          at: new Date(start + i * 1000),
+          fields: { post_id: String(i), group_id: `g${i % 97}`, body: bodies[i % bodies.length] },
+        };
+      }
+    },
+  };
+}
+
+const [mode, url, ...rest] = process.argv.slice(2);
+const keyring = { current: parseMasterKey(process.env.BENCH_MASTER_KEY ?? ""), previous: [] };
+const database = mode === "serialize" ? undefined : await openDatabase({ url });
+const baselineKiB = process.resourceUsage().maxRSS;
+const started = performance.now();
+let answer;
+if (mode === "package") {
+  const [requestId, records] = rest;
+  const phases = {};
+  const result = await fulfilRequest(database?.db, {
+    requestId,
+    actor: "bench",
+    settings: { keyring, retentionDays: 30, downloadLinkDays: 14, emergencyNoticeDelayDays: 30, publicUrl: "" },
+    source: () => bulkSource(Number(records)),
+    now: () => NOW,
+    onProgress: (progress) => {
+      phases[progress.phase] ??= performance.now();
+    },
+  });
+  const end = performance.now();
+  answer = {
+    productionId: result.productionId,
+    bytes: result.payloadBytes,
+    // Seconds in each phase: collecting into spools, then tar + encryption + storage, then sealing.
+    phases: {
+      collect: (phases.package - phases.collect) / 1000,
+      package: (phases.seal - phases.package) / 1000,
+      seal: (end - phases.seal) / 1000,
+    },
+  };
+} else if (mode === "download") {
+  const [productionId, userId, agencyId] = rest;
+  const download = await openProductionDownload(database?.db, {
+    productionId,
+    actor: { userId, role: "agency", agencyId, via: "session", mfa: true },
+    keyring,
+    now: NOW,
+  });
+  let bytes = 0;
+  for await (const part of download.stream) bytes += part.length;
+  answer = { bytes };
+} else if (mode === "serialize") {
+  const source = bulkSource(Number(rest[0]));
+  const columns = source.columns();
+  let bytes = 0;
+  for await (const record of source.read()) {
+    const line = serializeRecord("account_id:4242424242", "4242424242", columns, record);
+    bytes += Buffer.from(line.json, "utf8").length + 2 + Buffer.from(line.csv, "utf8").length;
+  }
+  answer = { bytes };
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+const seconds = (performance.now() - started) / 1000;
+await database?.close();
+process.stdout.write(
+  `${JSON.stringify({ ...answer, seconds, peakMiB: process.resourceUsage().maxRSS / 1024, baselineMiB: baselineKiB / 1024 })}\n`,
+);
