@@ -28,6 +28,13 @@ export interface SealResult {
   checkpoint: Checkpoint | undefined;
 }
 
+/**
+ * The server's sealer signs a checkpoint at least once per this many entries, so with a signing key in
+ * use fewer than this many sealed entries ever follow the newest checkpoint; `audit verify` holds the log
+ * to that (a longer unvouched tail means checkpoints were removed).
+ */
+export const CHECKPOINT_EVERY = 1000;
+
 export interface SealOptions {
   key?: SigningKey | undefined;
   /** Sign a checkpoint once this many entries were sealed since the last one (and at least one). */

@@ -367,6 +367,66 @@ describe.each(DRIVERS)("audit tampering on %s", (driver) => {
     }
   }
 
+  /** Tamper inside a transaction that is rolled back, and return what verify then says. */
+  async function tamperedThen<T>(tamper: (tx: Tx) => Promise<void>, verify: (tx: Tx) => Promise<T>): Promise<T> {
+    let answer: T | undefined;
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        await sql`set local session_replication_role = replica`.execute(tx);
+        await tamper(tx);
+        answer = await verify(tx);
+        throw ROLLBACK;
+      })
+      .catch((error: unknown) => {
+        if (error !== ROLLBACK) throw error;
+      });
+    return answer as T;
+  }
+
+  async function forge(tx: Tx, position: number): Promise<void> {
+    const event = eventAt(position);
+    await run(tx, sql`update audit_event set payload = payload || '{"forged":true}'::jsonb where id = ${event}`);
+    await run(tx, sql`update audit_event set digest = ${DIGEST_OF_ROW} where id = ${event}`);
+    await rechain(tx, position);
+  }
+
+  it("with keys, reports a rewritten log whose checkpoints were all removed, which without keys passes", async () => {
+    const [unkeyed, keyed] = await tamperedThen(
+      async (tx) => {
+        await forge(tx, 10);
+        await run(tx, sql`delete from audit_checkpoint`);
+      },
+      async (tx) => [
+        await verifyAudit(tx, { checkpointEvery: 25 }),
+        await verifyAudit(tx, { ...trusted(), checkpointEvery: 25 }),
+      ],
+    );
+    // Without a key nothing can tell a consistent rewrite from the original: that is what checkpoints are for.
+    expect(unkeyed.ok).toBe(true);
+    expect(keyed.problems).toEqual([expect.objectContaining({ kind: "unvouched", position: 1 })]);
+  });
+
+  it("with keys, reports entries after the newest checkpoint left when the later ones were removed", async () => {
+    const keep = checkpointPositions.find((p) => p >= last / 2) as number;
+    const report = await tamperedThen(
+      async (tx) => {
+        await forge(tx, keep + 1);
+        await run(tx, sql`delete from audit_checkpoint where position > ${keep}`);
+      },
+      (tx) => verifyAudit(tx, { ...trusted(), checkpointEvery: 25 }),
+    );
+    expect(report.problems).toEqual([expect.objectContaining({ kind: "unvouched", position: keep + 1 })]);
+  });
+
+  it("reports a truncation at the first missing position", async () => {
+    const report = await tamperedThen(
+      (tx) => run(tx, sql`delete from audit_chain where position > ${last - 5}`).then(() => undefined),
+      (tx) => verifyAudit(tx, trusted()),
+    );
+    expect(report.problems[0]).toMatchObject({ kind: "truncated", position: last - 4 });
+  });
+
   it(`reports every one of ${RUNS} random tampers, and verifies clean after each rollback`, async () => {
     const counts = new Map<Kind, number>();
     let applied = 0;

@@ -2,16 +2,24 @@ import type { KeyObject } from "node:crypto";
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
 import { eventDigest, STORED_EVENT_COLUMNS, type StoredEvent } from "./audit.js";
-import { chainHash, GENESIS_HASH } from "./seal.js";
+import { CHECKPOINT_EVERY, chainHash, GENESIS_HASH } from "./seal.js";
 import { type Checkpoint, checkpointSignatureValid } from "./signing.js";
 
 /**
  * `audit verify`: walk the chain from the first position, recompute every event's digest and every
  * chain hash, check every checkpoint's signature and that the chain still passes through it, and report
- * the first place where the log was altered, removed from, inserted into, reordered or truncated.
+ * the first place where the log was altered, removed from, inserted into, reordered or truncated, and, when
+ * keys are given, whether the sealed log is vouched for by signed checkpoints up to its last few entries.
  */
 
-export type ProblemKind = "altered" | "removed" | "inserted" | "reordered" | "truncated" | "bad_signature";
+export type ProblemKind =
+  | "altered"
+  | "removed"
+  | "inserted"
+  | "reordered"
+  | "truncated"
+  | "bad_signature"
+  | "unvouched";
 
 export interface AuditProblem {
   kind: ProblemKind;
@@ -35,6 +43,12 @@ export interface VerifyOptions {
   publicKeys?: KeyObject[];
   /** Checkpoints exported earlier (`audit checkpoint --out`), which the log must still extend. */
   against?: Checkpoint[];
+  /**
+   * With keys given, at most this many sealed entries may follow the newest validly signed checkpoint
+   * (the interval the sealer signs at; CHECKPOINT_EVERY by default). More means checkpoints were removed,
+   * and the entries after the last one left could have been rewritten unnoticed.
+   */
+  checkpointEvery?: number;
   /** Stop after this many problems (the first is what matters; the rest are usually its echoes). */
   maxProblems?: number;
   pageSize?: number;
@@ -72,10 +86,13 @@ export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<
   }
   for (const checkpoint of options.against ?? []) addCheckpoint(checkpoint, "exported file");
 
+  const keys = options.publicKeys ?? [];
+  let newestSigned = 0;
   for (const list of checkpoints.values()) {
     for (const checkpoint of list) {
-      const keys = options.publicKeys ?? [];
-      if (!keys.some((key) => checkpointSignatureValid(checkpoint, key))) {
+      if (keys.some((key) => checkpointSignatureValid(checkpoint, key))) {
+        newestSigned = Math.max(newestSigned, checkpoint.position);
+      } else {
         report({
           kind: "bad_signature",
           position: checkpoint.position,
@@ -122,11 +139,22 @@ export async function verifyAudit(db: Db, options: VerifyOptions = {}): Promise<
       for (const checkpoint of list) {
         report({
           kind: "truncated",
-          position,
-          detail: `the log ends at position ${last} but a checkpoint (${checkpoint.source}) vouches for position ${position}: it was truncated`,
+          position: last + 1,
+          detail: `the log ends at position ${last} but a checkpoint (${checkpoint.source}) vouches for position ${position}: entries ${last + 1}–${position} were removed`,
         });
       }
     }
+  }
+  const every = options.checkpointEvery ?? CHECKPOINT_EVERY;
+  if (keys.length > 0 && last - newestSigned >= every) {
+    report({
+      kind: "unvouched",
+      position: newestSigned + 1,
+      detail:
+        newestSigned === 0
+          ? `${last} sealed entries and no signed checkpoint (one is signed at least every ${every}): checkpoints were removed, and the whole log could have been rewritten`
+          : `${last - newestSigned} sealed entries follow the newest signed checkpoint (position ${newestSigned}; one is signed at least every ${every}): checkpoints were removed, and entries ${newestSigned + 1}–${last} could have been rewritten`,
+    });
   }
 
   // Events below the sealing watermark must all be in the chain; one that is not was slipped in later.

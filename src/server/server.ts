@@ -1,4 +1,4 @@
-import { sealAudit } from "../audit/seal.js";
+import { CHECKPOINT_EVERY, sealAudit } from "../audit/seal.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { buildApp } from "../http/app.js";
@@ -39,7 +39,7 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
   let running: Promise<void> = Promise.resolve();
   const work = async () => {
     try {
-      await sealAudit(db, { key: config.auditSigningKey, checkpointEvery: 1000 });
+      await sealAudit(db, { key: config.auditSigningKey, checkpointEvery: CHECKPOINT_EVERY });
       await runDueJobs(db, handlers, { workerId, limit: 100 });
       if (transport) await deliverDueMail(db, transport, { limit: 100 });
     } catch (error) {
