@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import { z } from "zod";
 import { createAgency, decideAgencyChange, listAgencies, proposeAgencyChange } from "../agencies/agencies.service.js";
@@ -12,8 +13,8 @@ import { type PolicyPreview, previewPolicy } from "../policy/policy.preview.js";
 import { activatePolicy } from "../policy/policy.store.js";
 import { conflict } from "../shared/errors.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
-import { readMultipartForm } from "./forms.js";
-import { CsrfField, ErrorSummary, Layout, StatusBadge, When } from "./layout.js";
+import { attemptForm, type FormFailure, readMultipartForm } from "./forms.js";
+import { CsrfField, ErrorSummary, FormErrors, Layout, SelectField, StatusBadge, TextField, When } from "./layout.js";
 import { noticeText } from "./notices.js";
 import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
 
@@ -25,153 +26,174 @@ const reason = z.string().trim().min(1).max(2000);
 
 export async function adminPages(app: App, { db, config, now }: AppContext): Promise<void> {
   // ---- Jurisdictions -------------------------------------------------------------------------------
+  const JurisdictionsPage = async (
+    principal: Principal,
+    csrf: string | undefined,
+    notice: string | undefined,
+    failure?: FormFailure,
+  ) => {
+    const history = await db.selectFrom("jurisdiction_status").selectAll().orderBy("id", "desc").limit(200).execute();
+    const latest = new Map<string, (typeof history)[number]>();
+    for (const row of [...history].reverse()) latest.set(row.jurisdiction, row);
+    const active = await db
+      .selectFrom("policy_version")
+      .select(["name", "version", "document"])
+      .where("active", "=", true)
+      .executeTakeFirst();
+    const fromPolicy = active ? parsePolicyText(active.document, "policy").jurisdictions : {};
+    const held = await sql<{ country: string; n: number }>`
+        select split_part(jurisdiction, '-', 1) as country, count(*)::int as n
+          from request where status = 'on_hold' group by 1`.execute(db);
+    const heldBy = new Map(held.rows.map((r) => [r.country, Number(r.n)]));
+    // What is in force: a person's latest pause or resume, else the policy's own entry.
+    const rows = new Map<string, { status: string; reason: string; since: string | Date | undefined; by: string }>();
+    for (const [code, entry] of Object.entries(fromPolicy)) {
+      if (code !== "*" && entry.status && entry.status !== "active") {
+        rows.set(code, {
+          status: entry.status,
+          reason: entry.reason ?? "",
+          since: entry.since,
+          by: `policy ${active?.name} ${active?.version}`,
+        });
+      }
+    }
+    for (const [code, row] of latest) {
+      rows.set(code, { status: row.status, reason: row.reason, since: row.changed_at, by: row.actor });
+    }
+    const canChange = may(principal, "jurisdiction.change");
+    return (
+      <Layout title="Jurisdictions" principal={principal} csrf={csrf} current="/admin/jurisdictions" notice={notice}>
+        <h1>Jurisdictions</h1>
+        <p class="muted">
+          A paused jurisdiction's requests are recorded and counted but nothing is decided or disclosed; resuming
+          decides each held request again under the policy in force.
+        </p>
+        <table>
+          <caption>Jurisdictions not simply active</caption>
+          <thead>
+            <tr>
+              <th scope="col">Jurisdiction</th>
+              <th scope="col">Status</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Since</th>
+              <th scope="col">Set by</th>
+              <th scope="col">Requests held</th>
+              {canChange && <th scope="col">Resume</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {[...rows]
+              .filter(([, r]) => r.status !== "active")
+              .map(([code, r]) => (
+                <tr key={code} id={`jurisdiction-${code}`}>
+                  <th scope="row">{code}</th>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>{r.reason}</td>
+                  <td>{r.since instanceof Date ? <When at={r.since} /> : (r.since ?? "")}</td>
+                  <td>{r.by}</td>
+                  <td>{heldBy.get(code) ?? 0}</td>
+                  {canChange && (
+                    <td>
+                      <form method="post" action={`/admin/jurisdictions/${code}/resume`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <FormErrors form={`resume-${code}`} failure={failure} fields={["reason"]} />
+                        <TextField
+                          form={`resume-${code}`}
+                          name="reason"
+                          label={`Reason for resuming ${code}`}
+                          failure={failure}
+                          required
+                          maxLength={2000}
+                          inline
+                        />
+                        <button type="submit">Resume {code}</button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+          </tbody>
+        </table>
+        {canChange && (
+          <form method="post" action="/admin/jurisdictions/pause" class="card narrow">
+            <CsrfField token={csrf} />
+            <fieldset>
+              <legend>Pause a jurisdiction</legend>
+              <FormErrors form="pause" failure={failure} fields={["code", "reason"]} />
+              <TextField
+                form="pause"
+                name="code"
+                label="Jurisdiction code"
+                failure={failure}
+                required
+                maxLength={6}
+                placeholder="e.g. HK"
+              />
+              <TextField
+                form="pause"
+                name="reason"
+                label="Reason (published in the audit trail)"
+                failure={failure}
+                required
+                maxLength={2000}
+              />
+              <button type="submit" class="danger">
+                Pause
+              </button>
+            </fieldset>
+          </form>
+        )}
+        <h2>History</h2>
+        <table>
+          <caption>Pauses and resumes issued by people, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Jurisdiction</th>
+              <th scope="col">Status</th>
+              <th scope="col">Reason</th>
+              <th scope="col">By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.length === 0 && (
+              <tr>
+                <td colSpan={5}>No changes yet.</td>
+              </tr>
+            )}
+            {history.map((h) => (
+              <tr key={h.id}>
+                <td>
+                  <When at={h.changed_at} />
+                </td>
+                <th scope="row">{h.jurisdiction}</th>
+                <td>{h.status}</td>
+                <td>{h.reason}</td>
+                <td>{h.actor}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Layout>
+    );
+  };
+
   app.get(
     "/admin/jurisdictions",
     { config: { access: "jurisdiction.read", page: true }, schema: { hide: true, querystring: noticeQuery } },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const history = await db.selectFrom("jurisdiction_status").selectAll().orderBy("id", "desc").limit(200).execute();
-      const latest = new Map<string, (typeof history)[number]>();
-      for (const row of [...history].reverse()) latest.set(row.jurisdiction, row);
-      const active = await db
-        .selectFrom("policy_version")
-        .select(["name", "version", "document"])
-        .where("active", "=", true)
-        .executeTakeFirst();
-      const fromPolicy = active ? parsePolicyText(active.document, "policy").jurisdictions : {};
-      const held = await sql<{ country: string; n: number }>`
-        select split_part(jurisdiction, '-', 1) as country, count(*)::int as n
-          from request where status = 'on_hold' group by 1`.execute(db);
-      const heldBy = new Map(held.rows.map((r) => [r.country, Number(r.n)]));
-      // What is in force: a person's latest pause or resume, else the policy's own entry.
-      const rows = new Map<string, { status: string; reason: string; since: string | Date | undefined; by: string }>();
-      for (const [code, entry] of Object.entries(fromPolicy)) {
-        if (code !== "*" && entry.status && entry.status !== "active") {
-          rows.set(code, {
-            status: entry.status,
-            reason: entry.reason ?? "",
-            since: entry.since,
-            by: `policy ${active?.name} ${active?.version}`,
-          });
-        }
-      }
-      for (const [code, row] of latest) {
-        rows.set(code, { status: row.status, reason: row.reason, since: row.changed_at, by: row.actor });
-      }
-      const csrf = pageCsrf(request);
-      const canChange = may(principal, "jurisdiction.change");
-      return sendPage(
+    async (request, reply) =>
+      sendPage(
         reply,
-        <Layout
-          title="Jurisdictions"
-          principal={principal}
-          csrf={csrf}
-          current="/admin/jurisdictions"
-          notice={noticeText(request.query.notice)}
-        >
-          <h1>Jurisdictions</h1>
-          <p class="muted">
-            A paused jurisdiction's requests are recorded and counted but nothing is decided or disclosed; resuming
-            decides each held request again under the policy in force.
-          </p>
-          <table>
-            <caption>Jurisdictions not simply active</caption>
-            <thead>
-              <tr>
-                <th scope="col">Jurisdiction</th>
-                <th scope="col">Status</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Since</th>
-                <th scope="col">Set by</th>
-                <th scope="col">Requests held</th>
-                {canChange && <th scope="col">Resume</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {[...rows]
-                .filter(([, r]) => r.status !== "active")
-                .map(([code, r]) => (
-                  <tr key={code} id={`jurisdiction-${code}`}>
-                    <th scope="row">{code}</th>
-                    <td>
-                      <StatusBadge status={r.status} />
-                    </td>
-                    <td>{r.reason}</td>
-                    <td>{r.since instanceof Date ? <When at={r.since} /> : (r.since ?? "")}</td>
-                    <td>{r.by}</td>
-                    <td>{heldBy.get(code) ?? 0}</td>
-                    {canChange && (
-                      <td>
-                        <form method="post" action={`/admin/jurisdictions/${code}/resume`} class="inline-form">
-                          <CsrfField token={csrf} />
-                          <label for={`f-resume-${code}`}>Reason for resuming {code}</label>
-                          <input id={`f-resume-${code}`} name="reason" required maxLength={2000} />
-                          <button type="submit">Resume {code}</button>
-                        </form>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-          {canChange && (
-            <form method="post" action="/admin/jurisdictions/pause" class="card narrow">
-              <CsrfField token={csrf} />
-              <fieldset>
-                <legend>Pause a jurisdiction</legend>
-                <div class="field">
-                  <label for="f-pause-code">Jurisdiction code</label>
-                  <input id="f-pause-code" name="code" required maxLength={6} placeholder="e.g. HK" />
-                </div>
-                <div class="field">
-                  <label for="f-pause-reason">Reason (published in the audit trail)</label>
-                  <input id="f-pause-reason" name="reason" required maxLength={2000} />
-                </div>
-                <button type="submit" class="danger">
-                  Pause
-                </button>
-              </fieldset>
-            </form>
-          )}
-          <h2>History</h2>
-          <table>
-            <caption>Pauses and resumes issued by people, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Jurisdiction</th>
-                <th scope="col">Status</th>
-                <th scope="col">Reason</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.length === 0 && (
-                <tr>
-                  <td colSpan={5}>No changes yet.</td>
-                </tr>
-              )}
-              {history.map((h) => (
-                <tr key={h.id}>
-                  <td>
-                    <When at={h.changed_at} />
-                  </td>
-                  <th scope="row">{h.jurisdiction}</th>
-                  <td>{h.status}</td>
-                  <td>{h.reason}</td>
-                  <td>{h.actor}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Layout>,
-      );
-    },
+        await JurisdictionsPage(principalOf(request), pageCsrf(request), noticeText(request.query.notice)),
+      ),
   );
 
   app.post(
     "/admin/jurisdictions/pause",
     {
+      attachValidation: true,
       config: { access: "jurisdiction.change", page: true },
       schema: {
         hide: true,
@@ -184,12 +206,21 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     },
     async (request, reply) => {
       const p = principalOf(request);
-      await pauseJurisdiction(db, {
-        jurisdiction: request.body.code,
-        reason: request.body.reason,
-        actor: p.email,
-        now: now(),
-      });
+      const outcome = await attemptForm("pause", request, () =>
+        pauseJurisdiction(db, {
+          jurisdiction: request.body.code,
+          reason: request.body.reason,
+          actor: p.email,
+          now: now(),
+        }),
+      );
+      if (!outcome.ok) {
+        return sendPage(
+          reply,
+          await JurisdictionsPage(p, pageCsrf(request), undefined, outcome.failure),
+          outcome.failure.status,
+        );
+      }
       return seeOther(reply, "/admin/jurisdictions?notice=paused");
     },
   );
@@ -197,6 +228,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
   app.post(
     "/admin/jurisdictions/:code/resume",
     {
+      attachValidation: true,
       config: { access: "jurisdiction.change", page: true },
       schema: {
         hide: true,
@@ -206,12 +238,21 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     },
     async (request, reply) => {
       const p = principalOf(request);
-      await resumeJurisdiction(db, {
-        jurisdiction: request.params.code,
-        reason: request.body.reason,
-        actor: p.email,
-        now: now(),
-      });
+      const outcome = await attemptForm(`resume-${request.params.code}`, request, () =>
+        resumeJurisdiction(db, {
+          jurisdiction: request.params.code,
+          reason: request.body.reason,
+          actor: p.email,
+          now: now(),
+        }),
+      );
+      if (!outcome.ok) {
+        return sendPage(
+          reply,
+          await JurisdictionsPage(p, pageCsrf(request), undefined, outcome.failure),
+          outcome.failure.status,
+        );
+      }
       return seeOther(reply, "/admin/jurisdictions?notice=resumed");
     },
   );
@@ -402,127 +443,140 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
   );
 
   // ---- Agencies ------------------------------------------------------------------------------------
+  const AgenciesPage = async (
+    principal: Principal,
+    csrf: string | undefined,
+    notice: string | undefined,
+    failure?: FormFailure,
+  ) => {
+    const agencies = await listAgencies(db);
+    const canManage = may(principal, "agency.manage");
+    return (
+      <Layout title="Agencies" principal={principal} csrf={csrf} current="/admin/agencies" notice={notice}>
+        <h1>Agencies</h1>
+        <p class="muted">
+          An officer can register only with an e-mail on a verified domain, and is activated only after a call-back to
+          the phone on file. Changes to either are proposed by one admin and applied by another.
+        </p>
+        <table>
+          <caption>Agencies, their verified domains and phone on file</caption>
+          <thead>
+            <tr>
+              <th scope="col">Agency</th>
+              <th scope="col">Jurisdiction</th>
+              <th scope="col">Verified domains</th>
+              <th scope="col">Phone on file</th>
+              <th scope="col">Pending changes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {agencies.map((a) => (
+              <tr key={a.id}>
+                <th scope="row">{a.name}</th>
+                <td>{a.jurisdiction}</td>
+                <td>{a.domains.join(", ") || <span class="muted">none</span>}</td>
+                <td>{a.phoneOnFile ?? <span class="muted">none</span>}</td>
+                <td>
+                  {a.pendingChanges.length === 0 && <span class="muted">none</span>}
+                  {a.pendingChanges.map((c) => (
+                    <div key={c.id} class="pending-change">
+                      {c.kind.replace("_", " ")} <strong>{c.value}</strong>{" "}
+                      <span class="muted">proposed by {c.proposedBy}</span>
+                      {canManage && (
+                        <form method="post" action={`/admin/agency-changes/${c.id}/decide`} class="inline-form">
+                          <CsrfField token={csrf} />
+                          <FormErrors form={`decide-${c.id}`} failure={failure} fields={[]} />
+                          <button type="submit" name="decision" value="approve">
+                            Approve
+                          </button>
+                          <button type="submit" name="decision" value="reject" class="secondary">
+                            Reject
+                          </button>
+                        </form>
+                      )}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {canManage && (
+          <div class="columns">
+            <form method="post" action="/admin/agencies/changes" class="card">
+              <CsrfField token={csrf} />
+              <fieldset>
+                <legend>Propose a change</legend>
+                <FormErrors form="change" failure={failure} fields={["agencyId", "kind", "value"]} />
+                <SelectField
+                  form="change"
+                  name="agencyId"
+                  label="Agency"
+                  failure={failure}
+                  options={agencies.map((a) => [a.id, a.name] as const)}
+                />
+                <SelectField
+                  form="change"
+                  name="kind"
+                  label="Change"
+                  failure={failure}
+                  options={[
+                    ["add_domain", "add a verified domain"],
+                    ["remove_domain", "remove a verified domain"],
+                    ["set_phone", "set the phone on file"],
+                  ]}
+                />
+                <TextField
+                  form="change"
+                  name="value"
+                  label="Domain or phone (E.164, like +442072301212)"
+                  failure={failure}
+                  required
+                  maxLength={253}
+                />
+                <button type="submit">Propose</button>
+              </fieldset>
+            </form>
+            <form method="post" action="/admin/agencies" class="card">
+              <CsrfField token={csrf} />
+              <fieldset>
+                <legend>Register an agency</legend>
+                <FormErrors form="agency" failure={failure} fields={["name", "jurisdiction"]} />
+                <TextField form="agency" name="name" label="Name" failure={failure} required maxLength={200} />
+                <TextField
+                  form="agency"
+                  name="jurisdiction"
+                  label="Jurisdiction"
+                  failure={failure}
+                  required
+                  maxLength={6}
+                />
+                <button type="submit">Register</button>
+              </fieldset>
+            </form>
+          </div>
+        )}
+      </Layout>
+    );
+  };
+
   app.get(
     "/admin/agencies",
     { config: { access: "agency.read", page: true }, schema: { hide: true, querystring: noticeQuery } },
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.role === "agency") return seeOther(reply, "/portal");
-      const agencies = await listAgencies(db);
-      const csrf = pageCsrf(request);
-      const canManage = may(principal, "agency.manage");
-      return sendPage(
-        reply,
-        <Layout
-          title="Agencies"
-          principal={principal}
-          csrf={csrf}
-          current="/admin/agencies"
-          notice={noticeText(request.query.notice)}
-        >
-          <h1>Agencies</h1>
-          <p class="muted">
-            An officer can register only with an e-mail on a verified domain, and is activated only after a call-back to
-            the phone on file. Changes to either are proposed by one admin and applied by another.
-          </p>
-          <table>
-            <caption>Agencies, their verified domains and phone on file</caption>
-            <thead>
-              <tr>
-                <th scope="col">Agency</th>
-                <th scope="col">Jurisdiction</th>
-                <th scope="col">Verified domains</th>
-                <th scope="col">Phone on file</th>
-                <th scope="col">Pending changes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {agencies.map((a) => (
-                <tr key={a.id}>
-                  <th scope="row">{a.name}</th>
-                  <td>{a.jurisdiction}</td>
-                  <td>{a.domains.join(", ") || <span class="muted">none</span>}</td>
-                  <td>{a.phoneOnFile ?? <span class="muted">none</span>}</td>
-                  <td>
-                    {a.pendingChanges.length === 0 && <span class="muted">none</span>}
-                    {a.pendingChanges.map((c) => (
-                      <div key={c.id} class="pending-change">
-                        {c.kind.replace("_", " ")} <strong>{c.value}</strong>{" "}
-                        <span class="muted">proposed by {c.proposedBy}</span>
-                        {canManage && (
-                          <form method="post" action={`/admin/agency-changes/${c.id}/decide`} class="inline-form">
-                            <CsrfField token={csrf} />
-                            <button type="submit" name="decision" value="approve">
-                              Approve
-                            </button>
-                            <button type="submit" name="decision" value="reject" class="secondary">
-                              Reject
-                            </button>
-                          </form>
-                        )}
-                      </div>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {canManage && (
-            <div class="columns">
-              <form method="post" action="/admin/agencies/changes" class="card">
-                <CsrfField token={csrf} />
-                <fieldset>
-                  <legend>Propose a change</legend>
-                  <div class="field">
-                    <label for="f-change-agency">Agency</label>
-                    <select id="f-change-agency" name="agencyId">
-                      {agencies.map((a) => (
-                        <option key={a.id} value={a.id}>
-                          {a.name}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
-                  <div class="field">
-                    <label for="f-change-kind">Change</label>
-                    <select id="f-change-kind" name="kind">
-                      <option value="add_domain">add a verified domain</option>
-                      <option value="remove_domain">remove a verified domain</option>
-                      <option value="set_phone">set the phone on file</option>
-                    </select>
-                  </div>
-                  <div class="field">
-                    <label for="f-change-value">Domain or phone (E.164, like +442072301212)</label>
-                    <input id="f-change-value" name="value" required maxLength={253} />
-                  </div>
-                  <button type="submit">Propose</button>
-                </fieldset>
-              </form>
-              <form method="post" action="/admin/agencies" class="card">
-                <CsrfField token={csrf} />
-                <fieldset>
-                  <legend>Register an agency</legend>
-                  <div class="field">
-                    <label for="f-agency-name">Name</label>
-                    <input id="f-agency-name" name="name" required maxLength={200} />
-                  </div>
-                  <div class="field">
-                    <label for="f-agency-jurisdiction">Jurisdiction</label>
-                    <input id="f-agency-jurisdiction" name="jurisdiction" required maxLength={6} />
-                  </div>
-                  <button type="submit">Register</button>
-                </fieldset>
-              </form>
-            </div>
-          )}
-        </Layout>,
-      );
+      return sendPage(reply, await AgenciesPage(principal, pageCsrf(request), noticeText(request.query.notice)));
     },
   );
+
+  const agenciesRefused = async (request: FastifyRequest, reply: FastifyReply, failure: FormFailure) =>
+    sendPage(reply, await AgenciesPage(principalOf(request), pageCsrf(request), undefined, failure), failure.status);
 
   app.post(
     "/admin/agencies",
     {
+      attachValidation: true,
       config: { access: "agency.manage", page: true },
       schema: {
         hide: true,
@@ -534,12 +588,15 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       },
     },
     async (request, reply) => {
-      await createAgency(
-        db,
-        principalOf(request),
-        { name: request.body.name, jurisdiction: request.body.jurisdiction },
-        now(),
+      const outcome = await attemptForm("agency", request, () =>
+        createAgency(
+          db,
+          principalOf(request),
+          { name: request.body.name, jurisdiction: request.body.jurisdiction },
+          now(),
+        ),
       );
+      if (!outcome.ok) return agenciesRefused(request, reply, outcome.failure);
       return seeOther(reply, "/admin/agencies?notice=agency-created");
     },
   );
@@ -547,6 +604,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
   app.post(
     "/admin/agencies/changes",
     {
+      attachValidation: true,
       config: { access: "agency.manage", page: true },
       schema: {
         hide: true,
@@ -560,7 +618,10 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     },
     async (request, reply) => {
       const { agencyId, kind, value } = request.body;
-      await proposeAgencyChange(db, principalOf(request), agencyId, { kind, value }, now());
+      const outcome = await attemptForm("change", request, () =>
+        proposeAgencyChange(db, principalOf(request), agencyId, { kind, value }, now()),
+      );
+      if (!outcome.ok) return agenciesRefused(request, reply, outcome.failure);
       return seeOther(reply, "/admin/agencies?notice=proposed");
     },
   );
@@ -568,6 +629,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
   app.post(
     "/admin/agency-changes/:id/decide",
     {
+      attachValidation: true,
       config: { access: "agency.manage", page: true },
       schema: {
         hide: true,
@@ -577,7 +639,10 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     },
     async (request, reply) => {
       const approve = request.body.decision === "approve";
-      await decideAgencyChange(db, principalOf(request), request.params.id, approve, now());
+      const outcome = await attemptForm(`decide-${request.params.id}`, request, () =>
+        decideAgencyChange(db, principalOf(request), request.params.id, approve, now()),
+      );
+      if (!outcome.ok) return agenciesRefused(request, reply, outcome.failure);
       return seeOther(reply, `/admin/agencies?notice=${approve ? "applied" : "rejected"}`);
     },
   );
@@ -588,6 +653,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     csrf: string | undefined,
     notice: string | undefined,
     created?: { email: string; password: string; totpSecret: string },
+    failure?: FormFailure,
   ) => {
     const users = await listUsers(db);
     const agencies = new Map((await listAgencies(db)).map((a) => [a.id, a.name]));
@@ -643,16 +709,32 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                       <form method="post" action={`/admin/users/${u.id}/activate`} class="inline-form">
                         <CsrfField token={csrf} />
                         <input type="hidden" name="confirmed" value="yes" />
-                        <label for={`f-activate-${u.id}`}>Call-back to the agency's phone on file: what was said</label>
-                        <input id={`f-activate-${u.id}`} name="note" required maxLength={2000} />
+                        <FormErrors form={`activate-${u.id}`} failure={failure} fields={["note"]} />
+                        <TextField
+                          form={`activate-${u.id}`}
+                          name="note"
+                          label="Call-back to the agency's phone on file: what was said"
+                          failure={failure}
+                          required
+                          maxLength={2000}
+                          inline
+                        />
                         <button type="submit">Activate after call-back</button>
                       </form>
                     )}
                     {canManage && u.status === "active" && u.id !== principal.userId && (
                       <form method="post" action={`/admin/users/${u.id}/suspend`} class="inline-form">
                         <CsrfField token={csrf} />
-                        <label for={`f-suspend-${u.id}`}>Reason to suspend {u.email}</label>
-                        <input id={`f-suspend-${u.id}`} name="reason" required maxLength={2000} />
+                        <FormErrors form={`suspend-${u.id}`} failure={failure} fields={["reason"]} />
+                        <TextField
+                          form={`suspend-${u.id}`}
+                          name="reason"
+                          label={`Reason to suspend ${u.email}`}
+                          failure={failure}
+                          required
+                          maxLength={2000}
+                          inline
+                        />
                         <button type="submit" class="danger">
                           Suspend
                         </button>
@@ -669,24 +751,22 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
             <CsrfField token={csrf} />
             <fieldset>
               <legend>Create a staff account</legend>
-              <div class="field">
-                <label for="f-user-email">E-mail</label>
-                <input id="f-user-email" name="email" type="email" required maxLength={254} />
-              </div>
-              <div class="field">
-                <label for="f-user-name">Name</label>
-                <input id="f-user-name" name="displayName" required maxLength={200} />
-              </div>
-              <div class="field">
-                <label for="f-user-role">Role</label>
-                <select id="f-user-role" name="role">
-                  <option value="intake">intake: registers and verifies requests</option>
-                  <option value="reviewer">reviewer: reviews and recommends</option>
-                  <option value="counsel">counsel: approves or rejects</option>
-                  <option value="admin">admin: users, agencies, policy, jurisdictions</option>
-                  <option value="auditor">auditor: reads everything, changes nothing</option>
-                </select>
-              </div>
+              <FormErrors form="user" failure={failure} fields={["email", "displayName", "role"]} />
+              <TextField form="user" name="email" label="E-mail" failure={failure} email required maxLength={254} />
+              <TextField form="user" name="displayName" label="Name" failure={failure} required maxLength={200} />
+              <SelectField
+                form="user"
+                name="role"
+                label="Role"
+                failure={failure}
+                options={[
+                  ["intake", "intake: registers and verifies requests"],
+                  ["reviewer", "reviewer: reviews and recommends"],
+                  ["counsel", "counsel: approves or rejects"],
+                  ["admin", "admin: users, agencies, policy, jurisdictions"],
+                  ["auditor", "auditor: reads everything, changes nothing"],
+                ]}
+              />
               <button type="submit">Create</button>
             </fieldset>
           </form>
@@ -702,9 +782,17 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       sendPage(reply, await UsersPage(principalOf(request), pageCsrf(request), noticeText(request.query.notice))),
   );
 
+  const usersRefused = async (request: FastifyRequest, reply: FastifyReply, failure: FormFailure) =>
+    sendPage(
+      reply,
+      await UsersPage(principalOf(request), pageCsrf(request), undefined, undefined, failure),
+      failure.status,
+    );
+
   app.post(
     "/admin/users",
     {
+      attachValidation: true,
       config: { access: "user.manage", page: true },
       schema: {
         hide: true,
@@ -719,7 +807,11 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     async (request, reply) => {
       const { email, displayName, role } = request.body;
       const principal = principalOf(request);
-      const created = await createStaffUser(db, principal, { email, displayName, role }, now());
+      const outcome = await attemptForm("user", request, () =>
+        createStaffUser(db, principal, { email, displayName, role }, now()),
+      );
+      if (!outcome.ok) return usersRefused(request, reply, outcome.failure);
+      const created = outcome.value;
       return sendPage(
         reply,
         await UsersPage(principal, pageCsrf(request), undefined, {
@@ -735,11 +827,15 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
   app.post(
     "/admin/users/:id/suspend",
     {
+      attachValidation: true,
       config: { access: "user.manage", page: true },
       schema: { hide: true, params: z.strictObject({ id: z.uuid() }), body: z.strictObject({ ...csrfField, reason }) },
     },
     async (request, reply) => {
-      await suspendUser(db, principalOf(request), request.params.id, request.body.reason, now());
+      const outcome = await attemptForm(`suspend-${request.params.id}`, request, () =>
+        suspendUser(db, principalOf(request), request.params.id, request.body.reason, now()),
+      );
+      if (!outcome.ok) return usersRefused(request, reply, outcome.failure);
       return seeOther(reply, "/admin/users?notice=suspended");
     },
   );
@@ -747,6 +843,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
   app.post(
     "/admin/users/:id/activate",
     {
+      attachValidation: true,
       config: { access: "user.activate", page: true },
       schema: {
         hide: true,
@@ -755,13 +852,16 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       },
     },
     async (request, reply) => {
-      await activateOfficer(
-        db,
-        principalOf(request),
-        request.params.id,
-        { confirmed: true, note: request.body.note },
-        now(),
+      const outcome = await attemptForm(`activate-${request.params.id}`, request, () =>
+        activateOfficer(
+          db,
+          principalOf(request),
+          request.params.id,
+          { confirmed: true, note: request.body.note },
+          now(),
+        ),
       );
+      if (!outcome.ok) return usersRefused(request, reply, outcome.failure);
       return seeOther(reply, "/admin/users?notice=officer-activated");
     },
   );

@@ -1,7 +1,9 @@
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
+import { problemFor } from "../http/problem.js";
 import type { Upload } from "../requests/desk.service.js";
-import { ValidationError } from "../shared/validation.js";
+import { DomainError } from "../shared/errors.js";
+import { type Problem, ValidationError } from "../shared/validation.js";
 import { CSRF_FIELD, checkFormCsrf } from "./pages.js";
 import type { FormFields } from "./submission.form.js";
 
@@ -53,4 +55,54 @@ export async function readMultipartForm(
   // An empty form has no first field to carry the token.
   if (request.csrfDeferred) checkFormCsrf(request, undefined);
   return { fields, uploads };
+}
+
+/**
+ * A page form that was refused: its problems (paths named `form.field`, so that each lands beside its
+ * field and the summary links to it), the values sent (so nothing typed is lost) and the status to answer.
+ */
+export interface FormFailure {
+  form: string;
+  problems: Problem[];
+  values: Record<string, string>;
+  status: number;
+}
+
+/**
+ * Run a page form's action, or say why it cannot run: bad input (the route's schema, which the route
+ * lets through with `attachValidation`) or a change the domain refused. Anything else (a refusal of
+ * access, a fault) goes on to the error page.
+ */
+export async function attemptForm<T>(
+  form: string,
+  request: FastifyRequest,
+  act: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; failure: FormFailure }> {
+  const failure = (error: unknown): FormFailure | undefined => {
+    const refused =
+      error instanceof ValidationError ||
+      (error instanceof DomainError && ["conflict", "invalid_transition", "not_found"].includes(error.code));
+    if (!refused) return undefined;
+    const problems =
+      error instanceof ValidationError
+        ? error.problems.map((p) => ({ ...p, path: `${form}.${p.path.replace(/^body\.?/, "")}`.replace(/\.$/, "") }))
+        : [{ path: form, message: (error as Error).message }];
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const values = Object.fromEntries(
+      Object.entries(body).filter(([name, value]) => name !== CSRF_FIELD && typeof value === "string"),
+    ) as Record<string, string>;
+    return { form, problems, values, status: problemFor(error, request).status };
+  };
+  if (request.validationError) {
+    const refused = failure(request.validationError);
+    if (!refused) throw request.validationError;
+    return { ok: false, failure: refused };
+  }
+  try {
+    return { ok: true, value: await act() };
+  } catch (error) {
+    const refused = failure(error);
+    if (!refused) throw error;
+    return { ok: false, failure: refused };
+  }
 }

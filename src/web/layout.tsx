@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { type Action, may, type Principal } from "../authz/authz.js";
 import type { ProblemDocument } from "../http/problem.js";
 import type { Problem } from "../shared/validation.js";
+import type { FormFailure } from "./forms.js";
 import { formatInZone, zoneOf } from "./zones.js";
 
 /** The frame every page shares, and the small pieces pages are built from. */
@@ -149,7 +150,16 @@ export function describedBy(problems: readonly Problem[], name: string, hint?: s
 }
 
 /** Every problem at the top, each linking to its field, so a keyboard user can jump there. */
-export function ErrorSummary({ problems, fields }: { problems: readonly Problem[]; fields?: ReadonlySet<string> }) {
+export function ErrorSummary({
+  problems,
+  fields,
+  named = (p) => p.path,
+}: {
+  problems: readonly Problem[];
+  fields?: ReadonlySet<string>;
+  /** How a problem's field is named in the list (its path by default). */
+  named?: (problem: Problem) => string;
+}) {
   if (problems.length === 0) return null;
   return (
     <div class="error-summary" role="alert" tabIndex={-1} id="error-summary">
@@ -157,7 +167,7 @@ export function ErrorSummary({ problems, fields }: { problems: readonly Problem[
       <ul>
         {problems.map((p) => {
           const name = fieldName(p.path);
-          const text = p.path ? `${p.path}: ${p.message}` : p.message;
+          const text = named(p) ? `${named(p)}: ${p.message}` : p.message;
           return (
             <li key={`${p.path}${p.message}`}>{fields?.has(name) ? <a href={`#${fieldId(name)}`}>{text}</a> : text}</li>
           );
@@ -215,5 +225,97 @@ export function ErrorPage({
         <a href="/">Back to the start</a>
       </p>
     </Layout>
+  );
+}
+
+/** The problems of `form` if it is the one that came back refused. */
+function failedHere(form: string, failure: FormFailure | undefined): FormFailure | undefined {
+  return failure?.form === form ? failure : undefined;
+}
+
+/**
+ * A text field of a page form that may come back refused: its error beside it (and linked from the
+ * summary), the value that was sent kept. `inline` leaves out the field's own block, for a one-line form.
+ */
+export function TextField(props: {
+  form: string;
+  name: string;
+  label: string;
+  failure: FormFailure | undefined;
+  email?: boolean;
+  required?: boolean;
+  maxLength?: number;
+  placeholder?: string;
+  inline?: boolean;
+}) {
+  const path = `${props.form}.${props.name}`;
+  const failed = failedHere(props.form, props.failure);
+  const problems = failed?.problems ?? [];
+  const id = fieldId(path);
+  const attributes = {
+    id,
+    name: props.name,
+    required: props.required,
+    maxLength: props.maxLength,
+    placeholder: props.placeholder,
+    value: failed?.values[props.name],
+    "aria-invalid": problemsAt(problems, path).length > 0 ? ("true" as const) : undefined,
+    "aria-describedby": describedBy(problems, path),
+  };
+  const parts = (
+    <>
+      <label for={id}>{props.label}</label>
+      {props.email ? <input type="email" {...attributes} /> : <input type="text" {...attributes} />}
+      <FieldError problems={problems} name={path} />
+    </>
+  );
+  return props.inline ? parts : <div class="field">{parts}</div>;
+}
+
+/** A select of a page form that may come back refused, with the choice that was sent kept. */
+export function SelectField(props: {
+  form: string;
+  name: string;
+  label: string;
+  failure: FormFailure | undefined;
+  options: ReadonlyArray<readonly [value: string, text: string]>;
+}) {
+  const path = `${props.form}.${props.name}`;
+  const failed = failedHere(props.form, props.failure);
+  const problems = failed?.problems ?? [];
+  const id = fieldId(path);
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select id={id} name={props.name} aria-describedby={describedBy(problems, path)}>
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value} selected={failed?.values[props.name] === value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      <FieldError problems={problems} name={path} />
+    </div>
+  );
+}
+
+/** The summary of a refused form, at its top: each problem links to its field; the form's own problems say why. */
+export function FormErrors({
+  form,
+  failure,
+  fields,
+}: {
+  form: string;
+  failure: FormFailure | undefined;
+  fields: readonly string[];
+}) {
+  const failed = failedHere(form, failure);
+  if (!failed) return null;
+  return (
+    <ErrorSummary
+      problems={failed.problems}
+      fields={new Set(fields.map((name) => `${form}.${name}`))}
+      named={(p) => p.path.slice(form.length + 1)}
+    />
   );
 }

@@ -169,8 +169,19 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
   it("an admin pauses the jurisdiction and the officer sees the request held", async () => {
     const admin = await signedIn(desk.accounts.admin);
     expect(new URL(admin.url()).pathname).toBe("/admin/jurisdictions");
-    await admin.getByLabel("Jurisdiction code").fill("US");
+    // A bad code comes back on the same page, the error beside the field and the reason kept.
+    await admin.getByLabel("Jurisdiction code").fill("U$");
     await admin.getByLabel("Reason (published in the audit trail)").fill("Human-rights assessment after new law");
+    await admin.getByRole("button", { name: "Pause", exact: true }).click();
+    await admin.waitForSelector("#f-pause-code-error");
+    expect(await admin.locator("#f-pause-code-error").textContent()).toBeTruthy();
+    expect(await admin.getByLabel("Jurisdiction code").getAttribute("aria-invalid")).toBe("true");
+    expect(await admin.getByLabel("Reason (published in the audit trail)").inputValue()).toBe(
+      "Human-rights assessment after new law",
+    );
+    expect(await admin.locator(".error-summary a").getAttribute("href")).toBe("#f-pause-code");
+    await shot(admin, "07a-admin-pause-refused");
+    await admin.getByLabel("Jurisdiction code").fill("US");
     await admin.getByRole("button", { name: "Pause", exact: true }).click();
     await admin.waitForURL(/notice=paused/);
     const row = admin.locator("#jurisdiction-US");

@@ -136,6 +136,55 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     expect(response.body).toContain('href="#f-targets-1-value"');
   });
 
+  it("answers a refused admin form with the same page, the problem beside its field and the input kept", async () => {
+    const admin = await pageSignIn(desk.accounts.admin);
+    const post = (url: string, fields: Record<string, string>) =>
+      desk.app.inject({
+        method: "POST",
+        url,
+        headers: { cookie: admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: form({ _csrf: admin.csrf, ...fields }),
+      });
+    const changesBefore = await desk.db.selectFrom("agency_change").select("id").execute();
+
+    // Bad input, refused by the route's schema.
+    const badCode = await post("/admin/agencies", { name: "Metropolitan Police", jurisdiction: "GB!" });
+    expect(badCode.statusCode).toBe(400);
+    expect(badCode.headers["content-type"]).toMatch(/^text\/html/);
+    expect(badCode.body).toMatch(/<div class="field-error" id="f-agency-jurisdiction-error">[^<]+<\/div>/);
+    expect(badCode.body).toContain('value="Metropolitan Police"');
+    expect(badCode.body).toContain('href="#f-agency-jurisdiction"');
+    expect(badCode.body).toContain("<h1>Agencies</h1>");
+
+    // A change the domain refuses: a domain imitating another agency's.
+    const lookalike = await post("/admin/agencies/changes", {
+      agencyId: desk.agencies.b,
+      kind: "add_domain",
+      value: "fbi-gov.com",
+    });
+    expect(lookalike.statusCode).toBe(400);
+    expect(lookalike.body).toMatch(/id="f-change-value-error">[^<]*looks like fbi\.gov/);
+    expect(lookalike.body).toContain('value="fbi-gov.com"');
+    expect(lookalike.body).toMatch(new RegExp(`<option value="${desk.agencies.b}" selected>`));
+
+    // An empty reason is refused beside its field, the code kept.
+    const pauseBad = await post("/admin/jurisdictions/pause", { code: "US", reason: "" });
+    expect(pauseBad.statusCode).toBe(400);
+    expect(pauseBad.body).toContain('id="f-pause-reason-error"');
+    expect(pauseBad.body).toContain('value="US"');
+
+    const user = await post("/admin/users", { email: "not-an-address", displayName: "New Reviewer", role: "reviewer" });
+    expect(user.statusCode).toBe(400);
+    expect(user.body).toContain('id="f-user-email-error"');
+    expect(user.body).toMatch(/<option value="reviewer" selected>/);
+
+    // Nothing was half-applied.
+    expect(await desk.db.selectFrom("agency_change").select("id").execute()).toHaveLength(changesBefore.length);
+    expect(
+      await desk.db.selectFrom("agency").select("id").where("name", "=", "Metropolitan Police").execute(),
+    ).toHaveLength(0);
+  });
+
   it("refuses a form post without the page's CSRF token, and accepts it with it", async () => {
     const officer = await pageSignIn(desk.accounts.officerA);
     const fields: Array<[string, string]> = [
