@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
+import type { VNode } from "preact";
 import { z } from "zod";
 import { createAgency, decideAgencyChange, listAgencies, proposeAgencyChange } from "../agencies/agencies.service.js";
 import { sha256Hex } from "../audit/canonical.js";
@@ -23,6 +24,18 @@ import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
 const csrfField = { _csrf: z.string().max(200).optional() };
 const noticeQuery = z.strictObject({ notice: z.string().max(40).optional() });
 const reason = z.string().trim().min(1).max(2000);
+
+type AdminPage = (
+  principal: Principal,
+  csrf: string | undefined,
+  notice: string | undefined,
+  failure?: FormFailure,
+) => Promise<VNode>;
+
+/** A refused admin form: the page it is on again, with the problems where they belong. */
+async function sendRefused(request: FastifyRequest, reply: FastifyReply, page: AdminPage, failure: FormFailure) {
+  return sendPage(reply, await page(principalOf(request), pageCsrf(request), undefined, failure), failure.status);
+}
 
 export async function adminPages(app: App, { db, config, now }: AppContext): Promise<void> {
   // ---- Jurisdictions -------------------------------------------------------------------------------
@@ -214,13 +227,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
           now: now(),
         }),
       );
-      if (!outcome.ok) {
-        return sendPage(
-          reply,
-          await JurisdictionsPage(p, pageCsrf(request), undefined, outcome.failure),
-          outcome.failure.status,
-        );
-      }
+      if (!outcome.ok) return sendRefused(request, reply, JurisdictionsPage, outcome.failure);
       return seeOther(reply, "/admin/jurisdictions?notice=paused");
     },
   );
@@ -246,13 +253,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
           now: now(),
         }),
       );
-      if (!outcome.ok) {
-        return sendPage(
-          reply,
-          await JurisdictionsPage(p, pageCsrf(request), undefined, outcome.failure),
-          outcome.failure.status,
-        );
-      }
+      if (!outcome.ok) return sendRefused(request, reply, JurisdictionsPage, outcome.failure);
       return seeOther(reply, "/admin/jurisdictions?notice=resumed");
     },
   );
@@ -570,9 +571,6 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     },
   );
 
-  const agenciesRefused = async (request: FastifyRequest, reply: FastifyReply, failure: FormFailure) =>
-    sendPage(reply, await AgenciesPage(principalOf(request), pageCsrf(request), undefined, failure), failure.status);
-
   app.post(
     "/admin/agencies",
     {
@@ -596,7 +594,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
           now(),
         ),
       );
-      if (!outcome.ok) return agenciesRefused(request, reply, outcome.failure);
+      if (!outcome.ok) return sendRefused(request, reply, AgenciesPage, outcome.failure);
       return seeOther(reply, "/admin/agencies?notice=agency-created");
     },
   );
@@ -621,7 +619,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       const outcome = await attemptForm("change", request, () =>
         proposeAgencyChange(db, principalOf(request), agencyId, { kind, value }, now()),
       );
-      if (!outcome.ok) return agenciesRefused(request, reply, outcome.failure);
+      if (!outcome.ok) return sendRefused(request, reply, AgenciesPage, outcome.failure);
       return seeOther(reply, "/admin/agencies?notice=proposed");
     },
   );
@@ -642,7 +640,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       const outcome = await attemptForm(`decide-${request.params.id}`, request, () =>
         decideAgencyChange(db, principalOf(request), request.params.id, approve, now()),
       );
-      if (!outcome.ok) return agenciesRefused(request, reply, outcome.failure);
+      if (!outcome.ok) return sendRefused(request, reply, AgenciesPage, outcome.failure);
       return seeOther(reply, `/admin/agencies?notice=${approve ? "applied" : "rejected"}`);
     },
   );
@@ -652,8 +650,8 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
     principal: Principal,
     csrf: string | undefined,
     notice: string | undefined,
-    created?: { email: string; password: string; totpSecret: string },
     failure?: FormFailure,
+    created?: { email: string; password: string; totpSecret: string },
   ) => {
     const users = await listUsers(db);
     const agencies = new Map((await listAgencies(db)).map((a) => [a.id, a.name]));
@@ -782,13 +780,6 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       sendPage(reply, await UsersPage(principalOf(request), pageCsrf(request), noticeText(request.query.notice))),
   );
 
-  const usersRefused = async (request: FastifyRequest, reply: FastifyReply, failure: FormFailure) =>
-    sendPage(
-      reply,
-      await UsersPage(principalOf(request), pageCsrf(request), undefined, undefined, failure),
-      failure.status,
-    );
-
   app.post(
     "/admin/users",
     {
@@ -810,11 +801,11 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       const outcome = await attemptForm("user", request, () =>
         createStaffUser(db, principal, { email, displayName, role }, now()),
       );
-      if (!outcome.ok) return usersRefused(request, reply, outcome.failure);
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
       const created = outcome.value;
       return sendPage(
         reply,
-        await UsersPage(principal, pageCsrf(request), undefined, {
+        await UsersPage(principal, pageCsrf(request), undefined, undefined, {
           email,
           password: created.password,
           totpSecret: created.totpSecret,
@@ -835,7 +826,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
       const outcome = await attemptForm(`suspend-${request.params.id}`, request, () =>
         suspendUser(db, principalOf(request), request.params.id, request.body.reason, now()),
       );
-      if (!outcome.ok) return usersRefused(request, reply, outcome.failure);
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
       return seeOther(reply, "/admin/users?notice=suspended");
     },
   );
@@ -861,7 +852,7 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
           now(),
         ),
       );
-      if (!outcome.ok) return usersRefused(request, reply, outcome.failure);
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
       return seeOther(reply, "/admin/users?notice=officer-activated");
     },
   );

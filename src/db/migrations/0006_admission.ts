@@ -13,6 +13,13 @@ import { type Kysely, sql } from "kysely";
  * whole statement undone) when anything the decision rested on is no longer so.
  */
 
+// decision_in_force's work (0002): the newest decision's outcome onto its request.
+const APPLY_NEWEST_OUTCOME = `update request r set decision_outcome = latest.outcome
+  from (select distinct on (request_id) request_id, sequence, outcome from new_decisions
+         order by request_id, sequence desc) latest
+ where r.id = latest.request_id and r.decision_outcome is distinct from latest.outcome
+   and not exists (select 1 from decision d where d.request_id = latest.request_id and d.sequence > latest.sequence);`;
+
 const STATEMENTS = [
   // Intake takes a country's lock shared (intakes run side by side); pause and resume take it exclusively.
   `create function lock_jurisdiction_shared(country text) returns void language sql volatile as $$
@@ -69,11 +76,7 @@ const STATEMENTS = [
    begin
      if exists (select 1 from new_decisions n join request r on r.id = n.request_id
                  where r.decision_outcome is distinct from n.outcome) then
-       update request r set decision_outcome = latest.outcome
-         from (select distinct on (request_id) request_id, sequence, outcome from new_decisions
-                order by request_id, sequence desc) latest
-        where r.id = latest.request_id and r.decision_outcome is distinct from latest.outcome
-          and not exists (select 1 from decision d where d.request_id = latest.request_id and d.sequence > latest.sequence);
+       ${APPLY_NEWEST_OUTCOME}
      end if;
      return null;
    end $$`,
@@ -87,11 +90,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql
     .raw(`create or replace function decision_in_force() returns trigger language plpgsql as $$
    begin
-     update request r set decision_outcome = latest.outcome
-       from (select distinct on (request_id) request_id, sequence, outcome from new_decisions
-              order by request_id, sequence desc) latest
-      where r.id = latest.request_id and r.decision_outcome is distinct from latest.outcome
-        and not exists (select 1 from decision d where d.request_id = latest.request_id and d.sequence > latest.sequence);
+     ${APPLY_NEWEST_OUTCOME}
      return null;
    end $$`)
     .execute(db);
