@@ -39,6 +39,17 @@ function file(name: string, content: string): string {
 
 const validRequest = JSON.parse(readFileSync(join(ROOT, "examples/requests/us-subpoena.json"), "utf8"));
 
+describe("the built command", () => {
+  // npm ci builds dist/ (the prepare script). Once a test run has written to node_modules (vitest's cache),
+  // npx no longer wraps the project's own bin and runs the file itself: it must be executable.
+  it("runs as a program of its own, by its shebang", () => {
+    const result = spawnSync(join(ROOT, "dist/cli/main.js"), ["--help"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.error, "dist/cli/main.js is missing or not executable: run npm run build").toBeUndefined();
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: custodian <command>/);
+  });
+});
+
 describe("custodian evaluate", () => {
   it("prints the decision JSON of the contract and exits 0", () => {
     const run = custodian([
