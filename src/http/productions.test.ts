@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
-import { requestDocument } from "../../test/support/fixtures.js";
-import { approvedRequest, tarFiles } from "../../test/support/fulfilment.js";
+import { deliveredProduction, tarFiles } from "../../test/support/fulfilment.js";
 import { type Desk, openDesk, principalOf } from "../../test/support/http.js";
 import { createApiToken } from "../auth/sessions.service.js";
-import { fulfilRequest } from "../fulfilment/fulfilment.service.js";
-import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
 
 /** GET /api/v1/productions/:id/download through the real server: once, only for the right agency's session. */
 
@@ -17,32 +14,7 @@ describe.each(DRIVERS)("production download over HTTP on %s", (driver) => {
 
   beforeAll(async () => {
     desk = await openDesk(driver, { CUSTODIAN_MASTER_KEY: MASTER_KEY });
-    await seedMessengerStore(desk.db, {
-      accounts: 6,
-      seed: 3,
-      from: new Date("2020-01-01T00:00:00Z"),
-      to: new Date("2020-12-31T00:00:00Z"),
-    });
-    const now = desk.clock.now();
-    const requestId = await approvedRequest(desk.db, {
-      agencyId: desk.agencies.a,
-      now,
-      submittedBy: desk.accounts.officerA.userId,
-      document: requestDocument({
-        receivedAt: now.toISOString(),
-        jurisdiction: "US",
-        process: "court_order",
-        targets: [{ type: "account_id", value: "1002993841" }],
-        categories: ["subscriber.name", "subscriber.phone", "records.ip_logs"],
-      }),
-    });
-    const result = await fulfilRequest(desk.db, {
-      requestId,
-      actor: "counsel@provider.example",
-      settings: { ...desk.config.fulfilment, publicUrl: desk.config.publicUrl },
-      now: desk.clock.now,
-    });
-    productionId = result.productionId;
+    ({ productionId } = await deliveredProduction(desk));
   });
   afterAll(async () => {
     await desk?.close();

@@ -102,11 +102,11 @@ export function cachedPolicy(key: string): ActivePolicy | undefined {
  * (`policy_in_force_key()`, migration 0006) when the caller already read it; intake runs this on every
  * request, so the document and the overlay rows are read and compiled only for a pair not seen before.
  */
-export async function loadPolicyInForce(tx: Db, known?: string | null): Promise<ActivePolicy> {
+export async function loadPolicyInForce(db: Db, known?: string | null): Promise<ActivePolicy> {
   const key =
     known === undefined
       ? await sql<{ key: string | null }>`select policy_in_force_key() as key`
-          .execute(tx)
+          .execute(db)
           .then((result) => result.rows[0]?.key ?? null)
       : known;
   if (!key) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
@@ -114,7 +114,7 @@ export async function loadPolicyInForce(tx: Db, known?: string | null): Promise<
   const cached = cachedPolicy(key);
   if (cached) return cached;
 
-  const active = await tx
+  const active = await db
     .selectFrom("policy_version")
     .select(["id", "name", "version", "document"])
     .where("id", "=", policyId)
@@ -123,7 +123,7 @@ export async function loadPolicyInForce(tx: Db, known?: string | null): Promise<
   const overlay =
     ids.length === 0
       ? []
-      : await tx
+      : await db
           .selectFrom("jurisdiction_status")
           .select(["id", "jurisdiction", "status", "reason", "changed_at"])
           .where("id", "in", ids)

@@ -2,11 +2,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Db } from "../../src/db/database.js";
+import { fulfilRequest } from "../../src/fulfilment/fulfilment.service.js";
 import { type Keyring, parseMasterKey } from "../../src/fulfilment/keyring.js";
+import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
 import { readTar } from "../../src/fulfilment/tar.js";
 import { transition } from "../../src/requests/lifecycle.js";
 import { intakeRequest } from "../../src/requests/requests.service.js";
 import { recordReview } from "../../src/requests/reviews.service.js";
+import { requestDocument } from "./fixtures.js";
+import type { Desk } from "./http.js";
 
 /** Test helpers for fulfilment: a keyring, an approved request, an officer, a tar read into memory. */
 
@@ -35,6 +39,39 @@ export async function approvedRequest(
     );
   await approve(db, intake.id, input.now);
   return intake.id;
+}
+
+/**
+ * What a download test starts from: the demo messenger store seeded, and agency A's court order for one
+ * of its accounts, submitted by officer A, approved and packaged.
+ */
+export async function deliveredProduction(desk: Desk): Promise<{ requestId: string; productionId: string }> {
+  await seedMessengerStore(desk.db, {
+    accounts: 6,
+    seed: 3,
+    from: new Date("2020-01-01T00:00:00Z"),
+    to: new Date("2020-12-31T00:00:00Z"),
+  });
+  const now = desk.clock.now();
+  const requestId = await approvedRequest(desk.db, {
+    agencyId: desk.agencies.a,
+    now,
+    submittedBy: desk.accounts.officerA.userId,
+    document: requestDocument({
+      receivedAt: now.toISOString(),
+      jurisdiction: "US",
+      process: "court_order",
+      targets: [{ type: "account_id", value: "1002993841" }],
+      categories: ["subscriber.name", "subscriber.phone", "records.ip_logs"],
+    }),
+  });
+  const { productionId } = await fulfilRequest(desk.db, {
+    requestId,
+    actor: "counsel@provider.example",
+    settings: { ...desk.config.fulfilment, publicUrl: desk.config.publicUrl },
+    now: desk.clock.now,
+  });
+  return { requestId, productionId };
 }
 
 /** Two people, as a disclosure that needs review requires: a reviewer recommends, counsel approves. */

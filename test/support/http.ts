@@ -13,6 +13,7 @@ import type { Db, DriverName } from "../../src/db/database.js";
 import type { Role } from "../../src/domain/vocabulary.js";
 import { type App, buildApp, CSRF_HEADER, SESSION_COOKIE } from "../../src/http/app.js";
 import { listOutbox } from "../../src/mail/outbox.js";
+import { CSRF_COOKIE } from "../../src/web/pages.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 import { activateExamplePolicy } from "./fixtures.js";
 
@@ -37,6 +38,12 @@ export interface Session {
   headers: Record<string, string>;
 }
 
+/** A signed-in browser as the pages see it: its cookies, and the CSRF token its forms carry. */
+export interface PageSession {
+  cookie: string;
+  csrf: string;
+}
+
 export interface Desk {
   database: TestDatabase;
   db: Db;
@@ -45,7 +52,10 @@ export interface Desk {
   clock: { now: () => Date; advance(ms: number): void };
   agencies: { a: string; b: string };
   accounts: Record<"officerA" | "officerB" | Exclude<Role, "agency">, Account>;
+  /** Sign in through the API (JSON): a session cookie and the CSRF header. */
   signIn(account: Account): Promise<Session>;
+  /** Sign in through the sign-in page's form, as a browser does. */
+  signInPage(account: Account): Promise<PageSession>;
   close(): Promise<void>;
 }
 
@@ -147,6 +157,25 @@ export async function openDesk(driver: DriverName, overrides: Record<string, str
       const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
       const { csrfToken } = response.json() as { csrfToken: string };
       return { account, headers: { cookie: `${SESSION_COOKIE}=${cookie?.value}`, [CSRF_HEADER]: csrfToken } };
+    },
+    async signInPage(account) {
+      clock.advance(31_000);
+      const response = await app.inject({
+        method: "POST",
+        url: "/signin",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({
+          email: account.email,
+          password: PASSWORD,
+          code: currentTotpCode(account.totpSecret, clock.now()),
+        }).toString(),
+      });
+      const session = response.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
+      const csrf = response.cookies.find((c) => c.name === CSRF_COOKIE)?.value;
+      if (response.statusCode !== 303 || !session || !csrf) {
+        throw new Error(`page sign-in of ${account.email} failed (${response.statusCode}): ${response.body}`);
+      }
+      return { cookie: `${SESSION_COOKIE}=${session}; ${CSRF_COOKIE}=${csrf}`, csrf };
     },
     async close() {
       await app.close();

@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotpCode } from "../../src/auth/credentials.js";
-import { SESSION_COOKIE } from "../../src/http/app.js";
-import { CSRF_COOKIE } from "../../src/web/pages.js";
 import { DRIVERS } from "../support/db.js";
 import { EXAMPLE_POLICY } from "../support/fixtures.js";
-import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
+import { type Desk, openDesk, PASSWORD } from "../support/http.js";
 
 /**
  * The pages through the real app and database (inject): page sign-in, the request form's errors beside
  * their fields, CSRF on form posts, the queue's filters and the policy preview. The browser suite
  * (browser.test.ts) walks the same pages in Chromium.
  */
-
-interface PageSession {
-  cookie: string;
-  csrf: string;
-}
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
@@ -42,25 +35,6 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
   afterAll(async () => {
     await desk?.close();
   });
-
-  async function pageSignIn(account: Account): Promise<PageSession> {
-    desk.clock.advance(31_000);
-    const response = await desk.app.inject({
-      method: "POST",
-      url: "/signin",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      payload: form({
-        email: account.email,
-        password: PASSWORD,
-        code: currentTotpCode(account.totpSecret, desk.clock.now()),
-      }),
-    });
-    expect(response.statusCode, response.body).toBe(303);
-    const session = response.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
-    const csrf = response.cookies.find((c) => c.name === CSRF_COOKIE)?.value;
-    expect(session && csrf).toBeTruthy();
-    return { cookie: `${SESSION_COOKIE}=${session}; ${CSRF_COOKIE}=${csrf}`, csrf: csrf as string };
-  }
 
   it("signs in with password and code and sends each role to its start page", async () => {
     const page = await desk.app.inject({ method: "GET", url: "/signin" });
@@ -99,7 +73,7 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
   });
 
   it("shows each problem of a submitted request beside the field it concerns, and keeps what was typed", async () => {
-    const officer = await pageSignIn(desk.accounts.officerA);
+    const officer = await desk.signInPage(desk.accounts.officerA);
     const newForm = await desk.app.inject({
       method: "GET",
       url: "/portal/requests/new",
@@ -137,7 +111,7 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
   });
 
   it("answers a refused admin form with the same page, the problem beside its field and the input kept", async () => {
-    const admin = await pageSignIn(desk.accounts.admin);
+    const admin = await desk.signInPage(desk.accounts.admin);
     const post = (url: string, fields: Record<string, string>) =>
       desk.app.inject({
         method: "POST",
@@ -186,7 +160,7 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
   });
 
   it("refuses a form post without the page's CSRF token, and accepts it with it", async () => {
-    const officer = await pageSignIn(desk.accounts.officerA);
+    const officer = await desk.signInPage(desk.accounts.officerA);
     const fields: Array<[string, string]> = [
       ["reference", "FBI-PAGE-2"],
       ["jurisdiction", "US"],
@@ -226,7 +200,7 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
   });
 
   it("filters the queue and previews a policy's effect on open requests before activating it", async () => {
-    const reviewer = await pageSignIn(desk.accounts.reviewer);
+    const reviewer = await desk.signInPage(desk.accounts.reviewer);
     const queue = await desk.app.inject({
       method: "GET",
       url: "/desk?status=open&jurisdiction=US&process=subpoena&sort=received",
@@ -241,7 +215,7 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     });
     expect(none.body).toContain("Nothing matches these filters.");
 
-    const admin = await pageSignIn(desk.accounts.admin);
+    const admin = await desk.signInPage(desk.accounts.admin);
     const stricter = EXAMPLE_POLICY.replace('version: "2020-07-06"', 'version: "2020-09-01"').replace(
       "subscriber: [subpoena, court_order, search_warrant, mlat]",
       "subscriber: [court_order, search_warrant, mlat]",

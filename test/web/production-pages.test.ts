@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotpCode } from "../../src/auth/credentials.js";
-import { fulfilRequest } from "../../src/fulfilment/fulfilment.service.js";
-import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
-import { SESSION_COOKIE } from "../../src/http/app.js";
-import { CSRF_COOKIE } from "../../src/web/pages.js";
 import { DRIVERS } from "../support/db.js";
-import { requestDocument } from "../support/fixtures.js";
-import { approvedRequest, tarFiles } from "../support/fulfilment.js";
-import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
+import { deliveredProduction, tarFiles } from "../support/fulfilment.js";
+import { type Desk, openDesk } from "../support/http.js";
 
 /**
  * The portal's production pages through the real app (inject): the request page's production section,
@@ -25,54 +19,11 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
 
   beforeAll(async () => {
     desk = await openDesk(driver, { CUSTODIAN_MASTER_KEY: MASTER_KEY });
-    await seedMessengerStore(desk.db, {
-      accounts: 6,
-      seed: 3,
-      from: new Date("2020-01-01T00:00:00Z"),
-      to: new Date("2020-12-31T00:00:00Z"),
-    });
-    const now = desk.clock.now();
-    requestId = await approvedRequest(desk.db, {
-      agencyId: desk.agencies.a,
-      now,
-      submittedBy: desk.accounts.officerA.userId,
-      document: requestDocument({
-        receivedAt: now.toISOString(),
-        jurisdiction: "US",
-        process: "court_order",
-        targets: [{ type: "account_id", value: "1002993841" }],
-        categories: ["subscriber.name", "subscriber.phone", "records.ip_logs"],
-      }),
-    });
-    const result = await fulfilRequest(desk.db, {
-      requestId,
-      actor: "counsel@provider.example",
-      settings: { ...desk.config.fulfilment, publicUrl: desk.config.publicUrl },
-      now: desk.clock.now,
-    });
-    productionId = result.productionId;
+    ({ requestId, productionId } = await deliveredProduction(desk));
   });
   afterAll(async () => {
     await desk?.close();
   });
-
-  async function pageSignIn(account: Account): Promise<{ cookie: string; csrf: string }> {
-    desk.clock.advance(31_000);
-    const response = await desk.app.inject({
-      method: "POST",
-      url: "/signin",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      payload: form({
-        email: account.email,
-        password: PASSWORD,
-        code: currentTotpCode(account.totpSecret, desk.clock.now()),
-      }),
-    });
-    expect(response.statusCode, response.body).toBe(303);
-    const session = response.cookies.find((c) => c.name === SESSION_COOKIE)?.value;
-    const csrf = response.cookies.find((c) => c.name === CSRF_COOKIE)?.value as string;
-    return { cookie: `${SESSION_COOKIE}=${session}; ${CSRF_COOKIE}=${csrf}`, csrf };
-  }
 
   it("the mail's link carries no secret and leads the officer to the request's production section", async () => {
     const mail = await desk.db
@@ -90,7 +41,7 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
       `/signin?next=${encodeURIComponent(`/portal/productions/${productionId}`)}`,
     );
 
-    const officer = await pageSignIn(desk.accounts.officerA);
+    const officer = await desk.signInPage(desk.accounts.officerA);
     const landing = await desk.app.inject({
       method: "GET",
       url: `/portal/productions/${productionId}`,
@@ -100,7 +51,7 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
     expect(landing.headers.location).toBe(`/portal/requests/${requestId}#production`);
 
     // Another agency's officer learns nothing: the same page as for a production that does not exist.
-    const other = await pageSignIn(desk.accounts.officerB);
+    const other = await desk.signInPage(desk.accounts.officerB);
     const foreign = await desk.app.inject({
       method: "GET",
       url: `/portal/productions/${productionId}`,
@@ -115,7 +66,7 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
     expect(none.statusCode).toBe(404);
     expect(foreign.body).not.toContain(requestId);
 
-    const reviewer = await pageSignIn(desk.accounts.reviewer);
+    const reviewer = await desk.signInPage(desk.accounts.reviewer);
     const staff = await desk.app.inject({
       method: "GET",
       url: `/portal/productions/${productionId}`,
@@ -125,7 +76,7 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
   });
 
   it("shows the production and downloads it once through the page's form", async () => {
-    const officer = await pageSignIn(desk.accounts.officerA);
+    const officer = await desk.signInPage(desk.accounts.officerA);
     const page = await desk.app.inject({
       method: "GET",
       url: `/portal/requests/${requestId}`,
