@@ -1,18 +1,17 @@
-import { createReadStream, existsSync, mkdirSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotpCode } from "../../src/auth/credentials.js";
 import { verifyBag } from "../../src/fulfilment/bagit.js";
 import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
 import { extractTar } from "../../src/fulfilment/tar.js";
 import { jobHandlers } from "../../src/jobs/handlers.js";
 import { runDueJobs } from "../../src/jobs/jobs.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
-import { ROOT, requestDocument } from "../support/fixtures.js";
-import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
+import { CHROMIUM_FOUND, Chromium, SHOTS, screenshot } from "../support/browser.js";
+import { requestDocument } from "../support/fixtures.js";
+import { type Account, type Desk, openDesk } from "../support/http.js";
 
 /**
  * Issue 6 in a real Chromium against the real server: a request is approved through the desk's pages
@@ -22,22 +21,16 @@ import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js"
  * Without Chromium the suite is reported as skipped, never passed.
  */
 
-const CHROMIUM = process.env.CUSTODIAN_CHROMIUM ?? "/usr/bin/chromium";
-const found = existsSync(CHROMIUM);
-if (!found) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const SHOTS = `${ROOT}test-results/screenshots`;
 const MASTER_KEY = Buffer.alloc(32, 13).toString("base64");
 
-describe.skipIf(!found)("an officer downloads a production in Chromium", () => {
+describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium", () => {
   let desk: Desk;
   let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let chrome: Chromium;
   let requestId = "";
   let scratch = "";
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     scratch = await mkdtemp(join(tmpdir(), "custodian-download-"));
     desk = await openDesk("pglite", { CUSTODIAN_MASTER_KEY: MASTER_KEY });
     await seedMessengerStore(desk.db, {
@@ -67,44 +60,17 @@ describe.skipIf(!found)("an officer downloads a production in Chromium", () => {
     await desk.db.updateTable("app_user").set({ totp_last_step: null }).execute();
     // The background loop is left idle: the test runs the due jobs itself, so it knows when they ran.
     server = await startServer(desk.db, desk.config, { host: "127.0.0.1", port: 0, workEveryMs: 3_600_000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    chrome = await Chromium.launch();
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
+    await chrome?.close();
     await server?.close();
     await desk?.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  async function signedIn(account: Account, next?: string): Promise<Page> {
-    const context = await browser.newContext({
-      timezoneId: "Europe/London",
-      locale: "en-GB",
-      viewport: { width: 1366, height: 900 },
-      acceptDownloads: true,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => {
-      throw error;
-    });
-    await page.goto(`${server.url}${next ?? "/signin"}`);
-    expect(new URL(page.url()).pathname).toBe("/signin");
-    await page.getByLabel("E-mail").fill(account.email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByLabel("Code from your authenticator app").fill(currentTotpCode(account.totpSecret));
-    await Promise.all([
-      page.waitForURL((url) => url.pathname !== "/signin"),
-      page.getByRole("button", { name: "Sign in" }).click(),
-    ]);
-    return page;
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  const signedIn = (account: Account, path?: string) =>
+    chrome.signedIn(server.url, account, { acceptDownloads: true, ...(path ? { path } : {}) });
 
   it("a reviewer recommends and counsel approves through the pages; the fulfilment job packages it", async () => {
     const reviewer = await signedIn(desk.accounts.reviewer);
@@ -166,7 +132,7 @@ describe.skipIf(!found)("an officer downloads a production in Chromium", () => {
     expect(await section.textContent()).toMatch(/\d+ files, [\d.]+ kB as a tar/);
     expect(await section.textContent()).toContain("1002993841");
     await section.screenshot({ path: `${SHOTS}/13-portal-production.png` });
-    await shot(officer, "14-portal-request-delivered");
+    await screenshot(officer, "14-portal-request-delivered");
 
     const button = officer.getByRole("button", { name: "Download the production" });
     const [download] = await Promise.all([officer.waitForEvent("download"), button.click()]);
@@ -190,7 +156,7 @@ describe.skipIf(!found)("an officer downloads a production in Chromium", () => {
     await Promise.all([officer.waitForURL(`**/portal/productions/${productionId}/download`), button.click()]);
     await expect.poll(() => officer.locator("main h1").textContent()).toMatch(/^409/);
     expect(await officer.locator("main").textContent()).toContain("already downloaded");
-    await shot(officer, "15-portal-production-refused");
+    await screenshot(officer, "15-portal-production-refused");
 
     await officer.goto(`${server.url}/portal/requests/${requestId}`);
     await expect.poll(() => section.textContent()).toContain(`by ${desk.accounts.officerA.email}`);

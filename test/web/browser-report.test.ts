@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoHistory } from "../../src/demo/history.js";
 import { CSV_COLUMNS } from "../../src/reports/report.format.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
-import { ROOT } from "../support/fixtures.js";
+import { CHROMIUM_FOUND, Chromium, SHOTS } from "../support/browser.js";
 import { type Desk, openDesk } from "../support/http.js";
 
 /**
@@ -15,10 +14,6 @@ import { type Desk, openDesk } from "../support/http.js";
  * the same with JavaScript disabled. Without Chromium the suite is reported as skipped, never passed.
  */
 
-const CHROMIUM = process.env.CUSTODIAN_CHROMIUM ?? "/usr/bin/chromium";
-const found = existsSync(CHROMIUM);
-if (!found) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const SHOTS = `${ROOT}test-results/screenshots`;
 const PERIOD = "2020H2";
 
 /** The table's rows as the CSV writes them: the process with underscores, every figure as shown. */
@@ -37,40 +32,29 @@ async function tableRows(page: Page): Promise<string[][]> {
   ]);
 }
 
-describe.skipIf(!found)("the public transparency report in Chromium", () => {
+describe.skipIf(!CHROMIUM_FOUND)("the public transparency report in Chromium", () => {
   let desk: Desk;
   let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let chrome: Chromium;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     desk = await openDesk("pglite");
     await seedDemoHistory(desk.db, { scale: 0.02 });
     server = await startServer(desk.db, desk.config, { host: "127.0.0.1", port: 0, workEveryMs: 3_600_000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    chrome = await Chromium.launch();
   }, 240_000);
   afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
+    await chrome?.close();
     await server?.close();
     await desk?.close();
   });
 
   async function open(javaScriptEnabled: boolean): Promise<Page> {
-    const context = await browser.newContext({
+    const page = await chrome.page({
       javaScriptEnabled,
       acceptDownloads: true,
       locale: "en-GB",
       viewport: { width: 1280, height: 900 },
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => {
-      throw error;
     });
     const response = await page.goto(`${server.url}/reports/${PERIOD}`);
     expect(response?.status()).toBe(200);

@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotpCode } from "../../src/auth/credentials.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
-import { ROOT } from "../support/fixtures.js";
-import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
+import { CHROMIUM_FOUND, Chromium, screenshot } from "../support/browser.js";
+import { type Account, type Desk, openDesk } from "../support/http.js";
 
 /**
  * The web desk in a real Chromium against the real server (a real port, the real clock, a real
@@ -14,69 +12,41 @@ import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js"
  * reported as skipped, never passed.
  */
 
-const CHROMIUM = process.env.CUSTODIAN_CHROMIUM ?? "/usr/bin/chromium";
-const found = existsSync(CHROMIUM);
-if (!found) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const SHOTS = `${ROOT}test-results/screenshots`;
-
-describe.skipIf(!found)("the web desk in Chromium", () => {
+describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
   let desk: Desk;
   let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let chrome: Chromium;
+  let officerPage: Page;
   let requestPath = "";
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     desk = await openDesk("pglite");
     // The harness enrolled the officers' second factor moments ago with the current code; a person
     // signing in would use the next one. Forget the claimed step so the real clock's code works now.
     await desk.db.updateTable("app_user").set({ totp_last_step: null }).execute();
     server = await startServer(desk.db, desk.config, { host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    chrome = await Chromium.launch();
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
+    await chrome?.close();
     await server?.close();
     await desk?.close();
   });
 
-  async function signedIn(account: Account, timezoneId = "Europe/London"): Promise<Page> {
-    const context = await browser.newContext({ timezoneId, locale: "en-GB", viewport: { width: 1366, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => {
-      throw error;
-    });
-    await page.goto(`${server.url}/signin`);
-    await page.getByLabel("E-mail").fill(account.email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByLabel("Code from your authenticator app").fill(currentTotpCode(account.totpSecret));
-    await Promise.all([
-      page.waitForURL((url) => url.pathname !== "/signin"),
-      page.getByRole("button", { name: "Sign in" }).click(),
-    ]);
-    return page;
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  const signedIn = (account: Account, timezoneId?: string) =>
+    chrome.signedIn(server.url, account, timezoneId ? { timezoneId } : {});
 
   it("an officer signs in and submits a request; a wrong field is shown beside it", async () => {
-    const anonymous = await browser.newContext();
-    contexts.push(anonymous);
-    const signin = await anonymous.newPage();
+    const signin = await chrome.page();
     await signin.goto(`${server.url}/portal`);
     expect(new URL(signin.url()).pathname).toBe("/signin");
     // Keyboard first: the first Tab lands on the skip link.
     await signin.keyboard.press("Tab");
     expect(await signin.evaluate(() => document.activeElement?.textContent)).toBe("Skip to main content");
-    await shot(signin, "01-signin");
+    await screenshot(signin, "01-signin");
 
     const officer = await signedIn(desk.accounts.officerA, "America/Los_Angeles");
+    officerPage = officer;
     expect(new URL(officer.url()).pathname).toBe("/portal");
     await officer.getByRole("link", { name: "New request" }).first().click();
     await officer.getByLabel("Your reference").fill("FBI-BROWSER-0001");
@@ -104,7 +74,7 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
     );
     // The summary takes focus so a keyboard user starts at the list of problems.
     expect(await officer.evaluate(() => document.activeElement?.id)).toBe("error-summary");
-    await shot(officer, "02-portal-new-request-error");
+    await screenshot(officer, "02-portal-new-request-error");
 
     await officer.getByLabel("Target 1: value").fill("+14155550100");
     await officer.getByLabel("The signed legal process (PDF or scans)").setInputFiles({
@@ -122,7 +92,7 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
     // Times are shown in the viewer's zone (Los Angeles here) with the jurisdiction's beside them.
     const received = officer.locator("dd time[data-local]").first();
     await expect.poll(() => received.textContent()).toMatch(/GMT-[78]|P[DS]T/);
-    await shot(officer, "03-portal-request");
+    await screenshot(officer, "03-portal-request");
   }, 180_000);
 
   it("a reviewer verifies and recommends it; counsel approves it (two people)", async () => {
@@ -132,7 +102,7 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
     await reviewer.getByLabel("Jurisdiction").fill("US");
     await reviewer.getByRole("button", { name: "Apply" }).click();
     await reviewer.waitForURL(/jurisdiction=US/);
-    await shot(reviewer, "04-desk-queue");
+    await screenshot(reviewer, "04-desk-queue");
     await reviewer.getByRole("link", { name: "FBI-BROWSER-0001" }).click();
     await reviewer.waitForURL(`**/desk/requests/${id}`);
     await reviewer.getByLabel("Move to").selectOption("under_review");
@@ -151,7 +121,7 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
     await expect
       .poll(() => reviewer.locator("main").textContent())
       .toContain(`done by ${desk.accounts.reviewer.email}`);
-    await shot(reviewer, "05-desk-request-recommended");
+    await screenshot(reviewer, "05-desk-request-recommended");
 
     const counsel = await signedIn(desk.accounts.counsel);
     await counsel.goto(`${server.url}/desk/requests/${id}`);
@@ -163,7 +133,7 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
     await counsel.waitForURL(/notice=reviewed/);
     await expect.poll(() => counsel.locator("h1 .badge").textContent()).toBe("approved");
     await expect.poll(() => counsel.locator("#timeline-h + table").textContent()).toContain("request.reviewed");
-    await shot(counsel, "06-desk-request-approved");
+    await screenshot(counsel, "06-desk-request-approved");
   }, 180_000);
 
   it("an admin pauses the jurisdiction and the officer sees the request held", async () => {
@@ -180,30 +150,30 @@ describe.skipIf(!found)("the web desk in Chromium", () => {
       "Human-rights assessment after new law",
     );
     expect(await admin.locator(".error-summary a").getAttribute("href")).toBe("#f-pause-code");
-    await shot(admin, "07a-admin-pause-refused");
+    await screenshot(admin, "07a-admin-pause-refused");
     await admin.getByLabel("Jurisdiction code").fill("US");
     await admin.getByRole("button", { name: "Pause", exact: true }).click();
     await admin.waitForURL(/notice=paused/);
     const row = admin.locator("#jurisdiction-US");
     await expect.poll(() => row.textContent()).toContain("Human-rights assessment after new law");
-    await shot(admin, "07-admin-jurisdictions");
+    await screenshot(admin, "07-admin-jurisdictions");
     for (const [path, name] of [
       ["/admin/policy", "08-admin-policy"],
       ["/admin/agencies", "09-admin-agencies"],
       ["/admin/users", "10-admin-users"],
     ] as const) {
       await admin.goto(`${server.url}${path}`);
-      await shot(admin, name);
+      await screenshot(admin, name);
     }
 
-    const officer = contexts.at(1)?.pages()[0] as Page;
+    const officer = officerPage;
     await officer.goto(`${server.url}${requestPath}`);
     await expect.poll(() => officer.locator("h1 .badge").textContent()).toBe("on hold");
     await expect
       .poll(() => officer.locator("main").textContent())
       .toContain("On hold: requests from this jurisdiction are paused");
-    await shot(officer, "11-portal-request-held");
+    await screenshot(officer, "11-portal-request-held");
     await officer.goto(`${server.url}/portal`);
-    await shot(officer, "12-portal-list");
+    await screenshot(officer, "12-portal-list");
   }, 180_000);
 });
