@@ -87,9 +87,13 @@ async function openPostgres(url: string, allowUnsafeDurability: boolean): Promis
       }) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle connection the server closed (a restart, a terminated backend) is dropped from the pool and
-  // replaced on next use; it must not take the process down.
+  // A connection the server closed (a restart, a terminated backend) must never take the process down.
+  // pg-pool listens for errors on idle clients only; a checked-out client's socket error is emitted on the
+  // client itself, and with no listener Node exits. The query in flight already fails through its own
+  // callback (and is answered 503, see http/problem.ts); the pool drops the broken client on release and
+  // connects afresh on next use, so service resumes by itself once the server is back.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     const settings: Record<string, string | undefined> = {};

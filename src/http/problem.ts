@@ -39,8 +39,51 @@ const TITLES: Record<number, string> = {
   429: "Too Many Requests",
 };
 
+/** Seconds a client is asked to wait (Retry-After) when the database is briefly away. */
+export const RETRY_AFTER_SECONDS = 5;
+
+const CONNECTION_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
+
+/**
+ * Why the database cannot serve right now, if that is what `error` says: the server is restarting or
+ * shutting down (SQLSTATE 57P01–57P03), the connection failed or was cut (class 08, a reset or refused
+ * socket, pg's "Connection terminated"), or it ran out of room (class 53: disk full, memory, connections).
+ * Such a failure is not the request's fault and passes: it is answered 503 with Retry-After, not 500.
+ */
+export function databaseUnavailable(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === "string") {
+    if (/^57P0[123]$/.test(code)) return "the database is restarting";
+    if (code.startsWith("08") || CONNECTION_CODES.has(code)) return "the database cannot be reached";
+    if (code === "53100") return "the database is out of disk space";
+    if (code.startsWith("53")) return "the database is out of resources";
+  }
+  if (typeof message === "string") {
+    if (
+      /Connection terminated|Client has encountered a connection error|Connection closed|timeout exceeded when trying to connect/i.test(
+        message,
+      )
+    ) {
+      return "the database cannot be reached";
+    }
+    if (/No space left on device/i.test(message)) return "the database is out of disk space";
+  }
+  return undefined;
+}
+
 export function problemFor(error: unknown, request: FastifyRequest): ProblemDocument {
   const instance = `urn:request:${request.id}`;
+  const unavailable = databaseUnavailable(error);
+  if (unavailable !== undefined) {
+    return {
+      type: "https://custodian.dev/problems/unavailable",
+      title: "Service Unavailable",
+      status: 503,
+      detail: `The service is briefly unavailable (${unavailable}). Try again in a few seconds.`,
+      instance,
+    };
+  }
   if (error instanceof ValidationError) {
     return {
       type: "https://custodian.dev/problems/validation",
@@ -76,6 +119,15 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemDocu
   };
 }
 
+/** A 503 tells the client when to come back; pages and API alike. */
+export function withRetryAfter(reply: FastifyReply, problem: ProblemDocument): FastifyReply {
+  return problem.status === 503 ? reply.header("retry-after", String(RETRY_AFTER_SECONDS)) : reply;
+}
+
 export function sendProblem(reply: FastifyReply, problem: ProblemDocument): FastifyReply {
-  return reply.code(problem.status).type("application/problem+json").serializer(JSON.stringify).send(problem);
+  return withRetryAfter(reply, problem)
+    .code(problem.status)
+    .type("application/problem+json")
+    .serializer(JSON.stringify)
+    .send(problem);
 }

@@ -7,7 +7,7 @@ import type { SessionPrincipal } from "../auth/sessions.service.js";
 import type { Principal } from "../authz/authz.js";
 import { packagePath } from "../cli/package-info.js";
 import { type App, type AppContext, csrfMatches } from "../http/app.js";
-import { problemFor } from "../http/problem.js";
+import { problemFor, withRetryAfter } from "../http/problem.js";
 import { forbidden } from "../shared/errors.js";
 import { adminPages } from "./admin.routes.js";
 import { deskPages } from "./desk.routes.js";
@@ -102,7 +102,7 @@ export function webPages(context: AppContext): FastifyPluginAsync {
         return seeOther(reply, `/signin${next}`);
       }
       return sendPage(
-        reply,
+        withRetryAfter(reply, problem),
         ErrorPage({ principal: request.principal, status: problem.status, title: problem.title, problem }),
         problem.status,
       );

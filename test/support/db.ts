@@ -20,8 +20,10 @@ function withDatabase(url: string, name: string): string {
   return parsed.toString();
 }
 
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = process.env.DATABASE_URL as string;
+/** A new database on the server at `admin` (the shared DATABASE_URL unless a test brings its own cluster). */
+export async function createPostgresDatabase(
+  admin = process.env.DATABASE_URL as string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `custodian_test_${randomBytes(6).toString("hex")}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
@@ -38,13 +40,17 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
-export async function freshDatabase(driver: DriverName, dataDir = "memory://"): Promise<TestDatabase> {
+export async function freshDatabase(
+  driver: DriverName,
+  dataDir = "memory://",
+  adminUrl?: string,
+): Promise<TestDatabase> {
   if (driver === "pglite") {
     const database = await openDatabase({ dataDir });
     await migrateToLatest(database.db);
     return { ...database, url: undefined, drop: () => database.close() };
   }
-  const created = await createPostgresDatabase();
+  const created = await createPostgresDatabase(adminUrl);
   const database = await openDatabase({ url: created.url });
   await migrateToLatest(database.db);
   return {

@@ -61,8 +61,13 @@ export interface Desk {
 
 export const STAFF_ROLES = ["intake", "reviewer", "counsel", "admin", "auditor"] as const;
 
-export async function openDesk(driver: DriverName, overrides: Record<string, string> = {}): Promise<Desk> {
-  const database = await freshDatabase(driver);
+/** `adminUrl`: a PostgreSQL server of the test's own (support/pg-cluster.ts) instead of DATABASE_URL's. */
+export async function openDesk(
+  driver: DriverName,
+  overrides: Record<string, string> = {},
+  adminUrl?: string,
+): Promise<Desk> {
+  const database = await freshDatabase(driver, "memory://", adminUrl);
   const db = database.db;
   // Ten minutes in the past: rows stamped by the database's own now() (an officer's registration) must not
   // predate what set-up stamped with this clock (the agency's phone on file), or activation refuses them.
