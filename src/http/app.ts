@@ -19,7 +19,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { forbidden, unauthenticated } from "../shared/errors.js";
 import { checkWith, ValidationError } from "../shared/validation.js";
-import { webPages } from "../web/pages.js";
+import { sendNotFoundPage, webPages } from "../web/pages.js";
 import { problemFor, sendProblem } from "./problem.js";
 import { agencyRoutes } from "./routes/agencies.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
@@ -151,6 +151,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const routeTable: RouteEntry[] = [];
   app.decorate("routeTable", routeTable);
   app.addHook("onRoute", (route) => {
+    // Refused at start-up, not per request: a route without a rule would otherwise fail only when called,
+    // and the hook that enforces the rule must not stand in the not-found handler's way.
+    if (route.config?.access === undefined) {
+      throw new Error(`route ${[route.method].flat().join(",")} ${route.url} declares no access rule`);
+    }
     for (const method of [route.method].flat()) {
       if (method === "HEAD") continue;
       routeTable.push({ method, url: route.url, access: route.config?.access, page: route.config?.page === true });
@@ -203,21 +208,29 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (problem.status >= 500) request.log.error({ err: error }, "unhandled error");
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
+  // An unknown address: the API answers with a problem document, anything else (a page, a typo, an
+  // asset) with a page a person can read and leave.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    if (!/^\/api(\/|$)/.test(path)) return sendNotFoundPage(request, reply, path);
+    return sendProblem(reply, {
       type: "about:blank",
       title: "Not Found",
       status: 404,
-      detail: `no route ${request.method} ${request.url.split("?")[0]}`,
-    }),
-  );
+      detail: `no route ${request.method} ${path}`,
+      instance: `urn:request:${request.id}`,
+    });
+  });
 
   // Who is calling: a session cookie (plus CSRF token on writes) or a bearer API token.
   app.addHook("onRequest", async (request) => {
     request.principal = await identify(context, request);
   });
   app.addHook("preHandler", async (request) => {
+    // The not-found handler is no route: it declares nothing and shows nothing but that the address is unknown.
+    if (request.is404) return;
     const access = request.routeOptions.config.access;
+    // Unreachable: onRoute refused every route without a rule at start-up.
     if (access === undefined) throw new Error(`route ${request.routeOptions.url} declares no access rule`);
     if (access === "public") return;
     if (!request.principal) throw unauthenticated("sign in, or send an API token");
@@ -255,7 +268,8 @@ async function identify(context: AppContext, request: FastifyRequest): Promise<P
   if (!principal) return undefined;
   // A cookie rides along with any request the browser makes, including forged cross-site ones; a write
   // must also carry the CSRF token only the page that signed in knows.
-  if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) {
+  // A write to an unknown address does nothing, so it gets its 404 rather than a CSRF refusal.
+  if (!["GET", "HEAD", "OPTIONS"].includes(request.method) && !request.is404) {
     // A page's form cannot set a header: its token travels in the body, read after this hook.
     if (request.routeOptions.config.page && request.headers[CSRF_HEADER] === undefined) request.csrfDeferred = true;
     else checkCsrf(principal, request);

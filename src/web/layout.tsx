@@ -48,6 +48,7 @@ export function Layout({ title, principal, csrf, current, notice, children }: La
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Custodian`}</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/custodian.css" />
         <script src="/assets/custodian.js" defer />
       </head>
@@ -224,6 +225,44 @@ export function ErrorPage({
       <p>
         <a href="/">Back to the start</a>
       </p>
+    </Layout>
+  );
+}
+
+/** An address nothing answers to, said plainly, with the ways back. */
+export function NotFoundPage({
+  principal,
+  csrf,
+  path,
+  home,
+}: {
+  principal: Principal | undefined;
+  csrf: string | undefined;
+  path: string;
+  /** The signed-in person's start page. */
+  home: string | undefined;
+}) {
+  return (
+    <Layout title="Page not found" principal={principal} csrf={csrf}>
+      <h1>Page not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. The address may be mistyped, or the link that led here may be out of
+        date.
+      </p>
+      <ul>
+        {home ? (
+          <li>
+            <a href={home}>Go to your start page</a>
+          </li>
+        ) : (
+          <li>
+            <a href="/signin">Sign in</a>
+          </li>
+        )}
+        <li>
+          <a href="/reports">Read the public transparency reports</a>
+        </li>
+      </ul>
     </Layout>
   );
 }

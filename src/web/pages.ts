@@ -11,7 +11,7 @@ import { problemFor, withRetryAfter } from "../http/problem.js";
 import { forbidden } from "../shared/errors.js";
 import { adminPages } from "./admin.routes.js";
 import { deskPages } from "./desk.routes.js";
-import { ErrorPage } from "./layout.js";
+import { ErrorPage, NotFoundPage } from "./layout.js";
 import { portalPages } from "./portal.routes.js";
 import { signInPages } from "./signin.routes.js";
 
@@ -54,6 +54,16 @@ export function sendPage(reply: FastifyReply, page: VNode, status = 200): Fastif
     .send(`<!doctype html>${renderToString(page)}`);
 }
 
+/** The page for an address nothing answers to (the API's unknown addresses get a problem document instead). */
+export function sendNotFoundPage(request: FastifyRequest, reply: FastifyReply, path: string): FastifyReply {
+  const principal = request.principal;
+  return sendPage(
+    reply,
+    NotFoundPage({ principal, csrf: pageCsrf(request), path, home: principal ? homeOf(principal) : undefined }),
+    404,
+  );
+}
+
 export function seeOther(reply: FastifyReply, location: string): FastifyReply {
   return reply.code(303).header("location", location).send();
 }
@@ -79,6 +89,12 @@ export function webPages(context: AppContext): FastifyPluginAsync {
       // sendFile resolves inside assets/ only; `..` cannot climb out.
       (request, reply) => reply.header("cache-control", "public, max-age=3600").sendFile(request.params["*"]),
     );
+    // Asked for by browsers and crawlers at these fixed addresses.
+    for (const file of ["favicon.ico", "robots.txt"]) {
+      pages.get(`/${file}`, { config: { access: "public", page: true }, schema: { hide: true } }, (_request, reply) =>
+        reply.header("cache-control", "public, max-age=86400").sendFile(file),
+      );
+    }
     await pages.register(formbody, { bodyLimit: 2 * 1024 * 1024 });
     // A form post whose token was not in a header carries it as a field: checked before any handler.
     pages.addHook("preHandler", async (request) => {
