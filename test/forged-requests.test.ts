@@ -710,6 +710,50 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     expect((await get("/api/v1/requests", cookieOnly)).statusCode).toBe(200);
   });
 
+  it("11. a padded, upper-cased or lookalike address shares one sign-in counter between the page and the API", async () => {
+    const account = desk.accounts.auditor;
+    const plain = account.email;
+    const since = await lastAuditId(desk);
+    const page = (email: string) =>
+      desk.app.inject({
+        method: "POST",
+        url: "/signin",
+        remoteAddress: nextAddress(),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ email, password: "a guessed password", code: "123456" }).toString(),
+      });
+    const api = (email: string, password = "a guessed password") => {
+      desk.clock.advance(31_000);
+      return post("/api/v1/session", undefined, {
+        email,
+        password,
+        code: currentTotpCode(account.totpSecret, desk.clock.now()),
+      });
+    };
+    const padded = `${" ".repeat(7)}${plain}`;
+    const upper = plain.toUpperCase();
+    const cyrillic = plain.replace("a", "\u0430");
+    const fullWidth = [...plain]
+      .map((c) => (/[a-z]/.test(c) ? String.fromCodePoint((c.codePointAt(0) ?? 0) + 0xfee0) : c))
+      .join("");
+    // Ten guesses, each from a new address, spread over every spelling and both doors.
+    for (const email of [padded, upper, cyrillic, fullWidth, padded, cyrillic, fullWidth]) {
+      expect((await page(email)).statusCode, email).toBe(401);
+    }
+    for (const email of [plain, upper, plain]) expectProblem(await api(email), 401);
+    // The eleventh try is refused before the password is looked at, even the right password and code.
+    expectProblem(await api(plain, PASSWORD), 429);
+    expect((await page(` ${upper}`)).statusCode).toBe(429);
+    expect(await auditSince(desk, since, "session.created")).toHaveLength(0);
+    const limited = (await auditSince(desk, since, "security.refused")).filter((r) =>
+      String(r.payload.reason).includes("tries"),
+    );
+    expect(limited).toHaveLength(2);
+    // Another person's counter is their own.
+    desk.clock.advance(31_000);
+    expect((await signInAs(desk, desk.accounts.reviewer)).headers.cookie).toBeTruthy();
+  });
+
   it("nothing the attacks touched was disclosed", async () => {
     const released = await desk.db
       .selectFrom("request as r")

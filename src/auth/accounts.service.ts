@@ -16,6 +16,7 @@ import {
   totpUri,
 } from "./credentials.js";
 import { domainProblem, emailDomain, lookalikeOf } from "./domains.js";
+import { normaliseEmail } from "./identity.js";
 import { auditRefusal } from "./refusals.js";
 import { revokeEverything } from "./sessions.service.js";
 
@@ -60,7 +61,7 @@ export async function createStaffUser(
 ): Promise<CreatedStaffUser> {
   const password = input.password ?? randomBytes(12).toString("base64url");
   checkPassword(password);
-  const email = input.email.toLowerCase();
+  const email = normaliseEmail(input.email);
   const totpSecret = newTotpSecret();
   const passwordHash = await hashPassword(password);
   return db.transaction().execute(async (tx) => {
@@ -113,7 +114,7 @@ export async function registerOfficer(
   publicUrl: string,
   now: Date,
 ): Promise<{ userId: string }> {
-  const email = input.email.trim().toLowerCase();
+  const email = normaliseEmail(input.email);
   checkPassword(input.password);
   const domain = emailDomain(email);
   const verified = await db.selectFrom("agency_domain").select(["domain", "agency_id"]).execute();

@@ -5,6 +5,7 @@ import type { Db, Tx } from "../db/database.js";
 import type { TokenScope } from "../db/schema.js";
 import { notFound, unauthenticated } from "../shared/errors.js";
 import { bearerHash, checkTotp, newBearerSecret, verifyPassword } from "./credentials.js";
+import { normaliseEmail } from "./identity.js";
 import { auditRefusal } from "./refusals.js";
 
 /**
@@ -33,7 +34,7 @@ export interface OpenedSession {
 const REFUSED = "e-mail, password or second-factor code is wrong, or the account is not active";
 
 export async function signIn(db: Db, input: SignIn, now: Date): Promise<OpenedSession> {
-  const email = input.email.trim().toLowerCase();
+  const email = normaliseEmail(input.email);
   const user = await db
     .selectFrom("app_user")
     .select(["id", "email", "role", "agency_id", "status", "password_hash", "totp_secret", "totp_last_step"])

@@ -1,23 +1,12 @@
-import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { type SessionPrincipal, signIn, signOut } from "../auth/sessions.service.js";
 import { type App, type AppContext, clearSessionCookie, setSessionCookie } from "../http/app.js";
+import { identityGuard } from "../http/identity-guard.js";
 import { DomainError } from "../shared/errors.js";
 import { Layout } from "./layout.js";
 import { CSRF_COOKIE, CSRF_FIELD, homeOf, pageCsrf, seeOther, sendPage } from "./pages.js";
 
 /** Page sign-in (e-mail, password, second-factor code) and sign-out; after sign-in, each role goes home. */
-
-// The same guard as the API's sign-in: a few tries a minute per address and account.
-const GUARDED = {
-  max: 10,
-  timeWindow: "1 minute",
-  hook: "preHandler" as const,
-  keyGenerator: (request: FastifyRequest) => {
-    const body = request.body as { email?: unknown } | undefined;
-    return `${request.ip}|page|${typeof body?.email === "string" ? body.email.toLowerCase() : ""}`;
-  },
-};
 
 /** Only a path on this site: `//evil.example` or `https://…` would make sign-in an open redirect. */
 function safeNext(next: string | undefined): string | undefined {
@@ -69,7 +58,10 @@ function SignInPage({ error, email, next }: { error?: string | undefined; email?
   );
 }
 
-export async function signInPages(app: App, { db, now }: AppContext): Promise<void> {
+export async function signInPages(app: App, context: AppContext): Promise<void> {
+  const { db, now } = context;
+  // One counter with POST /api/v1/session: the page is not a second door with tries of its own.
+  const guard = identityGuard(app, context);
   app.get("/", { config: { access: "public", page: true }, schema: { hide: true } }, async (request, reply) =>
     seeOther(reply, request.principal ? homeOf(request.principal) : "/signin"),
   );
@@ -89,7 +81,8 @@ export async function signInPages(app: App, { db, now }: AppContext): Promise<vo
   app.post(
     "/signin",
     {
-      config: { access: "public", page: true, rateLimit: GUARDED },
+      config: { access: "public", page: true },
+      preHandler: guard,
       schema: {
         hide: true,
         body: z.strictObject({

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { confirmEmail, enrolTotp, registerOfficer } from "../../auth/accounts.service.js";
 import { MIN_PASSWORD_LENGTH } from "../../auth/credentials.js";
@@ -15,22 +14,14 @@ import { authorize } from "../../authz/authz.js";
 import { ROLES } from "../../domain/vocabulary.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, clearSessionCookie, setSessionCookie } from "../app.js";
+import { identityGuard } from "../identity-guard.js";
 
 /** Sign-in, sign-out, officer registration and API tokens. */
 
-// Sign-in and registration are where passwords and codes are guessed: a few tries a minute per address
-// and account (counted once the body is read), so one guesser cannot lock everyone behind one NAT out.
-const GUARDED = {
-  max: 10,
-  timeWindow: "1 minute",
-  hook: "preHandler" as const,
-  keyGenerator: (request: FastifyRequest) => {
-    const body = request.body as { email?: unknown; token?: unknown } | undefined;
-    const who =
-      typeof body?.email === "string" ? body.email.toLowerCase() : typeof body?.token === "string" ? "token" : "";
-    return `${request.ip}|${who}`;
-  },
-};
+// Where a bearer token from a mail is tried (confirmation, second-factor enrolment) or an API token is
+// minted: a few tries a minute per client address and route. Routes that take an e-mail address share
+// the per-person guard of identity-guard.ts instead.
+const GUARDED = { max: 10, timeWindow: "1 minute", hook: "preHandler" as const };
 
 const userSchema = z.object({
   id: z.uuid(),
@@ -41,11 +32,14 @@ const userSchema = z.object({
 
 const confirmationToken = z.string().min(20).max(100);
 
-export async function authRoutes(api: App, { db, config, now }: AppContext): Promise<void> {
+export async function authRoutes(api: App, context: AppContext): Promise<void> {
+  const { db, config, now } = context;
+  const guard = identityGuard(api, context);
   api.post(
     "/session",
     {
-      config: { access: "public", rateLimit: GUARDED },
+      config: { access: "public" },
+      preHandler: guard,
       schema: {
         summary: "Sign in with e-mail, password and the current second-factor code",
         tags: ["session"],
@@ -99,7 +93,8 @@ export async function authRoutes(api: App, { db, config, now }: AppContext): Pro
   api.post(
     "/registrations",
     {
-      config: { access: "public", rateLimit: GUARDED },
+      config: { access: "public" },
+      preHandler: guard,
       schema: {
         summary: "Register as an officer of an agency, with an e-mail on one of its verified domains",
         tags: ["registration"],
