@@ -26,6 +26,8 @@ export interface Config {
   publicUrl: string;
   /** Largest document an agency may upload, in bytes. */
   maxUploadBytes: number;
+  /** Below this much free space (bytes) on the data or temporary directory, readiness answers 503. */
+  minFreeDiskBytes: number;
   emergency: {
     /** Days within which the follow-up legal process for an emergency disclosure is due. */
     followUpDays: number;
@@ -66,6 +68,7 @@ const envSchema = z.object({
   CUSTODIAN_MAIL_FROM: z.email().optional(),
   CUSTODIAN_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   CUSTODIAN_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).optional(),
+  CUSTODIAN_MIN_FREE_DISK_MB: z.coerce.number().int().min(0).max(1_048_576).optional(),
   CUSTODIAN_EMERGENCY_FOLLOW_UP_DAYS: z.coerce.number().int().min(1).max(90).optional(),
   CUSTODIAN_EMERGENCY_FLOOD_LIMIT: z.coerce.number().int().min(1).max(1000).optional(),
   CUSTODIAN_EMERGENCY_FLOOD_WINDOW_HOURS: z.coerce
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     mailFrom: e.CUSTODIAN_MAIL_FROM ?? "custodian@localhost",
     publicUrl: (e.CUSTODIAN_PUBLIC_URL ?? "http://127.0.0.1:4000").replace(/\/+$/, ""),
     maxUploadBytes: e.CUSTODIAN_MAX_UPLOAD_BYTES ?? 10 * 1024 * 1024,
+    minFreeDiskBytes: (e.CUSTODIAN_MIN_FREE_DISK_MB ?? 256) * 1024 * 1024,
     emergency: {
       followUpDays: e.CUSTODIAN_EMERGENCY_FOLLOW_UP_DAYS ?? 14,
       floodLimit: e.CUSTODIAN_EMERGENCY_FLOOD_LIMIT ?? 3,

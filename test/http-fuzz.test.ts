@@ -121,6 +121,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/users/:id/activate": { body: () => ({ confirmed: false, note: "fuzz" }) },
   "POST /api/v1/users/:id/suspend": { body: () => ({ reason: "fuzz" }) },
   "GET /api/v1/health": {},
+  "GET /api/v1/ready": {},
   "GET /api/v1/openapi.json": {},
   "GET /api/v1/agencies": {},
   "GET /api/v1/agencies/:id": {},

@@ -119,7 +119,12 @@ describe.skipIf(!clusterAvailable)("a PostgreSQL restart under load", () => {
     const api = await fetch(`${base}/api/v1/requests`, { headers: { authorization: `Bearer ${token}` } });
     expect(api.status).toBe(503);
     expect(api.headers.get("content-type")).toContain("application/problem+json");
+    expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);
+    const notReady = await fetch(`${base}/api/v1/ready`);
+    expect(notReady.status).toBe(503);
+    expect(JSON.stringify(await notReady.json())).toContain("cannot take a write");
     await cluster.start();
+    expect((await fetch(`${base}/api/v1/ready`)).status).toBe(200);
     const again = await fetch(`${base}/api/v1/requests`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     expect(server.running(), server.stderr()).toBe(true);

@@ -24,6 +24,7 @@ import { problemFor, sendProblem } from "./problem.js";
 import { agencyRoutes } from "./routes/agencies.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
+import { healthRoutes } from "./routes/health.routes.js";
 import { productionRoutes } from "./routes/productions.routes.js";
 import { reportApiRoutes, reportPageRoutes } from "./routes/reports.routes.js";
 import { requestRoutes } from "./routes/requests.routes.js";
@@ -246,6 +247,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await agencyRoutes(api as App, context);
     await reportApiRoutes(api as App, context);
     await productionRoutes(api as App, context);
+    await healthRoutes(api as App, context);
   };
   await app.register(apiV1, { prefix: "/api/v1" });
   await reportPageRoutes(app as App, context);

@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import { z } from "zod";
 import { verifyAudit } from "../../audit/verify.js";
 import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../../auth/accounts.service.js";
@@ -257,15 +256,6 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
     async (request, reply) => {
       await suspendUser(db, request.principal as Principal, request.params.id, request.body.reason, now());
       return reply.code(204).send();
-    },
-  );
-
-  api.get(
-    "/health",
-    { config: { access: "public" }, schema: { summary: "Liveness: the database answers", tags: ["health"] } },
-    async () => {
-      await sql`select 1`.execute(db);
-      return { ok: true };
     },
   );
 }
