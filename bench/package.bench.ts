@@ -12,6 +12,7 @@ import { activatePolicy } from "../src/policy/policy.store.js";
 import { transition } from "../src/requests/lifecycle.js";
 import { intakeRequest } from "../src/requests/requests.service.js";
 import { recordReview } from "../src/requests/reviews.service.js";
+import { REVIEWED } from "../test/support/fixtures.js";
 import { type BenchResult, ratioOf } from "./harness.js";
 import { scratchDatabase } from "./support/postgres.js";
 
@@ -133,8 +134,8 @@ export const benchmark = {
         .transaction()
         .execute((tx) => transition(tx, intake.id, { to: "under_review", actor: "bench", reason: "bench", now }));
       // Content needs two people: a reviewer recommends, counsel approves.
-      await recordReview(db, intake.id, { reviewer: "reviewer", verdict: "recommend_approve", now });
-      await recordReview(db, intake.id, { reviewer: "counsel", verdict: "approve", now });
+      await recordReview(db, intake.id, { ...REVIEWED, reviewer: "reviewer", verdict: "recommend_approve", now });
+      await recordReview(db, intake.id, { ...REVIEWED, reviewer: "counsel", verdict: "approve", now });
       const masterKey = generateMasterKeyText();
       // The child runs dist/: build it from this tree so that the figures are of this code.
       execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {

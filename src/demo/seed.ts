@@ -177,8 +177,15 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
     now(),
   );
   await advanceRequest(db, staff.intake, subpoena.id, { to: "under_review", note: "Verified." }, now());
-  await reviewRequest(db, staff.reviewer, subpoena.id, { verdict: "recommend_approve", checklist: CHECKS }, now());
-  await reviewRequest(db, staff.counsel, subpoena.id, { verdict: "approve", checklist: CHECKS }, now());
+  await reviewRequest(
+    db,
+    staff.reviewer,
+    subpoena.id,
+    { verdict: "recommend_approve", checklist: CHECKS },
+    config,
+    now(),
+  );
+  await reviewRequest(db, staff.counsel, subpoena.id, { verdict: "approve", checklist: CHECKS }, config, now());
   await advanceRequest(
     db,
     staff.intake,

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import {
   approve,
   approvedRequest,
@@ -437,7 +437,12 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
       .execute((tx) =>
         transition(tx, intake.id, { to: "under_review", actor: "intake@desk", reason: "verified", now: RECEIVED }),
       );
-    await recordReview(database.db, intake.id, { reviewer: "counsel@desk", verdict: "reject", now: RECEIVED });
+    await recordReview(database.db, intake.id, {
+      ...REVIEWED,
+      reviewer: "counsel@desk",
+      verdict: "reject",
+      now: RECEIVED,
+    });
     const sent = await noticesTo("nightowl07@example.co.uk", "notice.user_rejected");
     expect(sent).toHaveLength(1);
     expect(sent[0]?.body).toContain("declined to provide any data");

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { STATUSES, type Status, transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
@@ -115,7 +115,7 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     // GB: a court order counsel rejected and closed; a verified emergency answered, on its own row.
     const gb = await intake("2020-05-01T10:00:00Z", { jurisdiction: "GB", process: "court_order" });
     await move(gb, "under_review");
-    await recordReview(database.db, gb, { reviewer: "counsel", verdict: "reject", now: new Date() });
+    await recordReview(database.db, gb, { ...REVIEWED, reviewer: "counsel", verdict: "reject", now: new Date() });
     await move(gb, "closed");
     const emergency = await intake("2020-05-02T10:00:00Z", {
       jurisdiction: "GB",

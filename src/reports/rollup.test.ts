@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { importLedger } from "../ledger/ledger.service.js";
 import { canTransition, STATUSES, type Status, transition } from "../requests/lifecycle.js";
@@ -150,12 +150,14 @@ describe.each(DRIVERS)("report rollup on %s", (driver) => {
               // Where the decision needs review, approval takes two people: a reviewer recommends first.
               if (op.approve) {
                 await recordReview(database.db, id, {
+                  ...REVIEWED,
                   reviewer: "reviewer",
                   verdict: "recommend_approve",
                   now: now(),
                 }).catch(allowRefusal);
               }
               await recordReview(database.db, id, {
+                ...REVIEWED,
                 reviewer: "counsel",
                 verdict: op.approve ? "approve" : "reject",
                 now: now(),

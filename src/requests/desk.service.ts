@@ -571,6 +571,7 @@ export async function reviewRequest(
   principal: Principal,
   requestId: string,
   input: { verdict: Verdict; checklist?: Record<string, unknown> | undefined; note?: string | undefined },
+  config: Pick<Config, "fulfilment">,
   now: Date,
 ) {
   const action = input.verdict === "approve" || input.verdict === "reject" ? "request.approve" : "request.review";
@@ -582,6 +583,7 @@ export async function reviewRequest(
     ...(input.checklist ? { checklist: input.checklist } : {}),
     ...(input.note ? { note: input.note } : {}),
     now,
+    notice: { emergencyDelayDays: config.fulfilment.emergencyNoticeDelayDays },
   });
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import { sealAudit } from "../audit/seal.js";
 import { verifyAudit } from "../audit/verify.js";
 import { lockJurisdictionExclusive } from "../jurisdictions/jurisdiction.lock.js";
@@ -177,21 +177,21 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     await step("verifying", "intake@desk");
     await step("under_review", "intake@desk");
     await expect(
-      recordReview(database.db, id, { reviewer: "r", verdict: "recommend_approve", now }),
+      recordReview(database.db, id, { ...REVIEWED, reviewer: "r", verdict: "recommend_approve", now }),
     ).resolves.toMatchObject({
       status: "under_review",
     });
     await expect(
       recordReview(database.db, id, {
+        ...REVIEWED,
         reviewer: "counsel@desk",
         verdict: "approve",
-        checklist: { legality: true },
         now,
       }),
     ).resolves.toMatchObject({ status: "approved" });
-    await expect(recordReview(database.db, id, { reviewer: "counsel-2", verdict: "approve", now })).rejects.toThrow(
-      /is approved; only a request under review can be reviewed/,
-    );
+    await expect(
+      recordReview(database.db, id, { ...REVIEWED, reviewer: "counsel-2", verdict: "approve", now }),
+    ).rejects.toThrow(/is approved; only a request under review can be reviewed/);
     await step("fulfilling", "system");
     await step("delivered", "system");
     await step("closed", "system");
@@ -222,14 +222,14 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     await database.db
       .transaction()
       .execute((tx) => transition(tx, id, { to: "under_review", actor: "desk", reason: "x", now }));
-    await expect(recordReview(database.db, id, { reviewer: "counsel", verdict: "approve", now })).rejects.toThrow(
-      /decision in force is reject/,
-    );
-    await expect(recordReview(database.db, id, { reviewer: "counsel", verdict: "reject", now })).resolves.toMatchObject(
-      {
-        status: "rejected",
-      },
-    );
+    await expect(
+      recordReview(database.db, id, { ...REVIEWED, reviewer: "counsel", verdict: "approve", now }),
+    ).rejects.toThrow(/decision in force is reject/);
+    await expect(
+      recordReview(database.db, id, { ...REVIEWED, reviewer: "counsel", verdict: "reject", now }),
+    ).resolves.toMatchObject({
+      status: "rejected",
+    });
   });
 
   it("writes requests that arrive together in one transaction, each with its own answer", async () => {

@@ -1,5 +1,4 @@
 import { appendAudit } from "../audit/audit.js";
-import { FULFILMENT_DEFAULTS } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
 import { enqueueFulfilment } from "../fulfilment/fulfilment.service.js";
 import { type NoticeSettings, scheduleUserNotices } from "../notices/user-notice.service.js";
@@ -23,8 +22,11 @@ export interface ReviewInput {
   checklist?: Record<string, unknown>;
   note?: string;
   now: Date;
-  /** When the affected users may be told of a rejection (config.fulfilment.emergencyNoticeDelayDays). */
-  notice?: NoticeSettings;
+  /**
+   * When the affected users may be told of a rejection (config.fulfilment.emergencyNoticeDelayDays). Required:
+   * a default here once stood in for the configured delay on every rejection.
+   */
+  notice: NoticeSettings;
 }
 
 const ANSWERABLE: readonly string[] = ["comply_full", "comply_partial"];
@@ -92,7 +94,7 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
         kind: "rejected",
         actor: input.reviewer,
         now: input.now,
-        settings: input.notice ?? { emergencyDelayDays: FULFILMENT_DEFAULTS.emergencyNoticeDelayDays },
+        settings: input.notice,
       });
     }
     return { reviewId: id, status: after.status };

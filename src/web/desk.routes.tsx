@@ -563,7 +563,7 @@ function summarize(details: unknown): string {
     .join("; ");
 }
 
-export async function deskPages(app: App, { db, now }: AppContext): Promise<void> {
+export async function deskPages(app: App, { db, config, now }: AppContext): Promise<void> {
   app.get(
     "/desk",
     { config: { access: "request.list", page: true }, schema: { hide: true, querystring: queueQuery } },
@@ -656,6 +656,7 @@ export async function deskPages(app: App, { db, now }: AppContext): Promise<void
           },
           note: b.note?.trim() || undefined,
         },
+        config,
         now(),
       );
       return seeOther(reply, `/desk/requests/${request.params.id}?notice=reviewed`);

@@ -32,3 +32,12 @@ export function requestDocument(overrides: Record<string, unknown> = {}): string
     ...overrides,
   });
 }
+
+/**
+ * What a review takes besides its verdict: a standards checklist answered in full (every item met, so no note
+ * is owed) and the notice settings the configuration gives (recordReview has no defaults of its own).
+ */
+export const REVIEWED = {
+  checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+  notice: { emergencyDelayDays: 30 },
+} as const;

@@ -9,7 +9,7 @@ import { readTar } from "../../src/fulfilment/tar.js";
 import { transition } from "../../src/requests/lifecycle.js";
 import { intakeRequest } from "../../src/requests/requests.service.js";
 import { recordReview } from "../../src/requests/reviews.service.js";
-import { requestDocument } from "./fixtures.js";
+import { REVIEWED, requestDocument } from "./fixtures.js";
 import type { Desk } from "./http.js";
 
 /** Test helpers for fulfilment: a keyring, an approved request, an officer, a tar read into memory. */
@@ -76,8 +76,8 @@ export async function deliveredProduction(desk: Desk): Promise<{ requestId: stri
 
 /** Two people, as a disclosure that needs review requires: a reviewer recommends, counsel approves. */
 export async function approve(db: Db, requestId: string, now: Date): Promise<void> {
-  await recordReview(db, requestId, { reviewer: "reviewer@desk", verdict: "recommend_approve", now });
-  await recordReview(db, requestId, { reviewer: "counsel@desk", verdict: "approve", now });
+  await recordReview(db, requestId, { ...REVIEWED, reviewer: "reviewer@desk", verdict: "recommend_approve", now });
+  await recordReview(db, requestId, { ...REVIEWED, reviewer: "counsel@desk", verdict: "approve", now });
 }
 
 /** The confirmed call-back an emergency needs before it can be approved. */

@@ -73,7 +73,8 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         response: { 200: z.object({ reviewId: z.uuid(), status: z.enum(STATUSES) }) },
       },
     },
-    async (request) => reviewRequest(db, request.principal as Principal, request.params.id, request.body, now()),
+    async (request) =>
+      reviewRequest(db, request.principal as Principal, request.params.id, request.body, config, now()),
   );
 
   api.get(

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DRIVERS } from "./support/db.js";
+import { requestDocument } from "./support/fixtures.js";
+import { type Desk, openDesk, type Session } from "./support/http.js";
+
+/**
+ * The desk's safeguards over HTTP (issue 12): what a review needs before it counts, what a refusal leaves on
+ * the request, the configured notice delay on rejections, and pausing what is already paused.
+ */
+
+const DAY_MS = 86_400_000;
+const NOTICE_DELAY_DAYS = 3;
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+describe.each(DRIVERS)("desk safeguards on %s", (driver) => {
+  let desk: Desk;
+  beforeAll(async () => {
+    desk = await openDesk(driver, { CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS: String(NOTICE_DELAY_DAYS) });
+  });
+  afterAll(async () => {
+    await desk?.close();
+  });
+
+  const post = (session: Session, url: string, payload: unknown) =>
+    desk.app.inject({ method: "POST", url, headers: session.headers, payload: payload as object });
+
+  const timeline = async (id: string) => {
+    const auditor = await desk.signIn(desk.accounts.auditor);
+    const response = await desk.app.inject({
+      method: "GET",
+      url: `/api/v1/requests/${id}/timeline`,
+      headers: auditor.headers,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    return (response.json() as { items: Array<{ actor: string; action: string; details: Record<string, unknown> }> })
+      .items;
+  };
+
+  /** An emergency from officer A, confirmed by intake's call-back: under review, waiting for counsel. */
+  async function verifiedEmergency(): Promise<string> {
+    const officer = await desk.signIn(desk.accounts.officerA);
+    const submitted = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/requests",
+      headers: { ...officer.headers, "content-type": "application/json" },
+      payload: requestDocument({
+        jurisdiction: "US",
+        process: "emergency",
+        emergency: { justification: "A credible threat to a person's life, named in the attached report." },
+        categories: ["subscriber.phone"],
+      }),
+    });
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const { id } = submitted.json() as { id: string };
+    const intake = await desk.signIn(desk.accounts.intake);
+    const called = await post(intake, `/api/v1/requests/${id}/callback`, { confirmed: true, note: "desk sergeant" });
+    expect(called.statusCode, called.body).toBe(200);
+    return id;
+  }
+
+  const noticeDue = async (id: string) =>
+    (await timeline(id)).find((e) => e.action === "notice.scheduled")?.details.dueAt as string | undefined;
+
+  it("tells the users of a rejected emergency after the configured delay, through the API and the page", async () => {
+    const counsel = await desk.signIn(desk.accounts.counsel);
+    const byApi = await verifiedEmergency();
+    const rejected = await post(counsel, `/api/v1/requests/${byApi}/reviews`, {
+      verdict: "reject",
+      note: "the threat was not specific enough",
+    });
+    expect(rejected.statusCode, rejected.body).toBe(200);
+    const rejectedAt = desk.clock.now();
+    expect(await noticeDue(byApi)).toBe(new Date(rejectedAt.getTime() + NOTICE_DELAY_DAYS * DAY_MS).toISOString());
+
+    const byPage = await verifiedEmergency();
+    const page = await desk.signInPage(desk.accounts.counsel);
+    const answer = await desk.app.inject({
+      method: "POST",
+      url: `/desk/requests/${byPage}/review`,
+      headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: form({ _csrf: page.csrf, verdict: "reject", note: "the threat was not specific enough" }),
+    });
+    expect(answer.statusCode, answer.body).toBe(303);
+    const pageRejectedAt = desk.clock.now();
+    expect(await noticeDue(byPage)).toBe(new Date(pageRejectedAt.getTime() + NOTICE_DELAY_DAYS * DAY_MS).toISOString());
+  });
+});
