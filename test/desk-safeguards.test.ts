@@ -84,4 +84,49 @@ describe.each(DRIVERS)("desk safeguards on %s", (driver) => {
     const pageRejectedAt = desk.clock.now();
     expect(await noticeDue(byPage)).toBe(new Date(pageRejectedAt.getTime() + NOTICE_DELAY_DAYS * DAY_MS).toISOString());
   });
+
+  it("writes a refused approval or call-back on the request's timeline", async () => {
+    const id = await verifiedEmergency();
+    const counsel = await desk.signIn(desk.accounts.counsel);
+    // Counsel recommends, then approves: one person cannot be both of the two.
+    const recommended = await post(counsel, `/api/v1/requests/${id}/reviews`, {
+      verdict: "recommend_approve",
+      checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+    });
+    expect(recommended.statusCode, recommended.body).toBe(200);
+    const twice = await post(counsel, `/api/v1/requests/${id}/reviews`, {
+      verdict: "approve",
+      checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+    });
+    expect(twice.statusCode, twice.body).toBe(409);
+    // A call-back is for an emergency: on anything else it is refused.
+    const officer = await desk.signIn(desk.accounts.officerA);
+    const order = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/requests",
+      headers: { ...officer.headers, "content-type": "application/json" },
+      payload: requestDocument({ jurisdiction: "US", process: "court_order" }),
+    });
+    const orderId = (order.json() as { id: string }).id;
+    const intake = await desk.signIn(desk.accounts.intake);
+    const callback = await post(intake, `/api/v1/requests/${orderId}/callback`, { confirmed: true, note: "x" });
+    expect(callback.statusCode, callback.body).toBe(409);
+    expect((await timeline(orderId)).filter((e) => e.action === "security.refused")).toMatchObject([
+      {
+        actor: desk.accounts.intake.email,
+        details: { attempted: "callback", reason: expect.stringContaining("not an emergency") },
+      },
+    ]);
+
+    const refusals = (await timeline(id)).filter((e) => e.action === "security.refused");
+    expect(refusals).toMatchObject([
+      {
+        actor: desk.accounts.counsel.email,
+        details: { attempted: "approve", reason: expect.stringMatching(/two people|someone else/) },
+      },
+    ]);
+    // Nothing else changed: the request still waits for someone else's approval.
+    const status = await desk.app.inject({ method: "GET", url: `/api/v1/requests/${id}`, headers: counsel.headers });
+    expect(status.json()).toMatchObject({ status: "under_review" });
+  });
 });

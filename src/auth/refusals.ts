@@ -1,6 +1,8 @@
 import type { AuditAction, AuditObjectType } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Db } from "../db/database.js";
+import { DomainError } from "../shared/errors.js";
+import { ValidationError } from "../shared/validation.js";
 
 /**
  * A refusal changes nothing, so there is no transaction of its own to ride in; it is written in one of its
@@ -32,4 +34,42 @@ export async function auditRefusal(
       now,
     ),
   );
+}
+
+/** A refusal by a safeguard: the domain said no (not "not found"), or the input did not meet what it requires. */
+function isRefusal(error: unknown): error is Error {
+  return (
+    error instanceof ValidationError ||
+    (error instanceof DomainError && error.code !== "not_found" && error.code !== "unauthenticated")
+  );
+}
+
+/**
+ * Run an action a safeguard may refuse (an approval, a call-back). A refusal is written on the object's own
+ * timeline by auditRefusal, after the action's transaction rolled back, and thrown on unchanged.
+ */
+export async function auditingRefusals<T>(
+  db: Db,
+  attempt: { actor: string; objectType: AuditObjectType; objectId: string; attempted: string },
+  now: Date,
+  act: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await act();
+  } catch (error) {
+    if (isRefusal(error)) {
+      await auditRefusal(
+        db,
+        {
+          actor: attempt.actor,
+          objectType: attempt.objectType,
+          objectId: attempt.objectId,
+          reason: error.message,
+          details: { attempted: attempt.attempted },
+        },
+        now,
+      );
+    }
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { hash } from "node:crypto";
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
-import { auditRefusal } from "../auth/refusals.js";
+import { auditingRefusals, auditRefusal } from "../auth/refusals.js";
 import { authorize, may, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
@@ -498,6 +498,22 @@ export async function advanceRequest(
  * request). Confirmed, it is decided again with `emergency.verified`; the approver must be someone else.
  */
 export async function recordEmergencyCallback(
+  db: Db,
+  principal: Principal,
+  requestId: string,
+  input: { confirmed: boolean; note: string },
+  now: Date,
+) {
+  const attempt = {
+    actor: principal.email,
+    objectType: "request",
+    objectId: requestId,
+    attempted: "callback",
+  } as const;
+  return auditingRefusals(db, attempt, now, () => callbackInTransaction(db, principal, requestId, input, now));
+}
+
+async function callbackInTransaction(
   db: Db,
   principal: Principal,
   requestId: string,

@@ -1,4 +1,5 @@
 import { appendAudit } from "../audit/audit.js";
+import { auditingRefusals } from "../auth/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import { enqueueFulfilment } from "../fulfilment/fulfilment.service.js";
 import { type NoticeSettings, scheduleUserNotices } from "../notices/user-notice.service.js";
@@ -31,7 +32,18 @@ export interface ReviewInput {
 
 const ANSWERABLE: readonly string[] = ["comply_full", "comply_partial"];
 
+/** A review a safeguard refuses (same person, no call-back, held, checklist incomplete) is audited on the request. */
 export async function recordReview(db: Db, requestId: string, input: ReviewInput) {
+  const attempt = {
+    actor: input.reviewer,
+    objectType: "request",
+    objectId: requestId,
+    attempted: input.verdict,
+  } as const;
+  return auditingRefusals(db, attempt, input.now, () => reviewInTransaction(db, requestId, input));
+}
+
+async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput) {
   return db.transaction().execute(async (tx) => {
     const request = await lockRequest(tx, requestId);
     if (request.status !== "under_review") {
