@@ -1,5 +1,5 @@
-import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcessByStdio, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -84,6 +84,34 @@ describe("the PGlite data directory lock", () => {
       expect(await again.db.selectFrom("agency").select("name").execute()).toHaveLength(1);
     } finally {
       await again.close();
+    }
+  });
+
+  it("holds through a symlink, a trailing slash and `..`, and the refused command says so clearly", async () => {
+    const dataDir = join(scratch, "real");
+    const link = join(scratch, "link-to-real");
+    const { child, closed, line } = await openInChild(dataDir);
+    try {
+      expect(line).toBe(`ready ${child.pid}`);
+      symlinkSync(dataDir, link);
+      for (const alias of [link, `${link}/`, `${dataDir}/`, join(scratch, "real", "..", "real")]) {
+        await expect(openDatabase({ dataDir: alias })).rejects.toThrow(
+          new RegExp(`the data directory .* is in use by process ${child.pid}`),
+        );
+      }
+      const cli = spawnSync(process.execPath, ["dist/cli/main.js", "audit", "verify", "--data", link], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+      expect(cli.status).toBe(1);
+      expect(cli.stderr).toBe(
+        `custodian: the data directory ${link} (${dataDir}) is in use by process ${child.pid} (since ${lockOwner(dataDir).since}); ` +
+          "stop it first, or point DATABASE_URL at a PostgreSQL server to run several processes\n",
+      );
+      expect(existsSync(`${link}.lock`)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+      await closed;
     }
   });
 

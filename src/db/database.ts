@@ -55,7 +55,9 @@ async function openPGlite(dataDir: string): Promise<Database> {
     };
   } catch (error) {
     lock?.release();
-    throw error;
+    // PGlite may fail with something that is not an Error (an aborted WebAssembly instance): say where.
+    if (error instanceof Error && error.message) throw error;
+    throw new Error(`could not open the embedded database in ${dataDir}: ${String(error)}`);
   }
 }
 

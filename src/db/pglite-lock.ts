@@ -1,6 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 
 /**
  * An exclusive lock on an embedded (PGlite) data directory. Two processes opening one PGlite
@@ -42,8 +42,12 @@ export interface DirectoryLock {
 }
 
 export function lockDataDirectory(dataDir: string): DirectoryLock {
-  const path = `${resolve(dataDir)}.lock`;
-  mkdirSync(dirname(path), { recursive: true });
+  // Keyed on the directory's real path: through a symlink, a trailing slash or `..`, one directory has
+  // one lock. So the directory is made first (PGlite would make it anyway), then resolved.
+  mkdirSync(dataDir, { recursive: true });
+  const real = realpathSync(dataDir);
+  const path = `${real}.lock`;
+  const named = real === dataDir.replace(/\/+$/, "") ? dataDir : `${dataDir} (${real})`;
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
 
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -62,13 +66,13 @@ export function lockDataDirectory(dataDir: string): DirectoryLock {
     const owner = readOwner(path);
     if (owner && owner.host === me.host && alive(owner.pid)) {
       throw new DataDirectoryLockedError(
-        `the data directory ${dataDir} is in use by process ${owner.pid} (since ${owner.since}); ` +
+        `the data directory ${named} is in use by process ${owner.pid} (since ${owner.since}); ` +
           "stop it first, or point DATABASE_URL at a PostgreSQL server to run several processes",
       );
     }
     if (owner && owner.host !== me.host) {
       throw new DataDirectoryLockedError(
-        `the data directory ${dataDir} is locked by process ${owner.pid} on host ${owner.host}; ` +
+        `the data directory ${named} is locked by process ${owner.pid} on host ${owner.host}; ` +
           `remove ${path} only if that process is gone`,
       );
     }
@@ -76,7 +80,7 @@ export function lockDataDirectory(dataDir: string): DirectoryLock {
     // so two newcomers cannot both judge the same lock stale and both take it.
     takeOverStale(path, owner);
   }
-  throw new DataDirectoryLockedError(`could not lock the data directory ${dataDir}`);
+  throw new DataDirectoryLockedError(`could not lock the data directory ${named}`);
 }
 
 function sleepSync(ms: number): void {
