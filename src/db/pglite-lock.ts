@@ -1,6 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
 
 /**
  * An exclusive lock on an embedded (PGlite) data directory. Two processes opening one PGlite
