@@ -4,10 +4,10 @@ import { type Checkpoint, publicKeyPem } from "../audit/signing.js";
 import { verifyAudit } from "../audit/verify.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { jurisdictionSchema } from "../domain/domain.schema.js";
-import { jobHandlers } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { activatePolicy } from "../policy/policy.store.js";
+import { configuredJobHandlers } from "../server/job-handlers.js";
 import { parseWith, ValidationError } from "../shared/validation.js";
 import { parseCommandArgs, requireOption, UsageError } from "./args.js";
 import { cliActor, configFrom, withDatabase } from "./context.js";
@@ -172,7 +172,7 @@ export async function runJobs(args: string[]): Promise<number> {
   const { values } = parseCommandArgs("jobs run", rest, DATA);
   const config = configFrom(values.data);
   return withDatabase(config, async ({ db }) => {
-    const result = await runDueJobs(db, jobHandlers(config), { workerId: `cli:${process.pid}` });
+    const result = await runDueJobs(db, configuredJobHandlers(config), { workerId: `cli:${process.pid}` });
     process.stdout.write(`ran ${result.ran} due job(s), ${result.failed} failed\n`);
     return result.failed === 0 ? 0 : 1;
   });

@@ -6,6 +6,7 @@ import * as m0003 from "./migrations/0003_access.js";
 import * as m0004 from "./migrations/0004_fulfilment.js";
 import * as m0005 from "./migrations/0005_queue.js";
 import * as m0006 from "./migrations/0006_admission.js";
+import * as m0007 from "./migrations/0007_job_lease.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0004_fulfilment": m0004,
   "0005_queue": m0005,
   "0006_admission": m0006,
+  "0007_job_lease": m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -123,6 +123,7 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     max_attempts: true,
     locked_by: true,
     locked_at: true,
+    locked_until: true,
     last_error: true,
     dedupe_key: true,
     created_at: true,
@@ -302,7 +303,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0006_admission");
+    expect(again.current).toBe("0007_job_lease");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

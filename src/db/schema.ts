@@ -236,6 +236,8 @@ export interface JobTable {
   max_attempts: Generated<number>;
   locked_by: string | null;
   locked_at: Timestamp | null;
+  /** The lease: a running job whose holder has not renewed it by then is taken over. */
+  locked_until: Timestamp | null;
   last_error: string | null;
   dedupe_key: string | null;
   created_at: CreatedAt;

@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
-import type { JobHandler } from "../jobs/jobs.js";
+import type { JobPayload } from "../jobs/jobs.catalogue.js";
+import type { TransactionJob } from "../jobs/jobs.js";
 import { conflict, DomainError, notFound } from "../shared/errors.js";
 import { type Keyring, unwrapPackageKey, wrapPackageKey } from "./keyring.js";
 import { readChunks } from "./production.store.js";
@@ -205,8 +206,7 @@ export async function productionKey(db: Db | Tx, keyring: Keyring, productionId:
 }
 
 /** Job `production.purge`: after the retention, the archive is deleted and its key erased. */
-export const purgeProduction: JobHandler = async (tx, payload, job) => {
-  const productionId = String(payload.productionId);
+export const purgeProduction: TransactionJob<JobPayload<"production.purge">> = async (tx, { productionId }, job) => {
   const production = await tx
     .selectFrom("production")
     .select(["id", "status", "purge_after", "request_id"])

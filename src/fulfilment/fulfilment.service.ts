@@ -3,7 +3,8 @@ import { Readable } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
 import { CATEGORIES, type Category } from "../domain/vocabulary.js";
-import { enqueueJob, type JobHandler } from "../jobs/jobs.js";
+import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
+import type { LeasedJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { scheduleUserNotices } from "../notices/user-notice.service.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
@@ -31,9 +32,12 @@ import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-ci
  *  4. seal (one transaction): mark the production ready, record each target's result, deliver the
  *     request, mail the agency a link (no secret in it), notify or schedule the users' notices, schedule
  *     the purge.
- * Called with a Db, each step is its own transaction and a failure marks the production failed (the
- * request stays `fulfilling`, and `custodian fulfil` can start again). Called with a Tx (the job runner),
- * everything is one transaction: a failure leaves nothing behind and the job is retried.
+ * Each step is its own short transaction; nothing is held open while the source is read or the archive
+ * written. A failure marks the production failed, deletes what was stored of it, and leaves the request
+ * `fulfilling`, so fulfilment can start again. While it works, fulfilment renews the production's
+ * heartbeat every few seconds; a `building` production whose heartbeat stopped (its process died) is
+ * discarded by the next start, which opens a new one: the job runner takes such a job over once its
+ * lease runs out (jobs/jobs.ts), and `custodian fulfil` can be run again by hand.
  */
 
 export interface FulfilmentSettings {
@@ -59,6 +63,8 @@ export interface FulfilOptions {
   source?: DataSourceFactory;
   onProgress?: (progress: Progress) => void;
   chunkSize?: number;
+  /** Stops the work (the production fails) when aborted: the job's lease was taken over. */
+  signal?: AbortSignal;
 }
 
 export interface FulfilResult {
@@ -73,13 +79,11 @@ export interface FulfilResult {
 }
 
 const DAY_MS = 86_400_000;
-// A build whose heartbeat is older than this is taken to have died and may be started again.
-export const STALE_BUILD_MS = 10 * 60_000;
-const HEARTBEAT_BYTES = 32 * 1024 * 1024;
-
-async function inTransaction<T>(db: Db | Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db as Tx) : db.transaction().execute(work);
-}
+// A live build renews its heartbeat this often, and one whose heartbeat is older than STALE_BUILD_MS is
+// taken to have died. The job lease (30 s, renewed every 10 s) runs out at least 20 s after its holder's
+// death, so a job taken over always finds the dead holder's production stale.
+const BUILD_HEARTBEAT_MS = 5_000;
+export const STALE_BUILD_MS = 20_000;
 
 interface Started {
   productionId: string;
@@ -108,7 +112,9 @@ async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date
     if (live && (live.status !== "building" || now.getTime() - live.heartbeat_at.getTime() < STALE_BUILD_MS)) {
       throw conflict(`request ${locked.id} is being fulfilled (production ${live.id} is ${live.status})`);
     }
-    if (live) await failProduction(tx, live.id, locked.id, options.actor, now, "abandoned: no progress for 10 minutes");
+    if (live) {
+      await failProduction(tx, live.id, locked.id, options.actor, now, "abandoned: its builder stopped (no heartbeat)");
+    }
   } else if (locked.status !== "approved") {
     throw invalidTransition(`request ${locked.id} is ${locked.status}; only an approved request can be fulfilled`);
   }
@@ -228,13 +234,18 @@ async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date
 }
 
 async function failProduction(tx: Tx, productionId: string, requestId: string, actor: string, now: Date, why: string) {
+  // A builder that stalled and woke after being taken over may have stored more since: its own failure
+  // deletes that too.
   await tx.deleteFrom("production_chunk").where("production_id", "=", productionId).execute();
   await tx.deleteFrom("production_target").where("production_id", "=", productionId).execute();
-  await tx
+  const failed = await tx
     .updateTable("production")
     .set({ status: "failed", wrapped_key: null, heartbeat_at: now })
     .where("id", "=", productionId)
-    .execute();
+    .where("status", "=", "building")
+    .executeTakeFirst();
+  // Already discarded by whoever took the work over: it was failed and audited then.
+  if (failed.numUpdatedRows === 0n) return;
   await appendAudit(
     tx,
     {
@@ -330,7 +341,7 @@ export function serializeRecord(
   };
 }
 
-export async function fulfilRequest(db: Db | Tx, options: FulfilOptions): Promise<FulfilResult> {
+export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<FulfilResult> {
   const clock = options.now ?? (() => new Date());
   const { settings } = options;
   const keyring = settings.keyring;
@@ -340,12 +351,31 @@ export async function fulfilRequest(db: Db | Tx, options: FulfilOptions): Promis
       "no master key configured: set CUSTODIAN_MASTER_KEY (or _FILE) to a key from `custodian keys generate`",
     );
   }
-  const started = await inTransaction(db, (tx) => start(tx, options, keyring, clock()));
+  const started = await db.transaction().execute((tx) => start(tx, options, keyring, clock()));
   const builder = await PackageBuilder.create();
   let plaintext: Readable | undefined;
+  let beating: Promise<unknown> = Promise.resolve();
+  let discarded = false;
+  const heartbeat = setInterval(() => {
+    beating = beating.then(async () => {
+      const beat = await db
+        .updateTable("production")
+        .set({ heartbeat_at: clock() })
+        .where("id", "=", started.productionId)
+        .where("status", "=", "building")
+        .executeTakeFirst()
+        .catch(() => undefined); // A missed beat is made up by the next; staleness allows for several.
+      if (beat?.numUpdatedRows === 0n) discarded = true;
+    });
+  }, BUILD_HEARTBEAT_MS);
+  const onProgress = (progress: Progress) => {
+    options.signal?.throwIfAborted();
+    if (discarded) throw conflict(`production ${started.productionId} was discarded: another builder took over`);
+    options.onProgress?.(progress);
+  };
   try {
     const source = (options.source ?? defaultSource)(db);
-    const collected = await collect(started, source, builder, options.onProgress);
+    const collected = await collect(started, source, builder, onProgress);
     const producedAt = clock();
     const targets = collected.tallies.map((t) => ({
       target: t.target,
@@ -417,24 +447,17 @@ export async function fulfilRequest(db: Db | Tx, options: FulfilOptions): Promis
     plaintext = Readable.from(builder.tar(meta), { objectMode: false, highWaterMark: 1 });
     plaintext.on("error", (error) => encryptor.destroy(error));
     plaintext.pipe(encryptor);
-    let lastBeat = 0;
-    options.onProgress?.({ phase: "package", done: 0, total: payloadBytes });
-    const stored = await storeChunks(db, started.productionId, encryptor, async () => {
-      options.onProgress?.({ phase: "package", done: encryptor.stats.plaintextBytes, total: payloadBytes });
-      if (!db.isTransaction && encryptor.stats.plaintextBytes - lastBeat >= HEARTBEAT_BYTES) {
-        lastBeat = encryptor.stats.plaintextBytes;
-        await db
-          .updateTable("production")
-          .set({ heartbeat_at: clock() })
-          .where("id", "=", started.productionId)
-          .execute();
-      }
+    onProgress({ phase: "package", done: 0, total: payloadBytes });
+    const stored = await storeChunks(db, started.productionId, encryptor, () => {
+      onProgress({ phase: "package", done: encryptor.stats.plaintextBytes, total: payloadBytes });
     });
     if (encryptor.stats.plaintextBytes !== payloadBytes) {
       throw new Error(`archive is ${encryptor.stats.plaintextBytes} bytes, expected ${payloadBytes}`);
     }
     options.onProgress?.({ phase: "seal", done: 0, total: 1 });
-    const result = await inTransaction(db, (tx) =>
+    clearInterval(heartbeat);
+    await beating;
+    const result = await db.transaction().execute((tx) =>
       seal(tx, started, options, {
         now: clock(),
         archiveBytes: stored.bytes,
@@ -449,22 +472,16 @@ export async function fulfilRequest(db: Db | Tx, options: FulfilOptions): Promis
     options.onProgress?.({ phase: "seal", done: 1, total: 1 });
     return result;
   } catch (error) {
-    if (!db.isTransaction) {
-      await db
-        .transaction()
-        .execute((tx) =>
-          failProduction(
-            tx,
-            started.productionId,
-            started.request.id,
-            options.actor,
-            clock(),
-            (error as Error).message,
-          ),
-        );
-    }
+    clearInterval(heartbeat);
+    await beating;
+    await db
+      .transaction()
+      .execute((tx) =>
+        failProduction(tx, started.productionId, started.request.id, options.actor, clock(), (error as Error).message),
+      );
     throw error;
   } finally {
+    clearInterval(heartbeat);
     plaintext?.destroy();
     await builder.dispose();
   }
@@ -631,16 +648,36 @@ export async function enqueueFulfilment(tx: Tx, requestId: string, actor: string
   );
 }
 
-/** Job `request.fulfil`: the same work in the job's transaction, reporting progress on stderr. */
-export function fulfilRequestJob(settings: FulfilmentSettings): JobHandler {
-  return async (tx, payload, job) => {
-    const requestId = String(payload.requestId);
+// Where a leftover fulfilment job has nothing left to do: fulfilled already, or no longer to be fulfilled.
+const FULFILLABLE: readonly string[] = ["approved", "fulfilling"];
+
+/**
+ * Job `request.fulfil` (leased): the same work as `custodian fulfil`, reporting progress on stderr. A job
+ * left over for a request that is already delivered (or no longer approved) completes without doing
+ * anything; one taken over after its holder died discards the dead holder's production and starts anew.
+ */
+export function fulfilRequestJob(
+  settings: FulfilmentSettings,
+  source?: DataSourceFactory,
+): LeasedJob<JobPayload<"request.fulfil">> {
+  return async (db, { requestId, actor }, job) => {
+    const request = await db.selectFrom("request").select("status").where("id", "=", requestId).executeTakeFirst();
+    if (!request || !FULFILLABLE.includes(request.status)) {
+      process.stderr.write(
+        `job ${job.id} request.fulfil ${requestId}: nothing to do, the request is ${request?.status ?? "gone"}\n`,
+      );
+      return;
+    }
     let lastPercent = -1;
-    await fulfilRequest(tx, {
+    // The runner's clock from the claim on: real time under the server, a test's own time in tests.
+    const claimedAt = performance.now();
+    await fulfilRequest(db, {
       requestId,
-      actor: typeof payload.actor === "string" ? payload.actor : "system:jobs",
+      actor,
       settings,
-      now: () => job.now,
+      ...(source ? { source } : {}),
+      now: () => new Date(job.now.getTime() + Math.round(performance.now() - claimedAt)),
+      signal: job.signal,
       onProgress: (p) => {
         const percent = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
         if (p.phase === "package" && percent < lastPercent + 10 && percent !== 100) return;

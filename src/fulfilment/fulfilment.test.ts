@@ -15,13 +15,13 @@ import {
   tarFiles,
   testKeyring,
 } from "../../test/support/fulfilment.js";
-import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import type { Decision, DecisionItem } from "../policy/engine.js";
 import { currentDecision, recordDecision } from "../requests/decisions.repository.js";
 import { transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
 import { recordReview } from "../requests/reviews.service.js";
+import { jobHandlers } from "../server/job-handlers.js";
 import { verifyBag } from "./bagit.js";
 import {
   type DownloadActor,
@@ -29,13 +29,7 @@ import {
   openProductionDownload,
   rewrapProductionKeys,
 } from "./download.service.js";
-import {
-  enqueueFulfilment,
-  type FulfilmentSettings,
-  fulfilRequest,
-  fulfilRequestJob,
-  type Progress,
-} from "./fulfilment.service.js";
+import { enqueueFulfilment, type FulfilmentSettings, fulfilRequest, type Progress } from "./fulfilment.service.js";
 import { generateMasterKeyText, parseMasterKey } from "./keyring.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
 import { IntegrityError } from "./stream-cipher.js";
@@ -352,7 +346,7 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
   it("purges a production after its retention: archive deleted, key erased, download refused", async () => {
     const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
     const { productionId } = await fulfil(requestId, at(1));
-    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => at(1 + settings.retentionDays - 1) });
+    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => at(1 + settings.retentionDays - 1) });
     expect(
       await database.db
         .selectFrom("production")
@@ -360,7 +354,7 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
         .where("id", "=", productionId)
         .executeTakeFirstOrThrow(),
     ).toEqual({ status: "ready" });
-    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => at(1 + settings.retentionDays) });
+    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => at(1 + settings.retentionDays) });
     const row = await database.db
       .selectFrom("production")
       .select(["status", "wrapped_key", "purged_at"])
@@ -400,7 +394,7 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
       .where(sql<boolean>`payload->>'requestId' = ${requestId}`)
       .executeTakeFirstOrThrow();
     expect(job.run_at.toISOString()).toBe("2021-01-02T00:00:00.000Z");
-    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => new Date("2021-01-01T23:59:00Z") });
+    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => new Date("2021-01-01T23:59:00Z") });
     expect(await notices()).toEqual([]);
     // The order is extended before it expires: the notice waits again.
     await database.db
@@ -408,9 +402,9 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
       .set({ non_disclosure_until: "2021-03-01" })
       .where("id", "=", requestId)
       .execute();
-    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => new Date("2021-01-02T00:00:00Z") });
+    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => new Date("2021-01-02T00:00:00Z") });
     expect(await notices()).toEqual([]);
-    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => new Date("2021-03-02T00:00:00Z") });
+    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => new Date("2021-03-02T00:00:00Z") });
     const sent = await notices();
     expect(sent).toHaveLength(1);
     expect(sent[0]?.body).toContain("@quietfox");
@@ -482,19 +476,22 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     const result = await fulfil(intake.id, RECEIVED);
     expect(result.targets).toEqual([{ target: "phone:+4915112345678", result: "data_produced", records: 2 }]);
     const sent = () => noticesTo("nordlicht@example.de", "notice.user_delivered");
-    await runDueJobs(database.db, JOB_HANDLERS, {
+    await runDueJobs(database.db, jobHandlers(), {
       workerId: "test",
       now: () => at(settings.emergencyNoticeDelayDays - 1),
     });
     expect(await sent()).toEqual([]);
-    await runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => at(settings.emergencyNoticeDelayDays) });
+    await runDueJobs(database.db, jobHandlers(), {
+      workerId: "test",
+      now: () => at(settings.emergencyNoticeDelayDays),
+    });
     expect(await sent()).toHaveLength(1);
   });
 
   it("fulfils as a job, in the job's one transaction", async () => {
     const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
     await database.db.transaction().execute((tx) => enqueueFulfilment(tx, requestId, "counsel@desk", at(1)));
-    const handlers = { ...JOB_HANDLERS, "request.fulfil": fulfilRequestJob(settings) };
+    const handlers = jobHandlers(settings);
     const stderr = process.stderr.write;
     const lines: string[] = [];
     process.stderr.write = ((chunk: string) => lines.push(chunk) > 0) as typeof process.stderr.write;

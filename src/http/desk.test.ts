@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
 import { requestDocument } from "../../test/support/fixtures.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
-import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { listOutbox } from "../mail/outbox.js";
+import { jobHandlers } from "../server/job-handlers.js";
 
 describe.each(DRIVERS)("the API end to end on %s", (driver) => {
   let desk: Desk;
@@ -115,7 +115,7 @@ describe.each(DRIVERS)("the API end to end on %s", (driver) => {
     });
     expect(r.statusCode, r.body).toBe(201);
     const due = new Date(desk.clock.now().getTime() + (desk.config.emergency.followUpDays + 1) * 86_400_000);
-    await runDueJobs(desk.db, JOB_HANDLERS, { workerId: "test", now: () => due });
+    await runDueJobs(desk.db, jobHandlers(), { workerId: "test", now: () => due });
     const mail = await listOutbox(desk.db, {
       recipient: desk.accounts.officerB.email,
       purpose: "emergency.follow_up_due",

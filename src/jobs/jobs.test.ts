@@ -5,7 +5,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { ROOT } from "../../test/support/fixtures.js";
-import { type EnqueueOptions, enqueueJob, type JobHandler, runDueJobs } from "./jobs.js";
+import { type EnqueueOptions, insertJob, type JobWork, runDueJobs, type TransactionJob } from "./jobs.js";
 
 const SECOND = 1000;
 const T0 = new Date("2020-07-12T10:00:00Z");
@@ -32,11 +32,12 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
   });
 
   const enqueue = (kind: string, payload: Record<string, unknown>, options: EnqueueOptions) =>
-    database.db.transaction().execute((tx) => enqueueJob(tx, kind, payload, options));
+    database.db.transaction().execute((tx) => insertJob(tx, kind, payload, options));
 
-  const record: JobHandler = async (tx, payload, job) => {
+  const recordIn: TransactionJob<Record<string, unknown>> = async (tx, payload, job) => {
     await sql`insert into job_effect (job_id, note) values (${job.id}, ${String(payload.note ?? "ran")})`.execute(tx);
   };
+  const record: JobWork = { transaction: recordIn };
 
   const effects = async () =>
     (await sql<{ job_id: number; note: string }>`select job_id, note from job_effect order by id`.execute(database.db))
@@ -77,10 +78,12 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
 
   it("rolls back a failing handler's writes, records the attempt, retries with backoff, fails after max_attempts", async () => {
     let calls = 0;
-    const failing: JobHandler = async (tx, payload, job) => {
-      calls += 1;
-      await record(tx, payload, job);
-      throw new Error(`mailer unreachable (call ${calls})`);
+    const failing: JobWork = {
+      transaction: async (tx, payload, job) => {
+        calls += 1;
+        await recordIn(tx, payload, job);
+        throw new Error(`mailer unreachable (call ${calls})`);
+      },
     };
     await enqueue("test.failing", { note: "failing" }, { runAt: T0, maxAttempts: 3 });
     // A healthy job next to it is not affected by its neighbour's failure.
@@ -123,11 +126,13 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
     expect((await effects()).map((e) => e.note)).toEqual(["healthy"]);
   });
 
-  it("recovers the transaction when the handler's own SQL fails (the savepoint, not the job, is rolled back)", async () => {
+  it("rolls back a transaction job whose own SQL fails, and records the failure in a transaction of its own", async () => {
     // The check constraint refuses 'forbidden': a database error that aborts the transaction.
-    const sqlError: JobHandler = async (tx, _payload, job) => {
-      await record(tx, { note: "written before the error" }, job);
-      await record(tx, { note: "forbidden" }, job);
+    const sqlError: JobWork = {
+      transaction: async (tx, _payload, job) => {
+        await recordIn(tx, { note: "written before the error" }, job);
+        await recordIn(tx, { note: "forbidden" }, job);
+      },
     };
     await enqueue("test.sql_error", {}, { runAt: T0, maxAttempts: 1 });
     expect(await runDueJobs(database.db, { "test.sql_error": sqlError }, { workerId: "w", now: () => T0 })).toEqual({
@@ -155,7 +160,7 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
     await enqueue("test.record", { note: "original" }, { runAt: T0, dedupeKey: "reminder:42" });
     await enqueue("test.record", { note: "duplicate" }, { runAt: at(-SECOND), dedupeKey: "reminder:42" });
     await database.db.transaction().execute(async (tx) => {
-      await enqueueJob(tx, "test.record", { note: "duplicate in one tx" }, { runAt: T0, dedupeKey: "reminder:42" });
+      await insertJob(tx, "test.record", { note: "duplicate in one tx" }, { runAt: T0, dedupeKey: "reminder:42" });
     });
     // Jobs without a key are never merged.
     await enqueue("test.record", { note: "keyless" }, { runAt: T0 });
@@ -190,9 +195,11 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
         Array.from({ length: 60 }, (_, i) => ({ kind: "test.record", payload: JSON.stringify({ note: `j${i}` }) })),
       )
       .execute();
-    const slow: JobHandler = async (tx, payload, job) => {
-      await record(tx, payload, job);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+    const slow: JobWork = {
+      transaction: async (tx, payload, job) => {
+        await recordIn(tx, payload, job);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      },
     };
     const results = await Promise.all(
       [1, 2, 3, 4].map((n) => runDueJobs(database.db, { "test.record": slow }, { workerId: `runner-${n}` })),
@@ -203,6 +210,127 @@ describe.each(DRIVERS)("jobs on %s", (driver) => {
     expect(done).toHaveLength(60);
     expect(new Set(done.map((e) => e.job_id)).size).toBe(60);
     expect((await jobs()).every((j) => j.status === "done" && j.attempts === 1)).toBe(true);
+  });
+
+  /** A job as a holder that died left it: running, its lease ending at `leaseEnds`. */
+  const abandoned = async (kind: string, leaseEnds: Date, attempts = 1, maxAttempts = 5) => {
+    const row = await database.db
+      .insertInto("job")
+      .values({
+        kind,
+        payload: JSON.stringify({ note: "taken over" }),
+        run_at: at(-60 * SECOND),
+        status: "running",
+        attempts,
+        max_attempts: maxAttempts,
+        locked_by: "dead-worker",
+        locked_at: at(-60 * SECOND),
+        locked_until: leaseEnds,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return row.id;
+  };
+
+  it("claims a leased job in its own short transaction and runs it with the Db, under a lease", async () => {
+    await enqueue("test.leased", { note: "outside" }, { runAt: T0 });
+    const seen: Array<{ status: string; locked_until: Date | null; locked_by: string | null }> = [];
+    const leasedWork: JobWork = {
+      leased: async (db, payload, job) => {
+        // The claim has committed: the handler reads its own job as running through the outer handle,
+        // and writes its effect in a transaction of its own.
+        seen.push(
+          await db
+            .selectFrom("job")
+            .select(["status", "locked_until", "locked_by"])
+            .where("id", "=", job.id)
+            .executeTakeFirstOrThrow(),
+        );
+        await db.transaction().execute((tx) => recordIn(tx, payload, job));
+      },
+    };
+    expect(await runDueJobs(database.db, { "test.leased": leasedWork }, { workerId: "w1", now: () => T0 })).toEqual({
+      ran: 1,
+      failed: 0,
+    });
+    expect(seen).toEqual([{ status: "running", locked_until: at(30 * SECOND), locked_by: "w1" }]);
+    expect((await effects()).map((e) => e.note)).toEqual(["outside"]);
+    expect((await jobs())[0]).toMatchObject({ status: "done", attempts: 1, locked_until: null });
+  });
+
+  it("renews the lease while the handler works, and aborts the handler whose lease another runner took", async () => {
+    await enqueue("test.slow", {}, { runAt: T0 });
+    let clock = T0.getTime();
+    const leases: number[] = [];
+    let aborted: unknown;
+    const slowWork: JobWork = {
+      leased: async (db, _payload, job) => {
+        for (let i = 0; i < 40 && !job.signal.aborted; i++) {
+          clock += SECOND;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          const row = await db.selectFrom("job").select("locked_until").where("id", "=", job.id).executeTakeFirst();
+          leases.push(row?.locked_until?.getTime() ?? 0);
+          // Half-way, another runner takes the job over (as if this one had stalled past its lease).
+          if (i === 20)
+            await db.updateTable("job").set({ attempts: 2, locked_by: "w2" }).where("id", "=", job.id).execute();
+        }
+        aborted = job.signal.reason;
+      },
+    };
+    const result = await runDueJobs(
+      database.db,
+      { "test.slow": slowWork },
+      { workerId: "w1", now: () => new Date(clock), heartbeatMs: 15 },
+    );
+    // The renewals moved the lease on with the clock.
+    expect(Math.max(...leases)).toBeGreaterThan(at(40 * SECOND).getTime());
+    expect(String(aborted)).toMatch(/taken over by another runner/);
+    // The first holder neither completes nor fails the job the second now holds.
+    expect(result).toEqual({ ran: 0, failed: 1 });
+    expect((await jobs())[0]).toMatchObject({ status: "running", attempts: 2, locked_by: "w2" });
+  });
+
+  it("rolls back a transaction job's effect when its lease was taken over before it committed", async () => {
+    await enqueue("test.stalled", { note: "stalled" }, { runAt: T0 });
+    const stalled: JobWork = {
+      transaction: async (tx, payload, job) => {
+        await recordIn(tx, payload, job);
+        // Another runner took the job over meanwhile (the test writes what its claim would).
+        await tx.updateTable("job").set({ attempts: 2, locked_by: "w2" }).where("id", "=", job.id).execute();
+      },
+    };
+    expect(await runDueJobs(database.db, { "test.stalled": stalled }, { workerId: "w1", now: () => T0 })).toEqual({
+      ran: 0,
+      failed: 1,
+    });
+    expect(await effects()).toEqual([]);
+    expect((await jobs())[0]).toMatchObject({ status: "running", attempts: 1, locked_by: "w1" });
+  });
+
+  it("takes over a job whose holder stopped renewing its lease, once the lease has run out", async () => {
+    const id = await abandoned("test.record", at(30 * SECOND));
+    const run = (ms: number) =>
+      runDueJobs(database.db, { "test.record": record }, { workerId: "w2", now: () => at(ms) });
+    expect(await run(30 * SECOND)).toEqual({ ran: 0, failed: 0 });
+    expect(await run(30 * SECOND + 1)).toEqual({ ran: 1, failed: 0 });
+    expect(await effects()).toEqual([{ job_id: id, note: "taken over" }]);
+    expect((await jobs())[0]).toMatchObject({
+      status: "done",
+      attempts: 2,
+      locked_by: "w2",
+      last_error: "taken over from dead-worker, whose lease ran out",
+    });
+  });
+
+  it("gives a job up when its last allowed attempt died under the lease", async () => {
+    await abandoned("test.record", at(0), 3, 3);
+    expect(await runDueJobs(database.db, { "test.record": record }, { workerId: "w2", now: () => at(SECOND) })).toEqual(
+      { ran: 0, failed: 1 },
+    );
+    expect(await effects()).toEqual([]);
+    const [job] = await jobs();
+    expect(job).toMatchObject({ status: "failed", attempts: 3, locked_until: null });
+    expect(job?.last_error).toMatch(/attempt 3 of 3 stopped: dead-worker held the lease/);
   });
 
   it.runIf(driver === "postgres")(

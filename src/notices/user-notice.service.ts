@@ -3,7 +3,8 @@ import type { Tx } from "../db/database.js";
 import type { TargetType } from "../domain/vocabulary.js";
 import { defaultSource } from "../fulfilment/sources/index.js";
 import type { DataSourceFactory } from "../fulfilment/sources/source.js";
-import { enqueueJob, type JobHandler } from "../jobs/jobs.js";
+import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
+import type { TransactionJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
 
 /**
@@ -168,9 +169,7 @@ async function sendUserNotices(
 }
 
 /** Job `notice.send`: a deferred notice falls due. Re-checks the order: an extended one defers it again. */
-export const sendDeferredNotice: JobHandler = async (tx, payload, job) => {
-  const requestId = String(payload.requestId);
-  const kind = payload.kind === "rejected" ? "rejected" : "delivered";
+export const sendDeferredNotice: TransactionJob<JobPayload<"notice.send">> = async (tx, { requestId, kind }, job) => {
   const request = await loadRequest(tx, requestId);
   if (!request) return;
   if (

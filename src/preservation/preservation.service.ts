@@ -1,6 +1,7 @@
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
-import { enqueueJob, type JobHandler } from "../jobs/jobs.js";
+import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
+import type { TransactionJob } from "../jobs/jobs.js";
 import { transition } from "../requests/lifecycle.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
 
@@ -86,8 +87,11 @@ export async function extendPreservationHold(db: Db, holdId: string, actor: stri
   });
 }
 
-export const expirePreservationHold: JobHandler = async (tx, payload, job) => {
-  const holdId = String(payload.holdId);
+export const expirePreservationHold: TransactionJob<JobPayload<"preservation.expire">> = async (
+  tx,
+  { holdId },
+  job,
+) => {
   const hold = await lockHold(tx, holdId);
   // Renewed since this job was scheduled, or already ended: nothing to do.
   if (hold?.status !== "active" || hold.expires_at.getTime() > job.now.getTime()) return;
@@ -114,8 +118,11 @@ export const expirePreservationHold: JobHandler = async (tx, payload, job) => {
   }
 };
 
-export const remindPreservationExpiry: JobHandler = async (tx, payload, job) => {
-  const holdId = String(payload.holdId);
+export const remindPreservationExpiry: TransactionJob<JobPayload<"preservation.remind">> = async (
+  tx,
+  { holdId },
+  job,
+) => {
   const hold = await tx.selectFrom("preservation_hold").selectAll().where("id", "=", holdId).executeTakeFirst();
   if (hold?.status !== "active") return;
   // Renewed since this reminder was scheduled: the reminder for the new expiry will come in its time.

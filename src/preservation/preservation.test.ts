@@ -4,10 +4,10 @@ import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db
 import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import { sealAudit } from "../audit/seal.js";
 import { verifyAudit } from "../audit/verify.js";
-import { JOB_HANDLERS } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
+import { jobHandlers } from "../server/job-handlers.js";
 import { DomainError } from "../shared/errors.js";
 import { extendPreservationHold, PRESERVATION_DAYS, REMINDER_DAYS_BEFORE } from "./preservation.service.js";
 
@@ -41,7 +41,7 @@ describe.each(DRIVERS)("preservation holds on %s", (driver) => {
       now,
       agencyVerified: true,
     });
-  const runJobsAt = (now: Date) => runDueJobs(database.db, JOB_HANDLERS, { workerId: "test", now: () => now });
+  const runJobsAt = (now: Date) => runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => now });
   const holdOf = (requestId: string) =>
     database.db
       .selectFrom("preservation_hold")

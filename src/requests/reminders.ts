@@ -1,12 +1,16 @@
 import { appendAudit } from "../audit/audit.js";
-import type { JobHandler } from "../jobs/jobs.js";
+import type { JobPayload } from "../jobs/jobs.catalogue.js";
+import type { TransactionJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
 
 const OPEN: readonly string[] = ["received", "verifying", "under_review", "approved"];
 
 /** A request still open as its answer deadline approaches: the desk is reminded (audited; mailed later). */
-export const remindDeadline: JobHandler = async (tx, payload, job) => {
-  const requestId = String(payload.requestId);
+export const remindDeadline: TransactionJob<JobPayload<"request.deadline_reminder">> = async (
+  tx,
+  { requestId },
+  job,
+) => {
   const request = await tx
     .selectFrom("request")
     .select(["status", "deadline_at", "reference"])
@@ -35,8 +39,11 @@ export const remindDeadline: JobHandler = async (tx, payload, job) => {
  * An emergency disclosure is made without legal process; the process must follow within the configured
  * days. When that time comes the officer who sent it is reminded by mail, and the reminder is audited.
  */
-export const remindEmergencyFollowUp: JobHandler = async (tx, payload, job) => {
-  const requestId = String(payload.requestId);
+export const remindEmergencyFollowUp: TransactionJob<JobPayload<"emergency.follow_up_due">> = async (
+  tx,
+  { requestId },
+  job,
+) => {
   const request = await tx
     .selectFrom("request as r")
     .leftJoin("app_user as u", "u.id", "r.submitted_by")

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { auditRow } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
-import { jobRow } from "../jobs/jobs.js";
+import { catalogueJobRow } from "../jobs/jobs.catalogue.js";
 import { type Decision, decide } from "../policy/engine.js";
 import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
@@ -285,7 +285,7 @@ function intakeRows(intake: PlannedIntake) {
     jobs: [
       ...(status === "received"
         ? [
-            jobRow(
+            catalogueJobRow(
               "request.deadline_reminder",
               { requestId: id },
               {
@@ -297,7 +297,7 @@ function intakeRows(intake: PlannedIntake) {
         : []),
       ...(input.followUpDueAt
         ? [
-            jobRow(
+            catalogueJobRow(
               "emergency.follow_up_due",
               { requestId: id },
               { runAt: input.followUpDueAt, dedupeKey: `follow-up:${id}` },

@@ -2,10 +2,10 @@ import { CHECKPOINT_EVERY, sealAudit } from "../audit/seal.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { buildApp } from "../http/app.js";
-import { jobHandlers } from "../jobs/handlers.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
+import { configuredJobHandlers } from "./job-handlers.js";
 
 /**
  * One Custodian process: the HTTP server, and beside it the background work every process shares through
@@ -34,7 +34,7 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
     : undefined;
   const workerId = `server:${process.pid}`;
   // Including the configured ones: `request.fulfil` needs the master key.
-  const handlers = jobHandlers(config);
+  const handlers = configuredJobHandlers(config);
   let stopping = false;
   let running: Promise<void> = Promise.resolve();
   const work = async () => {

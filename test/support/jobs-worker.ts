@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import { sql } from "kysely";
 import { openDatabase } from "../../src/db/database.js";
-import { type JobHandler, runDueJobs } from "../../src/jobs/jobs.js";
+import { type JobWork, runDueJobs } from "../../src/jobs/jobs.js";
 
 /**
  * A job worker in its own OS process, for src/jobs/jobs.test.ts:
@@ -19,10 +19,12 @@ if (!url) {
   process.exit(2);
 }
 
-const mark: JobHandler = async (tx, _payload, job) => {
-  await sql`insert into job_run_log (job_id, pid) values (${job.id}, ${process.pid})`.execute(tx);
-  // A little work inside the job's transaction, so the other runners really contend for the queue.
-  await new Promise((resolve) => setTimeout(resolve, 1));
+const mark: JobWork = {
+  transaction: async (tx, _payload, job) => {
+    await sql`insert into job_run_log (job_id, pid) values (${job.id}, ${process.pid})`.execute(tx);
+    // A little work inside the job's transaction, so the other runners really contend for the queue.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  },
 };
 
 const database = await openDatabase({ url });

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyBag } from "../../src/fulfilment/bagit.js";
 import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
 import { extractTar } from "../../src/fulfilment/tar.js";
-import { jobHandlers } from "../../src/jobs/handlers.js";
 import { runDueJobs } from "../../src/jobs/jobs.js";
+import { configuredJobHandlers } from "../../src/server/job-handlers.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { CHROMIUM_FOUND, Chromium, SHOTS, screenshot } from "../support/browser.js";
 import { requestDocument } from "../support/fixtures.js";
@@ -104,7 +104,7 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
       .where("kind", "=", "request.fulfil")
       .execute();
     expect(queued).toEqual([{ kind: "request.fulfil", status: "pending" }]);
-    const ran = await runDueJobs(desk.db, jobHandlers(desk.config), { workerId: "browser-test" });
+    const ran = await runDueJobs(desk.db, configuredJobHandlers(desk.config), { workerId: "browser-test" });
     expect(ran.failed).toBe(0);
     const request = await desk.db
       .selectFrom("request")
