@@ -110,5 +110,7 @@ describe("custodian fulfil and package", () => {
     const oldKeyOnly = custodian(["package", "open", archive, "--out", join(scratch, "old"), "--data", dataDir]);
     expect(oldKeyOnly.status).toBe(1);
     expect(oldKeyOnly.stderr).toMatch(/master key [0-9a-f]{16} is not configured/);
-  });
+    // Eleven processes under the TypeScript loader, each opening the embedded database: over a minute
+    // on a machine shared with other suites.
+  }, 180_000);
 });
