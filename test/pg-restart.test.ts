@@ -2,9 +2,8 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.js";
 import { ROOT, requestDocument } from "./support/fixtures.js";
-import { openDesk } from "./support/http.js";
 import { type Cluster, clusterAvailable, freePort, startCluster } from "./support/pg-cluster.js";
-import { type ServerProcess, startProcess } from "./support/server-process.js";
+import { type ServerProcess, startProcess, storeWithOfficerToken } from "./support/server-process.js";
 
 /**
  * A PostgreSQL crash-restart under concurrent submissions, against the real server process
@@ -34,18 +33,10 @@ describe.skipIf(!clusterAvailable)("a PostgreSQL restart under load", () => {
 
   beforeAll(async () => {
     cluster = await startCluster();
-    const desk = await openDesk("postgres", {}, cluster.url);
-    const session = await desk.signIn(desk.accounts.officerA);
-    const created = await desk.app.inject({
-      method: "POST",
-      url: "/api/v1/tokens",
-      headers: session.headers,
-      payload: { name: "case system", scopes: ["requests:read", "requests:write"] },
+    ({ token, url } = (await storeWithOfficerToken("postgres", { adminUrl: cluster.url })) as {
+      token: string;
+      url: string;
     });
-    token = (created.json() as { token: string }).token;
-    url = desk.database.url as string;
-    await desk.app.close();
-    await desk.database.close();
   });
 
   afterAll(async () => {

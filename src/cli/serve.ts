@@ -26,6 +26,9 @@ function portOf(command: string, text: string): number {
   return port;
 }
 
+/** How long a stop may take before the process exits anyway (below the usual orchestrator grace of 30 s). */
+const SHUTDOWN_BOUND_MS = 25_000;
+
 async function serveUntilStopped(
   config: Config,
   options: { host: string; port: number; logger: boolean },
@@ -35,11 +38,24 @@ async function serveUntilStopped(
     const server = await startServer(database.db, config, options);
     if (before) await before(database.db, server.url);
     else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
     });
+    process.stderr.write(`custodian: ${signal}: stopping (finishing the requests and jobs in flight) …\n`);
+    // Bounded: an orchestrator's kill comes anyway; better to say what was left. A second signal is a person
+    // insisting. Either way nothing committed is lost, and what was not committed rolls back.
+    const giveUp = (why: string) => {
+      process.stderr.write(`custodian: ${why}; exiting with work in flight (its transactions roll back)\n`);
+      process.exit(1);
+    };
+    const bound = setTimeout(() => giveUp(`not stopped within ${SHUTDOWN_BOUND_MS / 1000} s`), SHUTDOWN_BOUND_MS);
+    bound.unref();
+    process.once("SIGINT", () => giveUp("interrupted again"));
+    process.once("SIGTERM", () => giveUp("terminated again"));
     await server.close();
+    clearTimeout(bound);
+    process.stderr.write("custodian: stopped\n");
     return 0;
   });
 }

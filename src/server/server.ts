@@ -55,8 +55,17 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
     async close() {
       stopping = true;
       clearInterval(timer);
-      await running;
+      // Stop accepting; the requests in flight finish (keep-alive connections are closed once idle, a
+      // request arriving on one meanwhile is answered 503).
       await app.close();
+      // The background tick in progress finishes: its jobs commit, or roll back and stay due.
+      await running;
+      // Seal what the last requests committed, so nothing acknowledged waits unchained for the next start.
+      try {
+        await sealAudit(db, { key: config.auditSigningKey, checkpointEvery: CHECKPOINT_EVERY });
+      } catch (error) {
+        app.log.error({ err: error }, "could not seal the audit trail at shutdown; the next start seals it");
+      }
     },
   };
 }

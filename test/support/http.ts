@@ -61,13 +61,16 @@ export interface Desk {
 
 export const STAFF_ROLES = ["intake", "reviewer", "counsel", "admin", "auditor"] as const;
 
-/** `adminUrl`: a PostgreSQL server of the test's own (support/pg-cluster.ts) instead of DATABASE_URL's. */
+/**
+ * `where.adminUrl`: a PostgreSQL server of the test's own (support/pg-cluster.ts) instead of DATABASE_URL's;
+ * `where.dataDir`: an embedded database on disk (for a server process to open afterwards) instead of in memory.
+ */
 export async function openDesk(
   driver: DriverName,
   overrides: Record<string, string> = {},
-  adminUrl?: string,
+  where: { adminUrl?: string; dataDir?: string } = {},
 ): Promise<Desk> {
-  const database = await freshDatabase(driver, "memory://", adminUrl);
+  const database = await freshDatabase(driver, where.dataDir ?? "memory://", where.adminUrl);
   const db = database.db;
   // Ten minutes in the past: rows stamped by the database's own now() (an officer's registration) must not
   // predate what set-up stamped with this clock (the agency's phone on file), or activation refuses them.

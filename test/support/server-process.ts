@@ -1,6 +1,8 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import type { Readable } from "node:stream";
+import type { DriverName } from "../../src/db/database.js";
 import { ROOT } from "./fixtures.js";
+import { openDesk } from "./http.js";
 
 /**
  * A real Custodian process (`node dist/cli/main.js …`, built by `npm run build`; npm ci builds it too), as an
@@ -75,4 +77,30 @@ export function startProcess(args: string[], env: Record<string, string | undefi
       await exited;
     },
   };
+}
+
+/**
+ * A store a server process will open next: migrated, with the desk's accounts, and an API token of the
+ * first agency's officer. The in-process app and the database are closed again (releasing an embedded
+ * directory's lock). `where` as for openDesk.
+ */
+export async function storeWithOfficerToken(
+  driver: DriverName,
+  where: { adminUrl?: string; dataDir?: string },
+): Promise<{ token: string; url: string | undefined }> {
+  const desk = await openDesk(driver, {}, where);
+  try {
+    const session = await desk.signIn(desk.accounts.officerA);
+    const created = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/tokens",
+      headers: session.headers,
+      payload: { name: "case system", scopes: ["requests:read", "requests:write"] },
+    });
+    if (created.statusCode !== 201) throw new Error(`token not created: ${created.body}`);
+    return { token: (created.json() as { token: string }).token, url: desk.database.url };
+  } finally {
+    await desk.app.close();
+    await desk.database.close();
+  }
 }
