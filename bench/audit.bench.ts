@@ -1,17 +1,20 @@
 import { hash } from "node:crypto";
 import pg from "pg";
 import { auditRow } from "../src/audit/audit.js";
+import { listAuditTrail, type TrailFilter } from "../src/audit/audit.trail.js";
 import { sealAudit } from "../src/audit/seal.js";
 import { generateSigningKeySeed, parseSigningKey } from "../src/audit/signing.js";
 import { verifyAudit } from "../src/audit/verify.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrateToLatest } from "../src/db/migrate.js";
+import { median, ratioOf } from "./harness.js";
 import { scratchDatabase } from "./support/postgres.js";
 
 /**
  * `audit verify` on a log of 1,000,000 entries (target: under 5 s), beside the floor for the same work:
  * the same rows read through plain `pg` and hashed once each, with no checking at all. Sealing speed
- * (entries chained per second) is measured on the way.
+ * (entries chained per second) is measured on the way, and so is the auditors' trail: page 100 of one
+ * actor's events against page 1 (keyset paging should make them cost the same).
  */
 
 const ACTIONS = ["request.received", "request.decided", "request.transitioned", "request.reviewed"] as const;
@@ -94,7 +97,42 @@ export const benchmark = {
       }
       const floorSeconds = (performance.now() - floorStarted) / 1000;
 
+      // The auditors' trail, filtered by actor: page 1, then page 100 reached by its cursor.
+      const auditor = {
+        userId: "00000000-0000-4000-8000-000000000000",
+        email: "auditor@bench",
+        role: "auditor" as const,
+        agencyId: null,
+        via: "session" as const,
+        scopes: "all" as const,
+      };
+      const filter: TrailFilter = { actor: "reviewer5@desk", order: "newest", limit: 50 };
+      let cursor: string | null = null;
+      for (let page = 1; page < 100; page += 1) {
+        cursor = (await listAuditTrail(database.db, auditor, { ...filter, ...(cursor ? { after: cursor } : {}) })).next;
+      }
+      const timed = async (after: string | null) => {
+        const runs: number[] = [];
+        for (let k = 0; k < 15; k += 1) {
+          const started = performance.now();
+          await listAuditTrail(database.db, auditor, { ...filter, ...(after ? { after } : {}) });
+          runs.push(performance.now() - started);
+        }
+        return median(runs);
+      };
+      const firstMs = await timed(null);
+      const hundredthMs = await timed(cursor);
+
       return [
+        {
+          bench: "audit",
+          figure: "audit trail page 100 of one actor's events, ms",
+          value: Number(hundredthMs.toFixed(2)),
+          peer: "page 1",
+          peerValue: Number(firstMs.toFixed(2)),
+          ratio: ratioOf(firstMs, hundredthMs),
+          note: "median of 15; keyset on (actor, id), migration 0008",
+        },
         {
           bench: "audit",
           figure: `audit verify, seconds for ${entries.toLocaleString("en")} entries`,

@@ -43,6 +43,7 @@ export type Action =
   | "policy.read"
   | "policy.activate"
   | "audit.verify"
+  | "audit.read"
   | "outbox.read"
   | "token.manage";
 
@@ -71,6 +72,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "policy.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "policy.activate": ["admin"],
   "audit.verify": ["admin", "auditor"],
+  // The whole trail holds every request's events, which admins do not read (request.audit): auditors only.
+  "audit.read": ["auditor"],
   "outbox.read": ["admin", "auditor"],
   "token.manage": ["agency"],
 };

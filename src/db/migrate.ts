@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004_fulfilment.js";
 import * as m0005 from "./migrations/0005_queue.js";
 import * as m0006 from "./migrations/0006_admission.js";
 import * as m0007 from "./migrations/0007_job_lease.js";
+import * as m0008 from "./migrations/0008_audit_trail.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0005_queue": m0005,
   "0006_admission": m0006,
   "0007_job_lease": m0007,
+  "0008_audit_trail": m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

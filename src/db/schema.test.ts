@@ -303,7 +303,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0007_job_lease");
+    expect(again.current).toBe("0008_audit_trail");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

@@ -22,6 +22,7 @@ import { checkWith, ValidationError } from "../shared/validation.js";
 import { sendNotFoundPage, webPages } from "../web/pages.js";
 import { problemFor, sendProblem } from "./problem.js";
 import { agencyRoutes } from "./routes/agencies.routes.js";
+import { auditRoutes } from "./routes/audit.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
@@ -248,6 +249,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await reportApiRoutes(api as App, context);
     await productionRoutes(api as App, context);
     await healthRoutes(api as App, context);
+    await auditRoutes(api as App, context);
   };
   await app.register(apiV1, { prefix: "/api/v1" });
   await reportPageRoutes(app as App, context);

@@ -17,6 +17,7 @@ const NAV: NavLink[] = [
   { href: "/portal", label: "My requests", action: "request.submit" },
   { href: "/portal/requests/new", label: "New request", action: "request.submit" },
   { href: "/desk", label: "Queue", action: "request.list" },
+  { href: "/desk/audit", label: "Audit trail", action: "audit.read" },
   { href: "/admin/jurisdictions", label: "Jurisdictions", action: "jurisdiction.read" },
   { href: "/admin/policy", label: "Policy", action: "policy.read" },
   { href: "/admin/agencies", label: "Agencies", action: "agency.read" },

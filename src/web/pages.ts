@@ -10,6 +10,7 @@ import { type App, type AppContext, csrfMatches } from "../http/app.js";
 import { problemFor, withRetryAfter } from "../http/problem.js";
 import { forbidden } from "../shared/errors.js";
 import { adminPages } from "./admin.routes.js";
+import { auditPages } from "./audit.routes.js";
 import { deskPages } from "./desk.routes.js";
 import { ErrorPage, NotFoundPage } from "./layout.js";
 import { portalPages } from "./portal.routes.js";
@@ -127,5 +128,6 @@ export function webPages(context: AppContext): FastifyPluginAsync {
     await portalPages(pages as unknown as App, context);
     await deskPages(pages as unknown as App, context);
     await adminPages(pages as unknown as App, context);
+    await auditPages(pages as unknown as App, context);
   };
 }
