@@ -129,4 +129,47 @@ describe.each(DRIVERS)("desk safeguards on %s", (driver) => {
     const status = await desk.app.inject({ method: "GET", url: `/api/v1/requests/${id}`, headers: counsel.headers });
     expect(status.json()).toMatchObject({ status: "under_review" });
   });
+
+  it("refuses to pause what is paused and to resume what the policy refuses, and says so on the page", async () => {
+    const admin = await desk.signIn(desk.accounts.admin);
+    const before = await desk.app.inject({ method: "GET", url: "/api/v1/jurisdictions", headers: admin.headers });
+    const again = await post(admin, "/api/v1/jurisdictions/HK/pause", { reason: "still no assessment" });
+    expect(again.statusCode, again.body).toBe(409);
+    expect(again.json()).toMatchObject({ detail: expect.stringContaining("HK is already paused since 2020-07-06") });
+    const resumeRefused = await post(admin, "/api/v1/jurisdictions/KP/resume", { reason: "sanctions lifted?" });
+    expect(resumeRefused.statusCode, resumeRefused.body).toBe(409);
+    expect(resumeRefused.json()).toMatchObject({ detail: expect.stringMatching(/KP is refused.*change the policy/) });
+    const after = await desk.app.inject({ method: "GET", url: "/api/v1/jurisdictions", headers: admin.headers });
+    expect(after.json()).toEqual(before.json());
+    const refusals = await desk.db
+      .selectFrom("audit_event")
+      .select(["object_id", "actor", "payload"])
+      .where("object_type", "=", "jurisdiction")
+      .where("action", "=", "security.refused")
+      .orderBy("id")
+      .execute();
+    expect(refusals).toMatchObject([
+      { object_id: "HK", actor: desk.accounts.admin.email, payload: { attempted: "pause" } },
+      { object_id: "KP", actor: desk.accounts.admin.email, payload: { attempted: "resume" } },
+    ]);
+
+    const page = await desk.signInPage(desk.accounts.admin);
+    const list = await desk.app.inject({
+      method: "GET",
+      url: "/admin/jurisdictions",
+      headers: { cookie: page.cookie },
+    });
+    expect(list.body).toContain("Resume HK");
+    expect(list.body).not.toContain("Resume KP");
+    expect(list.body).not.toContain('action="/admin/jurisdictions/KP/resume"');
+    const repause = await desk.app.inject({
+      method: "POST",
+      url: "/admin/jurisdictions/pause",
+      headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: form({ _csrf: page.csrf, code: "HK", reason: "still no assessment" }),
+    });
+    expect(repause.statusCode).toBe(409);
+    expect(repause.body).toContain("HK is already paused since 2020-07-06");
+    expect(repause.body).toContain('value="still no assessment"');
+  });
 });

@@ -1,10 +1,18 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
+import { auditingRefusals } from "../auth/refusals.js";
 import type { Db, Tx } from "../db/database.js";
-import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
+import {
+  type CompiledPolicy,
+  type Decision,
+  type DecisionInput,
+  decide,
+  lookupJurisdiction,
+} from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { loadDecisionInputs, recordDecision } from "../requests/decisions.repository.js";
 import { HOLDABLE, type LockedRequest, type Status, transitionLocked } from "../requests/lifecycle.js";
+import { conflict } from "../shared/errors.js";
 import { lockJurisdictionExclusive } from "./jurisdiction.lock.js";
 
 /**
@@ -77,35 +85,69 @@ export async function pauseJurisdiction(
   change: Omit<StatusChange, "status">,
   status: "paused" | "refused" = "paused",
 ) {
-  return db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
-    await lockJurisdictionExclusive(tx, change.jurisdiction);
-    await recordStatus(tx, { ...change, status });
-    const policy = await loadPolicyInForce(tx);
-    const requests = await lockRequestsOf(tx, change.jurisdiction, HOLDABLE);
-    const docs = await loadDecisionInputs(
-      tx,
-      requests.map((r) => r.id),
-    );
-    for (const request of requests) {
-      const decision = decide(docs.get(request.id) as DecisionInput, policy.compiled);
-      await recordDecision(tx, request.id, decision, "pause", change.actor, change.now, change.reason);
-      if (decision.outcome === "hold") {
-        await transitionLocked(tx, request, {
-          to: "on_hold",
-          actor: change.actor,
-          reason: `${change.jurisdiction} ${status}: ${change.reason}`,
-          now: change.now,
-        });
+  const attempt = { actor: change.actor, objectType: "jurisdiction", objectId: change.jurisdiction } as const;
+  return auditingRefusals(db, { ...attempt, attempted: status === "paused" ? "pause" : "refuse" }, change.now, () =>
+    db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
+      await lockJurisdictionExclusive(tx, change.jurisdiction);
+      const inForce = lookupJurisdiction((await loadPolicyInForce(tx)).compiled, change.jurisdiction);
+      // Pausing again would only rewrite when the pause began (its "since"), and pausing a refusal would soften it.
+      if (inForce.status === status || (inForce.status === "refused" && status === "paused")) {
+        throw conflict(`${change.jurisdiction} is already ${describeStatus(inForce)}; nothing was changed`);
       }
-    }
-    return {
-      jurisdiction: change.jurisdiction,
-      status,
-      held: requests.length,
-      redecided: requests.length,
-      released: [],
-    };
-  });
+      await recordStatus(tx, { ...change, status });
+      const policy = await loadPolicyInForce(tx);
+      const requests = await lockRequestsOf(tx, change.jurisdiction, HOLDABLE);
+      const docs = await loadDecisionInputs(
+        tx,
+        requests.map((r) => r.id),
+      );
+      for (const request of requests) {
+        const decision = decide(docs.get(request.id) as DecisionInput, policy.compiled);
+        await recordDecision(tx, request.id, decision, "pause", change.actor, change.now, change.reason);
+        if (decision.outcome === "hold") {
+          await transitionLocked(tx, request, {
+            to: "on_hold",
+            actor: change.actor,
+            reason: `${change.jurisdiction} ${status}: ${change.reason}`,
+            now: change.now,
+          });
+        }
+      }
+      return {
+        jurisdiction: change.jurisdiction,
+        status,
+        held: requests.length,
+        redecided: requests.length,
+        released: [],
+      };
+    }),
+  );
+}
+
+/** "paused since 2020-07-06 by the policy (reason)", as a refusal tells it. */
+function describeStatus(j: ReturnType<typeof lookupJurisdiction>): string {
+  const where =
+    j.statusSource === `jurisdictions.${j.code}` ? "" : ` (through ${j.statusSource.replace("jurisdictions.", "")})`;
+  return `${j.status}${where}${j.since ? ` since ${j.since}` : ""}${j.statusReason ? `: ${j.statusReason}` : ""}`;
+}
+
+/**
+ * A refusal in force that a person may not lift by resuming: one the policy document makes, or one set on
+ * the country for a subdivision. Lifting it means changing the policy (or resuming the country).
+ */
+async function refusalNotLiftable(tx: Tx, policy: CompiledPolicy, code: string): Promise<string | undefined> {
+  const inForce = lookupJurisdiction(policy, code);
+  if (inForce.status !== "refused") return undefined;
+  const own = inForce.statusSource === `jurisdictions.${code}`;
+  const latest = await tx
+    .selectFrom("jurisdiction_status")
+    .select("status")
+    .where("jurisdiction", "=", code)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (own && latest?.status === "refused") return undefined;
+  return `${code} is ${describeStatus(inForce)}, set by ${own ? "the policy in force" : "its country"}; a refusal is not resumed: change the policy to lift it`;
 }
 
 /** Where a request goes when its hold is lifted: back to intake steps it had not finished, else to review. */
@@ -117,32 +159,37 @@ function afterHold(heldFrom: string | null, decision: Decision): Status {
 }
 
 export async function resumeJurisdiction(db: Db, change: Omit<StatusChange, "status">) {
-  return db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
-    await lockJurisdictionExclusive(tx, change.jurisdiction);
-    await recordStatus(tx, { ...change, status: "active" });
-    const policy = await loadPolicyInForce(tx);
-    const held = await lockRequestsOf(tx, change.jurisdiction, ["on_hold"]);
-    const docs = await loadDecisionInputs(
-      tx,
-      held.map((r) => r.id),
-    );
-    const released: StatusChangeResult["released"] = [];
-    for (const request of held) {
-      const decision = decide(docs.get(request.id) as DecisionInput, policy.compiled);
-      const note = `pause on ${change.jurisdiction} lifted by ${change.actor}: ${change.reason}; decided again under ${policy.compiled.name} ${policy.compiled.version}`;
-      await recordDecision(tx, request.id, decision, "resume", change.actor, change.now, note);
-      const next = afterHold(request.held_from, decision);
-      if (next !== "on_hold") {
-        await transitionLocked(tx, request, { to: next, actor: change.actor, reason: note, now: change.now });
-        released.push({ id: request.id, status: next, outcome: decision.outcome });
+  const attempt = { actor: change.actor, objectType: "jurisdiction", objectId: change.jurisdiction } as const;
+  return auditingRefusals(db, { ...attempt, attempted: "resume" }, change.now, () =>
+    db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
+      await lockJurisdictionExclusive(tx, change.jurisdiction);
+      const refused = await refusalNotLiftable(tx, (await loadPolicyInForce(tx)).compiled, change.jurisdiction);
+      if (refused) throw conflict(refused);
+      await recordStatus(tx, { ...change, status: "active" });
+      const policy = await loadPolicyInForce(tx);
+      const held = await lockRequestsOf(tx, change.jurisdiction, ["on_hold"]);
+      const docs = await loadDecisionInputs(
+        tx,
+        held.map((r) => r.id),
+      );
+      const released: StatusChangeResult["released"] = [];
+      for (const request of held) {
+        const decision = decide(docs.get(request.id) as DecisionInput, policy.compiled);
+        const note = `pause on ${change.jurisdiction} lifted by ${change.actor}: ${change.reason}; decided again under ${policy.compiled.name} ${policy.compiled.version}`;
+        await recordDecision(tx, request.id, decision, "resume", change.actor, change.now, note);
+        const next = afterHold(request.held_from, decision);
+        if (next !== "on_hold") {
+          await transitionLocked(tx, request, { to: next, actor: change.actor, reason: note, now: change.now });
+          released.push({ id: request.id, status: next, outcome: decision.outcome });
+        }
       }
-    }
-    return {
-      jurisdiction: change.jurisdiction,
-      status: "active",
-      held: held.length - released.length,
-      redecided: held.length,
-      released,
-    };
-  });
+      return {
+        jurisdiction: change.jurisdiction,
+        status: "active",
+        held: held.length - released.length,
+        redecided: held.length,
+        released,
+      };
+    }),
+  );
 }

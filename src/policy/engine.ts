@@ -227,7 +227,7 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   };
 }
 
-function lookupJurisdiction(policy: CompiledPolicy, code: string): ResolvedJurisdiction {
+export function lookupJurisdiction(policy: CompiledPolicy, code: string): ResolvedJurisdiction {
   return policy.jurisdictions.get(code) ?? policy.jurisdictions.get(countryOf(code)) ?? policy.fallback;
 }
 

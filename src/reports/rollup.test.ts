@@ -167,9 +167,11 @@ describe.each(DRIVERS)("report rollup on %s", (driver) => {
             case "pause":
             case "resume": {
               const change = { jurisdiction: op.country, reason: "test", actor: "admin", now: now() };
+              // Pausing what is paused is refused, as it would only move the pause's start.
               await (op.kind === "pause"
                 ? pauseJurisdiction(database.db, change)
-                : resumeJurisdiction(database.db, change));
+                : resumeJurisdiction(database.db, change)
+              ).catch(allowRefusal);
               break;
             }
             case "import": {

@@ -159,7 +159,10 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
   it("keeps requests held on resume when the policy itself still pauses the jurisdiction", async () => {
     const hk = await intake({ jurisdiction: "HK" });
     expect(hk.status).toBe("on_hold");
-    await pauseJurisdiction(database.db, { jurisdiction: "HK", reason: "still paused", actor: "admin", now });
+    // Pausing again is refused: it would only move the date the policy's pause began.
+    await expect(
+      pauseJurisdiction(database.db, { jurisdiction: "HK", reason: "still paused", actor: "admin", now }),
+    ).rejects.toThrow(/HK is already paused since 2020-07-06/);
     const resumed = await resumeJurisdiction(database.db, {
       jurisdiction: "HK",
       reason: "lifted",

@@ -59,7 +59,11 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
           from request where status = 'on_hold' group by 1`.execute(db);
     const heldBy = new Map(held.rows.map((r) => [r.country, Number(r.n)]));
     // What is in force: a person's latest pause or resume, else the policy's own entry.
-    const rows = new Map<string, { status: string; reason: string; since: string | Date | undefined; by: string }>();
+    // A refusal the policy makes is lifted by changing the policy, never by resuming (the service refuses it too).
+    const rows = new Map<
+      string,
+      { status: string; reason: string; since: string | Date | undefined; by: string; resumable: boolean }
+    >();
     for (const [code, entry] of Object.entries(fromPolicy)) {
       if (code !== "*" && entry.status && entry.status !== "active") {
         rows.set(code, {
@@ -67,11 +71,12 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
           reason: entry.reason ?? "",
           since: entry.since,
           by: `policy ${active?.name} ${active?.version}`,
+          resumable: entry.status !== "refused",
         });
       }
     }
     for (const [code, row] of latest) {
-      rows.set(code, { status: row.status, reason: row.reason, since: row.changed_at, by: row.actor });
+      rows.set(code, { status: row.status, reason: row.reason, since: row.changed_at, by: row.actor, resumable: true });
     }
     const canChange = may(principal, "jurisdiction.change");
     return (
@@ -107,7 +112,10 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                   <td>{r.since instanceof Date ? <When at={r.since} /> : (r.since ?? "")}</td>
                   <td>{r.by}</td>
                   <td>{heldBy.get(code) ?? 0}</td>
-                  {canChange && (
+                  {canChange && !r.resumable && (
+                    <td class="muted">Refused by the policy: change the policy to lift it</td>
+                  )}
+                  {canChange && r.resumable && (
                     <td>
                       <form method="post" action={`/admin/jurisdictions/${code}/resume`} class="inline-form">
                         <CsrfField token={csrf} />
