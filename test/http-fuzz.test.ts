@@ -105,6 +105,26 @@ const ROUTES: Record<string, RouteSpec> = {
   "GET /api/v1/policy": {},
   "POST /api/v1/policy": { body: () => ({ document: "policy: 1\nname: Fuzz\n" }) },
   "GET /api/v1/audit/verify": {},
+  "GET /api/v1/audit/events": {
+    query: { limit: "5" },
+    badQuery: {
+      objectType: refused(junk, (s) => /^[a-z_]{1,40}$/.test(s)),
+      action: refused(junk, (s) => /^[a-z_]{1,40}\.[a-z_]{1,40}$/.test(s)),
+      from: refused(fc.oneof(junk, fc.constantFrom("2020-13-01T00:00:00Z", "yesterday")), (s) =>
+        isoSchema.safeParse(s).success,
+      ),
+      order: badEnum(["newest", "oldest"]),
+      limit: badLimit(200),
+      after: refused(fc.oneof(junk, fc.base64String({ minLength: 4, maxLength: 60 })), (s) => {
+        try {
+          const decoded = JSON.parse(Buffer.from(s, "base64url").toString("utf8"));
+          return Array.isArray(decoded) && typeof decoded[0] === "number";
+        } catch {
+          return s.length > 200;
+        }
+      }),
+    },
+  },
   "GET /api/v1/outbox": {
     query: { limit: "5" },
     badQuery: {
