@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decideAgencyChange, proposeAgencyChange } from "../src/agencies/agencies.service.js";
+import { confirmEmail, enrolTotp, registerOfficer } from "../src/auth/accounts.service.js";
 import { currentTotpCode } from "../src/auth/credentials.js";
 import { CSRF_HEADER, SESSION_COOKIE } from "../src/http/app.js";
 import { auditSince, isProblem, lastAuditId, makeOfficer, multipart, nextAddress, signInAs } from "./support/attack.js";
 import { DRIVERS } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";
-import { confirmationToken, type Desk, openDesk, PASSWORD, type Session } from "./support/http.js";
+import { confirmationToken, type Desk, openDesk, PASSWORD, principalOf, type Session } from "./support/http.js";
 
 /**
  * Forged requests, one test per attack. Each ends the same way: nothing is disclosed (no request the
@@ -190,7 +192,7 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
       note: "the FBI desk has no such officer",
     });
     expect(notConfirmed.statusCode, notConfirmed.body).toBe(200);
-    expect(notConfirmed.json()).toEqual({ status: "pending" });
+    expect(notConfirmed.json()).toEqual({ status: "pending", calledNumber: FBI_PHONE });
     expect(await userStatus(user.id)).toBe("pending");
     expectProblem(await trySignIn(), 401);
 
@@ -752,6 +754,154 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     // Another person's counter is their own.
     desk.clock.advance(31_000);
     expect((await signInAs(desk, desk.accounts.reviewer)).headers.cookie).toBeTruthy();
+  });
+
+  it("12. a call-back dials the number on file when the request arrived; a number changed since waits for counsel", async () => {
+    const { id } = await submit(officerA, {
+      jurisdiction: "US",
+      process: "emergency",
+      emergency: { justification: "a hostage; minutes count", verified: false },
+      targets: [{ type: "phone", value: "+12025550142" }],
+      categories: ["subscriber.phone"],
+    });
+    // An officer of the Met registers while the Met's old number is on file.
+    const pendingEmail = "dc.newcomer@met.police.uk";
+    const { userId: pendingId } = await registerOfficer(
+      desk.db,
+      { email: pendingEmail, displayName: "DC Newcomer", password: PASSWORD },
+      desk.config.publicUrl,
+      desk.clock.now(),
+    );
+    const token = await confirmationToken(desk.db, pendingEmail);
+    const { totpSecret } = await confirmEmail(desk.db, token, desk.clock.now());
+    await enrolTotp(desk.db, token, currentTotpCode(totpSecret, desk.clock.now()), desk.clock.now());
+
+    // Then both agencies' phones change (two admins, as they must); the attacker's number is now on file.
+    const attacker = "+15555550177";
+    const admin2 = await desk.db
+      .selectFrom("app_user")
+      .select(["id", "email"])
+      .where("email", "=", "admin2@provider.example")
+      .executeTakeFirstOrThrow();
+    for (const [agencyId, phone] of [
+      [desk.agencies.a, attacker],
+      [desk.agencies.b, "+442079460000"],
+    ] as const) {
+      desk.clock.advance(1000);
+      const change = await proposeAgencyChange(
+        desk.db,
+        principalOf(desk.accounts.admin),
+        agencyId,
+        { kind: "set_phone", value: phone },
+        desk.clock.now(),
+      );
+      await decideAgencyChange(
+        desk.db,
+        { ...principalOf(desk.accounts.admin), userId: admin2.id, email: admin2.email },
+        change,
+        true,
+        desk.clock.now(),
+      );
+    }
+    const since = await lastAuditId(desk);
+
+    const shown = await get(`/api/v1/requests/${id}/callback-number`, intake);
+    expect(shown.statusCode, shown.body).toBe(200);
+    expect(shown.json()).toMatchObject({
+      numberOnRecord: FBI_PHONE,
+      numberOnFile: attacker,
+      changed: true,
+      review: null,
+      dial: null,
+    });
+    const page = await desk.app.inject({ method: "GET", url: `/desk/requests/${id}`, headers: intake.headers });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Changed since");
+    expect(page.body).toContain(FBI_PHONE);
+    expect(page.body).not.toContain(`action="/desk/requests/${id}/callback"`);
+
+    // No call-back while the change is unreviewed; the refusal is on the request's trail.
+    const refused = expectProblem(
+      await post(`/api/v1/requests/${id}/callback`, intake, { confirmed: true, note: "x" }),
+      409,
+    );
+    expect(refused.detail).toMatch(/changed/);
+    // Neither the admin nor the caller may decide which number is dialled.
+    for (const who of [admin, intake, reviewer]) {
+      expectProblem(
+        await post(`/api/v1/requests/${id}/callback-number/review`, who, { dial: "on_file", note: "fine" }),
+        403,
+      );
+    }
+    expectProblem(await post(`/api/v1/users/${pendingId}/activate`, intake, { confirmed: true, note: "x" }), 409);
+    const users = (await get("/api/v1/users?status=pending", intake)).json() as {
+      items: Array<{ id: string; callback: { numberOnRecord: string; changed: boolean; dial: string | null } }>;
+    };
+    expect(users.items.find((u) => u.id === pendingId)?.callback).toMatchObject({
+      numberOnRecord: "+442072301212",
+      changed: true,
+      dial: null,
+    });
+    expect(
+      await desk.db.selectFrom("callback").select("id").where("subject_id", "in", [id, pendingId]).execute(),
+    ).toEqual([]);
+    const refusals = (await auditSince(desk, since, "security.refused")).filter(
+      (r) => r.payload.attempted === "callback",
+    );
+    expect(refusals.map((r) => r.object_id).sort()).toEqual([id, pendingId].sort());
+    for (const r of refusals) expect(String(r.payload.reason)).toMatch(/changed/);
+
+    // Counsel looks: the emergency is called on the number on record, the officer's agency on its new one.
+    const reviewed = await post(`/api/v1/requests/${id}/callback-number/review`, counsel, {
+      dial: "on_record",
+      note: "the change came a minute after the request; the FBI's switchboard is the number on record",
+    });
+    expect(reviewed.statusCode, reviewed.body).toBe(200);
+    expect(reviewed.json()).toMatchObject({ changed: true, dial: FBI_PHONE, review: { dial: "on_record" } });
+    const officerReviewed = await post(`/api/v1/users/${pendingId}/callback-number/review`, counsel, {
+      dial: "on_file",
+      note: "the Met's move to a new switchboard is published on its own site",
+    });
+    expect(officerReviewed.statusCode, officerReviewed.body).toBe(200);
+    const called = await post(`/api/v1/requests/${id}/callback`, intake, { confirmed: false, note: "no answer yet" });
+    expect(called.statusCode, called.body).toBe(200);
+    expect(called.json()).toMatchObject({ calledNumber: FBI_PHONE });
+    const activated = await post(`/api/v1/users/${pendingId}/activate`, intake, { confirmed: true, note: "DS Clark" });
+    expect(activated.statusCode, activated.body).toBe(200);
+    const dialled = await desk.db
+      .selectFrom("callback")
+      .select(["subject_id", "called_number"])
+      .where("subject_id", "in", [id, pendingId])
+      .execute();
+    expect(new Map(dialled.map((c) => [c.subject_id, c.called_number]))).toEqual(
+      new Map([
+        [id, FBI_PHONE],
+        [pendingId, "+442079460000"],
+      ]),
+    );
+    expect((await auditSince(desk, since, "callback.number_reviewed")).map((r) => r.actor)).toEqual([
+      desk.accounts.counsel.email,
+      desk.accounts.counsel.email,
+    ]);
+    // A number changed again needs another look.
+    desk.clock.advance(1000);
+    const again = await proposeAgencyChange(
+      desk.db,
+      principalOf(desk.accounts.admin),
+      desk.agencies.a,
+      { kind: "set_phone", value: "+15555550178" },
+      desk.clock.now(),
+    );
+    await decideAgencyChange(
+      desk.db,
+      { ...principalOf(desk.accounts.admin), userId: admin2.id, email: admin2.email },
+      again,
+      true,
+      desk.clock.now(),
+    );
+    expect((await get(`/api/v1/requests/${id}/callback-number`, intake)).json()).toMatchObject({ dial: null });
+    expectProblem(await post(`/api/v1/requests/${id}/callback`, intake, { confirmed: true, note: "x" }), 409);
+    await expectNotDisclosed(id);
   });
 
   it("nothing the attacks touched was disclosed", async () => {

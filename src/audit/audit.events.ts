@@ -65,6 +65,8 @@ export type AuditAction =
   | "token.revoked"
   /** A call-back to the agency's number on file was recorded (for an officer or an emergency). */
   | "callback.recorded"
+  /** Counsel looked at a call-back number changed since the subject arrived and chose which to dial. */
+  | "callback.number_reviewed"
   /** Two-admin changes to an agency's domains or phone. */
   | "agency.change_proposed"
   | "agency.change_applied"

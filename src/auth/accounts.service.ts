@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type CallbackNumber, callbackNumberOf, numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
@@ -17,7 +18,7 @@ import {
 } from "./credentials.js";
 import { domainProblem, emailDomain, lookalikeOf } from "./domains.js";
 import { normaliseEmail } from "./identity.js";
-import { auditRefusal } from "./refusals.js";
+import { auditingRefusals, auditRefusal } from "./refusals.js";
 import { revokeEverything } from "./sessions.service.js";
 
 /**
@@ -269,8 +270,10 @@ export async function enrolTotp(db: Db, token: string, code: string, now: Date):
 }
 
 /**
- * Step 4: staff called the agency on its number on file and recorded the answer. The number dialled is
- * the one on file, never one supplied by the applicant or typed in by the caller.
+ * Step 4: staff called the agency on its number on file when the officer registered and recorded the
+ * answer. The number dialled is that one (or, if the agency's phone changed since, the one counsel chose
+ * after looking at the change: callback-number.ts), never one supplied by the applicant or typed in by the
+ * caller.
  */
 export async function activateOfficer(
   db: Db,
@@ -278,93 +281,65 @@ export async function activateOfficer(
   userId: string,
   input: { confirmed: boolean; note: string },
   now: Date,
-): Promise<{ status: "active" | "pending" }> {
-  return db.transaction().execute(async (tx) => {
-    const user = await tx
-      .selectFrom("app_user as u")
-      .innerJoin("agency as a", "a.id", "u.agency_id")
-      .select([
-        "u.id",
-        "u.email",
-        "u.status",
-        "u.role",
-        "u.email_confirmed_at",
-        "u.totp_enrolled_at",
-        "u.created_at",
-        "a.id as agency_id",
-        "a.phone_on_file",
-      ])
-      .where("u.id", "=", userId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (user?.role !== "agency") throw notFound(`officer ${userId}`);
-    if (user.status !== "pending") throw invalidTransition(`officer ${user.email} is ${user.status}, not pending`);
-    if (!user.email_confirmed_at) throw invalidTransition(`${user.email} has not confirmed the e-mail address`);
-    if (!user.totp_enrolled_at) throw invalidTransition(`${user.email} has not enrolled a second factor`);
-    if (!user.phone_on_file) {
-      throw invalidTransition("the agency has no phone number on file; two admins must record one first");
-    }
-    // A number put on file after the officer registered could have come from the applicant. Both times
-    // are the application's clock (the change's decision and the registration's audit entry).
-    const phoneChange = await tx
-      .selectFrom("agency_change")
-      .select("decided_at")
-      .where("agency_id", "=", user.agency_id)
-      .where("kind", "=", "set_phone")
-      .where("status", "=", "applied")
-      .orderBy("decided_at", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    const registered = await tx
-      .selectFrom("audit_event")
-      .select("occurred_at")
-      .where("object_type", "=", "user")
-      .where("object_id", "=", user.id)
-      .where("action", "=", "user.registered")
-      .executeTakeFirst();
-    const registeredAt = registered?.occurred_at ?? user.created_at;
-    if (phoneChange?.decided_at && phoneChange.decided_at > registeredAt) {
-      throw invalidTransition(
-        "the agency's phone on file changed after this officer registered; it cannot vouch for them",
+): Promise<{ status: "active" | "pending"; calledNumber: string }> {
+  const attempt = { actor: staff.email, objectType: "user", objectId: userId, attempted: "callback" } as const;
+  return auditingRefusals(db, attempt, now, () =>
+    db.transaction().execute(async (tx) => {
+      const user = await tx
+        .selectFrom("app_user")
+        .select(["id", "email", "status", "role", "email_confirmed_at", "totp_enrolled_at"])
+        .where("id", "=", userId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (user?.role !== "agency") throw notFound(`officer ${userId}`);
+      if (user.status !== "pending") throw invalidTransition(`officer ${user.email} is ${user.status}, not pending`);
+      if (!user.email_confirmed_at) throw invalidTransition(`${user.email} has not confirmed the e-mail address`);
+      if (!user.totp_enrolled_at) throw invalidTransition(`${user.email} has not enrolled a second factor`);
+      const dialled = await numberToDial(tx, { type: "user", id: user.id });
+      const { id: callbackId } = await tx
+        .insertInto("callback")
+        .values({
+          subject_type: "user",
+          subject_id: user.id,
+          agency_id: dialled.agencyId,
+          called_number: dialled.number,
+          outcome: input.confirmed ? "confirmed" : "not_confirmed",
+          note: input.note,
+          made_by: staff.userId,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await appendAudit(
+        tx,
+        {
+          actor: staff.email,
+          action: "callback.recorded",
+          objectType: "user",
+          objectId: user.id,
+          payload: { callbackId, calledNumber: dialled.number, confirmed: input.confirmed },
+        },
+        now,
       );
-    }
-    const { id: callbackId } = await tx
-      .insertInto("callback")
-      .values({
-        subject_type: "user",
-        subject_id: user.id,
-        agency_id: user.agency_id,
-        called_number: user.phone_on_file,
-        outcome: input.confirmed ? "confirmed" : "not_confirmed",
-        note: input.note,
-        made_by: staff.userId,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await appendAudit(
-      tx,
-      {
-        actor: staff.email,
-        action: "callback.recorded",
-        objectType: "user",
-        objectId: user.id,
-        payload: { callbackId, calledNumber: user.phone_on_file, confirmed: input.confirmed },
-      },
-      now,
-    );
-    if (!input.confirmed) return { status: "pending" as const };
-    await tx
-      .updateTable("app_user")
-      .set({ status: "active", activated_at: now, activated_by: staff.userId, updated_at: now })
-      .where("id", "=", user.id)
-      .execute();
-    await appendAudit(
-      tx,
-      { actor: staff.email, action: "user.activated", objectType: "user", objectId: user.id, payload: { callbackId } },
-      now,
-    );
-    return { status: "active" as const };
-  });
+      if (!input.confirmed) return { status: "pending" as const, calledNumber: dialled.number };
+      await tx
+        .updateTable("app_user")
+        .set({ status: "active", activated_at: now, activated_by: staff.userId, updated_at: now })
+        .where("id", "=", user.id)
+        .execute();
+      await appendAudit(
+        tx,
+        {
+          actor: staff.email,
+          action: "user.activated",
+          objectType: "user",
+          objectId: user.id,
+          payload: { callbackId },
+        },
+        now,
+      );
+      return { status: "active" as const, calledNumber: dialled.number };
+    }),
+  );
 }
 
 /** Suspend an account; every session and token it has is revoked in the same transaction. */
@@ -399,6 +374,11 @@ export interface UserView {
   secondFactorEnrolled: boolean;
   flagged: string | null;
   createdAt: string;
+  /**
+   * A pending officer's call-back: the agency's phone on file when they registered, whether it changed
+   * since, and the number a call-back dials now (null until counsel has looked at a changed one).
+   */
+  callback: Omit<CallbackNumber, "agencyId"> | null;
 }
 
 export async function listUsers(
@@ -409,6 +389,12 @@ export async function listUsers(
   if (filter.status) query = query.where("status", "=", filter.status as "pending");
   if (filter.agencyId) query = query.where("agency_id", "=", filter.agencyId);
   const rows = await query.orderBy("created_at").execute();
+  const callbacks = new Map<string, Omit<CallbackNumber, "agencyId">>();
+  for (const row of rows) {
+    if (row.role !== "agency" || row.status !== "pending") continue;
+    const { agencyId: _, ...state } = await callbackNumberOf(db, { type: "user", id: row.id });
+    callbacks.set(row.id, state);
+  }
   return rows.map((row) => ({
     id: row.id,
     email: row.email,
@@ -420,5 +406,6 @@ export async function listUsers(
     secondFactorEnrolled: row.totp_enrolled_at !== null,
     flagged: row.flag_reason,
     createdAt: row.created_at.toISOString(),
+    callback: callbacks.get(row.id) ?? null,
   }));
 }

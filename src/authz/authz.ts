@@ -29,6 +29,7 @@ export type Action =
   | "request.withdraw"
   | "request.advance"
   | "request.callback"
+  | "callback.review_number"
   | "request.review"
   | "request.approve"
   | "request.audit"
@@ -57,6 +58,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.withdraw": ["agency", "intake"],
   "request.advance": ["intake", "reviewer"],
   "request.callback": ["intake", "reviewer", "counsel"],
+  // Which number to call when the agency's phone changed after the request or registration arrived.
+  "callback.review_number": ["counsel"],
   "request.review": ["reviewer", "counsel"],
   "request.approve": ["counsel"],
   "request.audit": STAFF_READERS,

@@ -8,6 +8,7 @@ import * as m0005 from "./migrations/0005_queue.js";
 import * as m0006 from "./migrations/0006_admission.js";
 import * as m0007 from "./migrations/0007_job_lease.js";
 import * as m0008 from "./migrations/0008_audit_trail.js";
+import * as m0009 from "./migrations/0009_callback_numbers.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0006_admission": m0006,
   "0007_job_lease": m0007,
   "0008_audit_trail": m0008,
+  "0009_callback_numbers": m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -29,6 +29,7 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     flagged_at: true,
     flag_reason: true,
     updated_at: true,
+    callback_number: true,
   },
   policy_version: {
     id: true,
@@ -69,6 +70,7 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     updated_at: true,
     submitted_by: true,
     follow_up_due_at: true,
+    callback_number: true,
   },
   request_target: { request_id: true, position: true, type: true, value: true },
   request_document: {
@@ -176,6 +178,17 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     note: true,
     made_by: true,
     made_at: true,
+  },
+  callback_number_review: {
+    id: true,
+    subject_type: true,
+    subject_id: true,
+    number_on_record: true,
+    number_on_file: true,
+    dial: true,
+    note: true,
+    reviewed_by: true,
+    reviewed_at: true,
   },
   agency_change: {
     id: true,
@@ -303,7 +316,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0008_audit_trail");
+    expect(again.current).toBe("0009_callback_numbers");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

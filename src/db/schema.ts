@@ -46,6 +46,8 @@ export interface AppUserTable {
   flagged_at: Timestamp | null;
   flag_reason: string | null;
   updated_at: Generated<Date>;
+  /** An officer's: the agency's phone on file when they registered (0009's trigger); what a call-back dials. */
+  callback_number: Generated<string | null>;
 }
 
 export interface EmailConfirmationTable {
@@ -92,6 +94,19 @@ export interface CallbackTable {
   note: string;
   made_by: string;
   made_at: Generated<Date>;
+}
+
+/** Counsel's look at a call-back number changed since the subject arrived: which of the two to dial. */
+export interface CallbackNumberReviewTable {
+  id: Generated<string>;
+  subject_type: "user" | "request";
+  subject_id: string;
+  number_on_record: string | null;
+  number_on_file: string | null;
+  dial: "on_record" | "on_file";
+  note: string;
+  reviewed_by: string;
+  reviewed_at: Timestamp;
 }
 
 export interface AgencyChangeTable {
@@ -163,6 +178,8 @@ export interface RequestTable {
   updated_at: Generated<Date>;
   submitted_by: string | null;
   follow_up_due_at: Timestamp | null;
+  /** An emergency's: the agency's phone on file when it arrived (0009's trigger); what a call-back dials. */
+  callback_number: Generated<string | null>;
 }
 
 export interface RequestTargetTable {
@@ -422,6 +439,7 @@ export interface DB {
   user_session: UserSessionTable;
   api_token: ApiTokenTable;
   callback: CallbackTable;
+  callback_number_review: CallbackNumberReviewTable;
   agency_change: AgencyChangeTable;
   mail_outbox: MailOutboxTable;
   report_rollup: ReportRollupTable;

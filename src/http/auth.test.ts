@@ -66,7 +66,7 @@ describe.each(DRIVERS)("sign-in, registration and tokens on %s", (driver) => {
       { confirmed: true, note: "Called the FBI switchboard on file; supervisor confirmed." },
       intake.headers,
     );
-    expect(activated.json()).toEqual({ status: "active" });
+    expect(activated.json()).toEqual({ status: "active", calledNumber: "+12023243000" });
     const callback = await desk.db
       .selectFrom("callback")
       .select("called_number")

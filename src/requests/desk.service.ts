@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import { sql } from "kysely";
+import { numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
 import { auditingRefusals, auditRefusal } from "../auth/refusals.js";
 import { authorize, may, type Principal } from "../authz/authz.js";
@@ -494,8 +495,8 @@ export async function advanceRequest(
 }
 
 /**
- * An emergency is verified only by a call-back to the agency's number on file (never one printed in the
- * request). Confirmed, it is decided again with `emergency.verified`; the approver must be someone else.
+ * An emergency is verified only by a call-back to the agency's number on file when it arrived (never one
+ * printed in the request, nor one put on file since without counsel's look: callback-number.ts). Confirmed, it is decided again with `emergency.verified`; the approver must be someone else.
  */
 export async function recordEmergencyCallback(
   db: Db,
@@ -524,24 +525,22 @@ async function callbackInTransaction(
     await authorizeRequest(tx, principal, "request.callback", requestId);
     const locked = await lockRequest(tx, requestId);
     const row = await tx
-      .selectFrom("request as r")
-      .innerJoin("agency as a", "a.id", "r.agency_id")
-      .select(["r.process", "r.agency_id", "a.phone_on_file"])
-      .where("r.id", "=", requestId)
+      .selectFrom("request")
+      .select(["process"])
+      .where("id", "=", requestId)
       .executeTakeFirstOrThrow();
     if (row.process !== "emergency") throw invalidTransition(`request ${requestId} is not an emergency`);
     if (!["received", "verifying", "under_review"].includes(locked.status)) {
       throw invalidTransition(`request ${requestId} is ${locked.status}; a call-back is recorded before the decision`);
     }
-    if (!row.phone_on_file)
-      throw invalidTransition("the agency has no phone on file; nothing can verify this emergency");
+    const dialled = await numberToDial(tx, { type: "request", id: requestId });
     const { id: callbackId } = await tx
       .insertInto("callback")
       .values({
         subject_type: "request",
         subject_id: requestId,
-        agency_id: row.agency_id,
-        called_number: row.phone_on_file,
+        agency_id: dialled.agencyId,
+        called_number: dialled.number,
         outcome: input.confirmed ? "confirmed" : "not_confirmed",
         note: input.note,
         made_by: principal.userId,
@@ -555,11 +554,11 @@ async function callbackInTransaction(
         action: "callback.recorded",
         objectType: "request",
         objectId: requestId,
-        payload: { callbackId, calledNumber: row.phone_on_file, confirmed: input.confirmed },
+        payload: { callbackId, calledNumber: dialled.number, confirmed: input.confirmed },
       },
       now,
     );
-    if (!input.confirmed) return { status: locked.status, outcome: undefined };
+    if (!input.confirmed) return { status: locked.status, outcome: undefined, calledNumber: dialled.number };
     await tx.updateTable("request").set({ emergency_verified: true }).where("id", "=", requestId).execute();
     const { decision } = await redecide(
       tx,
@@ -578,7 +577,7 @@ async function callbackInTransaction(
             reason: "emergency verified by call-back",
             now,
           });
-    return { status: after.status, outcome: decision.outcome };
+    return { status: after.status, outcome: decision.outcome, calledNumber: dialled.number };
   });
 }
 

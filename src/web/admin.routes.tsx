@@ -711,23 +711,33 @@ export async function adminPages(app: App, { db, config, now }: AppContext): Pro
                 <td>{u.secondFactorEnrolled ? "enrolled" : "not yet"}</td>
                 {(canManage || canActivate) && (
                   <td>
-                    {canActivate && u.role === "agency" && u.status === "pending" && u.secondFactorEnrolled && (
-                      <form method="post" action={`/admin/users/${u.id}/activate`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="confirmed" value="yes" />
-                        <FormErrors form={`activate-${u.id}`} failure={failure} fields={["note"]} />
-                        <TextField
-                          form={`activate-${u.id}`}
-                          name="note"
-                          label="Call-back to the agency's phone on file: what was said"
-                          failure={failure}
-                          required
-                          maxLength={2000}
-                          inline
-                        />
-                        <button type="submit">Activate after call-back</button>
-                      </form>
+                    {canActivate && u.role === "agency" && u.status === "pending" && u.callback && !u.callback.dial && (
+                      <p class="warning" role="alert">
+                        No call-back can be made: {u.callback.refusal}
+                        {u.callback.changed ? ` (counsel: POST /api/v1/users/${u.id}/callback-number/review)` : ""}.
+                      </p>
                     )}
+                    {canActivate &&
+                      u.role === "agency" &&
+                      u.status === "pending" &&
+                      u.secondFactorEnrolled &&
+                      u.callback?.dial && (
+                        <form method="post" action={`/admin/users/${u.id}/activate`} class="inline-form">
+                          <CsrfField token={csrf} />
+                          <input type="hidden" name="confirmed" value="yes" />
+                          <FormErrors form={`activate-${u.id}`} failure={failure} fields={["note"]} />
+                          <TextField
+                            form={`activate-${u.id}`}
+                            name="note"
+                            label={`Call-back to ${u.callback.dial}${u.callback.changed ? " (chosen by counsel after the agency's phone changed)" : " (on file when they registered)"}: what was said`}
+                            failure={failure}
+                            required
+                            maxLength={2000}
+                            inline
+                          />
+                          <button type="submit">Activate after call-back</button>
+                        </form>
+                      )}
                     {canManage && u.status === "active" && u.id !== principal.userId && (
                       <form method="post" action={`/admin/users/${u.id}/suspend`} class="inline-form">
                         <CsrfField token={csrf} />

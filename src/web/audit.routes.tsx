@@ -48,6 +48,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "token.created": "API token created",
   "token.revoked": "API token revoked",
   "callback.recorded": "Call-back recorded",
+  "callback.number_reviewed": "Changed call-back number reviewed by counsel",
   "agency.change_proposed": "Agency change proposed",
   "agency.change_applied": "Agency change applied",
   "agency.change_rejected": "Agency change rejected",

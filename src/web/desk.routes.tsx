@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../agencies/callback-number.js";
 import { may, type Principal } from "../authz/authz.js";
 import { jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
 import { countryOf } from "../domain/jurisdictions.js";
@@ -15,6 +16,7 @@ import {
   reviewRequest,
 } from "../requests/desk.service.js";
 import { STATUSES, type Status } from "../requests/lifecycle.js";
+import { CallbackNumberPanel } from "./callback-number.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
 import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
 import { noticeText } from "./notices.js";
@@ -284,12 +286,14 @@ function RequestPage({
   timeline,
   humanRights,
   notice,
+  callbackNumber,
 }: {
   principal: Principal;
   csrf: string | undefined;
   r: RequestView;
   timeline: Awaited<ReturnType<typeof requestTimeline>> | undefined;
   humanRights: boolean;
+  callbackNumber: CallbackNumber | undefined;
   notice: string | undefined;
 }) {
   const decision = r.decision;
@@ -301,7 +305,8 @@ function RequestPage({
     isEmergency &&
     may(principal, "request.callback") &&
     ["received", "verifying", "under_review"].includes(r.status) &&
-    !r.emergency?.verified;
+    !r.emergency?.verified &&
+    Boolean(callbackNumber?.dial);
   return (
     <Layout title={r.reference} principal={principal} csrf={csrf} notice={notice}>
       <p>
@@ -361,6 +366,15 @@ function RequestPage({
                   {c.madeBy} called {c.calledNumber}: {c.outcome} — {c.note} (<When at={c.madeAt} />)
                 </p>
               ))}
+              {callbackNumber && !r.emergency.verified && (
+                <CallbackNumberPanel
+                  state={callbackNumber}
+                  principal={principal}
+                  csrf={csrf}
+                  reviewAction={`/desk/requests/${r.id}/callback-number/review`}
+                  idPrefix="f-cbn"
+                />
+              )}
             </div>
           )}
           <h3>Documents</h3>
@@ -401,7 +415,10 @@ function RequestPage({
             <form method="post" action={`/desk/requests/${r.id}/callback`} class="card">
               <CsrfField token={csrf} />
               <fieldset>
-                <legend>Emergency call-back to the agency's number on file</legend>
+                <legend>
+                  Emergency call-back to <span class="mono">{callbackNumber?.dial}</span>, the agency's number on file
+                  when the request arrived
+                </legend>
                 <p class="choice">
                   <input type="radio" id="f-cb-yes" name="confirmed" value="yes" required />
                   <label for="f-cb-yes">The agency confirmed the emergency</label>
@@ -617,6 +634,11 @@ export async function deskPages(app: App, { db, config, now }: AppContext): Prom
           timeline={timeline}
           humanRights={resolved.humanRightsReview}
           notice={noticeText(request.query.notice)}
+          callbackNumber={
+            r.process === "emergency" && may(principal, "request.callback")
+              ? await callbackNumberOf(db, { type: "request", id: r.id })
+              : undefined
+          }
         />,
       );
     },
@@ -708,6 +730,33 @@ export async function deskPages(app: App, { db, config, now }: AppContext): Prom
         now(),
       );
       return seeOther(reply, `/desk/requests/${request.params.id}?notice=callback`);
+    },
+  );
+
+  app.post(
+    "/desk/requests/:id/callback-number/review",
+    {
+      config: { access: "callback.review_number", page: true },
+      schema: {
+        hide: true,
+        params: idParams,
+        body: z.strictObject({
+          ...csrfField,
+          dial: z.enum(["on_record", "on_file"]),
+          note: z.string().trim().min(1).max(2000),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { dial, note } = request.body;
+      await reviewCallbackNumber(
+        db,
+        principalOf(request),
+        { type: "request", id: request.params.id },
+        { dial, note },
+        now(),
+      );
+      return seeOther(reply, `/desk/requests/${request.params.id}?notice=callback-number-reviewed`);
     },
   );
 }

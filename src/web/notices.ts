@@ -8,6 +8,7 @@ const NOTICES: Record<string, string> = {
   reviewed: "Review recorded.",
   advanced: "Request moved on.",
   callback: "Call-back recorded.",
+  "callback-number-reviewed": "Counsel's review of the changed number recorded; the call-back dials the number chosen.",
   paused: "Jurisdiction paused: its open requests are on hold.",
   resumed: "Jurisdiction resumed: its held requests were decided again.",
   activated: "Policy activated. New requests are decided under it.",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../../agencies/callback-number.js";
 import { verifyAudit } from "../../audit/verify.js";
 import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../../auth/accounts.service.js";
 import type { Principal } from "../../authz/authz.js";
@@ -47,7 +48,8 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
     {
       config: { access: "request.callback" },
       schema: {
-        summary: "Record the call-back that verifies an emergency (made to the agency's number on file)",
+        summary:
+          "Record the call-back that verifies an emergency (made to the agency's number on file when it arrived)",
         tags: ["desk"],
         params: requestIdParams,
         body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
@@ -55,6 +57,62 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
     },
     async (request) =>
       recordEmergencyCallback(db, request.principal as Principal, request.params.id, request.body, now()),
+  );
+
+  const callbackNumberView = z.object({
+    numberOnRecord: z.string().nullable(),
+    numberOnFile: z.string().nullable(),
+    changed: z.boolean(),
+    review: z
+      .object({
+        dial: z.enum(["on_record", "on_file"]),
+        note: z.string(),
+        reviewedBy: z.string(),
+        reviewedAt: z.string(),
+      })
+      .nullable(),
+    dial: z.string().nullable(),
+    refusal: z.string().nullable(),
+  });
+  const numberReview = z.strictObject({ dial: z.enum(["on_record", "on_file"]), note: text(2000) });
+  const shownNumber = ({ agencyId: _, ...view }: CallbackNumber) => view;
+
+  api.get(
+    "/requests/:id/callback-number",
+    {
+      config: { access: "request.callback" },
+      schema: {
+        summary: "The number an emergency's call-back dials: the agency's phone on file when it arrived",
+        tags: ["desk"],
+        params: requestIdParams,
+        response: { 200: callbackNumberView },
+      },
+    },
+    async (request) => shownNumber(await callbackNumberOf(db, { type: "request", id: request.params.id })),
+  );
+
+  api.post(
+    "/requests/:id/callback-number/review",
+    {
+      config: { access: "callback.review_number" },
+      schema: {
+        summary: "Counsel: the agency's phone changed since the emergency arrived; choose which number to call",
+        tags: ["desk"],
+        params: requestIdParams,
+        body: numberReview,
+        response: { 200: callbackNumberView },
+      },
+    },
+    async (request) =>
+      shownNumber(
+        await reviewCallbackNumber(
+          db,
+          request.principal as Principal,
+          { type: "request", id: request.params.id },
+          request.body,
+          now(),
+        ),
+      ),
   );
 
   api.post(
@@ -234,13 +292,37 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
     {
       config: { access: "user.activate" },
       schema: {
-        summary: "Activate an officer after a call-back to the agency's phone on file",
+        summary: "Activate an officer after a call-back to the agency's phone on file when they registered",
         tags: ["users"],
         params: z.strictObject({ id: z.uuid() }),
         body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
       },
     },
     async (request) => activateOfficer(db, request.principal as Principal, request.params.id, request.body, now()),
+  );
+
+  api.post(
+    "/users/:id/callback-number/review",
+    {
+      config: { access: "callback.review_number" },
+      schema: {
+        summary: "Counsel: the agency's phone changed since the officer registered; choose which number to call",
+        tags: ["users"],
+        params: z.strictObject({ id: z.uuid() }),
+        body: numberReview,
+        response: { 200: callbackNumberView },
+      },
+    },
+    async (request) =>
+      shownNumber(
+        await reviewCallbackNumber(
+          db,
+          request.principal as Principal,
+          { type: "user", id: request.params.id },
+          request.body,
+          now(),
+        ),
+      ),
   );
 
   api.post(
