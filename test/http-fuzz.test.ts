@@ -112,8 +112,9 @@ const ROUTES: Record<string, RouteSpec> = {
     badQuery: {
       objectType: refused(junk, (s) => /^[a-z_]{1,40}$/.test(s)),
       action: refused(junk, (s) => /^[a-z_]{1,40}\.[a-z_]{1,40}$/.test(s)),
-      from: refused(fc.oneof(junk, fc.constantFrom("2020-13-01T00:00:00Z", "yesterday")), (s) =>
-        isoSchema.safeParse(s).success,
+      from: refused(
+        fc.oneof(junk, fc.constantFrom("2020-13-01T00:00:00Z", "yesterday")),
+        (s) => isoSchema.safeParse(s).success,
       ),
       order: badEnum(["newest", "oldest"]),
       limit: badLimit(200),
