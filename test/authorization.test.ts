@@ -53,6 +53,9 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/api/v1/users": { email: "new.staff@provider.example", displayName: "New", role: "reviewer" },
     "/api/v1/users/:id/activate": { confirmed: true, note: "called" },
     "/api/v1/users/:id/suspend": { reason: "test" },
+    "/api/v1/requests/:id/release": { note: "called the agency" },
+    "/api/v1/users/:id/release-holds": { note: "called the agency" },
+    "/desk/requests/:id/release": { note: "called the agency", scope: "this" },
     "/api/v1/agencies": { name: "New Agency", jurisdiction: "FR" },
     "/api/v1/agencies/:id/changes": { kind: "add_domain", value: "new-agency.example" },
     // The pages' forms (sent here as JSON with the CSRF header, which the pages accept too).

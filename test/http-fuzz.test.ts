@@ -144,6 +144,8 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/users/:id/activate": { body: () => ({ confirmed: false, note: "fuzz" }) },
   "POST /api/v1/users/:id/callback-number/review": { body: () => ({ dial: "on_file", note: "fuzz" }) },
   "POST /api/v1/users/:id/suspend": { body: () => ({ reason: "fuzz" }) },
+  "POST /api/v1/users/:id/release-holds": { body: () => ({ note: "fuzz" }) },
+  "POST /api/v1/requests/:id/release": { body: () => ({ note: "fuzz" }) },
   "GET /api/v1/health": {},
   "GET /api/v1/ready": {},
   "GET /api/v1/openapi.json": {},

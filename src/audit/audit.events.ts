@@ -16,6 +16,12 @@ export type AuditAction =
   | "request.transitioned"
   /** A reviewer or counsel recorded a review, a recommendation, an approval or a rejection. */
   | "request.reviewed"
+  /**
+   * A request was held for staff review because the account that submitted it was suspended (written in
+   * the suspension's transaction), or a member of staff released that hold with a note.
+   */
+  | "request.hold_placed"
+  | "request.hold_released"
   /** A jurisdiction was paused, refused or resumed by a person. */
   | "jurisdiction.status_changed"
   /** A policy version was stored and made the active one. */

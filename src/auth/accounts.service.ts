@@ -5,6 +5,7 @@ import type { Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { holdRequestsOfSuspended } from "../requests/holds.service.js";
 import { conflict, DomainError, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import {
@@ -342,7 +343,10 @@ export async function activateOfficer(
   );
 }
 
-/** Suspend an account; every session and token it has is revoked in the same transaction. */
+/**
+ * Suspend an account; every session and token it has is revoked, and every open request it submitted held
+ * for staff review (holds.service.ts), in the same transaction.
+ */
 export async function suspendUser(db: Db, admin: Principal, userId: string, reason: string, now: Date): Promise<void> {
   if (userId === admin.userId) throw invalidTransition("an admin cannot suspend their own account");
   await db.transaction().execute(async (tx) => {
@@ -360,6 +364,8 @@ export async function suspendUser(db: Db, admin: Principal, userId: string, reas
       { actor: admin.email, action: "user.suspended", objectType: "user", objectId: userId, payload: { reason } },
       now,
     );
+    // Its open requests wait for staff review; reactivating the account later releases none of them.
+    await holdRequestsOfSuspended(tx, { id: userId, email: updated.email }, { actor: admin.email, reason, now });
   });
 }
 

@@ -33,6 +33,7 @@ export type Action =
   | "request.review"
   | "request.approve"
   | "request.audit"
+  | "request.release"
   | "production.download"
   | "jurisdiction.read"
   | "jurisdiction.change"
@@ -63,6 +64,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.review": ["reviewer", "counsel"],
   "request.approve": ["counsel"],
   "request.audit": STAFF_READERS,
+  // Releasing a request held because its submitter was suspended: the staff who verify requesters.
+  "request.release": ["intake", "reviewer", "counsel"],
   "production.download": ["agency"],
   "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "jurisdiction.change": ["admin"],

@@ -9,6 +9,7 @@ import * as m0006 from "./migrations/0006_admission.js";
 import * as m0007 from "./migrations/0007_job_lease.js";
 import * as m0008 from "./migrations/0008_audit_trail.js";
 import * as m0009 from "./migrations/0009_callback_numbers.js";
+import * as m0010 from "./migrations/0010_request_hold.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0007_job_lease": m0007,
   "0008_audit_trail": m0008,
   "0009_callback_numbers": m0009,
+  "0010_request_hold": m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

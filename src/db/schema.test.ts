@@ -214,6 +214,18 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     created_at: true,
     sent_at: true,
   },
+  request_hold: {
+    id: true,
+    request_id: true,
+    kind: true,
+    account_id: true,
+    reason: true,
+    placed_by: true,
+    placed_at: true,
+    released_by: true,
+    released_at: true,
+    release_note: true,
+  },
   report_rollup: {
     period: true,
     country: true,
@@ -316,7 +328,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0009_callback_numbers");
+    expect(again.current).toBe("0010_request_hold");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

@@ -84,6 +84,20 @@ export interface ApiTokenTable {
   last_used_at: Timestamp | null;
 }
 
+/** A hold for staff review (migration 0010): the submitting account was suspended; released by staff with a note. */
+export interface RequestHoldTable {
+  id: Generated<string>;
+  request_id: string;
+  kind: "account_suspended";
+  account_id: string;
+  reason: string;
+  placed_by: string;
+  placed_at: Timestamp;
+  released_by: string | null;
+  released_at: Timestamp | null;
+  release_note: string | null;
+}
+
 export interface CallbackTable {
   id: Generated<string>;
   subject_type: "user" | "request";
@@ -443,6 +457,7 @@ export interface DB {
   agency_change: AgencyChangeTable;
   mail_outbox: MailOutboxTable;
   report_rollup: ReportRollupTable;
+  request_hold: RequestHoldTable;
   messenger_account: MessengerAccountTable;
   messenger_login: MessengerLoginTable;
   messenger_contact: MessengerContactTable;

@@ -26,6 +26,7 @@ import { auditRoutes } from "./routes/audit.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { holdRoutes } from "./routes/holds.routes.js";
 import { productionRoutes } from "./routes/productions.routes.js";
 import { reportApiRoutes, reportPageRoutes } from "./routes/reports.routes.js";
 import { requestRoutes } from "./routes/requests.routes.js";
@@ -250,6 +251,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await productionRoutes(api as App, context);
     await healthRoutes(api as App, context);
     await auditRoutes(api as App, context);
+    await holdRoutes(api as App, context);
   };
   await app.register(apiV1, { prefix: "/api/v1" });
   await reportPageRoutes(app as App, context);

@@ -9,6 +9,7 @@ import type { Db, Tx } from "../db/database.js";
 import { conflict, forbidden, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision, redecide } from "./decisions.repository.js";
+import { openHoldOf } from "./holds.service.js";
 import { lockRequest, STATUSES, type Status, transitionLocked } from "./lifecycle.js";
 import { type IntakeResult, intakeRequest, prepareDocument } from "./requests.service.js";
 import { recordReview, type Verdict } from "./reviews.service.js";
@@ -356,6 +357,8 @@ export async function getRequest(db: Db, principal: Principal, requestId: string
     })),
     originalSha256: row.original_sha256,
     version: row.version,
+    /** Held for staff review because the submitting account was suspended (not a jurisdiction pause). */
+    staffHold: await openHoldOf(db, principal, requestId),
   };
   if (!staff) {
     // An officer sees where the request stands, not the desk's deliberations.

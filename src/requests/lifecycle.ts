@@ -42,6 +42,13 @@ const NEXT: Record<Status, readonly Status[]> = {
 /** States a pause catches: everything from arrival until the data has left. */
 export const HOLDABLE: readonly Status[] = ["received", "verifying", "under_review", "approved", "fulfilling"];
 
+/**
+ * The moves toward disclosure that a hold for staff review (request_hold, placed when the submitting
+ * account is suspended) stops. Ending a request, pausing its jurisdiction and the resume that puts a paused
+ * request back where it was stay possible: the hold is checked again at every later step.
+ */
+const HELD_BACK: readonly Status[] = ["verifying", "under_review", "approved", "fulfilling", "delivered"];
+
 export function canTransition(from: Status, to: Status): boolean {
   return NEXT[from].includes(to);
 }
@@ -90,6 +97,19 @@ export async function transitionLocked(tx: Tx, current: LockedRequest, input: Tr
   }
   if (!canTransition(current.status, input.to)) {
     throw invalidTransition(`request ${current.id} is ${current.status}; it cannot become ${input.to}`);
+  }
+  if (HELD_BACK.includes(input.to) && current.status !== "on_hold") {
+    const hold = await tx
+      .selectFrom("request_hold")
+      .select("id")
+      .where("request_id", "=", current.id)
+      .where("released_at", "is", null)
+      .executeTakeFirst();
+    if (hold) {
+      throw invalidTransition(
+        `request ${current.id} is held for staff review (the account that submitted it was suspended); staff must release it first`,
+      );
+    }
   }
   const heldFrom = input.to === "on_hold" ? current.status : null;
   await tx

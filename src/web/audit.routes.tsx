@@ -18,6 +18,8 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "request.decided": "Request decided by the policy",
   "request.transitioned": "Request moved on",
   "request.reviewed": "Review recorded",
+  "request.hold_placed": "Request held for review (account suspended)",
+  "request.hold_released": "Review hold released",
   "jurisdiction.status_changed": "Jurisdiction paused, refused or resumed",
   "policy.activated": "Policy activated",
   "agency.created": "Agency registered",

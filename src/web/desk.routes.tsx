@@ -18,6 +18,7 @@ import {
 import { STATUSES, type Status } from "../requests/lifecycle.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
+import { StaffHoldPanel } from "./holds.js";
 import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
 import { noticeText } from "./notices.js";
 import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
@@ -316,6 +317,7 @@ function RequestPage({
         {r.reference} <StatusBadge status={r.status} />
       </h1>
       <p class="lead">{statusText(r.status)}</p>
+      <StaffHoldPanel principal={principal} csrf={csrf} requestId={r.id} hold={r.staffHold} />
       <div class="columns">
         <section aria-labelledby="facts-h">
           <h2 id="facts-h">The request</h2>

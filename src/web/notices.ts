@@ -18,6 +18,8 @@ const NOTICES: Record<string, string> = {
   rejected: "Change rejected.",
   suspended: "Account suspended: its sessions and tokens are revoked.",
   "officer-activated": "Officer activated after the call-back.",
+  released: "Hold released: the request can move on again.",
+  "released-all": "Every request held for that suspension was released.",
 };
 
 export function noticeText(key: string | undefined): string | undefined {

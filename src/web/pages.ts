@@ -12,6 +12,7 @@ import { forbidden } from "../shared/errors.js";
 import { adminPages } from "./admin.routes.js";
 import { auditPages } from "./audit.routes.js";
 import { deskPages } from "./desk.routes.js";
+import { holdPages } from "./holds.js";
 import { ErrorPage, NotFoundPage } from "./layout.js";
 import { portalPages } from "./portal.routes.js";
 import { signInPages } from "./signin.routes.js";
@@ -129,5 +130,6 @@ export function webPages(context: AppContext): FastifyPluginAsync {
     await deskPages(pages as unknown as App, context);
     await adminPages(pages as unknown as App, context);
     await auditPages(pages as unknown as App, context);
+    await holdPages(pages as unknown as App, context);
   };
 }

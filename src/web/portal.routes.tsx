@@ -9,6 +9,7 @@ import { getRequest, listRequests, submitRequest, withdrawRequest } from "../req
 import { type Problem, ValidationError } from "../shared/validation.js";
 import { readMultipartForm } from "./forms.js";
 import { guideFor, type JurisdictionGuide, PROCESS_TEXT } from "./guide.js";
+import { PortalHoldNotice } from "./holds.js";
 import {
   CsrfField,
   describedBy,
@@ -631,6 +632,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
           <p class="lead" role="status">
             {statusText(r.status)}
           </p>
+          <PortalHoldNotice hold={r.staffHold} />
           <dl class="facts">
             <dt>Legal process</dt>
             <dd>{PROCESS_TEXT[r.process as keyof typeof PROCESS_TEXT]?.label ?? r.process}</dd>
