@@ -153,6 +153,7 @@ describe.each(DRIVERS)("the audit trail for auditors, on %s", (driver) => {
     expect(all.status).toBe(200);
     expect(all.body).toContain("The trail is intact");
     expect(all.body).toMatch(/\d+ entries sealed, \d+ not sealed yet/);
+    expect(all.body).toContain('Checked <span class="when">');
     expect(all.body).toContain('<form method="get" action="/desk/audit"');
     expect(all.body).toContain('href="/desk/audit"');
     const refused = await html(`?objectType=user&objectId=${desk.accounts.officerA.userId}&action=session.refused`);
