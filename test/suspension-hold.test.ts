@@ -5,6 +5,7 @@ import { currentTotpCode } from "../src/auth/credentials.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { DRIVERS } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";
+import { deliveredProduction } from "./support/fulfilment.js";
 import {
   type Account,
   confirmationToken,
@@ -28,7 +29,9 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
   let server: RunningServer;
   let intake: Session;
   let colleague: Account;
+  let colleagueSession: Session;
   const ids: string[] = [];
+  let delivered: { requestId: string; productionId: string };
 
   const call = async (method: string, path: string, session: Session | undefined, body?: unknown) => {
     const response = await fetch(`${server.url}${path}`, {
@@ -53,7 +56,7 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
   };
 
   beforeAll(async () => {
-    desk = await openDesk(driver);
+    desk = await openDesk(driver, { CUSTODIAN_MASTER_KEY: Buffer.alloc(32, 9).toString("base64") });
     server = await startServer(desk.db, desk.config, { host: "127.0.0.1", port: 0, workEveryMs: 60_000 });
     intake = await desk.signIn(desk.accounts.intake);
     // A second officer of the FBI, who keeps following the agency's requests in the portal.
@@ -87,6 +90,8 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
       expect(submitted.status, submitted.text).toBe(201);
       ids.push(submitted.json().id as string);
     }
+    // Packaged and waiting for its download: the data has not left yet.
+    delivered = await deliveredProduction(desk);
     // One is finished before the suspension: it is not open, so it is not held.
     const withdrawn = await call("POST", `/api/v1/requests/${ids[2]}/withdraw`, officer, { reason: "sent twice" });
     expect(withdrawn.status, withdrawn.text).toBe(200);
@@ -104,9 +109,10 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
 
   it("holds every open request in the suspension's transaction and says so on the request", async () => {
     const [first, second, finished] = ids as [string, string, string];
-    for (const id of [first, second]) {
+    for (const id of [first, second, delivered.requestId]) {
       const detail = (await call("GET", `/api/v1/requests/${id}`, intake)).json();
-      expect(detail.status).toBe("received");
+      // The hold is beside the status, not a status: nothing about the request's own state changes.
+      expect(detail.status).toBe(id === delivered.requestId ? "delivered" : "received");
       expect(detail.staffHold).toMatchObject({
         kind: "account_suspended",
         reason: "credentials phished",
@@ -119,9 +125,14 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
     const { rows } = await sql<{ action: string; object_id: string; xid: string }>`
       select action, object_id, xid::text as xid from audit_event
        where action in ('user.suspended', 'request.hold_placed') order by id`.execute(desk.db);
-    expect(rows.map((r) => r.action)).toEqual(["user.suspended", "request.hold_placed", "request.hold_placed"]);
+    expect(rows.map((r) => r.action)).toEqual([
+      "user.suspended",
+      "request.hold_placed",
+      "request.hold_placed",
+      "request.hold_placed",
+    ]);
     expect(new Set(rows.map((r) => r.xid)).size).toBe(1);
-    expect(rows.slice(1).map((r) => r.object_id)).toEqual([first, second].sort());
+    expect(rows.slice(1).map((r) => r.object_id)).toEqual([first, second, delivered.requestId].sort());
 
     const deskPage = await page(`/desk/requests/${first}`, await desk.signInPage(desk.accounts.intake));
     expect(deskPage.text).toContain("Held for staff review");
@@ -133,7 +144,8 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
     expect(portal.status).toBe(200);
     expect(portal.text).toContain("Held for review by our staff");
     expect(portal.text).not.toContain("credentials phished");
-    const theirs = (await call("GET", `/api/v1/requests/${first}`, await desk.signIn(colleague))).json();
+    colleagueSession = await desk.signIn(colleague);
+    const theirs = (await call("GET", `/api/v1/requests/${first}`, colleagueSession)).json();
     expect(theirs.staffHold).toEqual({ kind: "account_suspended", since: expect.any(String) });
   });
 
@@ -141,9 +153,13 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
     const advanced = await call("POST", `/api/v1/requests/${ids[0]}/advance`, intake, { to: "verifying", note: "x" });
     expect(advanced.status).toBe(409);
     expect(advanced.text).toContain("held for staff review");
+    // A colleague at the agency cannot fetch what was packaged for the suspended officer's request either.
+    const download = await call("GET", `/api/v1/productions/${delivered.productionId}/download`, colleagueSession);
+    expect(download.status).toBe(409);
+    expect(download.text).toContain("waits for the provider's staff to review its request");
     const { rows } = await sql<{ requests: string; held: string }>`
       select sum(requests)::text as requests, sum(held)::text as held from report_rollup`.execute(desk.db);
-    expect(rows[0]).toEqual({ requests: "3", held: "0" });
+    expect(rows[0]).toEqual({ requests: "4", held: "0" });
   });
 
   it("is released by staff only, with a note, each or all", async () => {
@@ -188,7 +204,9 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
       .execute();
     expect(released.map((e) => [e.actor, e.object_id, (e.payload as { note: string }).note])).toEqual([
       [desk.accounts.reviewer.email, first, "called the FBI: Smith's requests are genuine"],
-      [desk.accounts.intake.email, second, "checked with the FBI"],
+      ...[second, delivered.requestId].sort().map((id) => [desk.accounts.intake.email, id, "checked with the FBI"]),
     ]);
+    const download = await call("GET", `/api/v1/productions/${delivered.productionId}/download`, colleagueSession);
+    expect(download.status, download.text).toBe(200);
   });
 });

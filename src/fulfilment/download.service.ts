@@ -45,7 +45,8 @@ export type RefusalReason =
   | "already_downloaded"
   | "expired"
   | "purged"
-  | "key_unavailable";
+  | "key_unavailable"
+  | "held_for_review";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -95,6 +96,12 @@ function refusal(reason: RefusalReason, productionId: string): DownloadRefused {
       return new DownloadRefused("conflict", reason, `production ${productionId} was purged after its retention`);
     case "not_ready":
       return new DownloadRefused("conflict", reason, `production ${productionId} is not ready`);
+    case "held_for_review":
+      return new DownloadRefused(
+        "conflict",
+        reason,
+        `production ${productionId} waits for the provider's staff to review its request; it cannot be downloaded until then`,
+      );
     case "key_unavailable":
       return new DownloadRefused(
         "conflict",
@@ -129,7 +136,17 @@ export async function openProductionDownload(
     // The row lock makes two simultaneous downloads take turns: the second finds it downloaded.
     const production = await tx
       .selectFrom("production")
-      .select(["id", "agency_id", "status", "expires_at", "wrapped_key", "master_key_id", "bag_name", "payload_bytes"])
+      .select([
+        "id",
+        "request_id",
+        "agency_id",
+        "status",
+        "expires_at",
+        "wrapped_key",
+        "master_key_id",
+        "bag_name",
+        "payload_bytes",
+      ])
       .where("id", "=", productionId)
       .forUpdate()
       .executeTakeFirst();
@@ -144,6 +161,14 @@ export async function openProductionDownload(
     if (!production.expires_at || production.expires_at.getTime() <= now.getTime()) {
       return refuse("expired", { expiresAt: production.expires_at?.toISOString() ?? null });
     }
+    // Its submitter was suspended (holds.service.ts): nothing is handed over until staff release the request.
+    const held = await tx
+      .selectFrom("request_hold")
+      .select("id")
+      .where("request_id", "=", production.request_id)
+      .where("released_at", "is", null)
+      .executeTakeFirst();
+    if (held) return refuse("held_for_review");
     let key: Buffer;
     try {
       if (!input.keyring || !production.wrapped_key) throw new Error("no master key configured");

@@ -7,11 +7,12 @@ import type { Status } from "./lifecycle.js";
 /**
  * Holds for staff review. A suspended account's open requests may be forged, or may rest on a person the
  * provider no longer trusts: suspending it holds every one of them (in the suspension's transaction), and
- * nothing moves them toward disclosure (lifecycle.ts refuses) until a member of staff releases each, or
+ * nothing moves them toward disclosure (lifecycle.ts refuses; a production waiting for its download is not
+ * handed over, download.service.ts) until a member of staff releases each, or
  * all of that account's at once, with a note. Reactivating the account releases nothing.
  */
 
-/** Everything not yet finished: from arrival until the data has left, and what waits in a pause or preserved. */
+/** Everything not yet finished: from arrival until the data is packaged, and what waits in a pause or preserved. */
 const OPEN: readonly Status[] = [
   "received",
   "verifying",
@@ -41,7 +42,21 @@ export async function holdRequestsOfSuspended(
     .selectFrom("request as r")
     .select("r.id")
     .where("r.submitted_by", "=", account.id)
-    .where("r.status", "in", OPEN)
+    .where(({ or, eb, exists, selectFrom }) =>
+      or([
+        eb("r.status", "in", OPEN),
+        // Delivered but not downloaded yet: the data has not left, and the agency's other officers could fetch it.
+        eb.and([
+          eb("r.status", "=", "delivered"),
+          exists(
+            selectFrom("production as p")
+              .select("p.id")
+              .whereRef("p.request_id", "=", "r.id")
+              .where("p.status", "=", "ready"),
+          ),
+        ]),
+      ]),
+    )
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
