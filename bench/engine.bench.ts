@@ -9,11 +9,11 @@ import {
   validate,
 } from "@cedar-policy/cedar-wasm/nodejs";
 import { countryOf } from "../src/domain/jurisdictions.js";
+import type { RequestDocument } from "../src/domain/request.schema.js";
+import { targetKey } from "../src/domain/request.schema.js";
 import { tierOf } from "../src/domain/vocabulary.js";
 import { type CompiledPolicy, type DecisionItem, decide } from "../src/policy/engine.js";
 import { loadPolicy } from "../src/policy/policy.load.js";
-import type { RequestDocument } from "../src/requests/request.schema.js";
-import { targetKey } from "../src/requests/request.schema.js";
 import { type Benchmark, type BenchResult, median, ratioOf, type Throughput, timeLoop } from "./harness.js";
 import { CATEGORIES_PER_REQUEST, requestPool, SCENARIO_COUNT, TARGETS_PER_REQUEST } from "./support/engine-requests.js";
 

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import { openDatabase } from "../src/db/database.js";
 import { migrateToLatest } from "../src/db/migrate.js";
+import { parseRequestDocument } from "../src/domain/request.schema.js";
 import { decide } from "../src/policy/engine.js";
 import { loadPolicy } from "../src/policy/policy.load.js";
 import { activatePolicy } from "../src/policy/policy.store.js";
-import { parseRequestDocument } from "../src/requests/request.schema.js";
 import { intakeRequest } from "../src/requests/requests.service.js";
 import { drive, scratchDatabase } from "./support/postgres.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FULFILMENT_DEFAULTS, loadConfig } from "./config.js";
-import { generateMasterKeyText, parseMasterKey } from "./fulfilment/keyring.js";
+import { generateMasterKeyText, parseMasterKey } from "./shared/master-key.js";
 import { ValidationError } from "./shared/validation.js";
 
 describe("fulfilment configuration", () => {

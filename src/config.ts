@@ -3,7 +3,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseSigningKey, type SigningKey } from "./audit/signing.js";
-import { type Keyring, type MasterKey, parseMasterKey } from "./fulfilment/keyring.js";
+import { type Keyring, type MasterKey, parseMasterKey } from "./shared/master-key.js";
 import { type Problem, ValidationError } from "./shared/validation.js";
 
 /**

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.js";
 import { migrateToLatest } from "../src/db/migrate.js";
-import { generateMasterKeyText } from "../src/fulfilment/keyring.js";
 import { seedMessengerStore } from "../src/fulfilment/sources/messenger.seed.js";
+import { generateMasterKeyText } from "../src/shared/master-key.js";
 import { activateExamplePolicy, requestDocument, seedAgency } from "./support/fixtures.js";
 import { approvedRequest } from "./support/fulfilment.js";
 

@@ -1,9 +1,9 @@
 /** Shared helpers for the policy engine, policy schema and request schema tests. Pure: no database. */
 import { readdirSync, readFileSync } from "node:fs";
+import { parseRequestDocument, type RequestDocument } from "../src/domain/request.schema.js";
 import type { CompiledPolicy, Decision } from "../src/policy/engine.js";
 import { decide } from "../src/policy/engine.js";
 import { loadPolicy } from "../src/policy/policy.load.js";
-import { parseRequestDocument, type RequestDocument } from "../src/requests/request.schema.js";
 
 export const ROOT = new URL("../", import.meta.url).pathname;
 

@@ -1,5 +1,5 @@
+import { parseRequestDocument, type RequestDocument } from "../../src/domain/request.schema.js";
 import { CATEGORIES, type Process } from "../../src/domain/vocabulary.js";
-import { parseRequestDocument, type RequestDocument } from "../../src/requests/request.schema.js";
 
 /**
  * A deterministic pool of requests for the engine benchmark: every request names 5 targets and

@@ -1,7 +1,7 @@
 import { openDatabase } from "../../dist/db/database.js";
 import { openProductionDownload } from "../../dist/fulfilment/download.service.js";
 import { fulfilRequest, serializeRecord } from "../../dist/fulfilment/fulfilment.service.js";
-import { parseMasterKey } from "../../dist/fulfilment/keyring.js";
+import { parseMasterKey } from "../../dist/shared/master-key.js";
 
 /**
  * The process the package benchmark measures. It runs the compiled package (dist/), as `custodian fulfil`

@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { type Decision, decide } from "../policy/engine.js";
+import { packagePath } from "../shared/package.js";
 import { readPolicyFile, readRequestFile } from "./input.js";
-import { packagePath } from "./package-info.js";
 
 /**
  * `custodian demo`: what this version of Custodian does, on the files shipped with it. The example

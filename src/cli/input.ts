@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import { parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, compilePolicy } from "../policy/engine.js";
 import { parsePolicyText } from "../policy/policy.load.js";
-import { parseRequestDocument, type RequestDocument } from "../requests/request.schema.js";
 import { ValidationError } from "../shared/validation.js";
 
 /** Reading the files the CLI is pointed at: every failure becomes a ValidationError naming the file. */

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { ROOT } from "../../test/support/fixtures.js";
 import { isCountryCode } from "../domain/jurisdictions.js";
+import { parseRequestDocument } from "../domain/request.schema.js";
 import type { ReportRow } from "../reports/report.definitions.js";
 import { renderReportPage } from "../reports/report.page.js";
 import { readReport, recomputeReport } from "../reports/report.repository.js";
 import { loadReportPageData } from "../reports/report.service.js";
-import { parseRequestDocument } from "../requests/request.schema.js";
 import { APPLE_COUNTRIES, parseAppleFigures } from "./apple.js";
 import { appleVolumes, type HistoryVolume, PAUSE_DAY, seedDemoHistory } from "./history.js";
 

@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { appendAudit } from "../audit/audit.js";
-import { packagePath } from "../cli/package-info.js";
 import type { Db, Tx } from "../db/database.js";
+import type { RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { activatePolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { countryName } from "../reports/country-names.js";
 import { type Period, periodBounds } from "../reports/period.js";
 import { type PastRequest, recordPastRequests } from "../requests/history.repository.js";
-import type { RequestDocument } from "../requests/request.schema.js";
+import { packagePath } from "../shared/package.js";
 import { type AppleRow, parseAppleFigures } from "./apple.js";
 
 /**

@@ -9,12 +9,12 @@ import {
 } from "../auth/accounts.service.js";
 import { currentTotpCode } from "../auth/credentials.js";
 import type { Principal } from "../authz/authz.js";
-import { packagePath } from "../cli/package-info.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
 import { activatePolicy } from "../policy/policy.store.js";
 import { advanceRequest, recordEmergencyCallback, reviewRequest, submitRequest } from "../requests/desk.service.js";
+import { packagePath } from "../shared/package.js";
 
 /**
  * The demo's world: the example policy (Hong Kong paused since 2020-07-06), four agencies with verified

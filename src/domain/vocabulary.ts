@@ -85,3 +85,19 @@ export function isCategory(value: string): value is Category {
 /** DESIGN §1: who uses Custodian. Every role but `agency` is provider staff and signs in with a second factor. */
 export const ROLES = ["agency", "intake", "reviewer", "counsel", "admin", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Where a request stands in its lifecycle (DESIGN §7); the moves between them are in requests/lifecycle.ts. */
+export const STATUSES = [
+  "received",
+  "verifying",
+  "under_review",
+  "approved",
+  "rejected",
+  "fulfilling",
+  "delivered",
+  "closed",
+  "on_hold",
+  "preserved",
+  "withdrawn",
+] as const;
+export type Status = (typeof STATUSES)[number];

@@ -1,7 +1,7 @@
+import { type Target, targetKey } from "../domain/request.schema.js";
 import type { Category } from "../domain/vocabulary.js";
 import { isCategory } from "../domain/vocabulary.js";
 import type { CompiledPolicy, DecisionItem } from "../policy/engine.js";
-import { type Target, targetKey } from "../requests/request.schema.js";
 import type { Period, SourceRecord } from "./sources/source.js";
 
 /**

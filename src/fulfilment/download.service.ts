@@ -4,7 +4,8 @@ import type { Db, Tx } from "../db/database.js";
 import type { JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
 import { conflict, DomainError, notFound } from "../shared/errors.js";
-import { type Keyring, unwrapPackageKey, wrapPackageKey } from "./keyring.js";
+import type { Keyring } from "../shared/master-key.js";
+import { unwrapPackageKey, wrapPackageKey } from "./keyring.js";
 import { readChunks } from "./production.store.js";
 import { createDecryptStream, IntegrityError } from "./stream-cipher.js";
 

@@ -22,6 +22,7 @@ import { transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
 import { recordReview } from "../requests/reviews.service.js";
 import { jobHandlers } from "../server/job-handlers.js";
+import { generateMasterKeyText, parseMasterKey } from "../shared/master-key.js";
 import { verifyBag } from "./bagit.js";
 import {
   type DownloadActor,
@@ -30,7 +31,6 @@ import {
   rewrapProductionKeys,
 } from "./download.service.js";
 import { enqueueFulfilment, type FulfilmentSettings, fulfilRequest, type Progress } from "./fulfilment.service.js";
-import { generateMasterKeyText, parseMasterKey } from "./keyring.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
 import { IntegrityError } from "./stream-cipher.js";
 import { extractTar } from "./tar.js";

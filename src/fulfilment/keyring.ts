@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { Keyring, MasterKey } from "../shared/master-key.js";
 
 /**
  * Envelope encryption. Every package has its own random 256-bit key; the database keeps it only wrapped
@@ -7,38 +8,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
  * production, never re-encrypting an archive.
  */
 
-export interface MasterKey {
-  /** First 8 bytes of SHA-256 over a label and the key, in hex: names the key without revealing it. */
-  id: string;
-  key: Buffer;
-}
-
-export interface Keyring {
-  /** Wraps new package keys and is what rotation re-wraps to. */
-  current: MasterKey;
-  /** Retired keys that may still unwrap (until `custodian keys rotate` has moved everything off them). */
-  previous: MasterKey[];
-}
-
 const WRAP_VERSION = 1;
-
-export function masterKeyId(key: Buffer): string {
-  return createHash("sha256").update("custodian master key id\0").update(key).digest("hex").slice(0, 16);
-}
-
-/** A master key from its configured text: 32 bytes as base64 (or 64 hex digits). */
-export function parseMasterKey(text: string): MasterKey {
-  const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
-  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(trimmed) && key.toString("base64") !== trimmed)) {
-    throw new Error("must be 32 random bytes, base64-encoded (e.g. `custodian keys generate`) or as 64 hex digits");
-  }
-  return { id: masterKeyId(key), key };
-}
-
-export function generateMasterKeyText(): string {
-  return randomBytes(32).toString("base64");
-}
 
 export function newPackageKey(): Buffer {
   return randomBytes(32);

@@ -3,7 +3,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { generateMasterKeyText, newPackageKey, parseMasterKey, unwrapPackageKey, wrapPackageKey } from "./keyring.js";
+import { generateMasterKeyText, parseMasterKey } from "../shared/master-key.js";
+import { newPackageKey, unwrapPackageKey, wrapPackageKey } from "./keyring.js";
 import {
   createDecryptStream,
   createEncryptStream,

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { auditingRefusals } from "../auth/refusals.js";
 import type { Db, Tx } from "../db/database.js";
+import type { Status } from "../domain/vocabulary.js";
 import {
   type CompiledPolicy,
   type Decision,
@@ -11,7 +12,7 @@ import {
 } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { loadDecisionInputs, recordDecision } from "../requests/decisions.repository.js";
-import { HOLDABLE, type LockedRequest, type Status, transitionLocked } from "../requests/lifecycle.js";
+import { HOLDABLE, type LockedRequest, transitionLocked } from "../requests/lifecycle.js";
 import { conflict } from "../shared/errors.js";
 import { lockJurisdictionExclusive } from "./jurisdiction.lock.js";
 

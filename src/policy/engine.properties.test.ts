@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { countryOf } from "../domain/jurisdictions.js";
+import { parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
 import { CATEGORIES, type Category, PROCESS_LADDER, PROCESSES, TIERS, tierOf } from "../domain/vocabulary.js";
-import { parseRequestDocument, type RequestDocument } from "../requests/request.schema.js";
 import { type CompiledPolicy, compilePolicy, type Decision, decide } from "./engine.js";
 import { type PolicyDocument, policyDocumentSchema } from "./policy.schema.js";
 

@@ -7,6 +7,8 @@
  * those verdicts (the decision never depends on which account is named, only on what is asked and how).
  */
 import { countryCodes, countryOf } from "../domain/jurisdictions.js";
+import type { RequestDocument } from "../domain/request.schema.js";
+import { targetKey } from "../domain/request.schema.js";
 import {
   CATEGORIES,
   type Category,
@@ -19,8 +21,6 @@ import {
   type Tier,
   tierOf,
 } from "../domain/vocabulary.js";
-import type { RequestDocument } from "../requests/request.schema.js";
-import { targetKey } from "../requests/request.schema.js";
 import type { EmergencyPolicy, JurisdictionEntry, JurisdictionStatus, PolicyDocument } from "./policy.schema.js";
 
 export const ACTIONS = ["disclose", "withhold", "unavailable", "hold", "preserve"] as const;

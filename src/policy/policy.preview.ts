@@ -1,6 +1,6 @@
 import type { Db } from "../db/database.js";
+import type { Status } from "../domain/vocabulary.js";
 import { loadDecisionInputs } from "../requests/decisions.repository.js";
-import type { Status } from "../requests/lifecycle.js";
 import { compilePolicy, type Decision, decide } from "./engine.js";
 import { parsePolicyText } from "./policy.load.js";
 import { applyJurisdictionOverlay } from "./policy.store.js";

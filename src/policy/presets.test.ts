@@ -12,8 +12,8 @@ import {
   preset,
   readRepoFile,
 } from "../../test/policy-fixtures.js";
+import { parseRequestDocument, targetKey } from "../domain/request.schema.js";
 import { CATEGORIES, tierOf } from "../domain/vocabulary.js";
-import { parseRequestDocument, targetKey } from "../requests/request.schema.js";
 import { ACTIONS, decide, OUTCOMES } from "./engine.js";
 import { parsePolicyText } from "./policy.load.js";
 

@@ -4,9 +4,9 @@ import type { AuditEntry } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
+import type { RequestDocument } from "../domain/request.schema.js";
 import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
-import type { RequestDocument } from "./request.schema.js";
 
 export type DecisionCause = "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";
 

@@ -6,11 +6,12 @@ import { auditingRefusals, auditRefusal } from "../auth/refusals.js";
 import { authorize, may, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
+import { STATUSES, type Status } from "../domain/vocabulary.js";
 import { conflict, forbidden, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision, redecide } from "./decisions.repository.js";
 import { openHoldOf } from "./holds.service.js";
-import { lockRequest, STATUSES, type Status, transitionLocked } from "./lifecycle.js";
+import { lockRequest, transitionLocked } from "./lifecycle.js";
 import { type IntakeResult, intakeRequest, prepareDocument } from "./requests.service.js";
 import { recordReview, type Verdict } from "./reviews.service.js";
 

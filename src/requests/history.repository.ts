@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Tx } from "../db/database.js";
+import type { Status } from "../domain/vocabulary.js";
 import type { Decision } from "../policy/engine.js";
 import type { DecisionCause } from "./decisions.repository.js";
-import type { Status } from "./lifecycle.js";
 
 /**
  * Past requests written in bulk: a ledger import, or the demo's history. Each gets the rows intake

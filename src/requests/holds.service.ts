@@ -1,8 +1,8 @@
 import { appendAudit } from "../audit/audit.js";
 import { authorize, type Principal } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
+import type { Status } from "../domain/vocabulary.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
-import type { Status } from "./lifecycle.js";
 
 /**
  * Holds for staff review. A suspended account's open requests may be forged, or may rest on a person the

@@ -1,5 +1,6 @@
 import { appendAudit } from "../audit/audit.js";
 import type { Tx } from "../db/database.js";
+import type { Status } from "../domain/vocabulary.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
 
 /**
@@ -8,21 +9,6 @@ import { invalidTransition, notFound } from "../shared/errors.js";
  * writes the new state and the audit entry in the caller's transaction. Two reviewers approving at once
  * serialize on the row lock; the second finds the request already approved and is refused.
  */
-
-export const STATUSES = [
-  "received",
-  "verifying",
-  "under_review",
-  "approved",
-  "rejected",
-  "fulfilling",
-  "delivered",
-  "closed",
-  "on_hold",
-  "preserved",
-  "withdrawn",
-] as const;
-export type Status = (typeof STATUSES)[number];
 
 const NEXT: Record<Status, readonly Status[]> = {
   received: ["verifying", "under_review", "rejected", "on_hold", "preserved", "withdrawn"],

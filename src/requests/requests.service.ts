@@ -3,6 +3,8 @@ import { sql } from "kysely";
 import { auditRow } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
+import { parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
+import type { Status } from "../domain/vocabulary.js";
 import { catalogueJobRow } from "../jobs/jobs.catalogue.js";
 import { type Decision, decide } from "../policy/engine.js";
 import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
@@ -10,8 +12,6 @@ import { placePreservationHold } from "../preservation/preservation.service.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { decidedEntry, decisionRow } from "./decisions.repository.js";
-import type { Status } from "./lifecycle.js";
-import { parseRequestDocument, type RequestDocument } from "./request.schema.js";
 
 const DAY_MS = 86_400_000;
 

@@ -1,11 +1,12 @@
 import { appendAudit } from "../audit/audit.js";
 import { auditingRefusals } from "../auth/refusals.js";
 import type { Db, Tx } from "../db/database.js";
+import type { Status } from "../domain/vocabulary.js";
 import { enqueueFulfilment } from "../fulfilment/fulfilment.service.js";
 import { type NoticeSettings, scheduleUserNotices } from "../notices/user-notice.service.js";
 import { invalidTransition } from "../shared/errors.js";
 import { currentDecision } from "./decisions.repository.js";
-import { lockRequest, type Status, transitionLocked } from "./lifecycle.js";
+import { lockRequest, transitionLocked } from "./lifecycle.js";
 
 /**
  * Reviews: a reviewer's recommendation, or counsel's approval or rejection, of the decision in force.

@@ -3,7 +3,7 @@ import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../
 import { may, type Principal } from "../authz/authz.js";
 import { jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
 import { countryOf } from "../domain/jurisdictions.js";
-import { PROCESSES } from "../domain/vocabulary.js";
+import { PROCESSES, STATUSES, type Status } from "../domain/vocabulary.js";
 import type { App, AppContext } from "../http/app.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import {
@@ -15,7 +15,6 @@ import {
   requestTimeline,
   reviewRequest,
 } from "../requests/desk.service.js";
-import { STATUSES, type Status } from "../requests/lifecycle.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";

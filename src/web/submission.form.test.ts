@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRequestDocument } from "../requests/request.schema.js";
+import { parseRequestDocument } from "../domain/request.schema.js";
 import { documentFromForm, formPath, formProblems, readSubmissionForm } from "./submission.form.js";
 
 const who = { agencyName: "Federal Bureau of Investigation", email: "agent.smith@fbi.gov" };

@@ -3,12 +3,12 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Db } from "../../src/db/database.js";
 import { fulfilRequest } from "../../src/fulfilment/fulfilment.service.js";
-import { type Keyring, parseMasterKey } from "../../src/fulfilment/keyring.js";
 import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
 import { readTar } from "../../src/fulfilment/tar.js";
 import { transition } from "../../src/requests/lifecycle.js";
 import { intakeRequest } from "../../src/requests/requests.service.js";
 import { recordReview } from "../../src/requests/reviews.service.js";
+import { type Keyring, parseMasterKey } from "../../src/shared/master-key.js";
 import { REVIEWED, requestDocument } from "./fixtures.js";
 import type { Desk } from "./http.js";
 

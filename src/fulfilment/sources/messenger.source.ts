@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from "kysely";
 import type { Db, Tx } from "../../db/database.js";
+import type { Target } from "../../domain/request.schema.js";
 import type { Category } from "../../domain/vocabulary.js";
-import type { Target } from "../../requests/request.schema.js";
 import type { AccountRef, DataSource, FieldValue, Period, SourceRecord } from "./source.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { Db, Tx } from "../../db/database.js";
+import type { Target } from "../../domain/request.schema.js";
 import type { Category } from "../../domain/vocabulary.js";
-import type { Target } from "../../requests/request.schema.js";
 
 /**
  * A data source: how Custodian reaches the systems that hold user data. A provider implements this

@@ -3,6 +3,8 @@ import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Principal } from "../../authz/authz.js";
 import { jurisdictionSchema, processSchema } from "../../domain/domain.schema.js";
+import { requestDocumentSchema } from "../../domain/request.schema.js";
+import { STATUSES } from "../../domain/vocabulary.js";
 import {
   getDocument,
   getRequest,
@@ -12,8 +14,6 @@ import {
   type Upload,
   withdrawRequest,
 } from "../../requests/desk.service.js";
-import { STATUSES } from "../../requests/lifecycle.js";
-import { requestDocumentSchema } from "../../requests/request.schema.js";
 import { text, ValidationError } from "../../shared/validation.js";
 import { type App, type AppContext, zodValidatorCompiler } from "../app.js";
 

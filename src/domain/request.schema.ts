@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseWith, text } from "../shared/validation.js";
 import {
   calendarDateSchema,
   categorySchema,
@@ -6,9 +7,8 @@ import {
   jurisdictionSchema,
   processSchema,
   targetTypeSchema,
-} from "../domain/domain.schema.js";
-import type { TargetType } from "../domain/vocabulary.js";
-import { parseWith, text } from "../shared/validation.js";
+} from "./domain.schema.js";
+import type { TargetType } from "./vocabulary.js";
 
 /** The request document, DESIGN.md §3 (contract): what an agency submits and `evaluate` reads. */
 
