@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideAgencyChange, proposeAgencyChange } from "../src/agencies/agencies.service.js";
 import { confirmEmail, enrolTotp, registerOfficer } from "../src/auth/accounts.service.js";
 import { currentTotpCode } from "../src/auth/credentials.js";
-import { CSRF_HEADER, SESSION_COOKIE } from "../src/http/app.js";
+import { CSRF_HEADER, SESSION_COOKIE } from "../src/http/session.js";
 import { auditSince, isProblem, lastAuditId, makeOfficer, multipart, nextAddress, signInAs } from "./support/attack.js";
 import { DRIVERS } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";

@@ -1,7 +1,7 @@
 import Fastify from "fastify";
 import { loadConfig } from "../../src/config.js";
 import { openDatabase } from "../../src/db/database.js";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/server/app.js";
 
 /**
  * A server for the HTTP benchmark, in a process of its own so the load generator does not share its event

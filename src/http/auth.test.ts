@@ -3,7 +3,7 @@ import { DRIVERS } from "../../test/support/db.js";
 import { requestDocument } from "../../test/support/fixtures.js";
 import { confirmationToken, type Desk, openDesk, PASSWORD } from "../../test/support/http.js";
 import { currentTotpCode } from "../auth/credentials.js";
-import { SESSION_COOKIE } from "./app.js";
+import { SESSION_COOKIE } from "./session.js";
 
 /**
  * The door, tried as a new officer and as an agency system would: register under a verified domain,

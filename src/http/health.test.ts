@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { loadConfig } from "../config.js";
-import { type App, buildApp } from "./app.js";
+import { buildApp } from "../server/app.js";
+import type { App } from "./context.js";
 
 /** Liveness asks nothing of the database; readiness asks it to take a write and the disks to have room. */
 describe.each(DRIVERS)("health and readiness on %s", (driver) => {

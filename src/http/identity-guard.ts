@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { identitySkeleton } from "../auth/identity.js";
 import { auditRefusal } from "../auth/refusals.js";
-import type { App, AppContext } from "./app.js";
+import type { App, AppContext } from "./context.js";
 
 /**
  * The guard on every route where a password or code is tried against an e-mail address (the sign-in page,

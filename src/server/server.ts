@@ -1,10 +1,10 @@
 import { CHECKPOINT_EVERY, sealAudit } from "../audit/seal.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
-import { buildApp } from "../http/app.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
+import { buildApp } from "./app.js";
 import { configuredJobHandlers } from "./job-handlers.js";
 
 /**

@@ -7,7 +7,8 @@ import { sha256Hex } from "../audit/canonical.js";
 import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../auth/accounts.service.js";
 import { may, type Principal } from "../authz/authz.js";
 import { jurisdictionSchema } from "../domain/domain.schema.js";
-import type { App, AppContext } from "../http/app.js";
+import { type App, type AppContext, principalOf } from "../http/context.js";
+import { pageCsrf } from "../http/session.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { parsePolicyText } from "../policy/policy.load.js";
 import { type PolicyPreview, previewPolicy } from "../policy/policy.preview.js";
@@ -17,7 +18,7 @@ import { type Problem, ValidationError } from "../shared/validation.js";
 import { attemptForm, type FormFailure, readMultipartForm } from "./forms.js";
 import { CsrfField, ErrorSummary, FormErrors, Layout, SelectField, StatusBadge, TextField, When } from "./layout.js";
 import { noticeText } from "./notices.js";
-import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
+import { seeOther, sendPage } from "./render.js";
 
 /** Administration: jurisdictions (pause and resume), the policy (preview, then activate), agencies, users. */
 

@@ -3,9 +3,10 @@ import type { AuditAction } from "../audit/audit.events.js";
 import { listAuditTrail, type TrailEvent, type TrailFilter, trailQuery } from "../audit/audit.trail.js";
 import { type VerifyReport, verifyAudit } from "../audit/verify.js";
 import type { Principal } from "../authz/authz.js";
-import type { App, AppContext } from "../http/app.js";
+import { type App, type AppContext, principalOf } from "../http/context.js";
+import { pageCsrf } from "../http/session.js";
 import { Layout, When } from "./layout.js";
-import { pageCsrf, principalOf, sendPage } from "./pages.js";
+import { sendPage } from "./render.js";
 
 /** The auditor's page: the whole audit trail with its filters, and whether the sealed chain is intact. */
 

@@ -4,7 +4,8 @@ import { may, type Principal } from "../authz/authz.js";
 import { jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
 import { countryOf } from "../domain/jurisdictions.js";
 import { PROCESSES, STATUSES, type Status } from "../domain/vocabulary.js";
-import type { App, AppContext } from "../http/app.js";
+import { type App, type AppContext, principalOf } from "../http/context.js";
+import { pageCsrf } from "../http/session.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import {
   advanceRequest,
@@ -20,7 +21,7 @@ import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
 import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
 import { noticeText } from "./notices.js";
-import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
+import { seeOther, sendPage } from "./render.js";
 
 /** The reviewer desk: the queue, and a request with its decision, checklist, approvals and audit trail. */
 

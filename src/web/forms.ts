@@ -1,10 +1,10 @@
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { problemFor } from "../http/problem.js";
+import { CSRF_FIELD, checkFormCsrf } from "../http/session.js";
 import type { Upload } from "../requests/desk.service.js";
 import { DomainError } from "../shared/errors.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
-import { CSRF_FIELD, checkFormCsrf } from "./pages.js";
 import type { FormFields } from "./submission.form.js";
 
 /**

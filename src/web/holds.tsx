@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { may, type Principal } from "../authz/authz.js";
-import type { App, AppContext } from "../http/app.js";
+import { type App, type AppContext, principalOf } from "../http/context.js";
 import { type HoldView, releaseHold, releaseHoldsOf } from "../requests/holds.service.js";
 import { CsrfField, When } from "./layout.js";
-import { principalOf, seeOther } from "./pages.js";
+import { seeOther } from "./render.js";
 
 /** A request held for staff review after its submitter's suspension: said on the request, released from the desk. */
 

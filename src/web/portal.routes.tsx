@@ -2,8 +2,9 @@ import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
 import type { Principal } from "../authz/authz.js";
 import { TARGET_TYPES } from "../domain/vocabulary.js";
-import type { App, AppContext } from "../http/app.js";
-import { sendProductionDownload } from "../http/routes/productions.routes.js";
+import { type App, type AppContext, principalOf } from "../http/context.js";
+import { sendProductionDownload } from "../http/replies.js";
+import { pageCsrf } from "../http/session.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { getRequest, listRequests, submitRequest, withdrawRequest } from "../requests/desk.service.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
@@ -22,8 +23,8 @@ import {
   When,
 } from "./layout.js";
 import { noticeText } from "./notices.js";
-import { pageCsrf, principalOf, seeOther, sendPage } from "./pages.js";
 import { formatBytes, type ProductionView, productionsOfRequest, requestOfProduction } from "./productions.js";
+import { seeOther, sendPage } from "./render.js";
 import {
   documentFromForm,
   emptySubmissionForm,

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { type SessionPrincipal, signIn, signOut } from "../auth/sessions.service.js";
-import { type App, type AppContext, clearSessionCookie, setSessionCookie } from "../http/app.js";
+import { signIn, signOut } from "../auth/sessions.service.js";
+import { type App, type AppContext, principalOf } from "../http/context.js";
 import { identityGuard } from "../http/identity-guard.js";
+import { CSRF_FIELD, clearPageSessionCookies, isSession, pageCsrf, setPageSessionCookies } from "../http/session.js";
 import { DomainError } from "../shared/errors.js";
 import { Layout } from "./layout.js";
-import { CSRF_COOKIE, CSRF_FIELD, homeOf, pageCsrf, seeOther, sendPage } from "./pages.js";
+import { homeOf, seeOther, sendPage } from "./render.js";
 
 /** Page sign-in (e-mail, password, second-factor code) and sign-out; after sign-in, each role goes home. */
 
@@ -101,15 +102,7 @@ export async function signInPages(app: App, context: AppContext): Promise<void> 
           { email, password, code: code.trim(), userAgent: request.headers["user-agent"] },
           now(),
         );
-        setSessionCookie(reply, opened.sessionSecret, opened.expiresAt);
-        // The page keeps the CSRF token in its own HttpOnly cookie and writes it into each form it renders.
-        reply.setCookie(CSRF_COOKIE, opened.csrfToken, {
-          httpOnly: true,
-          secure: true,
-          sameSite: "strict",
-          path: "/",
-          expires: opened.expiresAt,
-        });
+        setPageSessionCookies(reply, opened);
         return seeOther(reply, safeNext(request.body.next) ?? homeOf(opened.principal));
       } catch (error) {
         if (error instanceof DomainError && error.code === "unauthenticated") {
@@ -131,10 +124,9 @@ export async function signInPages(app: App, context: AppContext): Promise<void> 
       schema: { hide: true, body: z.strictObject({ [CSRF_FIELD]: z.string().max(200).optional() }).optional() },
     },
     async (request, reply) => {
-      const principal = request.principal as SessionPrincipal;
-      if (principal.via === "session") await signOut(db, principal, now());
-      clearSessionCookie(reply);
-      reply.clearCookie(CSRF_COOKIE, { httpOnly: true, secure: true, sameSite: "strict", path: "/" });
+      const principal = principalOf(request);
+      if (isSession(principal)) await signOut(db, principal, now());
+      clearPageSessionCookies(reply);
       return seeOther(reply, "/signin");
     },
   );

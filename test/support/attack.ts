@@ -3,7 +3,7 @@ import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { activateOfficer, confirmEmail, enrolTotp, registerOfficer } from "../../src/auth/accounts.service.js";
 import { currentTotpCode } from "../../src/auth/credentials.js";
-import { CSRF_HEADER, SESSION_COOKIE } from "../../src/http/app.js";
+import { CSRF_HEADER, SESSION_COOKIE } from "../../src/http/session.js";
 import { type Account, confirmationToken, type Desk, PASSWORD, principalOf, type Session } from "./http.js";
 
 /**

@@ -11,9 +11,10 @@ import type { Principal } from "../../src/authz/authz.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { Db, DriverName } from "../../src/db/database.js";
 import type { Role } from "../../src/domain/vocabulary.js";
-import { type App, buildApp, CSRF_HEADER, SESSION_COOKIE } from "../../src/http/app.js";
+import type { App } from "../../src/http/context.js";
+import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from "../../src/http/session.js";
 import { listOutbox } from "../../src/mail/outbox.js";
-import { CSRF_COOKIE } from "../../src/web/pages.js";
+import { buildApp } from "../../src/server/app.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 import { activateExamplePolicy } from "./fixtures.js";
 

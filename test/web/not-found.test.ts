@@ -1,6 +1,6 @@
 import type { ConsoleMessage } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/server/app.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { CHROMIUM_FOUND, Chromium, screenshot } from "../support/browser.js";
 import { DRIVERS } from "../support/db.js";

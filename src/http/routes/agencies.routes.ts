@@ -6,10 +6,10 @@ import {
   listAgencies,
   proposeAgencyChange,
 } from "../../agencies/agencies.service.js";
-import { authorize, type Principal } from "../../authz/authz.js";
+import { authorize } from "../../authz/authz.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { text } from "../../shared/validation.js";
-import type { App, AppContext } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
 
 /** Agencies, their verified domains and phone on file (changed by two admins). */
 
@@ -21,7 +21,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       schema: { summary: "Agencies (an officer sees their own)", tags: ["agencies"] },
     },
     async (request) => {
-      const p = request.principal as Principal;
+      const p = principalOf(request);
       return { items: await listAgencies(db, p.role === "agency" ? (p.agencyId ?? "none") : null) };
     },
   );
@@ -33,12 +33,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       schema: { summary: "One agency", tags: ["agencies"], params: z.strictObject({ id: z.uuid() }) },
     },
     async (request) => {
-      authorize(
-        request.principal as Principal,
-        "agency.read",
-        { agencyId: request.params.id },
-        `agency ${request.params.id}`,
-      );
+      authorize(principalOf(request), "agency.read", { agencyId: request.params.id }, `agency ${request.params.id}`);
       return getAgency(db, request.params.id);
     },
   );
@@ -54,7 +49,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       },
     },
     async (request, reply) => {
-      const id = await createAgency(db, request.principal as Principal, request.body, now());
+      const id = await createAgency(db, principalOf(request), request.body, now());
       return reply.code(201).send({ id });
     },
   );
@@ -74,7 +69,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       },
     },
     async (request, reply) => {
-      const id = await proposeAgencyChange(db, request.principal as Principal, request.params.id, request.body, now());
+      const id = await proposeAgencyChange(db, principalOf(request), request.params.id, request.body, now());
       return reply.code(201).send({ id, status: "pending" });
     },
   );
@@ -91,7 +86,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
         },
       },
       async (request) => {
-        await decideAgencyChange(db, request.principal as Principal, request.params.id, verb === "approve", now());
+        await decideAgencyChange(db, principalOf(request), request.params.id, verb === "approve", now());
         return { id: request.params.id, status: verb === "approve" ? "applied" : "rejected" };
       },
     );

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { listAuditTrail, trailQuery } from "../../audit/audit.trail.js";
-import type { Principal } from "../../authz/authz.js";
-import type { App, AppContext } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
 
 /** The whole audit trail, for auditors (`audit verify`, beside it, is in desk.routes.ts). */
 
@@ -31,7 +30,7 @@ export async function auditRoutes(api: App, { db }: AppContext): Promise<void> {
     },
     async (request) => {
       const q = request.query;
-      return listAuditTrail(db, request.principal as Principal, {
+      return listAuditTrail(db, principalOf(request), {
         ...q,
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,

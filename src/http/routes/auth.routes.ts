@@ -6,15 +6,15 @@ import {
   listApiTokens,
   MAX_TOKEN_DAYS,
   revokeApiToken,
-  type SessionPrincipal,
   signIn,
   signOut,
 } from "../../auth/sessions.service.js";
 import { authorize } from "../../authz/authz.js";
 import { ROLES } from "../../domain/vocabulary.js";
 import { text } from "../../shared/validation.js";
-import { type App, type AppContext, clearSessionCookie, setSessionCookie } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
 import { identityGuard } from "../identity-guard.js";
+import { clearSessionCookie, isSession, setSessionCookie } from "../session.js";
 
 /** Sign-in, sign-out, officer registration and API tokens. */
 
@@ -74,7 +74,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
       },
     },
     async (request) => {
-      const p = request.principal as SessionPrincipal;
+      const p = principalOf(request);
       return { user: { id: p.userId, email: p.email, role: p.role, agencyId: p.agencyId }, via: p.via };
     },
   );
@@ -83,8 +83,8 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     "/session",
     { config: { access: "signed-in" }, schema: { summary: "Sign out", tags: ["session"] } },
     async (request, reply) => {
-      const p = request.principal as SessionPrincipal;
-      if (p.via === "session") await signOut(db, p, now());
+      const p = principalOf(request);
+      if (isSession(p)) await signOut(db, p, now());
       clearSessionCookie(reply);
       return reply.code(204).send();
     },
@@ -171,7 +171,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
       },
     },
     async (request) => {
-      const p = request.principal as SessionPrincipal;
+      const p = principalOf(request);
       authorize(p, "token.manage");
       return { items: await listApiTokens(db, p) };
     },
@@ -196,7 +196,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
       },
     },
     async (request, reply) => {
-      const p = request.principal as SessionPrincipal;
+      const p = principalOf(request);
       authorize(p, "token.manage");
       const scopes = [...new Set(request.body.scopes)];
       const created = await createApiToken(db, p, { ...request.body, scopes }, now());
@@ -211,7 +211,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
       schema: { summary: "Revoke an API token", tags: ["tokens"], params: z.strictObject({ id: z.uuid() }) },
     },
     async (request, reply) => {
-      const p = request.principal as SessionPrincipal;
+      const p = principalOf(request);
       authorize(p, "token.manage");
       await revokeApiToken(db, p, request.params.id, now());
       return reply.code(204).send();

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../../agencies/callback-number.js";
 import { verifyAudit } from "../../audit/verify.js";
 import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../../auth/accounts.service.js";
-import type { Principal } from "../../authz/authz.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { ROLES, STATUSES } from "../../domain/vocabulary.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../../jurisdictions/jurisdictions.service.js";
@@ -10,7 +9,7 @@ import { listOutbox } from "../../mail/outbox.js";
 import { activatePolicy } from "../../policy/policy.store.js";
 import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/desk.service.js";
 import { text } from "../../shared/validation.js";
-import type { App, AppContext } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
 import { requestIdParams } from "./requests.routes.js";
 
 /** The provider's side: working requests, jurisdictions, the policy, users, the audit trail, the outbox. */
@@ -39,7 +38,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         response: { 200: z.object({ status: z.enum(STATUSES) }) },
       },
     },
-    async (request) => advanceRequest(db, request.principal as Principal, request.params.id, request.body, now()),
+    async (request) => advanceRequest(db, principalOf(request), request.params.id, request.body, now()),
   );
 
   api.post(
@@ -54,8 +53,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
       },
     },
-    async (request) =>
-      recordEmergencyCallback(db, request.principal as Principal, request.params.id, request.body, now()),
+    async (request) => recordEmergencyCallback(db, principalOf(request), request.params.id, request.body, now()),
   );
 
   const callbackNumberView = z.object({
@@ -106,7 +104,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
       shownNumber(
         await reviewCallbackNumber(
           db,
-          request.principal as Principal,
+          principalOf(request),
           { type: "request", id: request.params.id },
           request.body,
           now(),
@@ -130,8 +128,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         response: { 200: z.object({ reviewId: z.uuid(), status: z.enum(STATUSES) }) },
       },
     },
-    async (request) =>
-      reviewRequest(db, request.principal as Principal, request.params.id, request.body, config, now()),
+    async (request) => reviewRequest(db, principalOf(request), request.params.id, request.body, config, now()),
   );
 
   api.get(
@@ -170,7 +167,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         },
       },
       async (request) => {
-        const p = request.principal as Principal;
+        const p = principalOf(request);
         const change = { jurisdiction: request.params.code, reason: request.body.reason, actor: p.email, now: now() };
         const result = verb === "pause" ? await pauseJurisdiction(db, change) : await resumeJurisdiction(db, change);
         return result;
@@ -214,7 +211,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
       },
     },
     async (request) => {
-      const p = request.principal as Principal;
+      const p = principalOf(request);
       const textBody = typeof request.body === "string" ? request.body : request.body.document;
       return db.transaction().execute((tx) => activatePolicy(tx, textBody, p.email, now(), "body"));
     },
@@ -281,7 +278,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
       },
     },
     async (request, reply) => {
-      const created = await createStaffUser(db, request.principal as Principal, request.body, now());
+      const created = await createStaffUser(db, principalOf(request), request.body, now());
       return reply.code(201).send(created);
     },
   );
@@ -297,7 +294,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
       },
     },
-    async (request) => activateOfficer(db, request.principal as Principal, request.params.id, request.body, now()),
+    async (request) => activateOfficer(db, principalOf(request), request.params.id, request.body, now()),
   );
 
   api.post(
@@ -316,7 +313,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
       shownNumber(
         await reviewCallbackNumber(
           db,
-          request.principal as Principal,
+          principalOf(request),
           { type: "user", id: request.params.id },
           request.body,
           now(),
@@ -336,7 +333,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
       },
     },
     async (request, reply) => {
-      await suspendUser(db, request.principal as Principal, request.params.id, request.body.reason, now());
+      await suspendUser(db, principalOf(request), request.params.id, request.body.reason, now());
       return reply.code(204).send();
     },
   );

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkReadiness } from "../../server/readiness.js";
-import type { App, AppContext } from "../app.js";
+import type { App, AppContext } from "../context.js";
 import { RETRY_AFTER_SECONDS } from "../problem.js";
 
 /**

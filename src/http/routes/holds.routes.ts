@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Principal } from "../../authz/authz.js";
 import { releaseHold, releaseHoldsOf } from "../../requests/holds.service.js";
 import { text } from "../../shared/validation.js";
-import type { App, AppContext } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
 import { requestIdParams } from "./requests.routes.js";
 
 /** Releasing requests held for staff review after their submitter's suspension: each, or all of an account's. */
@@ -23,7 +22,7 @@ export async function holdRoutes(api: App, { db, now }: AppContext): Promise<voi
         response: released,
       },
     },
-    async (request) => releaseHold(db, request.principal as Principal, request.params.id, request.body.note, now()),
+    async (request) => releaseHold(db, principalOf(request), request.params.id, request.body.note, now()),
   );
 
   api.post(
@@ -38,6 +37,6 @@ export async function holdRoutes(api: App, { db, now }: AppContext): Promise<voi
         response: released,
       },
     },
-    async (request) => releaseHoldsOf(db, request.principal as Principal, request.params.id, request.body.note, now()),
+    async (request) => releaseHoldsOf(db, principalOf(request), request.params.id, request.body.note, now()),
   );
 }

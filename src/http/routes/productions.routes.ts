@@ -1,8 +1,6 @@
-import type { FastifyReply } from "fastify";
 import { z } from "zod";
-import type { Principal } from "../../authz/authz.js";
-import { openProductionDownload } from "../../fulfilment/download.service.js";
-import type { App, AppContext } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
+import { sendProductionDownload } from "../replies.js";
 
 /**
  * The agency's download of a production. Its access rule is `signed-in` on purpose: who may download
@@ -21,34 +19,6 @@ export async function productionRoutes(api: App, context: AppContext): Promise<v
         params: z.strictObject({ id: z.uuid() }),
       },
     },
-    async (request, reply) => sendProductionDownload(reply, context, request.principal as Principal, request.params.id),
+    async (request, reply) => sendProductionDownload(reply, context, principalOf(request), request.params.id),
   );
-}
-
-/** Stream a production to `principal` if `openProductionDownload` allows it (the API's route and the portal's). */
-export async function sendProductionDownload(
-  reply: FastifyReply,
-  { db, config, now }: AppContext,
-  principal: Principal,
-  productionId: string,
-): Promise<FastifyReply> {
-  const download = await openProductionDownload(db, {
-    productionId,
-    actor: {
-      userId: principal.userId,
-      role: principal.role,
-      agencyId: principal.agencyId,
-      via: principal.via,
-      // A session exists only after the second factor was passed at sign-in; a token has none.
-      mfa: principal.via === "session",
-    },
-    keyring: config.fulfilment.keyring,
-    now: now(),
-  });
-  return reply
-    .type(download.contentType)
-    .header("content-disposition", `attachment; filename="${download.filename}"`)
-    .header("content-length", String(download.bytes))
-    .header("cache-control", "no-store")
-    .send(download.stream);
 }

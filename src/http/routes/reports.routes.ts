@@ -4,7 +4,7 @@ import { toCsv } from "../../reports/report.format.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
 import { loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
-import type { App, AppContext } from "../app.js";
+import type { App, AppContext } from "../context.js";
 
 /** The published transparency report: JSON under the API, and the public page with its CSV. No sign-in. */
 

@@ -1,7 +1,6 @@
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { Principal } from "../../authz/authz.js";
 import { jurisdictionSchema, processSchema } from "../../domain/domain.schema.js";
 import { requestDocumentSchema } from "../../domain/request.schema.js";
 import { STATUSES } from "../../domain/vocabulary.js";
@@ -15,7 +14,8 @@ import {
   withdrawRequest,
 } from "../../requests/desk.service.js";
 import { text, ValidationError } from "../../shared/validation.js";
-import { type App, type AppContext, zodValidatorCompiler } from "../app.js";
+import { type App, type AppContext, principalOf } from "../context.js";
+import { zodValidatorCompiler } from "../validation.js";
 
 /** Requests as agencies submit and follow them, and as the desk reads them. */
 
@@ -107,7 +107,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
       const submission = await readSubmission(request);
       const result = await submitRequest(
         db,
-        request.principal as Principal,
+        principalOf(request),
         { ...submission, agencyId: request.query.agencyId },
         config,
         now(),
@@ -132,7 +132,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     },
     async (request) => {
       const q = request.query;
-      return listRequests(db, request.principal as Principal, {
+      return listRequests(db, principalOf(request), {
         status: q.status,
         jurisdiction: q.jurisdiction,
         process: q.process,
@@ -155,7 +155,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         params: requestIdParams,
       },
     },
-    async (request) => getRequest(db, request.principal as Principal, request.params.id),
+    async (request) => getRequest(db, principalOf(request), request.params.id),
   );
 
   api.get(
@@ -169,7 +169,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
       },
     },
     async (request, reply) => {
-      const doc = await getDocument(db, request.principal as Principal, request.params.id, request.params.position);
+      const doc = await getDocument(db, principalOf(request), request.params.id, request.params.position);
       return reply
         .type(doc.mediaType)
         .header("content-disposition", `attachment; filename="${doc.name.replace(/[^\w.-]/g, "_")}"`)
@@ -184,7 +184,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
       config: { access: "request.audit" },
       schema: { summary: "The request's audit timeline", tags: ["requests"], params: requestIdParams },
     },
-    async (request) => ({ items: await requestTimeline(db, request.principal as Principal, request.params.id) }),
+    async (request) => ({ items: await requestTimeline(db, principalOf(request), request.params.id) }),
   );
 
   api.post(
@@ -199,7 +199,6 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         response: { 200: z.object({ status: z.enum(STATUSES) }) },
       },
     },
-    async (request) =>
-      withdrawRequest(db, request.principal as Principal, request.params.id, request.body.reason, now()),
+    async (request) => withdrawRequest(db, principalOf(request), request.params.id, request.body.reason, now()),
   );
 }

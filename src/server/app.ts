@@ -1,0 +1,170 @@
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import multipart from "@fastify/multipart";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import Fastify from "fastify";
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { authorize } from "../authz/authz.js";
+import type { Config } from "../config.js";
+import type { Db } from "../db/database.js";
+import { apiV1 } from "../http/api.js";
+import type { App, AppContext, RouteEntry } from "../http/context.js";
+import { problemFor, sendProblem } from "../http/problem.js";
+import { reportPageRoutes } from "../http/routes/reports.routes.js";
+import { CSRF_HEADER, identify, SESSION_COOKIE } from "../http/session.js";
+import { zodValidatorCompiler } from "../http/validation.js";
+import { unauthenticated } from "../shared/errors.js";
+import { packageVersion } from "../shared/package.js";
+import { ValidationError } from "../shared/validation.js";
+import { sendNotFoundPage, webPages } from "../web/pages.js";
+
+/**
+ * The composition root of the HTTP server, and the only one: JSON under /api/v1 (src/http/), validated at
+ * the edge by the same zod schemas the OpenAPI document is generated from, errors as RFC 9457 problem
+ * documents, an access rule on every route; the public report pages; the web desk (src/web/). Route and
+ * page files import http/context.ts and http/session.ts, never this file.
+ */
+
+export interface AppOptions {
+  db: Db;
+  config: Config;
+  now?: () => Date;
+  logger?: boolean;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const context: AppContext = { db: options.db, config: options.config, now: options.now ?? (() => new Date()) };
+  const app = Fastify({
+    logger: options.logger
+      ? {
+          level: "info",
+          // Secrets never reach a log: cookies, tokens and CSRF headers are cut out of every line.
+          redact: ["req.headers.cookie", "req.headers.authorization", `req.headers["${CSRF_HEADER}"]`],
+        }
+      : false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    // Ids in logs and problem documents let a person quote a failure without quoting its content.
+    genReqId: () => crypto.randomUUID(),
+    // Errors Fastify raises before routing (a malformed percent-encoding in the path) are problems too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, problemFor(error, request)),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // Keep the body as sent: a request document is stored verbatim with its SHA-256.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    request.rawBody = body as string;
+    if ((body as string).length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(new ValidationError([{ path: "body", message: `is not valid JSON: ${(error as Error).message}` }]) as never);
+    }
+  });
+  app.addContentTypeParser(
+    ["text/yaml", "application/yaml", "text/plain"],
+    { parseAs: "string" },
+    (request, body, done) => {
+      request.rawBody = body as string;
+      done(null, body);
+    },
+  );
+  const routeTable: RouteEntry[] = [];
+  app.decorate("routeTable", routeTable);
+  app.addHook("onRoute", (route) => {
+    // Refused at start-up, not per request: a route without a rule would otherwise fail only when called,
+    // and the hook that enforces the rule must not stand in the not-found handler's way.
+    if (route.config?.access === undefined) {
+      throw new Error(`route ${[route.method].flat().join(",")} ${route.url} declares no access rule`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD") continue;
+      routeTable.push({ method, url: route.url, access: route.config?.access, page: route.config?.page === true });
+    }
+  });
+  app.decorateRequest("principal", undefined);
+  app.decorateRequest("rawBody", undefined);
+  app.decorateRequest("csrfDeferred", false);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, {
+    limits: { fileSize: options.config.maxUploadBytes, files: 10, fields: 5, fieldSize: 1024 * 1024, parts: 16 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Custodian API",
+        version: packageVersion(),
+        description:
+          "Receive, verify, decide, fulfil and account for government requests for user data. " +
+          "Errors are application/problem+json (RFC 9457).",
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
+          token: { type: "http", scheme: "bearer" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = problemFor(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, "unhandled error");
+    return sendProblem(reply, problem);
+  });
+  // An unknown address: the API answers with a problem document, anything else (a page, a typo, an
+  // asset) with a page a person can read and leave.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    if (!/^\/api(\/|$)/.test(path)) return sendNotFoundPage(request, reply, path);
+    return sendProblem(reply, {
+      type: "about:blank",
+      title: "Not Found",
+      status: 404,
+      detail: `no route ${request.method} ${path}`,
+      instance: `urn:request:${request.id}`,
+    });
+  });
+
+  // Who is calling: a session cookie (plus CSRF token on writes) or a bearer API token (http/session.ts).
+  app.addHook("onRequest", async (request) => {
+    request.principal = await identify(context, request);
+  });
+  app.addHook("preHandler", async (request) => {
+    // The not-found handler is no route: it declares nothing and shows nothing but that the address is unknown.
+    if (request.is404) return;
+    const access = request.routeOptions.config.access;
+    // Unreachable: onRoute refused every route without a rule at start-up.
+    if (access === undefined) throw new Error(`route ${request.routeOptions.url} declares no access rule`);
+    if (access === "public") return;
+    if (!request.principal) throw unauthenticated("sign in, or send an API token");
+    // The role (and a token's scope) is checked here for every route; handlers check the object.
+    if (access !== "signed-in") authorize(request.principal, access);
+  });
+
+  await app.register(apiV1(context), { prefix: "/api/v1" });
+  await reportPageRoutes(app, context);
+  await app.register(webPages(context));
+  return app;
+}
