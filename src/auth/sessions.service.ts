@@ -4,6 +4,7 @@ import type { Principal } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import type { TokenScope } from "../db/schema.js";
 import { notFound, unauthenticated } from "../shared/errors.js";
+import { DAY_MS } from "../shared/time.js";
 import { bearerHash, checkTotp, newBearerSecret, verifyPassword } from "./credentials.js";
 import { normaliseEmail } from "./identity.js";
 import { auditRefusal } from "./refusals.js";
@@ -15,7 +16,6 @@ import { auditRefusal } from "./refusals.js";
  */
 
 export const SESSION_HOURS = 12;
-const DAY_MS = 86_400_000;
 
 export interface SignIn {
   email: string;

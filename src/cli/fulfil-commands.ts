@@ -10,6 +10,7 @@ import { fulfilRequest } from "../fulfilment/fulfilment.service.js";
 import { readChunks } from "../fulfilment/production.store.js";
 import { createDecryptStream, HEADER_BYTES, parseHeader } from "../fulfilment/stream-cipher.js";
 import { extractTar } from "../fulfilment/tar.js";
+import { isUuid } from "../shared/ids.js";
 import { generateMasterKeyText, type Keyring } from "../shared/master-key.js";
 import { parseCommandArgs, requireOption, UsageError } from "./args.js";
 import { cliActor, configFrom, withDatabase } from "./context.js";
@@ -18,7 +19,6 @@ import { progressReporter } from "./progress.js";
 /** Fulfilment from the command line: fulfil a request, check a package, manage the master key. */
 
 const DATA = { data: { type: "string" } } as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function positional(command: string, args: string[], what: string): [string, string[]] {
   const [first, ...rest] = args;
@@ -38,7 +38,7 @@ function requireKeyring(command: string, config: Config): Keyring {
 
 export async function runFulfil(args: string[]): Promise<number> {
   const [id, rest] = positional("fulfil", args, "the request ID");
-  if (!UUID.test(id)) throw new UsageError(`fulfil: "${id}" is not a request ID`);
+  if (!isUuid(id)) throw new UsageError(`fulfil: "${id}" is not a request ID`);
   const { values } = parseCommandArgs("fulfil", rest, DATA);
   const config = configFrom(values.data);
   requireKeyring("fulfil", config);
@@ -87,7 +87,7 @@ export async function runPackage(args: string[]): Promise<number> {
   }
   if (sub === "export") {
     const [id, options] = positional("package export", rest, "the production ID");
-    if (!UUID.test(id)) throw new UsageError(`package export: "${id}" is not a production ID`);
+    if (!isUuid(id)) throw new UsageError(`package export: "${id}" is not a production ID`);
     const { values } = parseCommandArgs("package export", options, { ...DATA, out: { type: "string" } });
     const out = requireOption("package export", "out", values.out);
     return withDatabase(configFrom(values.data), async ({ db }) => {

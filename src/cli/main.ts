@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-import { UnsafeDurabilityError } from "../db/database.js";
-import { DataDirectoryLockedError } from "../db/pglite-lock.js";
-import { KeyUnavailableError } from "../fulfilment/keyring.js";
-import { IntegrityError } from "../fulfilment/stream-cipher.js";
-import { DomainError } from "../shared/errors.js";
+import { DomainError, OperationalError } from "../shared/errors.js";
 import { packageVersion } from "../shared/package.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
@@ -117,13 +113,7 @@ async function run(): Promise<void> {
     }
     // Refusals the caller can act on: a transition not allowed, a locked data directory, an unsafe server,
     // an archive that fails authentication, a master key that is not configured.
-    if (
-      error instanceof DomainError ||
-      error instanceof DataDirectoryLockedError ||
-      error instanceof UnsafeDurabilityError ||
-      error instanceof IntegrityError ||
-      error instanceof KeyUnavailableError
-    ) {
+    if (error instanceof DomainError || error instanceof OperationalError) {
       process.stderr.write(`custodian: ${error.message}\n`);
       process.exitCode = 1;
       return;

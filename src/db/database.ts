@@ -1,6 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { OperationalError } from "../shared/errors.js";
 import { lockDataDirectory } from "./pglite-lock.js";
 import type { DB } from "./schema.js";
 
@@ -28,7 +29,7 @@ export interface DatabaseOptions {
 const INT8 = 20;
 const DATE = 1082;
 
-export class UnsafeDurabilityError extends Error {
+export class UnsafeDurabilityError extends OperationalError {
   readonly code = "unsafe_durability";
 }
 

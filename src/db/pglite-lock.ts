@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
+import { OperationalError } from "../shared/errors.js";
 
 /**
  * An exclusive lock on an embedded (PGlite) data directory. Two processes opening one PGlite
@@ -9,7 +10,7 @@ import { hostname } from "node:os";
  * process sees that pid is gone and takes the lock over (under a guard file, so two newcomers cannot
  * both take it).
  */
-export class DataDirectoryLockedError extends Error {
+export class DataDirectoryLockedError extends OperationalError {
   readonly code = "data_directory_locked";
 }
 

@@ -2,6 +2,7 @@ import { type Target, targetKey } from "../domain/request.schema.js";
 import type { Category } from "../domain/vocabulary.js";
 import { isCategory } from "../domain/vocabulary.js";
 import type { CompiledPolicy, DecisionItem } from "../policy/engine.js";
+import { DAY_MS } from "../shared/time.js";
 import type { Period, SourceRecord } from "./sources/source.js";
 
 /**
@@ -14,8 +15,6 @@ import type { Period, SourceRecord } from "./sources/source.js";
  *    before the request arrived (a stored-records request is not a wiretap: nothing later is produced).
  * A policy changed between approval and fulfilment can only narrow what leaves, never widen it.
  */
-
-const DAY_MS = 86_400_000;
 
 export interface StoredRequest {
   reference: string;

@@ -4,6 +4,7 @@ import type { Db, Tx } from "../db/database.js";
 import type { JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
 import { conflict, DomainError, notFound } from "../shared/errors.js";
+import { isUuid } from "../shared/ids.js";
 import type { Keyring } from "../shared/master-key.js";
 import { unwrapPackageKey, wrapPackageKey } from "./keyring.js";
 import { readChunks } from "./production.store.js";
@@ -48,8 +49,6 @@ export type RefusalReason =
   | "purged"
   | "key_unavailable"
   | "held_for_review";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class DownloadRefused extends DomainError {
   constructor(
@@ -133,7 +132,7 @@ export async function openProductionDownload(
       );
       return { refused: refusal(reason, productionId) } as const;
     };
-    if (!UUID.test(productionId)) return refuse("not_found");
+    if (!isUuid(productionId)) return refuse("not_found");
     // The row lock makes two simultaneous downloads take turns: the second finds it downloaded.
     const production = await tx
       .selectFrom("production")

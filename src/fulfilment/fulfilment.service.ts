@@ -13,6 +13,7 @@ import { currentDecision } from "../requests/decisions.repository.js";
 import { lockRequest, transitionLocked } from "../requests/lifecycle.js";
 import { conflict, DomainError, invalidTransition } from "../shared/errors.js";
 import type { Keyring } from "../shared/master-key.js";
+import { DAY_MS } from "../shared/time.js";
 import { certificatePdf } from "./certificate.js";
 import { admits, type PlannedItem, planCollection, type StoredRequest } from "./collection.js";
 import { newPackageKey, wrapPackageKey } from "./keyring.js";
@@ -79,7 +80,6 @@ export interface FulfilResult {
   expiresAt: Date;
 }
 
-const DAY_MS = 86_400_000;
 // A live build renews its heartbeat this often, and one whose heartbeat is older than STALE_BUILD_MS is
 // taken to have died. The job lease (30 s, renewed every 10 s) runs out at least 20 s after its holder's
 // death, so a job taken over always finds the dead holder's production stale.

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { OperationalError } from "../shared/errors.js";
 import type { Keyring, MasterKey } from "../shared/master-key.js";
 
 /**
@@ -28,7 +29,7 @@ export function wrapPackageKey(master: MasterKey, productionId: string, packageK
   return Buffer.concat([Buffer.from([WRAP_VERSION]), nonce, body, cipher.getAuthTag()]);
 }
 
-export class KeyUnavailableError extends Error {
+export class KeyUnavailableError extends OperationalError {
   readonly code = "key_unavailable";
 }
 

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
+import { OperationalError } from "../shared/errors.js";
 
 /**
  * The encrypted archive format: a header, then the plaintext cut into chunks of `chunkSize` bytes (the
@@ -30,7 +31,7 @@ const MAX_CHUNK = 16 * 1024 * 1024;
 // The chunk index is a u32: 2^32 chunks of even the smallest size is far beyond any production.
 const MAX_CHUNKS = 0xffff_ffff;
 
-export class IntegrityError extends Error {
+export class IntegrityError extends OperationalError {
   readonly code = "integrity";
 }
 

@@ -6,6 +6,7 @@ import type { DataSourceFactory } from "../fulfilment/sources/source.js";
 import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { DAY_MS } from "../shared/time.js";
 
 /**
  * Telling the people whose data was asked for. When a request is fulfilled or rejected, each affected
@@ -16,8 +17,6 @@ import { enqueueMail } from "../mail/outbox.js";
  */
 
 export type NoticeKind = "delivered" | "rejected";
-
-const DAY_MS = 86_400_000;
 
 export interface NoticeSettings {
   /** Days after an emergency disclosure before its subjects are told. */

@@ -21,6 +21,7 @@ import {
   type Tier,
   tierOf,
 } from "../domain/vocabulary.js";
+import { DAY_MS } from "../shared/time.js";
 import type { EmergencyPolicy, JurisdictionEntry, JurisdictionStatus, PolicyDocument } from "./policy.schema.js";
 
 export const ACTIONS = ["disclose", "withhold", "unavailable", "hold", "preserve"] as const;
@@ -111,8 +112,6 @@ export interface CompiledPolicy {
   readonly jurisdictions: ReadonlyMap<string, ResolvedJurisdiction>;
   readonly fallback: ResolvedJurisdiction;
 }
-
-const DAY_MS = 86_400_000;
 
 function closeUpwards(listed: readonly Process[]): Set<Process> {
   const unlocks = new Set<Process>();

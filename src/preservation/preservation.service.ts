@@ -4,6 +4,7 @@ import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
 import { transition } from "../requests/lifecycle.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
+import { DAY_MS } from "../shared/time.js";
 
 /**
  * Preservation holds, 18 U.S.C. 2703(f): the data is kept for 90 days, renewable once for 90 more,
@@ -12,7 +13,6 @@ import { invalidTransition, notFound } from "../shared/errors.js";
  */
 export const PRESERVATION_DAYS = 90;
 export const REMINDER_DAYS_BEFORE = 14;
-const DAY_MS = 86_400_000;
 
 async function scheduleExpiry(tx: Tx, holdId: string, expiresAt: Date, extensions: number): Promise<void> {
   await enqueueJob(

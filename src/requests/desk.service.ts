@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
 import { STATUSES, type Status } from "../domain/vocabulary.js";
 import { conflict, forbidden, invalidTransition, notFound } from "../shared/errors.js";
+import { DAY_MS } from "../shared/time.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision, redecide } from "./decisions.repository.js";
 import { openHoldOf } from "./holds.service.js";
@@ -19,8 +20,6 @@ import { recordReview, type Verdict } from "./reviews.service.js";
  * The request desk as the API and the pages use it: every function takes the principal acting and
  * authorizes it (authz.ts) against the object before touching it.
  */
-
-const DAY_MS = 86_400_000;
 
 export interface Upload {
   name: string;

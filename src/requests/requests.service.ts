@@ -10,10 +10,10 @@ import { type Decision, decide } from "../policy/engine.js";
 import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
 import { conflict, notFound } from "../shared/errors.js";
+import { DAY_MS } from "../shared/time.js";
 import { ValidationError } from "../shared/validation.js";
+import { ADMISSION_CODES } from "./admission.codes.js";
 import { decidedEntry, decisionRow } from "./decisions.repository.js";
-
-const DAY_MS = 86_400_000;
 
 /** How long the desk has to answer, from receipt: emergencies are answered within the day. */
 export const ANSWER_WITHIN_DAYS: Record<string, number> = { emergency: 1, preservation: 2 };
@@ -359,22 +359,22 @@ async function writeIntakes(db: Db, intakes: PlannedIntake[]): Promise<void> {
 /** The key of the policy now in force, when admit_request refused because it is not the one decided under. */
 function policyInForceAfter(error: unknown): string | null | undefined {
   const { code, detail } = error as { code?: string; detail?: string };
-  if (code !== "CU004") return undefined;
+  if (code !== ADMISSION_CODES.policyChanged) return undefined;
   return detail ? detail : null;
 }
 
 function admissionError(error: unknown, { doc, input }: Intake): unknown {
   const { code, detail, message } = error as { code?: string; detail?: string; message?: string };
   switch (code) {
-    case "CU001":
+    case ADMISSION_CODES.unknownAgency:
       return notFound(`agency ${input.agencyId}`);
-    case "CU002":
+    case ADMISSION_CODES.agencyInactive:
       return conflict(`agency ${input.agencyId} is ${detail}; it cannot submit requests`);
-    case "CU003":
+    case ADMISSION_CODES.foreignJurisdiction:
       return new ValidationError([
         { path: "jurisdiction", message: `must be the requesting agency's own (${detail}) or one of its subdivisions` },
       ]);
-    case "CU004":
+    case ADMISSION_CODES.policyChanged:
       return conflict("the policy in force kept changing while this request was admitted; send it again");
     case "23505":
       // Two submissions of one reference: the unique key decides.

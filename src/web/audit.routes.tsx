@@ -5,6 +5,7 @@ import { type VerifyReport, verifyAudit } from "../audit/verify.js";
 import type { Principal } from "../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
+import { DAY_MS } from "../shared/time.js";
 import { Layout, When } from "./layout.js";
 import { sendPage } from "./render.js";
 
@@ -89,8 +90,6 @@ const pageQuery = z.strictObject({
   after: shape.after,
 });
 type PageQuery = z.output<typeof pageQuery>;
-
-const DAY_MS = 86_400_000;
 
 function filterOf(q: PageQuery): TrailFilter {
   return {

@@ -2,6 +2,7 @@ import { auditRefusal } from "../auth/refusals.js";
 import { authorize, type Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
 import { notFound } from "../shared/errors.js";
+import { isUuid } from "../shared/ids.js";
 
 /**
  * What the portal shows of a request's productions (read only: the download itself, and its one-time
@@ -22,8 +23,6 @@ export interface ProductionView {
   files: Array<{ path: string; bytes: number }>;
   targets: Array<{ target: string; result: "data_produced" | "no_data"; records: number }>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A request's sealed productions, newest first (one, unless a new decision was fulfilled again). */
 export async function productionsOfRequest(db: Db, requestId: string): Promise<ProductionView[]> {
@@ -88,7 +87,7 @@ export async function requestOfProduction(
   now: Date,
 ): Promise<string> {
   authorize(principal, "request.read");
-  const row = UUID.test(productionId)
+  const row = isUuid(productionId)
     ? await db
         .selectFrom("production")
         .select(["request_id", "agency_id"])

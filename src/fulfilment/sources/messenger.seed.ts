@@ -1,6 +1,7 @@
 import { type Insertable, sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
+import { DAY_MS } from "../../shared/time.js";
 
 /**
  * Generated, realistic-looking data for the demo messenger's user store: deterministic for a seed, so a
@@ -223,7 +224,7 @@ export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<
   const accounts: Insertable<DB["messenger_account"]>[] = [];
   for (let i = offset; i < offset + options.accounts; i++) {
     const known = KNOWN[i];
-    const created = at(from - 400 * 86_400_000);
+    const created = at(from - 400 * DAY_MS);
     const first = pick(FIRST);
     const last = pick(LAST);
     const username = known?.username ?? `${pick(WORDS)}${pick(WORDS)}${i}`;
@@ -248,7 +249,7 @@ export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<
       id: `g${options.seed}-${offset}-${g}`,
       title: `${pick(WORDS)} ${pick(["club", "neighbours", "study group", "market", "news", "band"])}`,
       kind: rand() < 0.3 ? "channel" : "group",
-      created_at: at(from - 200 * 86_400_000),
+      created_at: at(from - 200 * DAY_MS),
     });
   }
   await inBatches(groups, (batch) => db.insertInto("messenger_group").values(batch).execute());
