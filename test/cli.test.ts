@@ -250,10 +250,40 @@ describe("custodian", () => {
     }
   }, 90_000);
 
-  it("refuses an unknown command with exit 2", () => {
+  it("refuses an unknown command with exit 2, suggesting the nearest one when there is one", () => {
     const run = custodian(["evaluat"]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe('custodian: unknown command "evaluat" (try: custodian help)\n');
+    expect(run.stderr).toBe('custodian: unknown command "evaluat"; did you mean "evaluate"? (try: custodian help)\n');
+    const far = custodian(["xyzzy"]);
+    expect(far.status).toBe(2);
+    expect(far.stderr).toBe('custodian: unknown command "xyzzy" (try: custodian help)\n');
+  });
+
+  it("answers `custodian <command> --help` for every command with that command's usage, exit 0", () => {
+    const help = custodian(["help"]).stdout;
+    const commands = [...help.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1] as string);
+    expect(new Set(commands)).toEqual(
+      new Set(
+        ["evaluate", "demo", "serve", "totp", "migrate", "policy", "jurisdiction", "audit", "report"].concat([
+          "import",
+          "jobs",
+          "fulfil",
+          "package",
+          "keys",
+          "help",
+        ]),
+      ),
+    );
+    for (const command of new Set(commands)) {
+      // Options a command would refuse (and the --data it would open) come before --help and change nothing.
+      const run = custodian([command, "--bogus", "--help"]);
+      expect(run.status, `${command} --help`).toBe(0);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toMatch(new RegExp(`^Usage: custodian ${command} …\\n\\n {2}${command}\\b`));
+      expect(run.stdout).not.toContain("Commands:");
+    }
+    expect(custodian(["report", "-h"]).stdout).toContain("--period 2020H2");
+    expect(custodian(["help", "audit"]).stdout).toContain("audit verify [--against FILE]");
   });
 
   it("prints its version", () => {

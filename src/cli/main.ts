@@ -57,7 +57,7 @@ Commands:
                  Verify an extracted bag (BagIt, RFC 8493) against its manifests.
   keys generate  Print a new master key for CUSTODIAN_MASTER_KEY.
   keys rotate    Re-wrap every production key under the current master key (archives untouched).
-  help           Show this help.
+  help [COMMAND] Show this help, or one command's (as does: custodian COMMAND --help).
 
 Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
 directory, --data DIR (default ./.custodian/data). Commands that open it take --data DIR.
@@ -81,8 +81,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   fulfil: runFulfil,
   package: runPackage,
   keys: runKeys,
-  help: () => {
-    process.stdout.write(USAGE);
+  help: ([command]) => {
+    process.stdout.write(command !== undefined && command in COMMANDS ? commandUsage(command) : USAGE);
     return 0;
   },
 };
@@ -98,8 +98,61 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const run = COMMANDS[command];
-  if (!run) throw new UsageError(`unknown command "${command}" (try: custodian help)`);
+  if (!run) {
+    const nearest = nearestCommand(command);
+    const hint = nearest ? `; did you mean "${nearest}"?` : "";
+    throw new UsageError(`unknown command "${command}"${hint} (try: custodian help)`);
+  }
+  // Every command answers --help with its own usage, before it parses (and refuses) anything else.
+  const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (options.includes("--help") || options.includes("-h")) {
+    process.stdout.write(commandUsage(command));
+    return 0;
+  }
   return run(rest);
+}
+
+/**
+ * One command's part of USAGE (every entry that starts with its name) and the storage note: the help text
+ * is written once, and `custodian report --help` cannot drift from `custodian help`.
+ */
+export function commandUsage(command: string): string {
+  const lines = USAGE.split("\n");
+  const entries: string[] = [];
+  let inEntry = false;
+  for (const line of lines) {
+    const entry = /^ {2}(\S+)/.exec(line);
+    if (entry) inEntry = entry[1] === command;
+    else if (!/^ {3,}\S/.test(line)) inEntry = false;
+    if (inEntry) entries.push(line);
+  }
+  const storage = USAGE.slice(USAGE.indexOf("Storage:"), USAGE.indexOf("\n\nOptions:"));
+  return `Usage: custodian ${command} …\n\n${entries.join("\n")}\n\n${storage}\n`;
+}
+
+/** The command a mistyped one was most likely meant to be: within two edits (or a third of its length). */
+export function nearestCommand(typed: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of Object.keys(COMMANDS)) {
+    const distance = editDistance(typed.toLowerCase(), name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  const allowed = Math.max(2, Math.floor(typed.length / 3));
+  return best && best.distance <= allowed ? best.name : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 async function run(): Promise<void> {
