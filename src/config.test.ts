@@ -51,3 +51,14 @@ describe("fulfilment configuration", () => {
     expect(() => loadConfig({ CUSTODIAN_MASTER_KEY: key, CUSTODIAN_MASTER_KEY_FILE: "/x" })).toThrow(/not both/);
   });
 });
+
+describe("storage configuration", () => {
+  it("opens a directory given on the command line even when DATABASE_URL is set, and the server otherwise", () => {
+    const env = { DATABASE_URL: "postgres://custodian@db.internal/custodian", CUSTODIAN_DATA_DIR: "/srv/custodian" };
+    expect(loadConfig(env)).toMatchObject({ databaseUrl: env.DATABASE_URL, dataDir: "/srv/custodian" });
+    expect(loadConfig(env, { dataDir: "./elsewhere" })).toMatchObject({
+      databaseUrl: undefined,
+      dataDir: "./elsewhere",
+    });
+  });
+});

@@ -134,7 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
   if (problems.length > 0) throw new ValidationError(problems, "environment");
 
   return {
-    databaseUrl: e.DATABASE_URL,
+    // A directory named on the command line is the operator's choice for this run: it wins over a
+    // DATABASE_URL left in the environment, rather than being silently ignored for it.
+    databaseUrl: overrides.dataDir === undefined ? e.DATABASE_URL : undefined,
     dataDir: overrides.dataDir ?? e.CUSTODIAN_DATA_DIR ?? DEFAULT_DATA_DIR,
     allowUnsafeDurability: e.CUSTODIAN_ALLOW_UNSAFE_DURABILITY === "true",
     auditSigningKey,

@@ -60,7 +60,8 @@ Commands:
   help [COMMAND] Show this help, or one command's (as does: custodian COMMAND --help).
 
 Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
-directory, --data DIR (default ./.custodian/data). Commands that open it take --data DIR.
+directory (default ./.custodian/data). Commands that open storage take --data DIR, which opens that
+embedded directory even when DATABASE_URL is set.
 
 Options:
   --version      Print the version.

@@ -84,7 +84,7 @@ export async function runDemo(args: string[]): Promise<number> {
     }
     process.env.CUSTODIAN_MASTER_KEY_FILE = keyFile;
   }
-  const config = configFrom(dataDir);
+  const config = { ...configFrom(values.data), dataDir };
   process.stdout.write(engineTour());
   return serveUntilStopped(
     { ...config, publicUrl: `http://${values.host}:${values.port}` },

@@ -12,7 +12,8 @@ describe.each(DRIVERS)("health and readiness on %s", (driver) => {
   beforeAll(async () => {
     database = await freshDatabase(driver);
     const env = database.url ? { DATABASE_URL: database.url } : {};
-    const configured = (more: Record<string, string>) => loadConfig({ ...env, ...more }, { dataDir: "memory://" });
+    const configured = (more: Record<string, string>) =>
+      loadConfig({ ...env, CUSTODIAN_DATA_DIR: "memory://", ...more });
     app = await buildApp({ db: database.db, config: configured({}) });
     // More free space required than any test machine has: the disk check must fail and say so.
     starved = await buildApp({ db: database.db, config: configured({ CUSTODIAN_MIN_FREE_DISK_MB: "1048576" }) });
