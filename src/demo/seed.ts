@@ -13,7 +13,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
 import { activatePolicy } from "../policy/policy.store.js";
-import { advanceRequest, recordEmergencyCallback, reviewRequest, submitRequest } from "../requests/desk.service.js";
+import { advanceRequest, recordEmergencyCallback, reviewRequest, submitRequest } from "../requests/request.actions.js";
 import { packagePath } from "../shared/package.js";
 
 /**

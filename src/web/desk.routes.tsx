@@ -7,15 +7,10 @@ import { PROCESSES, STATUSES, type Status } from "../domain/vocabulary.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
-import {
-  advanceRequest,
-  authorizeRequest,
-  getRequest,
-  listRequests,
-  recordEmergencyCallback,
-  requestTimeline,
-  reviewRequest,
-} from "../requests/desk.service.js";
+import { authorizeRequest } from "../requests/request.access.js";
+import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../requests/request.actions.js";
+import type { RequestDetailStaff } from "../requests/request.presenter.js";
+import { getRequest, listRequests, requestTimeline } from "../requests/request.queries.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
@@ -198,7 +193,7 @@ function Queue({
 }
 
 /** The staff view of a request (an officer's view has no decision, reviews or call-backs). */
-type RequestView = Extract<Awaited<ReturnType<typeof getRequest>>, { agencyVerified: boolean }>;
+type RequestView = RequestDetailStaff;
 
 function ApprovalPanel({ r }: { r: RequestView }) {
   const decision = r.decision;

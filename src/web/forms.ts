@@ -2,7 +2,7 @@ import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { problemFor } from "../http/problem.js";
 import { CSRF_FIELD, checkFormCsrf } from "../http/session.js";
-import type { Upload } from "../requests/desk.service.js";
+import type { Upload } from "../requests/request.actions.js";
 import { DomainError } from "../shared/errors.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
 import type { FormFields } from "./submission.form.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeCursor, listRequests } from "../../src/requests/desk.service.js";
+import { encodeCursor, listRequests } from "../../src/requests/request.queries.js";
 import { DRIVERS } from "../support/db.js";
 import { type Desk, openDesk, principalOf } from "../support/http.js";
 

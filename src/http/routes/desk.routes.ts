@@ -7,7 +7,7 @@ import { ROLES, STATUSES } from "../../domain/vocabulary.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../../jurisdictions/jurisdictions.service.js";
 import { listOutbox } from "../../mail/outbox.js";
 import { activatePolicy } from "../../policy/policy.store.js";
-import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/desk.service.js";
+import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/request.actions.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { requestIdParams } from "./requests.routes.js";

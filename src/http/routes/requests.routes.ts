@@ -4,15 +4,9 @@ import { z } from "zod";
 import { jurisdictionSchema, processSchema } from "../../domain/domain.schema.js";
 import { requestDocumentSchema } from "../../domain/request.schema.js";
 import { STATUSES } from "../../domain/vocabulary.js";
-import {
-  getDocument,
-  getRequest,
-  listRequests,
-  requestTimeline,
-  submitRequest,
-  type Upload,
-  withdrawRequest,
-} from "../../requests/desk.service.js";
+import { submitRequest, type Upload, withdrawRequest } from "../../requests/request.actions.js";
+import { requestDetailSchema, requestPageSchema, timelineSchema } from "../../requests/request.presenter.js";
+import { getDocument, getRequest, listRequests, requestTimeline } from "../../requests/request.queries.js";
 import { text, ValidationError } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { zodValidatorCompiler } from "../validation.js";
@@ -20,19 +14,6 @@ import { zodValidatorCompiler } from "../validation.js";
 /** Requests as agencies submit and follow them, and as the desk reads them. */
 
 export const requestIdParams = z.strictObject({ id: z.uuid() });
-
-const summarySchema = z.object({
-  id: z.uuid(),
-  reference: z.string(),
-  agencyId: z.uuid(),
-  agencyName: z.string(),
-  jurisdiction: z.string(),
-  process: z.string(),
-  status: z.enum(STATUSES),
-  receivedAt: z.string(),
-  deadlineAt: z.string().nullable(),
-  emergency: z.boolean(),
-});
 
 const listQuery = z.strictObject({
   status: z
@@ -127,7 +108,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         summary: "The queue (staff) or your agency's requests (officers), soonest deadline first",
         tags: ["requests"],
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(summarySchema), next: z.string().nullable() }) },
+        response: { 200: requestPageSchema },
       },
     },
     async (request) => {
@@ -153,6 +134,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         summary: "One request, with its decision and reviews for staff",
         tags: ["requests"],
         params: requestIdParams,
+        response: { 200: requestDetailSchema },
       },
     },
     async (request) => getRequest(db, principalOf(request), request.params.id),
@@ -182,7 +164,12 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     "/requests/:id/timeline",
     {
       config: { access: "request.audit" },
-      schema: { summary: "The request's audit timeline", tags: ["requests"], params: requestIdParams },
+      schema: {
+        summary: "The request's audit timeline",
+        tags: ["requests"],
+        params: requestIdParams,
+        response: { 200: timelineSchema },
+      },
     },
     async (request) => ({ items: await requestTimeline(db, principalOf(request), request.params.id) }),
   );

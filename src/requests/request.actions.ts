@@ -1,24 +1,23 @@
 import { hash } from "node:crypto";
-import { sql } from "kysely";
 import { numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
 import { auditingRefusals, auditRefusal } from "../auth/refusals.js";
-import { authorize, may, type Principal } from "../authz/authz.js";
+import { authorize, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
-import { STATUSES, type Status } from "../domain/vocabulary.js";
-import { conflict, forbidden, invalidTransition, notFound } from "../shared/errors.js";
+import { conflict, forbidden, invalidTransition } from "../shared/errors.js";
 import { DAY_MS } from "../shared/time.js";
 import { ValidationError } from "../shared/validation.js";
-import { currentDecision, redecide } from "./decisions.repository.js";
-import { openHoldOf } from "./holds.service.js";
+import { redecide } from "./decisions.repository.js";
 import { lockRequest, transitionLocked } from "./lifecycle.js";
+import { authorizeRequest } from "./request.access.js";
 import { type IntakeResult, intakeRequest, prepareDocument } from "./requests.service.js";
 import { recordReview, type Verdict } from "./reviews.service.js";
 
 /**
- * The request desk as the API and the pages use it: every function takes the principal acting and
- * authorizes it (authz.ts) against the object before touching it.
+ * What the API and the pages do to a request: submit, withdraw, advance, record a call-back, review.
+ * Every function takes the principal acting and authorizes it (authz.ts) against the object before
+ * touching it; each change is one transaction with its audit entries.
  */
 
 export interface Upload {
@@ -160,290 +159,6 @@ async function flagEmergencyFlood(tx: Tx, principal: Principal, limits: Config["
       now,
     );
   }
-}
-
-export interface QueueFilter {
-  status?: Status[] | undefined;
-  jurisdiction?: string | undefined;
-  process?: string | undefined;
-  agencyId?: string | undefined;
-  deadlineBefore?: Date | undefined;
-  /** `deadline`: soonest first (the default); `received`: newest arrival first. */
-  sort?: "deadline" | "received" | undefined;
-  limit: number;
-  /** Opaque cursor from the previous page (keyset: deadline or arrival, then id). */
-  after?: string | undefined;
-}
-
-export interface RequestSummary {
-  id: string;
-  reference: string;
-  agencyId: string;
-  agencyName: string;
-  jurisdiction: string;
-  process: string;
-  status: Status;
-  receivedAt: string;
-  deadlineAt: string | null;
-  emergency: boolean;
-}
-
-export function encodeCursor(key: string | null, id: string, sort: "deadline" | "received" = "deadline"): string {
-  return Buffer.from(JSON.stringify(sort === "deadline" ? [key, id] : [key, id, sort])).toString("base64url");
-}
-
-function decodeCursor(cursor: string, sort: "deadline" | "received"): [string, string] {
-  try {
-    const [key, id, kind] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [
-      unknown,
-      unknown,
-      unknown,
-    ];
-    if (
-      typeof key === "string" &&
-      typeof id === "string" &&
-      /^[0-9a-f-]{36}$/.test(id) &&
-      (kind ?? "deadline") === sort
-    ) {
-      return [key, id];
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw new ValidationError([{ path: "after", message: "is not a cursor this API returned (for this sort order)" }]);
-}
-
-/**
- * The queue, soonest deadline first (or newest first), paged by keyset so page 400 costs what page 1
- * does (migration 0005 indexes both orders). An officer sees their own agency's requests only, whatever
- * the filter says.
- */
-export async function listRequests(
-  db: Db,
-  principal: Principal,
-  filter: QueueFilter,
-): Promise<{ items: RequestSummary[]; next: string | null }> {
-  authorize(principal, "request.list");
-  const sort = filter.sort ?? "deadline";
-  let query = db
-    .selectFrom("request as r")
-    .innerJoin("agency as a", "a.id", "r.agency_id")
-    .select([
-      "r.id",
-      "r.reference",
-      "r.agency_id",
-      "a.name as agency_name",
-      "r.jurisdiction",
-      "r.process",
-      "r.status",
-      "r.received_at",
-      "r.deadline_at",
-    ]);
-  const agencyId = principal.role === "agency" ? principal.agencyId : filter.agencyId;
-  if (agencyId) query = query.where("r.agency_id", "=", agencyId);
-  if (filter.status?.length) query = query.where("r.status", "in", filter.status);
-  if (filter.jurisdiction) {
-    const code = filter.jurisdiction;
-    query = query.where((eb) => eb.or([eb("r.jurisdiction", "=", code), eb("r.jurisdiction", "like", `${code}-%`)]));
-  }
-  if (filter.process) query = query.where("r.process", "=", filter.process);
-  if (filter.deadlineBefore) query = query.where("r.deadline_at", "<", filter.deadlineBefore);
-  if (filter.after) {
-    const [key, id] = decodeCursor(filter.after, sort);
-    query = query.where(
-      sort === "deadline"
-        ? // Requests without a deadline sort last, and the cursor can still name them.
-          sql<boolean>`(coalesce(r.deadline_at, 'infinity'::timestamptz), r.id) > (${key}::timestamptz, ${id}::uuid)`
-        : sql<boolean>`(r.received_at, r.id) < (${key}::timestamptz, ${id}::uuid)`,
-    );
-  }
-  const ordered =
-    sort === "deadline"
-      ? query.orderBy(sql`coalesce(r.deadline_at, 'infinity'::timestamptz)`).orderBy("r.id")
-      : query.orderBy("r.received_at", "desc").orderBy("r.id", "desc");
-  const rows = await ordered.limit(filter.limit + 1).execute();
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  const lastKey =
-    sort === "deadline" ? (last?.deadline_at?.toISOString() ?? "infinity") : (last?.received_at.toISOString() ?? "");
-  return {
-    items: page.map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      agencyId: r.agency_id,
-      agencyName: r.agency_name,
-      jurisdiction: r.jurisdiction,
-      process: r.process,
-      status: r.status as Status,
-      receivedAt: r.received_at.toISOString(),
-      deadlineAt: r.deadline_at?.toISOString() ?? null,
-      emergency: r.process === "emergency",
-    })),
-    next: rows.length > filter.limit && last ? encodeCursor(lastKey, last.id, sort) : null,
-  };
-}
-
-/** Load a request's owner and authorize the principal against it; an officer of another agency gets 404. */
-export async function authorizeRequest(
-  db: Db | Tx,
-  principal: Principal,
-  action: Parameters<typeof authorize>[1],
-  requestId: string,
-): Promise<{ agencyId: string }> {
-  authorize(principal, action);
-  const row = await db.selectFrom("request").select("agency_id").where("id", "=", requestId).executeTakeFirst();
-  if (!row) throw notFound(`request ${requestId}`);
-  if (!may(principal, action, { agencyId: row.agency_id }) && !db.isTransaction) {
-    // Another agency's request: answered like one that does not exist, and written down as what it is.
-    await auditRefusal(
-      db as Db,
-      {
-        actor: principal.email,
-        objectType: "request",
-        objectId: requestId,
-        reason: `${action} of another agency's request`,
-        details: { agencyId: principal.agencyId, via: principal.via },
-      },
-      new Date(),
-    );
-  }
-  authorize(principal, action, { agencyId: row.agency_id }, `request ${requestId}`);
-  return { agencyId: row.agency_id };
-}
-
-export async function getRequest(db: Db, principal: Principal, requestId: string) {
-  await authorizeRequest(db, principal, "request.read", requestId);
-  const row = await db
-    .selectFrom("request as r")
-    .innerJoin("agency as a", "a.id", "r.agency_id")
-    .selectAll("r")
-    .select("a.name as agency_name")
-    .where("r.id", "=", requestId)
-    .executeTakeFirstOrThrow();
-  const targets = await db
-    .selectFrom("request_target")
-    .select(["type", "value"])
-    .where("request_id", "=", requestId)
-    .orderBy("position")
-    .execute();
-  const documents = await db
-    .selectFrom("request_document")
-    .select(["position", "name", "sha256", "media_type", "size_bytes"])
-    .where("request_id", "=", requestId)
-    .orderBy("position")
-    .execute();
-  const decision = await currentDecision(db, requestId);
-  const staff = principal.role !== "agency";
-  const base = {
-    id: row.id,
-    reference: row.reference,
-    agencyId: row.agency_id,
-    agencyName: row.agency_name,
-    jurisdiction: row.jurisdiction,
-    process: row.process,
-    status: row.status as Status,
-    receivedAt: row.received_at.toISOString(),
-    deadlineAt: row.deadline_at?.toISOString() ?? null,
-    followUpDueAt: row.follow_up_due_at?.toISOString() ?? null,
-    categories: row.categories,
-    targets,
-    documents: documents.map((d) => ({
-      position: d.position,
-      name: d.name,
-      sha256: d.sha256,
-      mediaType: d.media_type,
-      sizeBytes: d.size_bytes,
-      stored: d.size_bytes !== null,
-    })),
-    originalSha256: row.original_sha256,
-    version: row.version,
-    /** Held for staff review because the submitting account was suspended (not a jurisdiction pause). */
-    staffHold: await openHoldOf(db, principal, requestId),
-  };
-  if (!staff) {
-    // An officer sees where the request stands, not the desk's deliberations.
-    return { ...base, decision: null, reviews: [], callbacks: [] };
-  }
-  const reviews = await db
-    .selectFrom("review")
-    .select(["reviewer", "verdict", "checklist", "note", "created_at", "decision_id"])
-    .where("request_id", "=", requestId)
-    .orderBy("created_at")
-    .execute();
-  const callbacks = await db
-    .selectFrom("callback as c")
-    .innerJoin("app_user as u", "u.id", "c.made_by")
-    .select(["c.called_number", "c.outcome", "c.note", "c.made_at", "u.email"])
-    .where("c.subject_type", "=", "request")
-    .where("c.subject_id", "=", requestId)
-    .orderBy("c.made_at")
-    .execute();
-  return {
-    ...base,
-    agencyVerified: row.agency_verified,
-    emergency: row.emergency_justification
-      ? { justification: row.emergency_justification, verified: row.emergency_verified === true }
-      : null,
-    decision: decision
-      ? {
-          id: decision.id,
-          sequence: decision.sequence,
-          policy: { name: decision.policy_name, version: decision.policy_version },
-          outcome: decision.outcome,
-          needsReview: decision.needs_review,
-          reviewReasons: decision.review_reasons,
-          items: decision.items,
-          cause: decision.cause,
-          decidedAt: decision.decided_at.toISOString(),
-        }
-      : null,
-    reviews: reviews.map((r) => ({
-      reviewer: r.reviewer,
-      verdict: r.verdict,
-      checklist: r.checklist,
-      note: r.note,
-      decisionId: r.decision_id,
-      createdAt: r.created_at.toISOString(),
-    })),
-    callbacks: callbacks.map((c) => ({
-      calledNumber: c.called_number,
-      outcome: c.outcome,
-      note: c.note,
-      madeBy: c.email,
-      madeAt: c.made_at.toISOString(),
-    })),
-  };
-}
-
-export async function getDocument(db: Db, principal: Principal, requestId: string, position: number) {
-  await authorizeRequest(db, principal, "request.read", requestId);
-  const doc = await db
-    .selectFrom("request_document")
-    .select(["name", "media_type", "content", "sha256"])
-    .where("request_id", "=", requestId)
-    .where("position", "=", position)
-    .executeTakeFirst();
-  if (!doc) throw notFound(`document ${position} of request ${requestId}`);
-  if (!doc.content || !doc.media_type) throw notFound(`the file of document ${position} (only its SHA-256 was sent)`);
-  return { name: doc.name, mediaType: doc.media_type, content: Buffer.from(doc.content), sha256: doc.sha256 };
-}
-
-export async function requestTimeline(db: Db, principal: Principal, requestId: string) {
-  await authorizeRequest(db, principal, "request.audit", requestId);
-  const rows = await db
-    .selectFrom("audit_event")
-    .select(["id", "occurred_at", "actor", "action", "payload"])
-    .where("object_type", "=", "request")
-    .where("object_id", "=", requestId)
-    .orderBy("id")
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    at: r.occurred_at.toISOString(),
-    actor: r.actor,
-    action: r.action,
-    details: r.payload,
-  }));
 }
 
 export async function withdrawRequest(db: Db, principal: Principal, requestId: string, reason: string, now: Date) {
@@ -604,5 +319,3 @@ export async function reviewRequest(
     notice: { emergencyDelayDays: config.fulfilment.emergencyNoticeDelayDays },
   });
 }
-
-export const QUEUE_STATUSES = STATUSES;
