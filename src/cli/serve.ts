@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { generateSigningKeySeed } from "../audit/signing.js";
 import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
 import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
-import { startServer } from "../server/server.js";
+import { type ServeOptions, startServer } from "../server/server.js";
 import { generateMasterKeyText } from "../shared/master-key.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { configFrom, withDatabase } from "./context.js";
@@ -29,15 +30,24 @@ function portOf(command: string, text: string): number {
 /** How long a stop may take before the process exits anyway (below the usual orchestrator grace of 30 s). */
 const SHUTDOWN_BOUND_MS = 25_000;
 
-async function serveUntilStopped(
-  config: Config,
-  options: { host: string; port: number; logger: boolean },
-  before?: (db: Db, url: string) => Promise<void>,
-): Promise<number> {
+interface Alongside {
+  /** After the server listens, before it waits for a signal (the demo's world and its sign-ins). */
+  started?: (db: Db, url: string) => Promise<void>;
+  /** Work that runs beside the server until done, or stopped (between two commits) by a signal. */
+  background?: (db: Db, signal: AbortSignal) => Promise<void>;
+}
+
+async function serveUntilStopped(config: Config, options: ServeOptions, alongside: Alongside = {}): Promise<number> {
   return withDatabase(config, async (database) => {
     const server = await startServer(database.db, config, options);
-    if (before) await before(database.db, server.url);
+    if (alongside.started) await alongside.started(database.db, server.url);
     else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
+    const stopBackground = new AbortController();
+    const background = (alongside.background?.(database.db, stopBackground.signal) ?? Promise.resolve()).catch(
+      (error: unknown) => {
+        process.stderr.write(`custodian: background work stopped: ${(error as Error).message}\n`);
+      },
+    );
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -53,6 +63,8 @@ async function serveUntilStopped(
     bound.unref();
     process.once("SIGINT", () => giveUp("interrupted again"));
     process.once("SIGTERM", () => giveUp("terminated again"));
+    stopBackground.abort();
+    await background;
     await server.close();
     clearTimeout(bound);
     process.stderr.write("custodian: stopped\n");
@@ -71,56 +83,103 @@ export async function runServe(args: string[]): Promise<number> {
 
 export const DEMO_DATA_DIR = "./.custodian/demo";
 
+/**
+ * A key the demo makes for itself, kept beside its data (never inside the database), unless one is
+ * configured: `variable` (or its _FILE form) names the configured one.
+ */
+function demoKeyFile(dataDir: string, variable: string, suffix: string, generate: () => string): string {
+  const configured = process.env[`${variable}_FILE`];
+  if (process.env[variable] || configured) return configured ?? `(${variable})`;
+  const keyFile = `${dataDir.replace(/\/+$/, "")}.${suffix}`;
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, `${generate()}\n`, { mode: 0o600 });
+  }
+  process.env[`${variable}_FILE`] = keyFile;
+  return keyFile;
+}
+
 export async function runDemo(args: string[]): Promise<number> {
   const { values } = parseCommandArgs("demo", args, SERVE_OPTIONS);
   const dataDir = values.data ?? process.env.CUSTODIAN_DATA_DIR ?? DEMO_DATA_DIR;
-  // Productions are encrypted under a master key from configuration; the demo makes one of its own,
-  // kept beside its data (never inside the database), unless one is configured.
-  if (!process.env.CUSTODIAN_MASTER_KEY && !process.env.CUSTODIAN_MASTER_KEY_FILE) {
-    const keyFile = `${dataDir.replace(/\/+$/, "")}.master-key`;
-    if (!existsSync(keyFile)) {
-      mkdirSync(dirname(keyFile), { recursive: true });
-      writeFileSync(keyFile, generateMasterKeyText(), { mode: 0o600 });
-    }
-    process.env.CUSTODIAN_MASTER_KEY_FILE = keyFile;
-  }
+  // Productions are encrypted under a master key, and audit checkpoints signed, as in a real deployment.
+  demoKeyFile(dataDir, "CUSTODIAN_MASTER_KEY", "master-key", generateMasterKeyText);
+  const signingKeyFile = demoKeyFile(
+    dataDir,
+    "CUSTODIAN_AUDIT_SIGNING_KEY",
+    "audit-signing-key",
+    generateSigningKeySeed,
+  );
   const config = { ...configFrom(values.data), dataDir };
+  const scale = demoScale();
   process.stdout.write(engineTour());
+  const started = Date.now();
   return serveUntilStopped(
-    { ...config, publicUrl: `http://${values.host}:${values.port}` },
-    { host: values.host, port: portOf("demo", values.port), logger: false },
-    async (db, url) => {
-      const seeded = await db.selectFrom("app_user").select("id").limit(1).executeTakeFirst();
-      if (seeded) {
-        process.stdout.write(`\nCustodian demo at ${url} (demo data from an earlier run, in ${config.dataDir})\n`);
-        return;
-      }
-      const scale = demoScale();
-      process.stdout.write(`\nSeeding the demo: 2019–2021 requests at ${scale} × Apple's published volumes …\n`);
-      const history = await seedDemoHistory(db, { scale });
-      const world = await seedDemo(db, config, () => new Date());
-      await seedMessengerStore(db, { accounts: 300, seed: 20200706 });
-      const now = new Date();
-      const lines = [
-        "",
-        `Custodian demo at ${url}   (API: ${url}/api/v1, OpenAPI: ${url}/api/v1/openapi.json)`,
-        `Embedded database in ${config.dataDir}; stop with Ctrl-C.`,
-        "",
-        "Sign in as (second-factor secrets for an authenticator app; `npx custodian totp SECRET` prints the code):",
-        `  ${"role".padEnd(8)} ${"e-mail".padEnd(28)} ${"password".padEnd(28)} ${"TOTP secret".padEnd(33)} now`,
-        ...world.accounts.map(
-          (a) =>
-            `  ${a.role.padEnd(8)} ${a.email.padEnd(28)} ${a.password.padEnd(28)} ${a.totpSecret.padEnd(33)} ${currentTotpCode(a.totpSecret, now)}`,
-        ),
-        "",
-        `${world.pendingOfficer} registered and enrolled, and waits for intake's call-back (POST /api/v1/users/{id}/activate).`,
-        `Request ${world.approvedRequestId} was approved; the background job packages it within seconds, and`,
-        "agent.smith@fbi.gov may then download the production once (GET /api/v1/productions/{id}/download).",
-        `Transparency report (public, no sign-in): ${url}/reports/2020H2 — ${history.requests.toLocaleString("en")} past requests, Hong Kong held from 2020-07-06.`,
-        "Mail (confirmation links, reminders) waits in the outbox: GET /api/v1/outbox as admin or auditor.",
-        "",
-      ];
-      process.stdout.write(`${lines.join("\n")}\n`);
+    config,
+    {
+      host: values.host,
+      port: portOf("demo", values.port),
+      logger: false,
+      // Mail links point where this demo listens (--port 0 included), unless CUSTODIAN_PUBLIC_URL says otherwise.
+      publicUrlFromAddress: !process.env.CUSTODIAN_PUBLIC_URL,
+    },
+    {
+      started: async (db, url) => {
+        const seeded = await db.selectFrom("app_user").select("id").limit(1).executeTakeFirst();
+        if (seeded) {
+          process.stdout.write(`\nCustodian demo at ${url} (demo data from an earlier run, in ${config.dataDir})\n`);
+          return;
+        }
+        const world = await seedDemo(db, config, () => new Date());
+        await seedMessengerStore(db, { accounts: 300, seed: 20200706 });
+        const now = new Date();
+        const lines = [
+          "",
+          `Custodian demo at ${url}   (API: ${url}/api/v1, OpenAPI: ${url}/api/v1/openapi.json)`,
+          `Embedded database in ${config.dataDir}; stop with Ctrl-C. Ready to sign in after ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+          "",
+          "Sign in as (second-factor secrets for an authenticator app; `npx custodian totp SECRET` prints the code):",
+          `  ${"role".padEnd(8)} ${"e-mail".padEnd(28)} ${"password".padEnd(28)} ${"TOTP secret".padEnd(33)} now`,
+          ...world.accounts.map(
+            (a) =>
+              `  ${a.role.padEnd(8)} ${a.email.padEnd(28)} ${a.password.padEnd(28)} ${a.totpSecret.padEnd(33)} ${currentTotpCode(a.totpSecret, now)}`,
+          ),
+          "",
+          `${world.pendingOfficer} registered and enrolled, and waits for intake's call-back (POST /api/v1/users/{id}/activate).`,
+          `Request ${world.approvedRequestId} was approved; the background job packages it within seconds, and`,
+          "agent.smith@fbi.gov may then download the production once (GET /api/v1/productions/{id}/download).",
+          `Transparency report (public, no sign-in): ${url}/reports/2020H2 — from 2019–2021 requests at ${scale} × Apple's`,
+          "published volumes, Hong Kong held from 2020-07-06; they are being recorded now (progress below).",
+          "Mail (confirmation links, reminders) waits in the outbox: GET /api/v1/outbox as admin or auditor.",
+          `Audit checkpoints are signed with ${signingKeyFile}; check the trail (after Ctrl-C) with`,
+          `  CUSTODIAN_AUDIT_SIGNING_KEY_FILE=${signingKeyFile} npx custodian audit verify --data ${config.dataDir}`,
+          "",
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      },
+      // The long history comes after the server answers: sign-in is ready in seconds, the report fills in.
+      background: async (db, signal) => {
+        let shown = -1;
+        const history = await seedDemoHistory(db, {
+          scale,
+          signal,
+          onProgress: (recorded, total) => {
+            const decile = Math.floor((recorded / total) * 10);
+            if (decile === shown || recorded === total) return;
+            shown = decile;
+            process.stdout.write(
+              `history: ${recorded.toLocaleString("en")} of ${total.toLocaleString("en")} past requests recorded (${decile * 10}%)\n`,
+            );
+          },
+        });
+        if (history.complete) {
+          process.stdout.write(
+            `history: all ${history.requests.toLocaleString("en")} past requests recorded (${history.seconds.toFixed(1)} s); the transparency report is complete\n`,
+          );
+        } else {
+          process.stdout.write("history: stopped; the next `custodian demo` on this directory goes on from there\n");
+        }
+      },
     },
   );
 }

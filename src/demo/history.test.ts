@@ -53,7 +53,7 @@ describe.each(DRIVERS)("demo history on %s", (driver) => {
     database = await freshDatabase(driver);
     ({ volumes } = await seedDemoHistory(database.db, { scale: 0.02 }));
     report = await readReport(database.db);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await database?.drop();
   });

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
+import { sql } from "kysely";
 import { parseDocument } from "yaml";
 import { appendAudit } from "../audit/audit.js";
+import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
 import type { RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, type Decision, type DecisionInput, decide } from "../policy/engine.js";
-import { activatePolicy, loadPolicyInForce } from "../policy/policy.store.js";
+import { loadPolicy, parsePolicyText } from "../policy/policy.load.js";
+import { activatePolicy } from "../policy/policy.store.js";
 import { countryName } from "../reports/country-names.js";
 import { type Period, periodBounds } from "../reports/period.js";
 import { type PastRequest, recordPastRequests } from "../requests/history.repository.js";
@@ -170,14 +173,29 @@ export interface SeedOptions {
   volumes?: HistoryVolume[];
   seed?: number;
   actor?: string;
+  /** Called after each committed batch (and once at the start) with the requests recorded so far. */
+  onProgress?: (recorded: number, total: number) => void;
+  /** Stops between batches: what was committed stays, and the next call goes on from there. */
+  signal?: AbortSignal;
 }
 
 export interface SeedResult {
   requests: number;
+  /** Whether every planned request is recorded (false when `signal` stopped it first). */
+  complete: boolean;
   volumes: HistoryVolume[];
   seconds: number;
 }
 
+/** Where the demo's history says it came from, in each request's `request.recorded` audit entry. */
+const HISTORY_SOURCE = "demo history";
+
+/**
+ * Records the history a batch per transaction, so a server running beside it keeps answering (on the
+ * embedded database, a transaction holds the one connection until it ends), and resumes after an
+ * interruption: the plan is deterministic and written in order, so the requests already recorded are
+ * exactly the first ones planned.
+ */
 export async function seedDemoHistory(db: Db, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const volumes = options.volumes ?? appleVolumes(options.scale ?? 1);
@@ -186,19 +204,86 @@ export async function seedDemoHistory(db: Db, options: SeedOptions = {}): Promis
     (a, b) => a.receivedAt.getTime() - b.receivedAt.getTime(),
   );
   const example = readFileSync(packagePath("policies/example.yaml"), "utf8");
+  const prePause = beforeThePause(example);
   const agencies = await registerAgencies(db, [...new Set(volumes.map((v) => v.country))], actor);
+  await db.transaction().execute((tx) => storePastPolicies(tx, prePause, example, actor));
+  const before = loadPolicy(prePause, "policies/example.yaml before 2020-07-06");
+  const after = loadPolicy(example, "policies/example.yaml");
 
-  const before = planned.filter((p) => p.receivedAt < PAUSE_DAY);
-  const after = planned.filter((p) => p.receivedAt >= PAUSE_DAY);
-  await db.transaction().execute(async (tx) => {
-    await activatePolicy(tx, beforeThePause(example), actor, HISTORY_START, "policies/example.yaml before 2020-07-06");
-    await recordSegment(tx, before, agencies, actor);
-  });
-  await db.transaction().execute(async (tx) => {
-    await activatePolicy(tx, example, actor, PAUSE_DAY, "policies/example.yaml");
-    await recordSegment(tx, after, agencies, actor);
-  });
-  return { requests: planned.length, volumes, seconds: (performance.now() - started) / 1000 };
+  let recorded = Math.min(planned.length, await historyRecorded(db));
+  options.onProgress?.(recorded, planned.length);
+  while (recorded < planned.length && !options.signal?.aborted) {
+    const batch = planned
+      .slice(recorded, recorded + WRITE_BATCH)
+      .map((p) => pastRequest(p, p.receivedAt < PAUSE_DAY ? before : after, agencies));
+    await db
+      .transaction()
+      .execute((tx) => recordPastRequests(tx, batch, { actor, now: new Date(), source: HISTORY_SOURCE }));
+    recorded += batch.length;
+    options.onProgress?.(recorded, planned.length);
+    // Let the requests waiting on the server in this process run between two batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return {
+    requests: planned.length,
+    complete: recorded >= planned.length,
+    volumes,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function historyRecorded(db: Db): Promise<number> {
+  const { n } = await db
+    .selectFrom("audit_event")
+    .select(({ fn }) => fn.countAll<string>().as("n"))
+    .where("action", "=", "request.recorded")
+    .where(sql<string>`payload->>'source'`, "=", HISTORY_SOURCE)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/**
+ * The two versions the history was decided by, stored once. The version before the pause was in force
+ * from 2019 until 6 July 2020 and is stored as retired; the example policy is made the one in force only
+ * if none is (the demo's world activates it first, and the history must not change what is in force
+ * while the server already answers).
+ */
+async function storePastPolicies(tx: Tx, prePause: string, example: string, actor: string): Promise<void> {
+  const doc = parsePolicyText(prePause, "policies/example.yaml before 2020-07-06");
+  const stored = await tx
+    .selectFrom("policy_version")
+    .select("id")
+    .where("name", "=", doc.name)
+    .where("version", "=", doc.version)
+    .executeTakeFirst();
+  if (!stored) {
+    const sha256 = sha256Hex(prePause);
+    const { id } = await tx
+      .insertInto("policy_version")
+      .values({
+        name: doc.name,
+        version: doc.version,
+        document: prePause,
+        sha256,
+        active: false,
+        activated_at: HISTORY_START,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await appendAudit(
+      tx,
+      {
+        actor,
+        action: "policy.activated",
+        objectType: "policy",
+        objectId: id,
+        payload: { name: doc.name, version: doc.version, sha256 },
+      },
+      HISTORY_START,
+    );
+  }
+  const inForce = await tx.selectFrom("policy_version").select("id").where("active", "=", true).executeTakeFirst();
+  if (!inForce) await activatePolicy(tx, example, actor, PAUSE_DAY, "policies/example.yaml");
 }
 
 /** The example policy as it stood before the pause: no Hong Kong entry, version 2019-01-01. */
@@ -246,16 +331,8 @@ async function registerAgencies(db: Db, countries: string[], actor: string): Pro
   });
 }
 
-async function recordSegment(tx: Tx, planned: readonly Planned[], agencies: Map<string, string>, actor: string) {
-  const policy = await loadPolicyInForce(tx);
-  // Built and written a batch at a time: the whole history's decisions at once would be hundreds of MB.
-  for (let start = 0; start < planned.length; start += WRITE_BATCH) {
-    const requests = planned.slice(start, start + WRITE_BATCH).map((p) => pastRequest(p, policy.compiled, agencies));
-    await recordPastRequests(tx, requests, { actor, now: new Date(), source: "demo history" });
-  }
-}
-
-const WRITE_BATCH = 2000;
+/** Small enough that one batch keeps the embedded server from answering for well under a second. */
+const WRITE_BATCH = 1000;
 
 function pastRequest(p: Planned, policy: CompiledPolicy, agencies: Map<string, string>): PastRequest {
   const { volume } = p;

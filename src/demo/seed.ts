@@ -39,6 +39,7 @@ export interface DemoWorld {
 }
 
 const STAFF: Array<Exclude<Role, "agency">> = ["intake", "reviewer", "counsel", "admin", "auditor"];
+const SECOND_ADMIN = { role: "admin" as const, email: "admin2@custodian.demo", name: "admin2" };
 
 const AGENCIES = [
   { key: "fbi", name: "Federal Bureau of Investigation", jurisdiction: "US", domain: "fbi.gov", phone: "+12023243000" },
@@ -68,36 +69,38 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
       activatePolicy(tx, readFileSync(packagePath("policies/example.yaml"), "utf8"), "demo", now(), "example.yaml"),
     );
   const setup = { email: "demo-setup" };
-  const accounts: DemoAccount[] = [];
   const staff = {} as Record<Exclude<Role, "agency">, Principal>;
-  for (const role of STAFF) {
-    const email = `${role}@custodian.demo`;
-    const created = await createStaffUser(
-      db,
-      setup,
-      { email, displayName: `Demo ${role}`, role, password: demoPassword(role) },
-      now(),
-    );
-    staff[role] = { userId: created.userId, email, role, agencyId: null, via: "session", scopes: "all" };
-    accounts.push({ role, email, password: demoPassword(role), totpSecret: created.totpSecret });
-  }
-  const second = await createStaffUser(
-    db,
-    setup,
-    {
-      email: "admin2@custodian.demo",
-      displayName: "Demo second admin",
-      role: "admin",
-      password: demoPassword("admin2"),
-    },
-    now(),
+  // Created side by side: each account's password hash is the slow part, and hashes run in parallel.
+  const created = await Promise.all(
+    [...STAFF.map((role) => ({ role, email: `${role}@custodian.demo`, name: role })), SECOND_ADMIN].map(
+      async ({ role, email, name }) => {
+        const user = await createStaffUser(
+          db,
+          setup,
+          {
+            email,
+            displayName: name === "admin2" ? "Demo second admin" : `Demo ${role}`,
+            role,
+            password: demoPassword(name),
+          },
+          now(),
+        );
+        return { role, email, password: demoPassword(name), totpSecret: user.totpSecret, userId: user.userId };
+      },
+    ),
   );
-  accounts.push({
-    role: "admin",
-    email: "admin2@custodian.demo",
-    password: demoPassword("admin2"),
-    totpSecret: second.totpSecret,
-  });
+  const accounts: DemoAccount[] = created.map(({ userId: _id, ...account }) => account);
+  for (const user of created.slice(0, STAFF.length)) {
+    staff[user.role] = {
+      userId: user.userId,
+      email: user.email,
+      role: user.role,
+      agencyId: null,
+      via: "session",
+      scopes: "all",
+    };
+  }
+  const second = created[STAFF.length] as (typeof created)[number];
   const admin2: Principal = { ...staff.admin, userId: second.userId, email: "admin2@custodian.demo" };
 
   const agencyIds: Record<string, string> = {};
@@ -122,41 +125,47 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
   );
 
   const officers: Record<string, Principal> = {};
-  for (const officer of OFFICERS) {
-    const password = demoPassword(officer.email.split("@")[0] as string);
-    const { userId } = await registerOfficer(
-      db,
-      { email: officer.email, displayName: officer.email, password },
-      config.publicUrl,
-      now(),
-    );
-    const secret = await walkConfirmation(db, officer.email, now);
-    await activateOfficer(
-      db,
-      staff.intake,
-      userId,
-      { confirmed: true, note: "Called the number on file; the duty officer confirmed." },
-      now(),
-    );
-    officers[officer.agency] = {
-      userId,
-      email: officer.email,
-      role: "agency",
-      agencyId: agencyIds[officer.agency] as string,
-      via: "session",
-      scopes: "all",
-    };
-    accounts.push({ role: "agency", email: officer.email, password, totpSecret: secret, agency: officer.agency });
-  }
-  // An officer who confirmed and enrolled, waiting for the provider's call-back.
   const pendingEmail = "k.mueller@bka.bund.de";
-  await registerOfficer(
-    db,
-    { email: pendingEmail, displayName: "K. Müller", password: demoPassword("mueller") },
-    config.publicUrl,
-    now(),
-  );
-  await walkConfirmation(db, pendingEmail, now);
+  const registered = await Promise.all([
+    ...OFFICERS.map(async (officer) => {
+      const password = demoPassword(officer.email.split("@")[0] as string);
+      const { userId } = await registerOfficer(
+        db,
+        { email: officer.email, displayName: officer.email, password },
+        config.publicUrl,
+        now(),
+      );
+      const secret = await walkConfirmation(db, officer.email, now);
+      await activateOfficer(
+        db,
+        staff.intake,
+        userId,
+        { confirmed: true, note: "Called the number on file; the duty officer confirmed." },
+        now(),
+      );
+      officers[officer.agency] = {
+        userId,
+        email: officer.email,
+        role: "agency",
+        agencyId: agencyIds[officer.agency] as string,
+        via: "session",
+        scopes: "all",
+      };
+      return { role: "agency" as const, email: officer.email, password, totpSecret: secret, agency: officer.agency };
+    }),
+    // An officer who confirmed and enrolled, waiting for the provider's call-back.
+    (async () => {
+      await registerOfficer(
+        db,
+        { email: pendingEmail, displayName: "K. Müller", password: demoPassword("mueller") },
+        config.publicUrl,
+        now(),
+      );
+      await walkConfirmation(db, pendingEmail, now);
+      return undefined;
+    })(),
+  ]);
+  for (const account of registered) if (account) accounts.push(account);
 
   const example = (name: string) => readFileSync(packagePath(`examples/requests/${name}`), "utf8");
   const submit = (officer: Principal, name: string, agencyId?: string) =>

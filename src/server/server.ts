@@ -24,11 +24,19 @@ export interface ServeOptions {
   logger?: boolean;
   /** How often the background work runs. */
   workEveryMs?: number;
+  /**
+   * Links in mail point at the address the server listens on (the demo, whose port may be chosen by the
+   * system), instead of the configured public URL.
+   */
+  publicUrlFromAddress?: boolean;
 }
 
 export async function startServer(db: Db, config: Config, options: ServeOptions): Promise<RunningServer> {
   const app = await buildApp({ db, config, logger: options.logger ?? false });
   const address = await app.listen({ host: options.host, port: options.port });
+  const url = address.replace("[::1]", "localhost");
+  // Before any request is served or job runs (both read config.publicUrl when they write a link).
+  if (options.publicUrlFromAddress) config.publicUrl = url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//127.0.0.1");
   const transport: MailTransport | undefined = config.smtpUrl
     ? smtpTransport(config.smtpUrl, config.mailFrom)
     : undefined;
@@ -51,7 +59,7 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
     running = running.then(work);
   }, options.workEveryMs ?? 2000);
   return {
-    url: address.replace("[::1]", "localhost"),
+    url,
     async close() {
       stopping = true;
       clearInterval(timer);
