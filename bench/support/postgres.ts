@@ -51,3 +51,15 @@ export async function drive(
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { perSecond: total / seconds, p50: at(0.5), p99: at(0.99), seconds };
 }
+
+/** Drops the database `url` names (made by a helper that does not drop it itself), from SERVER_URL. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -81,7 +81,10 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     media_type: true,
     size_bytes: true,
     content: true,
+    blob_id: true,
   },
+  document_blob: { id: true, sha256: true, size_bytes: true, created_at: true },
+  document_blob_chunk: { blob_id: true, seq: true, bytes: true },
   decision: {
     id: true,
     request_id: true,
@@ -328,7 +331,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0010_request_hold");
+    expect(again.current).toBe("0012_document_blobs");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

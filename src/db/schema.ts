@@ -210,7 +210,23 @@ export interface RequestDocumentTable {
   sha256: string;
   media_type: string | null;
   size_bytes: number | null;
+  /** Documents stored before migration 0012; later ones are in `blob_id`'s chunks. */
   content: Uint8Array | null;
+  blob_id: string | null;
+}
+
+export interface DocumentBlobTable {
+  id: Generated<string>;
+  /** Null until every piece is written. */
+  sha256: string | null;
+  size_bytes: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface DocumentBlobChunkTable {
+  blob_id: string;
+  seq: number;
+  bytes: Uint8Array;
 }
 
 export interface DecisionTable {
@@ -440,6 +456,8 @@ export interface DB {
   request: RequestTable;
   request_target: RequestTargetTable;
   request_document: RequestDocumentTable;
+  document_blob: DocumentBlobTable;
+  document_blob_chunk: DocumentBlobChunkTable;
   decision: DecisionTable;
   review: ReviewTable;
   jurisdiction_status: JurisdictionStatusTable;

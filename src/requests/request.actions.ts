@@ -1,4 +1,3 @@
-import { hash } from "node:crypto";
 import { numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
 import { auditingRefusals, auditRefusal } from "../auth/refusals.js";
@@ -9,6 +8,7 @@ import { conflict, forbidden, invalidTransition } from "../shared/errors.js";
 import { DAY_MS } from "../shared/time.js";
 import { ValidationError } from "../shared/validation.js";
 import { redecide } from "./decisions.repository.js";
+import { discardUnlinkedBlobs, type StoredUpload } from "./documents.store.js";
 import { lockRequest, transitionLocked } from "./lifecycle.js";
 import { authorizeRequest } from "./request.access.js";
 import { type IntakeResult, intakeRequest, prepareDocument } from "./requests.service.js";
@@ -20,16 +20,11 @@ import { recordReview, type Verdict } from "./reviews.service.js";
  * touching it; each change is one transaction with its audit entries.
  */
 
-export interface Upload {
-  name: string;
-  mediaType: string;
-  content: Buffer;
-}
-
 export interface Submission {
   /** The request document exactly as sent (DESIGN §3), kept verbatim. */
   document: string;
-  uploads: Upload[];
+  /** Files already stored (documents.store.ts); those the request does not take are discarded here. */
+  uploads: StoredUpload[];
   /** For intake staff registering a request that came by mail: the agency it came from. */
   agencyId?: string | undefined;
 }
@@ -37,9 +32,27 @@ export interface Submission {
 /**
  * Submit a request. For an officer, the agency and `agency.verified` come from the account, never from
  * the body; `emergency.verified` starts false whatever the body says (only a recorded call-back sets it).
- * Uploaded documents are hashed here; a document the body lists must match an upload's SHA-256.
+ * A document the body lists must match an upload's SHA-256.
  */
 export async function submitRequest(
+  db: Db,
+  principal: Principal,
+  submission: Submission,
+  config: Pick<Config, "emergency">,
+  now: Date,
+): Promise<IntakeResult> {
+  try {
+    return await admitSubmission(db, principal, submission, config, now);
+  } finally {
+    // A refused submission's files, and a file sent twice, are not kept.
+    await discardUnlinkedBlobs(
+      db,
+      submission.uploads.map((u) => u.blobId),
+    );
+  }
+}
+
+async function admitSubmission(
   db: Db,
   principal: Principal,
   submission: Submission,
@@ -49,7 +62,7 @@ export async function submitRequest(
   authorize(principal, "request.submit");
   const agencyId = principal.role === "agency" ? principal.agencyId : submission.agencyId;
   if (!agencyId) throw new ValidationError([{ path: "agencyId", message: "name the agency the request came from" }]);
-  const uploads = submission.uploads.map((u) => ({ ...u, sha256: hash("sha256", u.content) }));
+  const uploads = submission.uploads;
   // An officer's session is the verification; a request registered from the mail is verified later.
   const doc = prepareDocument({
     agencyId,

@@ -5,6 +5,7 @@ import type { Status } from "../domain/vocabulary.js";
 import { notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
+import { readBlob } from "./documents.store.js";
 import { openHoldOf } from "./holds.service.js";
 import { authorizeRequest } from "./request.access.js";
 import {
@@ -165,13 +166,17 @@ export async function getDocument(db: Db, principal: Principal, requestId: strin
   await authorizeRequest(db, principal, "request.read", requestId);
   const doc = await db
     .selectFrom("request_document")
-    .select(["name", "media_type", "content", "sha256"])
+    .select(["name", "media_type", "content", "blob_id", "size_bytes", "sha256"])
     .where("request_id", "=", requestId)
     .where("position", "=", position)
     .executeTakeFirst();
   if (!doc) throw notFound(`document ${position} of request ${requestId}`);
-  if (!doc.content || !doc.media_type) throw notFound(`the file of document ${position} (only its SHA-256 was sent)`);
-  return { name: doc.name, mediaType: doc.media_type, content: Buffer.from(doc.content), sha256: doc.sha256 };
+  // Documents stored before migration 0012 are one value; later ones are read piece by piece.
+  const content = doc.blob_id ? readBlob(db, doc.blob_id) : doc.content ? Buffer.from(doc.content) : undefined;
+  if (!content || !doc.media_type || doc.size_bytes === null) {
+    throw notFound(`the file of document ${position} (only its SHA-256 was sent)`);
+  }
+  return { name: doc.name, mediaType: doc.media_type, content, sizeBytes: doc.size_bytes, sha256: doc.sha256 };
 }
 
 export async function requestTimeline(db: Db, principal: Principal, requestId: string): Promise<TimelineEntry[]> {

@@ -73,7 +73,7 @@ export interface IntakeOptions {
   /** The document as `prepareDocument` returned it, when the caller needed it first (and amended its list). */
   document?: RequestDocument;
   /** Uploaded files: stored with the listed document whose SHA-256 each matches. */
-  uploads?: ReadonlyArray<{ sha256: string; mediaType: string; content: Buffer }>;
+  uploads?: ReadonlyArray<{ sha256: string; mediaType: string; blobId: string; sizeBytes: number }>;
   /** Work that must commit with the request (an emergency's flood check); runs in the same transaction. */
   alsoInTransaction?: (tx: Tx, result: IntakeResult) => Promise<void>;
 }
@@ -276,9 +276,10 @@ function intakeRows(intake: PlannedIntake) {
         position,
         name: d.name,
         sha256: d.sha256,
-        content: upload?.content ?? null,
+        content: null,
+        blob_id: upload?.blobId ?? null,
         media_type: upload?.mediaType ?? null,
-        size_bytes: upload?.content.length ?? null,
+        size_bytes: upload?.sizeBytes ?? null,
       };
     }),
     decision: { ...decisionValues, sequence: 1 },

@@ -13,6 +13,7 @@ import type { App, AppContext, RouteEntry } from "../http/context.js";
 import { problemFor, sendProblem } from "../http/problem.js";
 import { reportPageRoutes } from "../http/routes/reports.routes.js";
 import { CSRF_HEADER, identify, SESSION_COOKIE } from "../http/session.js";
+import { MAX_API_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from "../http/uploads.js";
 import { zodValidatorCompiler } from "../http/validation.js";
 import { unauthenticated } from "../shared/errors.js";
 import { packageVersion } from "../shared/package.js";
@@ -106,7 +107,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(multipart, {
-    limits: { fileSize: options.config.maxUploadBytes, files: 10, fields: 5, fieldSize: 1024 * 1024, parts: 16 },
+    limits: {
+      fileSize: options.config.maxUploadBytes,
+      files: MAX_FILES,
+      fields: MAX_API_FIELDS,
+      fieldSize: MAX_FIELD_BYTES,
+      parts: 16,
+    },
   });
   await app.register(swagger, {
     openapi: {
@@ -131,6 +138,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setErrorHandler((error, request, reply) => {
     const problem = problemFor(error, request);
     if (problem.status >= 500) request.log.error({ err: error }, "unhandled error");
+    // Refused before its body was read to the end (too large): close, rather than read the rest.
+    if (problem.status === 413 && !request.raw.readableEnded) reply.header("connection", "close");
     return sendProblem(reply, problem);
   });
   // An unknown address: the API answers with a problem document, anything else (a page, a typo, an

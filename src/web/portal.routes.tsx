@@ -6,10 +6,11 @@ import { type App, type AppContext, principalOf } from "../http/context.js";
 import { sendProductionDownload } from "../http/replies.js";
 import { pageCsrf } from "../http/session.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
+import { discardUnlinkedBlobs } from "../requests/documents.store.js";
 import { submitRequest, withdrawRequest } from "../requests/request.actions.js";
 import { getRequest, listRequests } from "../requests/request.queries.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
-import { readMultipartForm } from "./forms.js";
+import { documentStore, readMultipartForm } from "./forms.js";
 import { guideFor, type JurisdictionGuide, PROCESS_TEXT } from "./guide.js";
 import { PortalHoldNotice } from "./holds.js";
 import {
@@ -560,7 +561,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
     { config: { access: "request.submit", page: true }, schema: { hide: true } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { fields, uploads } = await readMultipartForm(request, config.maxUploadBytes);
+      const { fields, uploads } = await readMultipartForm(request, config.maxUploadBytes, documentStore(db));
       const form = readSubmissionForm(fields);
       const agencyId = principal.role === "agency" ? undefined : fields.agencyId?.[0];
       const agency =
@@ -588,7 +589,13 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
           status,
         );
       const early = formProblems(form);
-      if (early.length > 0) return rerender(early, 400);
+      if (early.length > 0) {
+        await discardUnlinkedBlobs(
+          db,
+          uploads.map((u) => u.blobId),
+        );
+        return rerender(early, 400);
+      }
       const document = documentFromForm(form, { agencyName: agency?.name ?? "unknown", email: principal.email }, now());
       try {
         const result = await submitRequest(

@@ -1,14 +1,17 @@
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { Db } from "../../db/database.js";
 import { jurisdictionSchema, processSchema } from "../../domain/domain.schema.js";
 import { requestDocumentSchema } from "../../domain/request.schema.js";
 import { STATUSES } from "../../domain/vocabulary.js";
-import { submitRequest, type Upload, withdrawRequest } from "../../requests/request.actions.js";
+import { discardUnlinkedBlobs, type StoredUpload, storeBlob } from "../../requests/documents.store.js";
+import { submitRequest, withdrawRequest } from "../../requests/request.actions.js";
 import { requestDetailSchema, requestPageSchema, timelineSchema } from "../../requests/request.presenter.js";
 import { getDocument, getRequest, listRequests, requestTimeline } from "../../requests/request.queries.js";
 import { text, ValidationError } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
+import { MAX_FILES, multipartBodyLimit, tooLarge, withinLimit } from "../uploads.js";
 import { zodValidatorCompiler } from "../validation.js";
 
 /** Requests as agencies submit and follow them, and as the desk reads them. */
@@ -29,14 +32,24 @@ const listQuery = z.strictObject({
   after: z.string().max(200).optional(),
 });
 
-async function readSubmission(request: FastifyRequest): Promise<{ document: string; uploads: Upload[] }> {
+async function readSubmission(
+  request: FastifyRequest,
+  db: Db,
+  maxUploadBytes: number,
+): Promise<{ document: string; uploads: StoredUpload[] }> {
   if (!request.isMultipart()) {
     if (request.rawBody === undefined) throw new ValidationError([{ path: "body", message: "required" }]);
     return { document: request.rawBody, uploads: [] };
   }
-  // multipart/form-data: a `request` field with the JSON document, and the documents as files.
+  // A declared length beyond what the limits allow is refused before a byte of it is read.
+  const declared = Number(request.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > multipartBodyLimit(maxUploadBytes)) {
+    throw tooLarge(`the body (${declared} bytes) is larger than ${MAX_FILES} documents at the upload limit allow`);
+  }
+  // multipart/form-data: a `request` field with the JSON document, and the documents as files, each
+  // stored while it arrives.
   let document: string | undefined;
-  const uploads: Upload[] = [];
+  const uploads: StoredUpload[] = [];
   try {
     for await (const part of request.parts()) {
       if (part.type === "field") {
@@ -46,14 +59,16 @@ async function readSubmission(request: FastifyRequest): Promise<{ document: stri
         document = String(part.value);
       } else {
         const file = part as MultipartFile;
-        const content = await file.toBuffer();
-        if (file.file.truncated) {
-          throw new ValidationError([{ path: `files.${file.filename}`, message: "is larger than the upload limit" }]);
-        }
-        uploads.push({ name: file.filename.slice(0, 255) || "document", mediaType: file.mimetype, content });
+        const refuse = () => tooLarge(`${file.filename || file.fieldname} is larger than the upload limit`);
+        const stored = await storeBlob(db, withinLimit(file, refuse));
+        uploads.push({ ...stored, name: file.filename.slice(0, 255) || "document", mediaType: file.mimetype });
       }
     }
   } catch (error) {
+    await discardUnlinkedBlobs(
+      db,
+      uploads.map((u) => u.blobId),
+    );
     // The multipart parser's own complaints (no boundary, a truncated body) are about the request.
     const status = (error as { statusCode?: unknown }).statusCode;
     if (error instanceof ValidationError || (typeof status === "number" && status < 500)) throw error;
@@ -85,7 +100,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         route.httpPart === "body" ? (data: unknown) => ({ value: data }) : zodValidatorCompiler(route),
     },
     async (request, reply) => {
-      const submission = await readSubmission(request);
+      const submission = await readSubmission(request, db, config.maxUploadBytes);
       const result = await submitRequest(
         db,
         principalOf(request),
@@ -156,6 +171,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         .type(doc.mediaType)
         .header("content-disposition", `attachment; filename="${doc.name.replace(/[^\w.-]/g, "_")}"`)
         .header("x-content-sha256", doc.sha256)
+        .header("content-length", String(doc.sizeBytes))
         .send(doc.content);
     },
   );
