@@ -126,6 +126,17 @@ describe("the import structure of src/", () => {
     expect(outside).toEqual([]);
   });
 
+  it("keeps the stages in order: requests/ reaches neither fulfilment/ nor notices/; jobs/ no slice that does the work", () => {
+    const later = (from: string, floors: string[]) =>
+      [...graph]
+        .filter(([file]) => file.startsWith(`src/${from}/`))
+        .flatMap(([file, targets]) =>
+          targets.filter((t) => floors.some((f) => t.startsWith(`src/${f}/`))).map((t) => `${file} -> ${t}`),
+        );
+    expect(later("requests", ["fulfilment", "notices"])).toEqual([]);
+    expect(later("jobs", ["requests", "fulfilment", "notices", "preservation"])).toEqual([]);
+  });
+
   it("has one composition root: only src/server/ and the CLI above it import it", () => {
     const importers = [...graph]
       .filter(([, targets]) => targets.includes("src/server/app.ts") || targets.includes("src/server/server.ts"))

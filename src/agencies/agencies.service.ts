@@ -1,6 +1,6 @@
 import { appendAudit } from "../audit/audit.js";
 import { domainProblem, lookalikeOf } from "../auth/domains.js";
-import type { Principal } from "../authz/authz.js";
+import { authorize, type Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
 import { conflict, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -185,7 +185,13 @@ export async function decideAgencyChange(
   });
 }
 
-export async function listAgencies(db: Db, only?: string | null): Promise<AgencyView[]> {
+/** The agencies a principal may see: an officer their own, staff every one (the API and the pages). */
+export async function listAgencies(db: Db, principal: Principal): Promise<AgencyView[]> {
+  authorize(principal, "agency.read");
+  return agencyViews(db, principal.role === "agency" ? (principal.agencyId ?? "none") : null);
+}
+
+async function agencyViews(db: Db, only: string | null): Promise<AgencyView[]> {
   let query = db.selectFrom("agency").selectAll();
   if (only) query = query.where("id", "=", only);
   const agencies = await query.orderBy("name").execute();
@@ -223,8 +229,9 @@ export async function listAgencies(db: Db, only?: string | null): Promise<Agency
   }));
 }
 
-export async function getAgency(db: Db, agencyId: string): Promise<AgencyView> {
-  const [agency] = await listAgencies(db, agencyId);
+export async function getAgency(db: Db, principal: Principal, agencyId: string): Promise<AgencyView> {
+  authorize(principal, "agency.read", { agencyId }, `agency ${agencyId}`);
+  const [agency] = await agencyViews(db, agencyId);
   if (!agency) throw notFound(`agency ${agencyId}`);
   return agency;
 }

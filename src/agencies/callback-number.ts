@@ -1,6 +1,6 @@
 import { appendAudit } from "../audit/audit.js";
-import { auditingRefusals } from "../auth/refusals.js";
 import { authorize, type Principal } from "../authz/authz.js";
+import { auditingRefusals } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";

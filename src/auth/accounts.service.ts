@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type CallbackNumber, callbackNumberOf, numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Principal } from "../authz/authz.js";
+import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
 import { enqueueMail } from "../mail/outbox.js";
@@ -19,7 +20,6 @@ import {
 } from "./credentials.js";
 import { domainProblem, emailDomain, lookalikeOf } from "./domains.js";
 import { normaliseEmail } from "./identity.js";
-import { auditingRefusals, auditRefusal } from "./refusals.js";
 import { revokeEverything } from "./sessions.service.js";
 
 /**

@@ -1,13 +1,13 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import type { Principal } from "../authz/authz.js";
+import { auditRefusal } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import type { TokenScope } from "../db/schema.js";
 import { notFound, unauthenticated } from "../shared/errors.js";
 import { DAY_MS } from "../shared/time.js";
 import { bearerHash, checkTotp, newBearerSecret, verifyPassword } from "./credentials.js";
 import { normaliseEmail } from "./identity.js";
-import { auditRefusal } from "./refusals.js";
 
 /**
  * Sign-in and the two ways in afterwards: a browser session (cookie + CSRF token) and an agency system's

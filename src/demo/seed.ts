@@ -14,6 +14,7 @@ import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
 import { activatePolicy } from "../policy/policy.store.js";
 import { advanceRequest, recordEmergencyCallback, reviewRequest, submitRequest } from "../requests/request.actions.js";
+import { configuredRejectionNotices } from "../server/review-outcomes.js";
 import { packagePath } from "../shared/package.js";
 
 /**
@@ -191,10 +192,17 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
     staff.reviewer,
     subpoena.id,
     { verdict: "recommend_approve", checklist: CHECKS },
-    config,
+    configuredRejectionNotices(config),
     now(),
   );
-  await reviewRequest(db, staff.counsel, subpoena.id, { verdict: "approve", checklist: CHECKS }, config, now());
+  await reviewRequest(
+    db,
+    staff.counsel,
+    subpoena.id,
+    { verdict: "approve", checklist: CHECKS },
+    configuredRejectionNotices(config),
+    now(),
+  );
   await advanceRequest(
     db,
     staff.intake,

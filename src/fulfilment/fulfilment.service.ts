@@ -640,15 +640,6 @@ async function agencyRecipient(tx: Tx, requestId: string): Promise<string | unde
 }
 
 /** Queue fulfilment as a job (e.g. in the transaction that approves the request). */
-export async function enqueueFulfilment(tx: Tx, requestId: string, actor: string, now: Date): Promise<void> {
-  await enqueueJob(
-    tx,
-    "request.fulfil",
-    { requestId, actor },
-    { runAt: now, dedupeKey: `fulfil:${requestId}`, maxAttempts: 3 },
-  );
-}
-
 // Where a leftover fulfilment job has nothing left to do: fulfilled already, or no longer to be fulfilled.
 const FULFILLABLE: readonly string[] = ["approved", "fulfilling"];
 

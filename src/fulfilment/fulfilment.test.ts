@@ -15,6 +15,7 @@ import {
   tarFiles,
   testKeyring,
 } from "../../test/support/fulfilment.js";
+import { enqueueFulfilment } from "../jobs/jobs.catalogue.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import type { Decision, DecisionItem } from "../policy/engine.js";
 import { currentDecision, recordDecision } from "../requests/decisions.repository.js";
@@ -30,7 +31,7 @@ import {
   openProductionDownload,
   rewrapProductionKeys,
 } from "./download.service.js";
-import { enqueueFulfilment, type FulfilmentSettings, fulfilRequest, type Progress } from "./fulfilment.service.js";
+import { type FulfilmentSettings, fulfilRequest, type Progress } from "./fulfilment.service.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
 import { IntegrityError } from "./stream-cipher.js";
 import { extractTar } from "./tar.js";

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Action, Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
+import type { RejectionListener } from "../requests/reviews.service.js";
 import { unauthenticated } from "../shared/errors.js";
 
 /**
@@ -52,6 +53,8 @@ export interface AppContext {
   db: Db;
   config: Config;
   now: () => Date;
+  /** What follows a rejection made through the API or the pages (wired in server/, from config). */
+  onRejected: RejectionListener;
 }
 
 export type App = FastifyInstance<

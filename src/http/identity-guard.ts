@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { identitySkeleton } from "../auth/identity.js";
-import { auditRefusal } from "../auth/refusals.js";
+import { auditRefusal } from "../authz/refusals.js";
 import type { App, AppContext } from "./context.js";
 
 /**

@@ -57,6 +57,19 @@ export async function enqueueJob<K extends JobKind>(
   await insertJob(tx, kind, JOB_PAYLOADS[kind].parse(payload), options);
 }
 
+/**
+ * An approved request's fulfilment, queued in the approving transaction so that an approval is never
+ * forgotten and never acted on if it rolls back; one per request however often it is approved.
+ */
+export async function enqueueFulfilment(tx: Tx, requestId: string, actor: string, now: Date): Promise<void> {
+  await enqueueJob(
+    tx,
+    "request.fulfil",
+    { requestId, actor },
+    { runAt: now, dedupeKey: `fulfil:${requestId}`, maxAttempts: 3 },
+  );
+}
+
 /** A job's row, for writers that insert many rows in one statement (intake). */
 export function catalogueJobRow<K extends JobKind>(
   kind: K,

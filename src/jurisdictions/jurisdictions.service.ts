@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
-import { auditingRefusals } from "../auth/refusals.js";
+import { auditingRefusals } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import type { Status } from "../domain/vocabulary.js";
 import {

@@ -3,7 +3,7 @@ import type { Status } from "../domain/vocabulary.js";
 import { loadDecisionInputs } from "../requests/decisions.repository.js";
 import { compilePolicy, type Decision, decide } from "./engine.js";
 import { parsePolicyText } from "./policy.load.js";
-import { applyJurisdictionOverlay } from "./policy.store.js";
+import { applyJurisdictionOverlay, latestJurisdictionStatuses } from "./policy.store.js";
 
 /**
  * Before a policy is activated: would any open request be decided differently? Each open request is
@@ -38,17 +38,7 @@ const BATCH = 500;
 export async function previewPolicy(db: Db, text: string): Promise<PolicyPreview> {
   const candidate = parsePolicyText(text, "policy");
   return db.transaction().execute(async (tx) => {
-    const overlay = await tx
-      .selectFrom("jurisdiction_status")
-      .select(["id", "jurisdiction", "status", "reason", "changed_at"])
-      .where("id", "in", (eb) =>
-        eb
-          .selectFrom("jurisdiction_status")
-          .select((e) => e.fn.max("id").as("id"))
-          .groupBy("jurisdiction"),
-      )
-      .orderBy("id")
-      .execute();
+    const overlay = await latestJurisdictionStatuses(tx);
     const compiled = compilePolicy(applyJurisdictionOverlay(candidate, overlay));
     const open = await tx
       .selectFrom("request")

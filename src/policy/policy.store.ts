@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
+import { authorize, type Principal } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { type CompiledPolicy, compilePolicy } from "./engine.js";
@@ -64,6 +65,51 @@ export async function activatePolicy(
     now,
   );
   return { id, name: doc.name, version: doc.version, created: !existing };
+}
+
+/** The active policy version as people are shown it (the desk's policy page and `GET /api/v1/policy`). */
+export interface PolicySummary {
+  id: string;
+  name: string;
+  version: string;
+  sha256: string;
+  activatedAt: Date | null;
+  /** The document as it was activated, byte for byte. */
+  document: string;
+}
+
+export async function activePolicySummary(db: Db | Tx, principal: Principal): Promise<PolicySummary | undefined> {
+  authorize(principal, "policy.read");
+  const active = await db
+    .selectFrom("policy_version")
+    .select(["id", "name", "version", "document", "sha256", "activated_at"])
+    .where("active", "=", true)
+    .executeTakeFirst();
+  return active
+    ? {
+        id: active.id,
+        name: active.name,
+        version: active.version,
+        sha256: active.sha256,
+        activatedAt: active.activated_at,
+        document: active.document,
+      }
+    : undefined;
+}
+
+/** Each jurisdiction's latest pause or resume issued by a person: the overlay `policy_in_force_key()` names. */
+export async function latestJurisdictionStatuses(db: Db | Tx) {
+  return db
+    .selectFrom("jurisdiction_status")
+    .select(["id", "jurisdiction", "status", "reason", "actor", "changed_at"])
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("jurisdiction_status")
+        .select((e) => e.fn.max("id").as("id"))
+        .groupBy("jurisdiction"),
+    )
+    .orderBy("id")
+    .execute();
 }
 
 interface OverlayRow {

@@ -1,5 +1,5 @@
-import { auditRefusal } from "../auth/refusals.js";
-import { authorize, may, type Principal } from "../authz/authz.js";
+import { type Action, authorize, type Principal } from "../authz/authz.js";
+import { authorizeObject } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import { notFound } from "../shared/errors.js";
 
@@ -7,26 +7,12 @@ import { notFound } from "../shared/errors.js";
 export async function authorizeRequest(
   db: Db | Tx,
   principal: Principal,
-  action: Parameters<typeof authorize>[1],
+  action: Action,
   requestId: string,
 ): Promise<{ agencyId: string }> {
   authorize(principal, action);
   const row = await db.selectFrom("request").select("agency_id").where("id", "=", requestId).executeTakeFirst();
   if (!row) throw notFound(`request ${requestId}`);
-  if (!may(principal, action, { agencyId: row.agency_id }) && !db.isTransaction) {
-    // Another agency's request: answered like one that does not exist, and written down as what it is.
-    await auditRefusal(
-      db as Db,
-      {
-        actor: principal.email,
-        objectType: "request",
-        objectId: requestId,
-        reason: `${action} of another agency's request`,
-        details: { agencyId: principal.agencyId, via: principal.via },
-      },
-      new Date(),
-    );
-  }
-  authorize(principal, action, { agencyId: row.agency_id }, `request ${requestId}`);
+  await authorizeObject(db, principal, action, { type: "request", id: requestId, agencyId: row.agency_id }, new Date());
   return { agencyId: row.agency_id };
 }

@@ -1,7 +1,7 @@
 import { numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
-import { auditingRefusals, auditRefusal } from "../auth/refusals.js";
 import { authorize, type Principal } from "../authz/authz.js";
+import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
 import { conflict, forbidden, invalidTransition } from "../shared/errors.js";
@@ -12,7 +12,7 @@ import { discardUnlinkedBlobs, type StoredUpload } from "./documents.store.js";
 import { lockRequest, transitionLocked } from "./lifecycle.js";
 import { authorizeRequest } from "./request.access.js";
 import { type IntakeResult, intakeRequest, prepareDocument } from "./requests.service.js";
-import { recordReview, type Verdict } from "./reviews.service.js";
+import { type RejectionListener, recordReview, type Verdict } from "./reviews.service.js";
 
 /**
  * What the API and the pages do to a request: submit, withdraw, advance, record a call-back, review.
@@ -317,7 +317,7 @@ export async function reviewRequest(
   principal: Principal,
   requestId: string,
   input: { verdict: Verdict; checklist?: Record<string, unknown> | undefined; note?: string | undefined },
-  config: Pick<Config, "fulfilment">,
+  onRejected: RejectionListener,
   now: Date,
 ) {
   const action = input.verdict === "approve" || input.verdict === "reject" ? "request.approve" : "request.review";
@@ -329,6 +329,6 @@ export async function reviewRequest(
     ...(input.checklist ? { checklist: input.checklist } : {}),
     ...(input.note ? { note: input.note } : {}),
     now,
-    notice: { emergencyDelayDays: config.fulfilment.emergencyNoticeDelayDays },
+    onRejected,
   });
 }

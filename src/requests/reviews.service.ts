@@ -1,9 +1,8 @@
 import { appendAudit } from "../audit/audit.js";
-import { auditingRefusals } from "../auth/refusals.js";
+import { auditingRefusals } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import type { Status } from "../domain/vocabulary.js";
-import { enqueueFulfilment } from "../fulfilment/fulfilment.service.js";
-import { type NoticeSettings, scheduleUserNotices } from "../notices/user-notice.service.js";
+import { enqueueFulfilment } from "../jobs/jobs.catalogue.js";
 import { invalidTransition } from "../shared/errors.js";
 import { currentDecision } from "./decisions.repository.js";
 import { lockRequest, transitionLocked } from "./lifecycle.js";
@@ -11,7 +10,19 @@ import { lockRequest, transitionLocked } from "./lifecycle.js";
 /**
  * Reviews: a reviewer's recommendation, or counsel's approval or rejection, of the decision in force.
  * An approval or rejection moves the request on in the same transaction as the review is recorded.
+ * Reviews never call the stages after them: an approval queues the `request.fulfil` job by its kind, and
+ * a rejection is announced to the listener the caller passes (wired above, in server/review-outcomes.ts,
+ * where it tells the affected users), inside the review's transaction.
  */
+
+/** A review that rejected a request, as its listener hears it: in the review's transaction, before commit. */
+export interface Rejection {
+  requestId: string;
+  actor: string;
+  now: Date;
+}
+
+export type RejectionListener = (tx: Tx, rejection: Rejection) => Promise<void>;
 
 export type Verdict = "recommend_approve" | "recommend_reject" | "approve" | "reject";
 
@@ -25,10 +36,10 @@ export interface ReviewInput {
   note?: string;
   now: Date;
   /**
-   * When the affected users may be told of a rejection (config.fulfilment.emergencyNoticeDelayDays). Required:
+   * What follows a rejection (telling the affected users, after the configured emergency delay). Required:
    * a default here once stood in for the configured delay on every rejection.
    */
-  notice: NoticeSettings;
+  onRejected: RejectionListener;
 }
 
 const ANSWERABLE: readonly string[] = ["comply_full", "comply_partial"];
@@ -101,15 +112,7 @@ async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput
     // Approved: the fulfilment job is queued by the same transaction, so an approval is never forgotten
     // and never acted on if it rolls back.
     if (to === "approved") await enqueueFulfilment(tx, requestId, input.reviewer, input.now);
-    if (to === "rejected") {
-      await scheduleUserNotices(tx, {
-        requestId,
-        kind: "rejected",
-        actor: input.reviewer,
-        now: input.now,
-        settings: input.notice,
-      });
-    }
+    if (to === "rejected") await input.onRejected(tx, { requestId, actor: input.reviewer, now: input.now });
     return { reviewId: id, status: after.status };
   });
 }

@@ -19,6 +19,7 @@ import { unauthenticated } from "../shared/errors.js";
 import { packageVersion } from "../shared/package.js";
 import { ValidationError } from "../shared/validation.js";
 import { sendNotFoundPage, webPages } from "../web/pages.js";
+import { configuredRejectionNotices } from "./review-outcomes.js";
 
 /**
  * The composition root of the HTTP server, and the only one: JSON under /api/v1 (src/http/), validated at
@@ -35,7 +36,12 @@ export interface AppOptions {
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
-  const context: AppContext = { db: options.db, config: options.config, now: options.now ?? (() => new Date()) };
+  const context: AppContext = {
+    db: options.db,
+    config: options.config,
+    now: options.now ?? (() => new Date()),
+    onRejected: configuredRejectionNotices(options.config),
+  };
   const app = Fastify({
     logger: options.logger
       ? {

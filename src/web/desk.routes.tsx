@@ -577,7 +577,7 @@ function summarize(details: unknown): string {
     .join("; ");
 }
 
-export async function deskPages(app: App, { db, config, now }: AppContext): Promise<void> {
+export async function deskPages(app: App, { db, now, onRejected }: AppContext): Promise<void> {
   app.get(
     "/desk",
     { config: { access: "request.list", page: true }, schema: { hide: true, querystring: queueQuery } },
@@ -675,7 +675,7 @@ export async function deskPages(app: App, { db, config, now }: AppContext): Prom
           },
           note: b.note?.trim() || undefined,
         },
-        config,
+        onRejected,
         now(),
       );
       return seeOther(reply, `/desk/requests/${request.params.id}?notice=reviewed`);

@@ -458,7 +458,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
   };
   const agencyOf = async (principal: Principal) => {
     if (!principal.agencyId) return undefined;
-    return (await listAgencies(db, principal.agencyId))[0];
+    return (await listAgencies(db, principal))[0];
   };
 
   app.get(
@@ -540,7 +540,9 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
       const agency = await agencyOf(principal);
       const jurisdiction = request.query.jurisdiction?.toUpperCase() ?? agency?.jurisdiction ?? "US";
       const agencies =
-        principal.role === "agency" ? undefined : (await listAgencies(db)).map((a) => ({ id: a.id, name: a.name }));
+        principal.role === "agency"
+          ? undefined
+          : (await listAgencies(db, principal)).map((a) => ({ id: a.id, name: a.name }));
       return sendPage(
         reply,
         <RequestForm
@@ -568,7 +570,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
         principal.role === "agency"
           ? await agencyOf(principal)
           : agencyId
-            ? (await listAgencies(db, agencyId))[0]
+            ? (await listAgencies(db, principal)).find((a) => a.id === agencyId)
             : undefined;
       const rerender = async (problems: Problem[], status: number) =>
         sendPage(
@@ -582,7 +584,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
             agencies={
               principal.role === "agency"
                 ? undefined
-                : (await listAgencies(db)).map((a) => ({ id: a.id, name: a.name }))
+                : (await listAgencies(db, principal)).map((a) => ({ id: a.id, name: a.name }))
             }
             agencyId={agencyId}
           />,

@@ -1,5 +1,5 @@
-import { auditRefusal } from "../auth/refusals.js";
 import { authorize, type Principal } from "../authz/authz.js";
+import { authorizeObject } from "../authz/refusals.js";
 import type { Db } from "../db/database.js";
 import { notFound } from "../shared/errors.js";
 import { isUuid } from "../shared/ids.js";
@@ -95,20 +95,13 @@ export async function requestOfProduction(
         .executeTakeFirst()
     : undefined;
   if (!row) throw notFound(`production ${productionId}`);
-  if (principal.role === "agency" && principal.agencyId !== row.agency_id) {
-    await auditRefusal(
-      db,
-      {
-        actor: principal.email,
-        objectType: "production",
-        objectId: productionId,
-        reason: "request.read of another agency's production",
-        details: { agencyId: principal.agencyId, via: principal.via },
-      },
-      now,
-    );
-    throw notFound(`production ${productionId}`);
-  }
+  await authorizeObject(
+    db,
+    principal,
+    "request.read",
+    { type: "production", id: productionId, agencyId: row.agency_id },
+    now,
+  );
   return row.request_id;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Db } from "../../src/db/database.js";
 import { activatePolicy } from "../../src/policy/policy.store.js";
+import { rejectionNotices } from "../../src/server/review-outcomes.js";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const EXAMPLE_POLICY = readFileSync(`${ROOT}policies/example.yaml`, "utf8");
@@ -35,9 +36,9 @@ export function requestDocument(overrides: Record<string, unknown> = {}): string
 
 /**
  * What a review takes besides its verdict: a standards checklist answered in full (every item met, so no note
- * is owed) and the notice settings the configuration gives (recordReview has no defaults of its own).
+ * is owed) and what follows a rejection as the server wires it (recordReview has no defaults of its own).
  */
 export const REVIEWED = {
   checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
-  notice: { emergencyDelayDays: 30 },
+  onRejected: rejectionNotices({ emergencyDelayDays: 30 }),
 } as const;

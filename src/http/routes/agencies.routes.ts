@@ -21,8 +21,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       schema: { summary: "Agencies (an officer sees their own)", tags: ["agencies"] },
     },
     async (request) => {
-      const p = principalOf(request);
-      return { items: await listAgencies(db, p.role === "agency" ? (p.agencyId ?? "none") : null) };
+      return { items: await listAgencies(db, principalOf(request)) };
     },
   );
 
@@ -33,8 +32,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       schema: { summary: "One agency", tags: ["agencies"], params: z.strictObject({ id: z.uuid() }) },
     },
     async (request) => {
-      authorize(principalOf(request), "agency.read", { agencyId: request.params.id }, `agency ${request.params.id}`);
-      return getAgency(db, request.params.id);
+      return getAgency(db, principalOf(request), request.params.id);
     },
   );
 

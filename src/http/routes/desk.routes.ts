@@ -4,9 +4,10 @@ import { verifyAudit } from "../../audit/verify.js";
 import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../../auth/accounts.service.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { ROLES, STATUSES } from "../../domain/vocabulary.js";
+import { jurisdictionHistory } from "../../jurisdictions/jurisdictions.queries.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../../jurisdictions/jurisdictions.service.js";
 import { listOutbox } from "../../mail/outbox.js";
-import { activatePolicy } from "../../policy/policy.store.js";
+import { activatePolicy, activePolicySummary } from "../../policy/policy.store.js";
 import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/request.actions.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
@@ -21,7 +22,7 @@ const CHECKLIST = z.strictObject({
   humanRightsRisk: z.enum(["low", "medium", "high"]).optional(),
 });
 
-export async function deskRoutes(api: App, { db, config, now }: AppContext): Promise<void> {
+export async function deskRoutes(api: App, { db, config, now, onRejected }: AppContext): Promise<void> {
   api.post(
     "/requests/:id/advance",
     {
@@ -128,7 +129,7 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
         response: { 200: z.object({ reviewId: z.uuid(), status: z.enum(STATUSES) }) },
       },
     },
-    async (request) => reviewRequest(db, principalOf(request), request.params.id, request.body, config, now()),
+    async (request) => reviewRequest(db, principalOf(request), request.params.id, request.body, onRejected, now()),
   );
 
   api.get(
@@ -137,15 +138,15 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
       config: { access: "jurisdiction.read" },
       schema: { summary: "Jurisdiction pauses and resumes, newest first", tags: ["jurisdictions"] },
     },
-    async () => {
-      const rows = await db.selectFrom("jurisdiction_status").selectAll().orderBy("id", "desc").limit(500).execute();
+    async (request) => {
+      const rows = await jurisdictionHistory(db, principalOf(request), 500);
       return {
         items: rows.map((r) => ({
           jurisdiction: r.jurisdiction,
           status: r.status,
           reason: r.reason,
           actor: r.actor,
-          changedAt: r.changed_at.toISOString(),
+          changedAt: r.changedAt.toISOString(),
         })),
       };
     },
@@ -178,19 +179,15 @@ export async function deskRoutes(api: App, { db, config, now }: AppContext): Pro
   api.get(
     "/policy",
     { config: { access: "policy.read" }, schema: { summary: "The active policy version", tags: ["policy"] } },
-    async () => {
-      const active = await db
-        .selectFrom("policy_version")
-        .select(["id", "name", "version", "document", "sha256", "activated_at"])
-        .where("active", "=", true)
-        .executeTakeFirst();
+    async (request) => {
+      const active = await activePolicySummary(db, principalOf(request));
       return active
         ? {
             id: active.id,
             name: active.name,
             version: active.version,
             sha256: active.sha256,
-            activatedAt: active.activated_at?.toISOString() ?? null,
+            activatedAt: active.activatedAt?.toISOString() ?? null,
             document: active.document,
           }
         : null;
