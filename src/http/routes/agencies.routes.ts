@@ -6,7 +6,6 @@ import {
   listAgencies,
   proposeAgencyChange,
 } from "../../agencies/agencies.service.js";
-import { authorize } from "../../authz/authz.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
