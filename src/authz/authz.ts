@@ -22,6 +22,33 @@ export interface Principal {
   scopes: readonly TokenScope[] | "all";
 }
 
+/**
+ * Who did something, as the audit trail names them, in one convention: a person by their e-mail address
+ * (a Principal, checked against the table below), a process of the system by `system:<part>` (the job
+ * runner, intake's own safeguards, the demo), an operator at the command line by `cli:<login>`. Processes
+ * and operators are trusted by where they run (the host), not by a role: no table row checks them, and
+ * their type says so.
+ */
+export interface Operator {
+  operator: `system:${string}` | `cli:${string}`;
+}
+
+export type Caller = Principal | Operator;
+
+/** The job runner, as the audit trail names it. */
+export const JOB_RUNNER = { operator: "system:jobs" } as const satisfies Operator;
+/** The demo's world and history, seeded through the services. */
+export const DEMO = { operator: "system:demo" } as const satisfies Operator;
+
+export function actorOf(caller: Caller): string {
+  return "operator" in caller ? caller.operator : caller.email;
+}
+
+/** A principal must be allowed `action` by the table; an operator acts on the host's authority. */
+export function authorizeCaller(caller: Caller, action: Action): void {
+  if (!("operator" in caller)) authorize(caller, action);
+}
+
 export type Action =
   | "request.submit"
   | "request.list"

@@ -1,17 +1,23 @@
 import { userInfo } from "node:os";
+import { actorOf, type Operator } from "../authz/authz.js";
 import { type Config, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 
-/** Who a CLI command acts as, in the audit trail. */
-export function cliActor(): string {
+/** Who a CLI command acts as: the operator's login (authz.ts, the actor convention). */
+export function cliOperator(): Operator {
   let name = "unknown";
   try {
     name = userInfo().username;
   } catch {
     // No passwd entry (some containers): the actor is still marked as the CLI.
   }
-  return `cli:${name}`;
+  return { operator: `cli:${name}` };
+}
+
+/** The CLI operator as the audit trail names them. */
+export function cliActor(): string {
+  return actorOf(cliOperator());
 }
 
 export function configFrom(dataDir: string | undefined): Config {

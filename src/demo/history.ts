@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { parseDocument } from "yaml";
 import { appendAudit } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
+import { actorOf, DEMO } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import type { RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, type Decision, type DecisionInput, decide } from "../policy/engine.js";
@@ -199,7 +200,7 @@ const HISTORY_SOURCE = "demo history";
 export async function seedDemoHistory(db: Db, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const volumes = options.volumes ?? appleVolumes(options.scale ?? 1);
-  const actor = options.actor ?? "demo";
+  const actor = options.actor ?? actorOf(DEMO);
   const planned = plan(volumes, options.seed ?? 20200706).sort(
     (a, b) => a.receivedAt.getTime() - b.receivedAt.getTime(),
   );

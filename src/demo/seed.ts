@@ -8,7 +8,7 @@ import {
   registerOfficer,
 } from "../auth/accounts.service.js";
 import { currentTotpCode } from "../auth/credentials.js";
-import type { Principal } from "../authz/authz.js";
+import { actorOf, DEMO, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
@@ -67,7 +67,13 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
   await db
     .transaction()
     .execute(async (tx) =>
-      activatePolicy(tx, readFileSync(packagePath("policies/example.yaml"), "utf8"), "demo", now(), "example.yaml"),
+      activatePolicy(
+        tx,
+        readFileSync(packagePath("policies/example.yaml"), "utf8"),
+        actorOf(DEMO),
+        now(),
+        "example.yaml",
+      ),
     );
   const setup = { email: "demo-setup" };
   const staff = {} as Record<Exclude<Role, "agency">, Principal>;

@@ -184,7 +184,14 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
         });
         const download = await openProductionDownload(db, {
           productionId: result.productionId,
-          actor: { userId: officerId, role: "agency", agencyId, via: "session", mfa: true },
+          actor: {
+            userId: officerId,
+            email: "prop@police.example.gov",
+            role: "agency",
+            agencyId,
+            via: "session",
+            mfa: true,
+          },
           keyring,
           now: new Date(received.getTime() + 2 * DAY),
         });

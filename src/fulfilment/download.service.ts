@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
+import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import type { JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
@@ -22,6 +23,8 @@ import { createDecryptStream, IntegrityError } from "./stream-cipher.js";
 
 export interface DownloadActor {
   userId: string;
+  /** How the audit trail names them (authz.ts: a person by e-mail address). */
+  email: string;
   role: string;
   agencyId: string | null;
   via: "session" | "token";
@@ -122,7 +125,7 @@ export async function openProductionDownload(
       await appendAudit(
         tx,
         {
-          actor: `user:${actor.userId}`,
+          actor: actor.email,
           action: "production.download_refused",
           objectType: "production",
           objectId: productionId,
@@ -185,7 +188,7 @@ export async function openProductionDownload(
     await appendAudit(
       tx,
       {
-        actor: `user:${actor.userId}`,
+        actor: actor.email,
         action: "production.downloaded",
         objectType: "production",
         objectId: production.id,
@@ -240,7 +243,7 @@ export const purgeProduction: TransactionJob<JobPayload<"production.purge">> = a
     .executeTakeFirst();
   if (!production || (production.status !== "ready" && production.status !== "downloaded")) return;
   if (!production.purge_after || production.purge_after.getTime() > job.now.getTime()) return;
-  await purgeLocked(tx, production.id, production.request_id, production.status, "system:jobs", job.now);
+  await purgeLocked(tx, production.id, production.request_id, production.status, actorOf(JOB_RUNNER), job.now);
 };
 
 async function purgeLocked(tx: Tx, productionId: string, requestId: string, was: string, actor: string, now: Date) {

@@ -61,6 +61,7 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     otherAgencyId = await seedAgency(database.db, "Metropolitan Police", "GB");
     officer = {
       userId: await seedOfficer(database.db, agencyId, "agent@fbi.example.gov"),
+      email: "agent@fbi.example.gov",
       role: "agency",
       agencyId,
       via: "session",

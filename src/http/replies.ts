@@ -14,6 +14,7 @@ export async function sendProductionDownload(
     productionId,
     actor: {
       userId: principal.userId,
+      email: principal.email,
       role: principal.role,
       agencyId: principal.agencyId,
       via: principal.via,

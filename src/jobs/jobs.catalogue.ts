@@ -1,5 +1,6 @@
 import type { Insertable } from "kysely";
 import { z } from "zod";
+import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Tx } from "../db/database.js";
 import type { JobTable } from "../db/schema.js";
 import {
@@ -33,7 +34,7 @@ export const JOB_PAYLOADS = {
   /** An emergency request's follow-up legal process is due. */
   "emergency.follow_up_due": z.object({ requestId: id }),
   /** An approved request is fulfilled: collection, packaging, storage, delivery (a leased job). */
-  "request.fulfil": z.object({ requestId: id, actor: z.string().min(1).default("system:jobs") }),
+  "request.fulfil": z.object({ requestId: id, actor: z.string().min(1).default(actorOf(JOB_RUNNER)) }),
   /** A production's retention is over: its archive and key are erased. */
   "production.purge": z.object({ productionId: id }),
   /** A user notice held back (non-disclosure order, emergency delay) falls due. */

@@ -1,4 +1,5 @@
 import { appendAudit } from "../audit/audit.js";
+import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Tx } from "../db/database.js";
 import type { TargetType } from "../domain/vocabulary.js";
 import { defaultSource } from "../fulfilment/sources/index.js";
@@ -178,12 +179,12 @@ export const sendDeferredNotice: TransactionJob<JobPayload<"notice.send">> = asy
     await scheduleUserNotices(tx, {
       requestId,
       kind,
-      actor: "system:jobs",
+      actor: actorOf(JOB_RUNNER),
       now: job.now,
       // The emergency delay already ran when this job was first scheduled.
       settings: { emergencyDelayDays: 0 },
     });
     return;
   }
-  await sendUserNotices(tx, request, kind, "system:jobs", job.now);
+  await sendUserNotices(tx, request, kind, actorOf(JOB_RUNNER), job.now);
 };

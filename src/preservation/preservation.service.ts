@@ -1,4 +1,5 @@
 import { appendAudit } from "../audit/audit.js";
+import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
@@ -99,7 +100,7 @@ export const expirePreservationHold: TransactionJob<JobPayload<"preservation.exp
   await appendAudit(
     tx,
     {
-      actor: "system:jobs",
+      actor: actorOf(JOB_RUNNER),
       action: "preservation.expired",
       objectType: "preservation_hold",
       objectId: holdId,
@@ -111,7 +112,7 @@ export const expirePreservationHold: TransactionJob<JobPayload<"preservation.exp
   if (request?.status === "preserved") {
     await transition(tx, hold.request_id, {
       to: "closed",
-      actor: "system:jobs",
+      actor: actorOf(JOB_RUNNER),
       reason: "preservation period ended without legal process to disclose",
       now: job.now,
     });
@@ -130,7 +131,7 @@ export const remindPreservationExpiry: TransactionJob<JobPayload<"preservation.r
   await appendAudit(
     tx,
     {
-      actor: "system:jobs",
+      actor: actorOf(JOB_RUNNER),
       action: "reminder.sent",
       objectType: "preservation_hold",
       objectId: holdId,

@@ -1,4 +1,5 @@
 import { appendAudit } from "../audit/audit.js";
+import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
@@ -20,7 +21,7 @@ export const remindDeadline: TransactionJob<JobPayload<"request.deadline_reminde
   await appendAudit(
     tx,
     {
-      actor: "system:jobs",
+      actor: actorOf(JOB_RUNNER),
       action: "reminder.sent",
       objectType: "request",
       objectId: requestId,
@@ -66,7 +67,7 @@ export const remindEmergencyFollowUp: TransactionJob<JobPayload<"emergency.follo
   await appendAudit(
     tx,
     {
-      actor: "system:jobs",
+      actor: actorOf(JOB_RUNNER),
       action: "reminder.sent",
       objectType: "request",
       objectId: requestId,

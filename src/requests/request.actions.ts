@@ -1,6 +1,6 @@
 import { numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
-import { authorize, type Principal } from "../authz/authz.js";
+import { actorOf, authorize, type Operator, type Principal } from "../authz/authz.js";
 import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/database.js";
@@ -140,6 +140,9 @@ async function admitSubmission(
 }
 
 /** More emergencies from one account than the window allows flags it: its requests need a second counsel. */
+/** Intake's own safeguard, flagging an account that sends a flood of emergencies. */
+const INTAKE_SAFEGUARD: Operator = { operator: "system:intake" };
+
 async function flagEmergencyFlood(tx: Tx, principal: Principal, limits: Config["emergency"], now: Date): Promise<void> {
   const since = new Date(now.getTime() - limits.floodWindowHours * 3_600_000);
   const { n } = await tx
@@ -163,7 +166,7 @@ async function flagEmergencyFlood(tx: Tx, principal: Principal, limits: Config["
     await appendAudit(
       tx,
       {
-        actor: "custodian",
+        actor: actorOf(INTAKE_SAFEGUARD),
         action: "user.flagged",
         objectType: "user",
         objectId: principal.userId,
