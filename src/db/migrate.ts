@@ -11,6 +11,7 @@ import * as m0008 from "./migrations/0008_audit_trail.js";
 import * as m0009 from "./migrations/0009_callback_numbers.js";
 import * as m0010 from "./migrations/0010_request_hold.js";
 import * as m0012 from "./migrations/0012_document_blobs.js";
+import * as m0016 from "./migrations/0016_messenger_out.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0009_callback_numbers": m0009,
   "0010_request_hold": m0010,
   "0012_document_blobs": m0012,
+  "0016_messenger_out": m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,7 +1,10 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
+import { messengerSource } from "../fulfilment/sources/messenger.source.js";
+import { installMessengerStore, messengerStore } from "../fulfilment/sources/messenger.store.js";
 import { migrateToLatest } from "./migrate.js";
+import * as messengerOut from "./migrations/0016_messenger_out.js";
 import type { DB } from "./schema.js";
 
 /**
@@ -241,32 +244,6 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     rejected: true,
     no_data: true,
   },
-  messenger_account: {
-    id: true,
-    username: true,
-    display_name: true,
-    email: true,
-    phone: true,
-    created_at: true,
-    registration_ip: true,
-    last_seen_at: true,
-  },
-  messenger_login: { id: true, account_id: true, at: true, ip: true, user_agent: true },
-  messenger_contact: { id: true, account_id: true, name: true, phone: true, added_at: true },
-  messenger_group: { id: true, title: true, kind: true, created_at: true },
-  messenger_membership: { group_id: true, account_id: true, role: true, joined_at: true },
-  messenger_post: { id: true, account_id: true, group_id: true, body: true, posted_at: true },
-  messenger_media: {
-    id: true,
-    account_id: true,
-    file_name: true,
-    media_type: true,
-    size_bytes: true,
-    sha256: true,
-    storage_ref: true,
-    uploaded_at: true,
-  },
-  messenger_message: { id: true, sender_id: true, recipient_id: true, sent_at: true, ciphertext: true },
   production: {
     id: true,
     request_id: true,
@@ -331,7 +308,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0012_document_blobs");
+    expect(again.current).toBe("0016_messenger_out");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {
@@ -378,5 +355,60 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
             .execute(),
         ),
     ).rejects.toThrow(/check constraint/);
+  });
+
+  it("holds only the product: the demo messenger's store is the demo's, in a schema of its own", async () => {
+    const inSchema = async (schema: string) =>
+      sql<{ n: number }>`select count(*)::int as n from information_schema.tables
+        where table_schema = ${schema} and table_name like 'messenger_%'`
+        .execute(database.db)
+        .then((r) => r.rows[0]?.n);
+    expect(await inSchema("messenger")).toBe(0);
+    // A deployment that never ran the demo: every target is "no such account", not an error.
+    expect(await messengerSource(database.db).findAccount({ type: "username", value: "anyone" })).toBeUndefined();
+    await installMessengerStore(database.db);
+    await installMessengerStore(database.db);
+    expect(await inSchema("messenger")).toBe(8);
+    const product = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables
+        where table_schema = current_schema() and table_name like 'messenger_%'`
+      .execute(database.db)
+      .then((r) => r.rows[0]?.n);
+    expect(product).toBe(0);
+    await sql`drop schema messenger cascade`.execute(database.db);
+  });
+});
+
+describe.each(DRIVERS)("a store migrated before the messenger left the schema, on %s", (driver) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase(driver);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("moves the demo's tables, rows and all, out of the product's schema", async () => {
+    // What 0004 created before round 2, reduced to what the move has to carry.
+    const tables = ["account", "login", "contact", "group", "membership", "post", "media", "message"];
+    for (const table of tables)
+      await sql.raw(`create table messenger_${table} (id text primary key)`).execute(database.db);
+    await sql`insert into messenger_account (id) values ('1002993841')`.execute(database.db);
+
+    await messengerOut.up(database.db as unknown as Kysely<unknown>);
+
+    const left = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables
+        where table_schema = current_schema() and table_name like 'messenger_%'`
+      .execute(database.db)
+      .then((r) => r.rows[0]?.n);
+    expect(left).toBe(0);
+    const moved = await messengerStore(database.db).selectFrom("messenger_account").select("id").execute();
+    expect(moved).toEqual([{ id: "1002993841" }]);
+    // A store made since has nothing to move, and the migration does nothing.
+    await sql`drop schema messenger cascade`.execute(database.db);
+    await messengerOut.up(database.db as unknown as Kysely<unknown>);
+    const schemas = await sql`select 1 from information_schema.schemata where schema_name = 'messenger'`.execute(
+      database.db,
+    );
+    expect(schemas.rows).toEqual([]);
   });
 });

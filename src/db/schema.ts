@@ -338,74 +338,6 @@ export interface ReportRollupTable {
   no_data: number;
 }
 
-export interface MessengerAccountTable {
-  id: string;
-  username: string;
-  display_name: string;
-  email: string | null;
-  phone: string | null;
-  created_at: Timestamp;
-  registration_ip: string;
-  last_seen_at: Timestamp | null;
-}
-
-export interface MessengerLoginTable {
-  id: Generated<number>;
-  account_id: string;
-  at: Timestamp;
-  ip: string;
-  user_agent: string;
-}
-
-export interface MessengerContactTable {
-  id: Generated<number>;
-  account_id: string;
-  name: string;
-  phone: string;
-  added_at: Timestamp;
-}
-
-export interface MessengerGroupTable {
-  id: string;
-  title: string;
-  kind: "group" | "channel";
-  created_at: Timestamp;
-}
-
-export interface MessengerMembershipTable {
-  group_id: string;
-  account_id: string;
-  role: "owner" | "admin" | "member";
-  joined_at: Timestamp;
-}
-
-export interface MessengerPostTable {
-  id: number;
-  account_id: string;
-  group_id: string | null;
-  body: string;
-  posted_at: Timestamp;
-}
-
-export interface MessengerMediaTable {
-  id: number;
-  account_id: string;
-  file_name: string;
-  media_type: string;
-  size_bytes: number;
-  sha256: string;
-  storage_ref: string;
-  uploaded_at: Timestamp;
-}
-
-export interface MessengerMessageTable {
-  id: number;
-  sender_id: string;
-  recipient_id: string;
-  sent_at: Timestamp;
-  ciphertext: Uint8Array;
-}
-
 export type ProductionStatus = "building" | "ready" | "downloaded" | "purged" | "failed";
 
 export interface ProductionTable {
@@ -476,14 +408,6 @@ export interface DB {
   mail_outbox: MailOutboxTable;
   report_rollup: ReportRollupTable;
   request_hold: RequestHoldTable;
-  messenger_account: MessengerAccountTable;
-  messenger_login: MessengerLoginTable;
-  messenger_contact: MessengerContactTable;
-  messenger_group: MessengerGroupTable;
-  messenger_membership: MessengerMembershipTable;
-  messenger_post: MessengerPostTable;
-  messenger_media: MessengerMediaTable;
-  messenger_message: MessengerMessageTable;
   production: ProductionTable;
   production_chunk: ProductionChunkTable;
   production_target: ProductionTargetTable;

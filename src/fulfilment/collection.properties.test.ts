@@ -14,6 +14,7 @@ import { openProductionDownload } from "./download.service.js";
 import { fulfilRequest } from "./fulfilment.service.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
 import { messengerSource } from "./sources/messenger.source.js";
+import { messengerStore } from "./sources/messenger.store.js";
 import type { DataSourceFactory } from "./sources/source.js";
 
 /**
@@ -78,7 +79,11 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
       from: new Date("2020-01-01T00:00:00Z"),
       to: new Date("2020-12-31T00:00:00Z"),
     });
-    const accounts = await database.db.selectFrom("messenger_account").selectAll().orderBy("id").execute();
+    const accounts = await messengerStore(database.db)
+      .selectFrom("messenger_account")
+      .selectAll()
+      .orderBy("id")
+      .execute();
     targetPool = [
       ...accounts.slice(0, 4).flatMap((a) => [
         { type: "account_id", value: a.id, account: a.id },

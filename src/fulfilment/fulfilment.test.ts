@@ -33,6 +33,7 @@ import {
 } from "./download.service.js";
 import { type FulfilmentSettings, fulfilRequest, type Progress } from "./fulfilment.service.js";
 import { seedMessengerStore } from "./sources/messenger.seed.js";
+import { messengerStore } from "./sources/messenger.store.js";
 import { IntegrityError } from "./stream-cipher.js";
 import { extractTar } from "./tar.js";
 
@@ -187,7 +188,7 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     ]);
     // records.ip_logs: within the range and the 90-day retention from receipt; every login of that window.
     const logins = json("records.ip_logs.json").records;
-    const expected = await database.db
+    const expected = await messengerStore(database.db)
       .selectFrom("messenger_login")
       .select(["at", "ip"])
       .where("account_id", "=", "1002993841")

@@ -7,82 +7,8 @@ import { type Kysely, sql } from "kysely";
  */
 
 const STATEMENTS = [
-  // The demo messenger's user store. A provider's real systems sit behind a connector instead; these
-  // tables exist so that `custodian demo` and the tests fulfil requests against real rows.
-  `create table messenger_account (
-     id text primary key check (id ~ '^[0-9]{6,20}$'),
-     username text not null unique check (username ~ '^[a-z0-9_.]{3,32}$'),
-     display_name text not null check (length(display_name) between 1 and 200),
-     email text check (email = lower(email) and email like '%_@_%'),
-     phone text unique check (phone ~ '^\\+[1-9][0-9]{6,14}$'),
-     created_at timestamptz not null,
-     registration_ip inet not null,
-     last_seen_at timestamptz
-   )`,
-  `create unique index messenger_account_email on messenger_account (email) where email is not null`,
-  `create table messenger_login (
-     id bigint generated always as identity primary key,
-     account_id text not null references messenger_account (id),
-     at timestamptz not null,
-     ip inet not null,
-     user_agent text not null
-   )`,
-  `create index messenger_login_account on messenger_login (account_id, at)`,
-  `create table messenger_contact (
-     id bigint generated always as identity primary key,
-     account_id text not null references messenger_account (id),
-     name text not null,
-     phone text not null,
-     added_at timestamptz not null
-   )`,
-  `create index messenger_contact_account on messenger_contact (account_id, added_at)`,
-  `create table messenger_group (
-     id text primary key,
-     title text not null,
-     kind text not null check (kind in ('group', 'channel')),
-     created_at timestamptz not null
-   )`,
-  `create table messenger_membership (
-     group_id text not null references messenger_group (id),
-     account_id text not null references messenger_account (id),
-     role text not null check (role in ('owner', 'admin', 'member')),
-     joined_at timestamptz not null,
-     primary key (group_id, account_id)
-   )`,
-  `create index messenger_membership_account on messenger_membership (account_id, joined_at)`,
-  `create table messenger_post (
-     id bigint primary key,
-     account_id text not null references messenger_account (id),
-     group_id text references messenger_group (id),
-     body text not null,
-     posted_at timestamptz not null
-   )`,
-  `create index messenger_post_account on messenger_post (account_id, posted_at)`,
-  // Media are references to files in the messenger's blob store: the package carries the reference
-  // and the file's digest, which an agency can ask for by a further request.
-  `create table messenger_media (
-     id bigint primary key,
-     account_id text not null references messenger_account (id),
-     file_name text not null,
-     media_type text not null,
-     size_bytes bigint not null check (size_bytes >= 0),
-     sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
-     storage_ref text not null,
-     uploaded_at timestamptz not null
-   )`,
-  `create index messenger_media_account on messenger_media (account_id, uploaded_at)`,
-  // Messages are held only as end-to-end ciphertext; sender, recipient and time are the metadata
-  // (records.connections) the server needs to route them.
-  `create table messenger_message (
-     id bigint primary key,
-     sender_id text not null references messenger_account (id),
-     recipient_id text not null references messenger_account (id),
-     sent_at timestamptz not null,
-     ciphertext bytea not null
-   )`,
-  `create index messenger_message_sender on messenger_message (sender_id, sent_at)`,
-  `create index messenger_message_recipient on messenger_message (recipient_id, sent_at)`,
-
+  // The demo messenger's user store was created here until round 2; it now belongs to the demo's own
+  // data source (fulfilment/sources/messenger.store.ts), and 0016 moves it out of stores made before.
   // One production per fulfilment attempt. The archive is encrypted with a key of its own, kept here
   // only wrapped by a master key held outside the database (master_key_id says which).
   `create table production (

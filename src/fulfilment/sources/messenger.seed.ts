@@ -1,7 +1,7 @@
 import { type Insertable, sql } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { DB } from "../../db/schema.js";
 import { DAY_MS } from "../../shared/time.js";
+import { installMessengerStore, type MessengerDB, messengerStore } from "./messenger.store.js";
 
 /**
  * Generated, realistic-looking data for the demo messenger's user store: deterministic for a seed, so a
@@ -196,6 +196,8 @@ async function inBatches<T>(rows: T[], insert: (batch: T[]) => Promise<unknown>)
 }
 
 export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<SeedResult> {
+  await installMessengerStore(db);
+  const store = messengerStore(db);
   const rand = random(options.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
   const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
@@ -210,18 +212,18 @@ export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<
     Array.from({ length: bytes }, () => int(0, 255).toString(16).padStart(2, "0")).join("");
 
   // Continue after whatever a previous seed left, so seeding twice adds accounts instead of failing.
-  const existing = await db
+  const existing = await store
     .selectFrom("messenger_account")
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   const offset = Number(existing.n);
   // Posts, media and messages take ids from one counter, after the largest any of them holds.
   const { rows: idRows } = await sql<{ max: number | null }>`select greatest(
-      (select max(id) from messenger_post), (select max(id) from messenger_media),
-      (select max(id) from messenger_message)) as max`.execute(db);
+      (select max(id) from messenger.messenger_post), (select max(id) from messenger.messenger_media),
+      (select max(id) from messenger.messenger_message)) as max`.execute(db);
   let nextId = Number(idRows[0]?.max ?? 0) + 1;
 
-  const accounts: Insertable<DB["messenger_account"]>[] = [];
+  const accounts: Insertable<MessengerDB["messenger_account"]>[] = [];
   for (let i = offset; i < offset + options.accounts; i++) {
     const known = KNOWN[i];
     const created = at(from - 400 * DAY_MS);
@@ -239,10 +241,12 @@ export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<
       last_seen_at: at(),
     });
   }
-  await inBatches(accounts, (batch) => db.insertInto("messenger_account").values(batch).execute());
+  await inBatches(accounts, (batch) => store.insertInto("messenger_account").values(batch).execute());
 
-  const allIds = [...(await db.selectFrom("messenger_account").select("id").orderBy("id").execute()).map((r) => r.id)];
-  const groups: Insertable<DB["messenger_group"]>[] = [];
+  const allIds = [
+    ...(await store.selectFrom("messenger_account").select("id").orderBy("id").execute()).map((r) => r.id),
+  ];
+  const groups: Insertable<MessengerDB["messenger_group"]>[] = [];
   const groupCount = Math.max(2, Math.ceil(options.accounts / 10));
   for (let g = 0; g < groupCount; g++) {
     groups.push({
@@ -252,14 +256,14 @@ export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<
       created_at: at(from - 200 * DAY_MS),
     });
   }
-  await inBatches(groups, (batch) => db.insertInto("messenger_group").values(batch).execute());
+  await inBatches(groups, (batch) => store.insertInto("messenger_group").values(batch).execute());
 
-  const logins: Insertable<DB["messenger_login"]>[] = [];
-  const contacts: Insertable<DB["messenger_contact"]>[] = [];
-  const memberships: Insertable<DB["messenger_membership"]>[] = [];
-  const posts: Insertable<DB["messenger_post"]>[] = [];
-  const media: Insertable<DB["messenger_media"]>[] = [];
-  const messages: Insertable<DB["messenger_message"]>[] = [];
+  const logins: Insertable<MessengerDB["messenger_login"]>[] = [];
+  const contacts: Insertable<MessengerDB["messenger_contact"]>[] = [];
+  const memberships: Insertable<MessengerDB["messenger_membership"]>[] = [];
+  const posts: Insertable<MessengerDB["messenger_post"]>[] = [];
+  const media: Insertable<MessengerDB["messenger_media"]>[] = [];
+  const messages: Insertable<MessengerDB["messenger_message"]>[] = [];
   for (const account of accounts) {
     const id = account.id as string;
     const homeIp = ip();
@@ -323,12 +327,12 @@ export async function seedMessengerStore(db: Db, options: SeedOptions): Promise<
       });
     }
   }
-  await inBatches(logins, (batch) => db.insertInto("messenger_login").values(batch).execute());
-  await inBatches(contacts, (batch) => db.insertInto("messenger_contact").values(batch).execute());
-  await inBatches(memberships, (batch) => db.insertInto("messenger_membership").values(batch).execute());
-  await inBatches(posts, (batch) => db.insertInto("messenger_post").values(batch).execute());
-  await inBatches(media, (batch) => db.insertInto("messenger_media").values(batch).execute());
-  await inBatches(messages, (batch) => db.insertInto("messenger_message").values(batch).execute());
+  await inBatches(logins, (batch) => store.insertInto("messenger_login").values(batch).execute());
+  await inBatches(contacts, (batch) => store.insertInto("messenger_contact").values(batch).execute());
+  await inBatches(memberships, (batch) => store.insertInto("messenger_membership").values(batch).execute());
+  await inBatches(posts, (batch) => store.insertInto("messenger_post").values(batch).execute());
+  await inBatches(media, (batch) => store.insertInto("messenger_media").values(batch).execute());
+  await inBatches(messages, (batch) => store.insertInto("messenger_message").values(batch).execute());
   return {
     accounts: accounts.length,
     rows:

@@ -2,11 +2,12 @@ import { type SelectQueryBuilder, sql } from "kysely";
 import type { Db, Tx } from "../../db/database.js";
 import type { Target } from "../../domain/request.schema.js";
 import type { Category } from "../../domain/vocabulary.js";
+import { messengerStore, messengerStoreInstalled } from "./messenger.store.js";
 import type { AccountRef, DataSource, FieldValue, Period, SourceRecord } from "./source.js";
 
 /**
- * The built-in source: the demo messenger's user store, tables `messenger_*` in Custodian's own
- * database (filled by `custodian demo` through seedMessengerStore). Messages are held only as
+ * The built-in source: the demo messenger's user store (messenger.store.ts), in a schema of its own in
+ * the same database, created and filled by `custodian demo` through seedMessengerStore. Messages are held only as
  * end-to-end ciphertext; the example policy marks content.messages `e2ee`, so collection never asks.
  */
 
@@ -33,8 +34,11 @@ const PAGE = 2000;
 type Row = { at: Date; k1: string | number; k2: string | number } & Record<string, unknown>;
 
 export function messengerSource(db: Db | Tx): DataSource {
+  const store = messengerStore(db);
+  // A deployment that never ran the demo has no store: every target is then "no such account".
+  let installed: boolean | undefined;
   const account = (id: string) =>
-    db.selectFrom("messenger_account").selectAll().where("id", "=", id).executeTakeFirst();
+    store.selectFrom("messenger_account").selectAll().where("id", "=", id).executeTakeFirst();
 
   async function* paged(
     period: Period,
@@ -78,8 +82,10 @@ export function messengerSource(db: Db | Tx): DataSource {
     columns: (category) => COLUMNS[category],
 
     async findAccount(target: Target): Promise<AccountRef | undefined> {
+      installed ??= await messengerStoreInstalled(db);
+      if (!installed) return undefined;
       const value = target.value.trim();
-      let query = db.selectFrom("messenger_account").select(["id", "username"]);
+      let query = store.selectFrom("messenger_account").select(["id", "username"]);
       if (target.type === "account_id") query = query.where("id", "=", value);
       else if (target.type === "username") query = query.where("username", "=", value.replace(/^@/, "").toLowerCase());
       else if (target.type === "email") query = query.where("email", "=", value.toLowerCase());
@@ -118,7 +124,7 @@ export function messengerSource(db: Db | Tx): DataSource {
           if ((!period.from || row.created_at >= period.from) && row.created_at < period.to) {
             yield { at: row.created_at, fields: { kind: "registration", ip: row.registration_ip } };
           }
-          let last = db
+          let last = store
             .selectFrom("messenger_login")
             .select(["at", "ip"])
             .where("account_id", "=", id)
@@ -140,7 +146,7 @@ export function messengerSource(db: Db | Tx): DataSource {
             period,
             (after) =>
               window(
-                db
+                store
                   .selectFrom("messenger_login")
                   .select(["at", "ip", "user_agent", "id as k1", "id as k2"])
                   .where("account_id", "=", id),
@@ -158,7 +164,7 @@ export function messengerSource(db: Db | Tx): DataSource {
             period,
             (after) =>
               window(
-                db
+                store
                   .selectFrom("messenger_contact")
                   .select(["added_at as at", "name", "phone", "id as k1", "id as k2"])
                   .where("account_id", "=", id),
@@ -176,7 +182,7 @@ export function messengerSource(db: Db | Tx): DataSource {
             period,
             (after) =>
               window(
-                db
+                store
                   .selectFrom("messenger_membership as m")
                   .innerJoin("messenger_group as g", "g.id", "m.group_id")
                   .select(["m.joined_at as at", "g.id as k1", "g.id as k2", "g.title", "g.kind", "m.role"])
@@ -202,7 +208,7 @@ export function messengerSource(db: Db | Tx): DataSource {
             period,
             (after) =>
               window(
-                db
+                store
                   .selectFrom("messenger_message")
                   .select([
                     "sent_at as at",
@@ -238,7 +244,7 @@ export function messengerSource(db: Db | Tx): DataSource {
             period,
             (after) =>
               window(
-                db
+                store
                   .selectFrom("messenger_post")
                   .select(["posted_at as at", "id as k1", "id as k2", "group_id", "body"])
                   .where("account_id", "=", id),
@@ -256,7 +262,7 @@ export function messengerSource(db: Db | Tx): DataSource {
             period,
             (after) =>
               window(
-                db
+                store
                   .selectFrom("messenger_media")
                   .select([
                     "uploaded_at as at",
