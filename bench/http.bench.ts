@@ -5,8 +5,8 @@ import autocannon from "autocannon";
 import { createAgency, decideAgencyChange, proposeAgencyChange } from "../src/agencies/agencies.service.js";
 import {
   activateOfficer,
+  bootstrapStaffUser,
   confirmEmail,
-  createStaffUser,
   enrolTotp,
   registerOfficer,
 } from "../src/auth/accounts.service.js";
@@ -109,10 +109,10 @@ export const benchmark = {
       await migrateToLatest(db);
       const now = () => new Date();
       await db.transaction().execute((tx) => activatePolicy(tx, POLICY, "bench", now()));
-      const setup = { email: "bench-setup" };
+      const setup = { operator: "cli:bench-setup" } as const;
       const admins: Principal[] = [];
       for (const name of ["admin1", "admin2", "intake"]) {
-        const created = await createStaffUser(
+        const created = await bootstrapStaffUser(
           db,
           setup,
           {

@@ -73,6 +73,7 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/admin/users": { email: "new.staff@provider.example", displayName: "New", role: "reviewer" },
     "/admin/users/:id/suspend": { reason: "test" },
     "/admin/users/:id/activate": { confirmed: "yes", note: "called" },
+    "/admin/user-changes/:id/decide": { decision: "approve" },
   };
   return bodies[url] ?? {};
 }
@@ -86,6 +87,8 @@ async function fingerprint(db: Db): Promise<string> {
       (select string_agg(id::text || status, ',' order by id) from app_user), (select count(*) from api_token where revoked_at is null),
       (select count(*) from user_session where revoked_at is null), (select count(*) from agency), (select count(*) from agency_change),
       (select string_agg(status, ',' order by id) from agency_change), (select count(*) from agency_domain),
+      (select string_agg(id::text || status, ',' order by id) from staff_change),
+      (select count(*) from staff_setup where used_at is null and revoked_at is null),
       (select count(*) from jurisdiction_status), (select count(*) from policy_version), (select count(*) from mail_outbox),
       (select count(*) from audit_event where action not in ('security.refused', 'session.refused', 'session.created'))
     ) as fp`.execute(db);
@@ -134,6 +137,14 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
       payload: { kind: "set_phone", value: "+442070000000" },
     });
     objects.change = (change.json() as { id: string }).id;
+    const staffChange = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/users",
+      headers: (await desk.signIn(accounts.admin)).headers,
+      payload: { email: "proposed.staff@provider.example", displayName: "Proposed", role: "counsel" },
+    });
+    expect(staffChange.statusCode, staffChange.body).toBe(202);
+    objects.staffChange = (staffChange.json() as { id: string }).id;
 
     callers.push({ name: "anonymous", role: "anonymous", headers: {}, foreign: false });
     const officerA = await desk.signIn(accounts.officerA);
@@ -187,7 +198,9 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
                 ? (objects.agency as string)
                 : /^\/(api\/v1|admin)\/agency-changes/.test(url)
                   ? (objects.change as string)
-                  : (objects.token as string),
+                  : /^\/(api\/v1|admin)\/user-changes/.test(url)
+                    ? (objects.staffChange as string)
+                    : (objects.token as string),
         );
     let checked = 0;
     let pagesChecked = 0;

@@ -8,7 +8,15 @@ import { CSRF_HEADER, SESSION_COOKIE } from "../src/http/session.js";
 import { auditSince, isProblem, lastAuditId, makeOfficer, multipart, nextAddress, signInAs } from "./support/attack.js";
 import { DRIVERS } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";
-import { confirmationToken, type Desk, openDesk, PASSWORD, principalOf, type Session } from "./support/http.js";
+import {
+  completeStaffSetup,
+  confirmationToken,
+  type Desk,
+  openDesk,
+  PASSWORD,
+  principalOf,
+  type Session,
+} from "./support/http.js";
 
 /**
  * Forged requests, one test per attack. Each ends the same way: nothing is disclosed (no request the
@@ -654,25 +662,22 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     expect(await statusOf(id)).toBe("under_review");
     await expectNotDisclosed(...ids);
 
-    // A second, different counsel completes it: the rule is two people, not never.
+    // A second, different counsel completes it: the rule is two people, not never. The new counsel's account
+    // is proposed by one admin, made by a second, and set up by its owner through the link mailed to them.
     const made = await post("/api/v1/users", admin, {
       email: "counsel2@provider.example",
       displayName: "second counsel",
       role: "counsel",
     });
-    expect(made.statusCode, made.body).toBe(201);
-    const second = made.json() as { userId: string; password: string; totpSecret: string };
-    desk.clock.advance(31_000);
-    const signedIn = await post("/api/v1/session", undefined, {
-      email: "counsel2@provider.example",
-      password: second.password,
-      code: currentTotpCode(second.totpSecret, desk.clock.now()),
-    });
-    expect(signedIn.statusCode, signedIn.body).toBe(200);
-    const counsel2 = {
-      [CSRF_HEADER]: (signedIn.json() as { csrfToken: string }).csrfToken,
-      cookie: `${SESSION_COOKIE}=${signedIn.cookies.find((c) => c.name === SESSION_COOKIE)?.value}`,
-    };
+    expect(made.statusCode, made.body).toBe(202);
+    expect(Object.keys(made.json() as object).sort()).toEqual(["id", "status"]);
+    const approvedAccount = await post(
+      `/api/v1/user-changes/${(made.json() as { id: string }).id}/approve`,
+      await signInAs(desk, desk.admin2),
+      {},
+    );
+    expect(approvedAccount.statusCode, approvedAccount.body).toBe(200);
+    const counsel2 = (await signInAs(desk, await completeStaffSetup(desk, "counsel2@provider.example"))).headers;
     const twice = await post(`/api/v1/requests/${id}/reviews`, counsel2, { verdict: "approve" });
     expect(twice.statusCode, twice.body).toBe(200);
     expect(twice.json()).toMatchObject({ status: "approved" });
@@ -902,6 +907,106 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     expect((await get(`/api/v1/requests/${id}/callback-number`, intake)).json()).toMatchObject({ dial: null });
     expectProblem(await post(`/api/v1/requests/${id}/callback`, intake, { confirmed: true, note: "x" }), 409);
     await expectNotDisclosed(id);
+  });
+
+  it("13. one admin, alone, with every API and page at hand, cannot change what a call-back dials nor approve anything", async () => {
+    const phones = async () =>
+      new Map(
+        (
+          (await get("/api/v1/agencies", intake)).json() as { items: Array<{ id: string; phoneOnFile: string }> }
+        ).items.map((a) => [a.id, a.phoneOnFile]),
+      );
+    const phonesBefore = await phones();
+    const users = async () =>
+      (await desk.db.selectFrom("app_user").select(["id", "status"]).orderBy("id").execute()).map(
+        (u) => `${u.id}:${u.status}`,
+      );
+    const usersBefore = await users();
+    const { id: pending } = (await submit(officerA, {
+      jurisdiction: "US",
+      process: "emergency",
+      emergency: { justification: "a missing child", verified: false },
+      targets: [{ type: "phone", value: "+12025550143" }],
+      categories: ["subscriber.phone"],
+    })) as { id: string };
+    const dialsBefore = (await get(`/api/v1/requests/${pending}/callback-number`, intake)).json() as {
+      numberOnRecord: string;
+    };
+    const since = await lastAuditId(desk);
+    const page = await desk.signInPage(desk.accounts.admin);
+    const pagePost = (url: string, fields: Record<string, string>) =>
+      desk.app.inject({
+        method: "POST",
+        url,
+        remoteAddress: nextAddress(),
+        headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ _csrf: page.csrf, ...fields }).toString(),
+      });
+
+    // The attacker's number and domain, proposed through the API and the page, approved through neither.
+    const viaApi = await post(`/api/v1/agencies/${desk.agencies.a}/changes`, admin, {
+      kind: "set_phone",
+      value: "+15555550199",
+    });
+    expect(viaApi.statusCode, viaApi.body).toBe(201);
+    expect(
+      (
+        await pagePost("/admin/agencies/changes", {
+          agencyId: desk.agencies.a,
+          kind: "add_domain",
+          value: "fbi-mail.example",
+        })
+      ).statusCode,
+    ).toBe(303);
+    const agencyChanges = (
+      await desk.db.selectFrom("agency_change").select("id").where("status", "=", "pending").execute()
+    ).map((c) => c.id);
+    expect(agencyChanges.length).toBeGreaterThanOrEqual(2);
+    // A new account of every staff role: none of the answers carries a secret, and none can be approved alone.
+    const proposals: string[] = [];
+    for (const role of ["admin", "counsel", "reviewer", "intake", "auditor"]) {
+      const made = await post("/api/v1/users", admin, {
+        email: `lone.${role}@provider.example`,
+        displayName: role,
+        role,
+      });
+      expect(made.statusCode, made.body).toBe(202);
+      expect(made.body).not.toMatch(/password|totp|secret|setup/i);
+      proposals.push((made.json() as { id: string }).id);
+    }
+    for (const id of agencyChanges) {
+      expectProblem(await post(`/api/v1/agency-changes/${id}/approve`, admin, {}), 409);
+      expect((await pagePost(`/admin/agency-changes/${id}/decide`, { decision: "approve" })).statusCode).toBe(409);
+    }
+    for (const id of proposals) {
+      expectProblem(await post(`/api/v1/user-changes/${id}/approve`, admin, {}), 409);
+      expect((await pagePost(`/admin/user-changes/${id}/decide`, { decision: "approve" })).statusCode).toBe(409);
+    }
+    // Nor what decides a call-back or a disclosure.
+    expectProblem(
+      await post(`/api/v1/requests/${pending}/callback-number/review`, admin, { dial: "on_file", note: "trust me" }),
+      403,
+    );
+    expectProblem(await post(`/api/v1/requests/${pending}/callback`, admin, { confirmed: true, note: "called" }), 403);
+    expectProblem(await post(`/api/v1/requests/${pending}/reviews`, admin, { verdict: "approve" }), 403);
+
+    expect(await phones()).toEqual(phonesBefore);
+    expect((await get(`/api/v1/requests/${pending}/callback-number`, intake)).json()).toMatchObject(dialsBefore);
+    expect(await users()).toEqual(usersBefore);
+    expect(
+      await desk.db.selectFrom("mail_outbox").select("id").where("purpose", "=", "staff.setup").execute(),
+    ).toHaveLength(1);
+    for (const action of ["agency.change_applied", "user.change_applied", "user.created", "callback.number_reviewed"]) {
+      expect(await auditSince(desk, since, action), action).toEqual([]);
+    }
+    const refused = await auditSince(desk, since, "security.refused");
+    for (const id of [...agencyChanges, ...proposals]) {
+      expect(
+        refused.filter((r) => r.object_id === id && r.actor === desk.accounts.admin.email),
+        id,
+      ).toHaveLength(2);
+    }
+    await expectNotDisclosed(pending);
   });
 
   it("nothing the attacks touched was disclosed", async () => {

@@ -142,6 +142,10 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/users": {
     body: () => ({ email: "fuzz@provider.example", displayName: "Fuzz", role: "auditor" }),
   },
+  "GET /api/v1/user-changes": { badQuery: { status: badEnum(["pending", "all"]) } },
+  "POST /api/v1/user-changes/:id/approve": {},
+  "POST /api/v1/user-changes/:id/reject": {},
+  "POST /api/v1/users/:id/setup-link": {},
   "POST /api/v1/users/:id/activate": { body: () => ({ confirmed: false, note: "fuzz" }) },
   "POST /api/v1/users/:id/callback-number/review": { body: () => ({ dial: "on_file", note: "fuzz" }) },
   "POST /api/v1/users/:id/suspend": { body: () => ({ reason: "fuzz" }) },

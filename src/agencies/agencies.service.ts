@@ -1,14 +1,17 @@
 import { appendAudit } from "../audit/audit.js";
 import { domainProblem, lookalikeOf } from "../auth/domains.js";
+import { checkSecondAdmin } from "../auth/second-admin.js";
 import { authorize, type Principal } from "../authz/authz.js";
+import { auditingRefusals } from "../authz/refusals.js";
 import type { Db } from "../db/database.js";
 import { conflict, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 
 /**
  * Agencies and what vouches for them: verified e-mail domains and a phone number on file. One admin
- * proposes a change to either, a different admin applies it: a single hijacked admin account cannot
- * point verification at an attacker's domain or call-backs at an attacker's phone.
+ * proposes a change to either, a second admin applies it (second-admin.ts: not the proposer, active before
+ * the proposal, not brought in by the proposer): a single hijacked admin account cannot point verification
+ * at an attacker's domain or call-backs at an attacker's phone.
  */
 
 export type AgencyChangeKind = "add_domain" | "remove_domain" | "set_phone";
@@ -103,7 +106,7 @@ export async function proposeAgencyChange(
     }
     const { id } = await tx
       .insertInto("agency_change")
-      .values({ agency_id: agencyId, kind: input.kind, value, proposed_by: admin.userId })
+      .values({ agency_id: agencyId, kind: input.kind, value, proposed_by: admin.userId, proposed_at: now })
       .returning("id")
       .executeTakeFirstOrThrow();
     await appendAudit(
@@ -128,6 +131,16 @@ export async function decideAgencyChange(
   approve: boolean,
   now: Date,
 ): Promise<void> {
+  const attempt = {
+    actor: admin.email,
+    objectType: "agency_change",
+    objectId: changeId,
+    attempted: approve ? "approve" : "reject",
+  } as const;
+  await auditingRefusals(db, attempt, now, () => decide(db, admin, changeId, approve, now));
+}
+
+async function decide(db: Db, admin: Principal, changeId: string, approve: boolean, now: Date): Promise<void> {
   await db.transaction().execute(async (tx) => {
     const change = await tx
       .selectFrom("agency_change")
@@ -137,9 +150,12 @@ export async function decideAgencyChange(
       .executeTakeFirst();
     if (!change) throw notFound(`agency change ${changeId}`);
     if (change.status !== "pending") throw invalidTransition(`agency change ${changeId} is already ${change.status}`);
-    if (change.proposed_by === admin.userId) {
-      throw invalidTransition("a change to an agency's domains or phone needs a second admin: you proposed this one");
-    }
+    await checkSecondAdmin(
+      tx,
+      admin,
+      { proposedBy: change.proposed_by, proposedAt: change.proposed_at },
+      "a change to an agency's domains or phone",
+    );
     await tx
       .updateTable("agency_change")
       .set({ status: approve ? "applied" : "rejected", decided_by: admin.userId, decided_at: now })

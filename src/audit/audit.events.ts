@@ -61,6 +61,18 @@ export type AuditAction =
   | "user.totp_enrolled"
   | "user.activated"
   | "user.suspended"
+  /**
+   * Staff accounts (0013): a new member of staff was sent a one-time setup link (again: the earlier one is
+   * revoked), opened it (the second-factor secret was made and shown to them), and chose a password and
+   * enrolled the factor with it.
+   */
+  | "user.setup_link_sent"
+  | "user.setup_opened"
+  | "user.setup_completed"
+  /** Two-admin changes to staff: an account proposed by one admin, applied or rejected by a second. */
+  | "user.change_proposed"
+  | "user.change_applied"
+  | "user.change_rejected"
   /** An account sent more emergencies than the window allows: its requests get a second-level review. */
   | "user.flagged"
   /** Sign-in: a session opened, refused (with why), or closed. */
@@ -92,6 +104,7 @@ export type AuditObjectType =
   | "session"
   | "token"
   | "agency_change"
+  | "staff_change"
   | "route";
 
 export interface AuditEntry {

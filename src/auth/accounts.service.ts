@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type CallbackNumber, callbackNumberOf, numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
-import type { Principal } from "../authz/authz.js";
+import { actorOf, type Operator, type Principal } from "../authz/authz.js";
 import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
@@ -23,7 +23,9 @@ import { normaliseEmail } from "./identity.js";
 import { revokeEverything } from "./sessions.service.js";
 
 /**
- * Accounts. Staff are created by an admin, with a second factor from the start. An agency officer earns
+ * Accounts. Staff accounts are proposed by one admin and made by a second, and set up by their owner through
+ * a link mailed to them (staff.service.ts); an operator at the shell (or the demo) makes them directly here,
+ * with a second factor from the start. An agency officer earns
  * an account in four steps, each of which a hijacked mailbox alone cannot pass:
  * 1. registers with an e-mail on a domain an admin verified for the agency (lookalikes refused, by name);
  * 2. confirms by a link sent to that address;
@@ -49,15 +51,20 @@ export interface NewStaffUser {
 
 export interface CreatedStaffUser {
   userId: string;
-  /** Shown once to the admin who hands it over; only its hash is kept. */
+  /** Shown once to the operator who made the account; only its hash is kept. */
   password: string;
   totpSecret: string;
   totpUri: string;
 }
 
-export async function createStaffUser(
+/**
+ * An account made by an operator at the shell or by the demo, trusted by where it runs: it is active at
+ * once, and its password and second-factor secret go to that operator. No route reaches this; people (an
+ * admin included) propose accounts through staff.service.ts, whose secrets only their owner sees.
+ */
+export async function bootstrapStaffUser(
   db: Db,
-  actor: Principal | { email: string },
+  operator: Operator,
   input: NewStaffUser,
   now: Date,
 ): Promise<CreatedStaffUser> {
@@ -88,7 +95,7 @@ export async function createStaffUser(
     await appendAudit(
       tx,
       {
-        actor: actor.email,
+        actor: actorOf(operator),
         action: "user.created",
         objectType: "user",
         objectId: id,

@@ -48,6 +48,8 @@ export interface AppUserTable {
   updated_at: Generated<Date>;
   /** An officer's: the agency's phone on file when they registered (0009's trigger); what a call-back dials. */
   callback_number: Generated<string | null>;
+  /** The admin who proposed this staff account (0013); null when an operator or the demo made it. */
+  created_by: string | null;
 }
 
 export interface EmailConfirmationTable {
@@ -130,9 +132,35 @@ export interface AgencyChangeTable {
   value: string;
   status: Generated<"pending" | "applied" | "rejected">;
   proposed_by: string;
-  proposed_at: Generated<Date>;
+  proposed_at: ColumnType<Date, Date | string | undefined, Date | string>;
   decided_by: string | null;
   decided_at: Timestamp | null;
+}
+
+/** A staff account, or making someone an admin, proposed by one admin and decided by a second (0013). */
+export interface StaffChangeTable {
+  id: Generated<string>;
+  kind: "create" | "reactivate";
+  email: string;
+  display_name: string;
+  role: Exclude<Role, "agency">;
+  user_id: string | null;
+  status: Generated<"pending" | "applied" | "rejected">;
+  proposed_by: string;
+  proposed_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+}
+
+/** A one-time link with which a new member of staff sets a password and enrols a second factor (0013). */
+export interface StaffSetupTable {
+  token_hash: string;
+  user_id: string;
+  sent_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
 }
 
 export interface MailOutboxTable {
@@ -405,6 +433,8 @@ export interface DB {
   callback: CallbackTable;
   callback_number_review: CallbackNumberReviewTable;
   agency_change: AgencyChangeTable;
+  staff_change: StaffChangeTable;
+  staff_setup: StaffSetupTable;
   mail_outbox: MailOutboxTable;
   report_rollup: ReportRollupTable;
   request_hold: RequestHoldTable;

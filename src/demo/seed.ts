@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { createAgency, decideAgencyChange, proposeAgencyChange } from "../agencies/agencies.service.js";
 import {
   activateOfficer,
+  bootstrapStaffUser,
   confirmEmail,
-  createStaffUser,
   enrolTotp,
   registerOfficer,
 } from "../auth/accounts.service.js";
@@ -75,15 +75,14 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
         "example.yaml",
       ),
     );
-  const setup = { email: "demo-setup" };
   const staff = {} as Record<Exclude<Role, "agency">, Principal>;
   // Created side by side: each account's password hash is the slow part, and hashes run in parallel.
   const created = await Promise.all(
     [...STAFF.map((role) => ({ role, email: `${role}@custodian.demo`, name: role })), SECOND_ADMIN].map(
       async ({ role, email, name }) => {
-        const user = await createStaffUser(
+        const user = await bootstrapStaffUser(
           db,
-          setup,
+          DEMO,
           {
             email,
             displayName: name === "admin2" ? "Demo second admin" : `Demo ${role}`,

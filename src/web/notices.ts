@@ -16,6 +16,11 @@ const NOTICES: Record<string, string> = {
   proposed: "Change proposed. A second admin must approve it.",
   applied: "Change applied.",
   rejected: "Change rejected.",
+  "staff-proposed": "Staff account proposed. A second admin must approve it; its owner is then mailed a setup link.",
+  "staff-applied":
+    "Staff account approved. Its owner was mailed a one-time link to choose a password and second factor.",
+  "staff-rejected": "Staff account proposal rejected.",
+  "setup-link-sent": "A new setup link was mailed to the account's owner; the earlier one no longer works.",
   suspended: "Account suspended: its sessions and tokens are revoked.",
   "officer-activated": "Officer activated after the call-back.",
   released: "Hold released: the request can move on again.",

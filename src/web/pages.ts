@@ -13,6 +13,7 @@ import { holdPages } from "./holds.js";
 import { ErrorPage, NotFoundPage } from "./layout.js";
 import { portalPages } from "./portal.routes.js";
 import { homeOf, seeOther, sendPage } from "./render.js";
+import { setupPages } from "./setup.routes.js";
 import { signInPages } from "./signin.routes.js";
 
 /**
@@ -53,6 +54,7 @@ export function webPages(context: AppContext): FastifyPluginAsyncZod {
       );
     });
     await signInPages(pages, context);
+    await setupPages(pages, context);
     await portalPages(pages, context);
     await deskPages(pages, context);
     await adminPages(pages, context);

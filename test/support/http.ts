@@ -1,8 +1,8 @@
 import { createAgency, decideAgencyChange, proposeAgencyChange } from "../../src/agencies/agencies.service.js";
 import {
   activateOfficer,
+  bootstrapStaffUser,
   confirmEmail,
-  createStaffUser,
   enrolTotp,
   registerOfficer,
 } from "../../src/auth/accounts.service.js";
@@ -53,6 +53,8 @@ export interface Desk {
   clock: { now: () => Date; advance(ms: number): void };
   agencies: { a: string; b: string };
   accounts: Record<"officerA" | "officerB" | Exclude<Role, "agency">, Account>;
+  /** A second admin, made with the others by the operator: the one who approves the first admin's proposals. */
+  admin2: Account;
   /** Sign in through the API (JSON): a session cookie and the CSRF header. */
   signIn(account: Account): Promise<Session>;
   /** Sign in through the sign-in page's form, as a browser does. */
@@ -85,11 +87,11 @@ export async function openDesk(
   };
   const config = loadConfig({ CUSTODIAN_PUBLIC_URL: "http://127.0.0.1:4000", ...overrides });
   await activateExamplePolicy(db);
-  const root = { email: "setup@custodian" };
+  const root = { operator: "cli:test-setup" } as const;
   const staff = {} as Record<Exclude<Role, "agency">, Account>;
   for (const role of STAFF_ROLES) {
     const email = `${role}@provider.example`;
-    const created = await createStaffUser(
+    const created = await bootstrapStaffUser(
       db,
       root,
       { email, displayName: role, role, password: PASSWORD },
@@ -97,14 +99,21 @@ export async function openDesk(
     );
     staff[role] = { userId: created.userId, email, role, agencyId: null, totpSecret: created.totpSecret };
   }
-  const second = await createStaffUser(
+  const second = await bootstrapStaffUser(
     db,
     root,
     { email: "admin2@provider.example", displayName: "second admin", role: "admin", password: PASSWORD },
     clock.now(),
   );
   const adminPrincipal = principalOf(staff.admin);
-  const admin2: Principal = { ...adminPrincipal, userId: second.userId, email: "admin2@provider.example" };
+  const admin2Account: Account = {
+    userId: second.userId,
+    email: "admin2@provider.example",
+    role: "admin",
+    agencyId: null,
+    totpSecret: second.totpSecret,
+  };
+  const admin2: Principal = principalOf(admin2Account);
   const agency = async (name: string, jurisdiction: string, domain: string, phone: string) => {
     const id = await createAgency(db, adminPrincipal, { name, jurisdiction }, clock.now());
     for (const change of [
@@ -155,6 +164,7 @@ export async function openDesk(
     clock,
     agencies: { a, b },
     accounts,
+    admin2: admin2Account,
     async signIn(account) {
       clock.advance(31_000);
       const response = await app.inject({
@@ -210,4 +220,45 @@ export async function confirmationToken(db: Db, email: string): Promise<string> 
   const token = mail?.body.match(/confirm#([\w-]+)/)?.[1];
   if (!token) throw new Error(`no confirmation mail for ${email}`);
   return token;
+}
+
+/** The setup link's token from the newest setup mail to `email`, as the new member of staff would click it. */
+export async function setupToken(db: Db, email: string): Promise<string> {
+  const [mail] = await listOutbox(db, { recipient: email, purpose: "staff.setup", limit: 1 });
+  const token = mail?.body.match(/\/setup\/([\w-]+)/)?.[1];
+  if (!token) throw new Error(`no setup mail for ${email}`);
+  return token;
+}
+
+/**
+ * A new member of staff sets up their account as a person would: opens the link mailed to them, reads the
+ * second-factor secret off the page, and posts their password and a code. Returns the account to sign in as.
+ */
+export async function completeStaffSetup(desk: Desk, email: string, password = PASSWORD): Promise<Account> {
+  const token = await setupToken(desk.db, email);
+  // An address of its own: setup links are rate limited per client address.
+  const remoteAddress = `10.250.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
+  const page = await desk.app.inject({ method: "GET", url: `/setup/${token}`, remoteAddress });
+  if (page.statusCode !== 200) throw new Error(`setup page for ${email}: ${page.statusCode} ${page.body}`);
+  const totpSecret = page.body.match(/id="totp-secret">([A-Z2-7]+)</)?.[1];
+  if (!totpSecret) throw new Error(`no second-factor secret on the setup page for ${email}`);
+  desk.clock.advance(31_000);
+  const done = await desk.app.inject({
+    method: "POST",
+    url: `/setup/${token}`,
+    remoteAddress,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams({
+      password,
+      passwordAgain: password,
+      code: currentTotpCode(totpSecret, desk.clock.now()),
+    }).toString(),
+  });
+  if (done.statusCode !== 200) throw new Error(`setup of ${email} failed (${done.statusCode}): ${done.body}`);
+  const user = await desk.db
+    .selectFrom("app_user")
+    .select(["id", "role"])
+    .where("email", "=", email)
+    .executeTakeFirstOrThrow();
+  return { userId: user.id, email, role: user.role, agencyId: null, totpSecret };
 }

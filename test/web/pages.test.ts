@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotpCode } from "../../src/auth/credentials.js";
+import { listOutbox } from "../../src/mail/outbox.js";
 import { DRIVERS } from "../support/db.js";
 import { EXAMPLE_POLICY } from "../support/fixtures.js";
-import { type Desk, openDesk, PASSWORD } from "../support/http.js";
+import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
 
 /**
  * The pages through the real app and database (inject): page sign-in, the request form's errors beside
@@ -157,6 +158,80 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     expect(
       await desk.db.selectFrom("agency").select("id").where("name", "=", "Metropolitan Police").execute(),
     ).toHaveLength(0);
+  });
+
+  it("a staff account proposed and approved on the users page is set up by its owner through the mailed link", async () => {
+    const pageOf = async (account: Account) => {
+      const session = await desk.signInPage(account);
+      return (url: string, fields: Record<string, string>) =>
+        desk.app.inject({
+          method: "POST",
+          url,
+          headers: { cookie: session.cookie, "content-type": "application/x-www-form-urlencoded" },
+          payload: form({ _csrf: session.csrf, ...fields }),
+        });
+    };
+    const first = await pageOf(desk.accounts.admin);
+    const email = "page.reviewer@provider.example";
+    const proposed = await first("/admin/users", { email, displayName: "Page Reviewer", role: "reviewer" });
+    expect(proposed.statusCode, proposed.body).toBe(303);
+    expect(proposed.headers.location).toBe("/admin/users?notice=staff-proposed");
+    const [change] = await desk.db.selectFrom("staff_change").select("id").where("email", "=", email).execute();
+    const second = await pageOf(desk.admin2);
+    const approved = await second(`/admin/user-changes/${change?.id}/decide`, { decision: "approve" });
+    expect(approved.headers.location).toBe("/admin/users?notice=staff-applied");
+    const [mail] = await listOutbox(desk.db, { recipient: email, purpose: "staff.setup" });
+    const link = mail?.body.match(/http:\/\/127\.0\.0\.1:4000(\/setup\/[\w-]+)/)?.[1] as string;
+    expect(link).toBeTruthy();
+
+    const opened = await desk.app.inject({ method: "GET", url: link });
+    expect(opened.statusCode).toBe(200);
+    expect(opened.headers["cache-control"]).toBe("no-store");
+    expect(opened.headers["referrer-policy"]).toBe("no-referrer");
+    expect(opened.body).toContain("<h1>Set up your account</h1>");
+    const secret = opened.body.match(/id="totp-secret">([A-Z2-7]{32})</)?.[1] as string;
+    expect(secret).toBeTruthy();
+    // Opening it again shows the same secret: a reload does not leave an enrolled authenticator behind.
+    expect((await desk.app.inject({ method: "GET", url: link })).body).toContain(secret);
+
+    const submit = (fields: Record<string, string>) =>
+      desk.app.inject({
+        method: "POST",
+        url: link,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: form(fields),
+      });
+    desk.clock.advance(31_000);
+    const code = currentTotpCode(secret, desk.clock.now());
+    const mismatch = await submit({ password: PASSWORD, passwordAgain: `${PASSWORD}!`, code });
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.body).toContain('id="f-setup-passwordAgain-error"');
+    const wrongCode = await submit({ password: PASSWORD, passwordAgain: PASSWORD, code: "000000" });
+    expect(wrongCode.statusCode).toBe(400);
+    expect(wrongCode.body).toContain('id="f-setup-code-error"');
+    const done = await submit({ password: PASSWORD, passwordAgain: PASSWORD, code });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.body).toContain("Your account is set up");
+    const again = await submit({ password: PASSWORD, passwordAgain: PASSWORD, code });
+    expect(again.statusCode).toBe(404);
+    expect(again.body).toContain("unknown, used, replaced or expired");
+
+    const user = await desk.db
+      .selectFrom("app_user")
+      .select(["id", "status"])
+      .where("email", "=", email)
+      .executeTakeFirstOrThrow();
+    expect(user.status).toBe("active");
+    const signedIn = await desk.signInPage({
+      userId: user.id,
+      email,
+      role: "reviewer",
+      agencyId: null,
+      totpSecret: secret,
+    });
+    expect(signedIn.csrf).toBeTruthy();
+    // The users page never showed a secret, to either admin.
+    for (const body of [proposed.body, approved.body]) expect(body).not.toContain(secret);
   });
 
   it("refuses a form post without the page's CSRF token, and accepts it with it", async () => {

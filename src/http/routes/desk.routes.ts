@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../../agencies/callback-number.js";
 import { verifyAudit } from "../../audit/verify.js";
-import { activateOfficer, createStaffUser, listUsers, suspendUser } from "../../auth/accounts.service.js";
+import { activateOfficer, listUsers, suspendUser } from "../../auth/accounts.service.js";
+import { decideStaffChange, listStaffChanges, proposeStaffAccount, resendSetupLink } from "../../auth/staff.service.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { ROLES, STATUSES } from "../../domain/vocabulary.js";
 import { jurisdictionHistory } from "../../jurisdictions/jurisdictions.queries.js";
@@ -260,23 +261,101 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     async (request) => ({ items: await listUsers(db, request.query) }),
   );
 
+  const staffRole = z.enum(
+    ROLES.filter((r) => r !== "agency") as ["intake", "reviewer", "counsel", "admin", "auditor"],
+  );
+  const staffChange = z.object({
+    id: z.uuid(),
+    kind: z.enum(["create", "reactivate"]),
+    email: z.string(),
+    displayName: z.string(),
+    role: staffRole,
+    userId: z.uuid().nullable(),
+    status: z.enum(["pending", "applied", "rejected"]),
+    proposedBy: z.string(),
+    proposedAt: z.string(),
+  });
+
   api.post(
     "/users",
     {
       config: { access: "user.manage" },
       schema: {
-        summary: "Create a staff account (returns its one-time password and second-factor secret)",
+        summary:
+          "Propose a staff account; a second admin applies it (POST /user-changes/{id}/approve), and its " +
+          "owner sets the password and second factor through a link mailed to them. The answer carries no secret",
         tags: ["users"],
-        body: z.strictObject({
-          email: z.email().max(254),
-          displayName: text(200),
-          role: z.enum(ROLES.filter((r) => r !== "agency") as ["intake", "reviewer", "counsel", "admin", "auditor"]),
-        }),
+        body: z.strictObject({ email: z.email().max(254), displayName: text(200), role: staffRole }),
+        response: { 202: z.object({ id: z.uuid(), status: z.literal("pending") }) },
       },
     },
     async (request, reply) => {
-      const created = await createStaffUser(db, principalOf(request), request.body, now());
-      return reply.code(201).send(created);
+      const { id } = await proposeStaffAccount(db, principalOf(request), request.body, now());
+      return reply.code(202).send({ id, status: "pending" as const });
+    },
+  );
+
+  api.get(
+    "/user-changes",
+    {
+      config: { access: "user.read" },
+      schema: {
+        summary: "Proposed staff accounts, oldest first (pending ones by default)",
+        tags: ["users"],
+        querystring: z.strictObject({ status: z.enum(["pending", "all"]).default("pending") }),
+        response: { 200: z.object({ items: z.array(staffChange) }) },
+      },
+    },
+    async (request) => ({
+      items: await listStaffChanges(db, request.query.status === "pending" ? { status: "pending" } : {}),
+    }),
+  );
+
+  for (const verb of ["approve", "reject"] as const) {
+    api.post(
+      `/user-changes/:id/${verb}`,
+      {
+        config: { access: "user.manage" },
+        schema: {
+          summary:
+            verb === "approve"
+              ? "A second admin (active before the proposal, not brought in by the proposer) applies a proposed account"
+              : "A second admin rejects a proposed account",
+          tags: ["users"],
+          params: z.strictObject({ id: z.uuid() }),
+          response: {
+            200: z.object({ id: z.uuid(), status: z.enum(["applied", "rejected"]), userId: z.uuid().nullable() }),
+          },
+        },
+      },
+      async (request) => {
+        const decided = await decideStaffChange(
+          db,
+          principalOf(request),
+          request.params.id,
+          verb === "approve",
+          config.publicUrl,
+          now(),
+        );
+        return { id: request.params.id, ...decided };
+      },
+    );
+  }
+
+  api.post(
+    "/users/:id/setup-link",
+    {
+      config: { access: "user.manage" },
+      schema: {
+        summary: "Mail a new one-time setup link to a staff account not yet set up (the earlier link stops working)",
+        tags: ["users"],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 202: z.object({ status: z.literal("sent"), expiresAt: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const sent = await resendSetupLink(db, principalOf(request), request.params.id, config.publicUrl, now());
+      return reply.code(202).send({ status: "sent" as const, ...sent });
     },
   );
 

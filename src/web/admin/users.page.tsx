@@ -1,0 +1,322 @@
+import { z } from "zod";
+import { listAgencies } from "../../agencies/agencies.service.js";
+import { activateOfficer, listUsers, suspendUser } from "../../auth/accounts.service.js";
+import { decideStaffChange, listStaffChanges, proposeStaffAccount, resendSetupLink } from "../../auth/staff.service.js";
+import { may, type Principal } from "../../authz/authz.js";
+import { type App, type AppContext, principalOf } from "../../http/context.js";
+import { pageCsrf } from "../../http/session.js";
+import { attemptForm, type FormFailure } from "../forms.js";
+import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField } from "../layout.js";
+import { noticeText } from "../notices.js";
+import { seeOther, sendPage } from "../render.js";
+import { csrfField, noticeQuery, reason, sendRefused } from "./admin.forms.js";
+
+/**
+ * Users: every account; staff accounts proposed by one admin and applied by a second, their owner then
+ * setting them up through a link mailed to them (no secret is ever shown here); suspension; an officer's
+ * activation after the call-back.
+ */
+
+export async function userPages(app: App, { db, now, config }: AppContext): Promise<void> {
+  // ---- Users ---------------------------------------------------------------------------------------
+  const UsersPage = async (
+    principal: Principal,
+    csrf: string | undefined,
+    notice: string | undefined,
+    failure?: FormFailure,
+  ) => {
+    const users = await listUsers(db);
+    const proposals = await listStaffChanges(db, { status: "pending" });
+    const agencies = new Map((await listAgencies(db, principal)).map((a) => [a.id, a.name]));
+    const canManage = may(principal, "user.manage");
+    const canActivate = may(principal, "user.activate");
+    return (
+      <Layout title="Users" principal={principal} csrf={csrf} current="/admin/users" notice={notice}>
+        <h1>Users and roles</h1>
+        <p class="muted">
+          A staff account is proposed by one admin and made by a second who was an admin before the proposal and whom
+          the proposer did not bring in. Its owner is mailed a one-time link with which they choose their password and
+          set up their second factor; no one else sees either.
+        </p>
+        {proposals.length > 0 && (
+          <table>
+            <caption>Staff accounts waiting for a second admin</caption>
+            <thead>
+              <tr>
+                <th scope="col">E-mail</th>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Proposed by</th>
+                {canManage && <th scope="col">Decision</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {proposals.map((c) => (
+                <tr key={c.id}>
+                  <th scope="row">{c.email}</th>
+                  <td>{c.displayName}</td>
+                  <td>{c.role}</td>
+                  <td>
+                    {c.proposedBy} <span class="muted">at {c.proposedAt}</span>
+                  </td>
+                  {canManage && (
+                    <td>
+                      <form method="post" action={`/admin/user-changes/${c.id}/decide`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <FormErrors form={`staff-${c.id}`} failure={failure} fields={[]} />
+                        {c.proposedBy === principal.email ? (
+                          <span class="muted">waiting for a second admin </span>
+                        ) : (
+                          <button type="submit" name="decision" value="approve">
+                            Approve
+                          </button>
+                        )}
+                        <button type="submit" name="decision" value="reject" class="secondary">
+                          Reject
+                        </button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <table>
+          <caption>Every account, oldest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">E-mail</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Agency</th>
+              <th scope="col">Status</th>
+              <th scope="col">Second factor</th>
+              {(canManage || canActivate) && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id}>
+                <th scope="row">{u.email}</th>
+                <td>{u.displayName}</td>
+                <td>{u.role}</td>
+                <td>{u.agencyId ? (agencies.get(u.agencyId) ?? "") : ""}</td>
+                <td>
+                  <StatusBadge status={u.status} />
+                  {u.flagged && (
+                    <span class="badge emergency" title={u.flagged}>
+                      flagged
+                    </span>
+                  )}
+                </td>
+                <td>
+                  {u.secondFactorEnrolled
+                    ? "enrolled"
+                    : u.role !== "agency" && u.status === "pending"
+                      ? "set-up link sent"
+                      : "not yet"}
+                </td>
+                {(canManage || canActivate) && (
+                  <td>
+                    {canActivate && u.role === "agency" && u.status === "pending" && u.callback && !u.callback.dial && (
+                      <p class="warning" role="alert">
+                        No call-back can be made: {u.callback.refusal}
+                        {u.callback.changed ? ` (counsel: POST /api/v1/users/${u.id}/callback-number/review)` : ""}.
+                      </p>
+                    )}
+                    {canActivate &&
+                      u.role === "agency" &&
+                      u.status === "pending" &&
+                      u.secondFactorEnrolled &&
+                      u.callback?.dial && (
+                        <form method="post" action={`/admin/users/${u.id}/activate`} class="inline-form">
+                          <CsrfField token={csrf} />
+                          <input type="hidden" name="confirmed" value="yes" />
+                          <FormErrors form={`activate-${u.id}`} failure={failure} fields={["note"]} />
+                          <TextField
+                            form={`activate-${u.id}`}
+                            name="note"
+                            label={`Call-back to ${u.callback.dial}${u.callback.changed ? " (chosen by counsel after the agency's phone changed)" : " (on file when they registered)"}: what was said`}
+                            failure={failure}
+                            required
+                            maxLength={2000}
+                            inline
+                          />
+                          <button type="submit">Activate after call-back</button>
+                        </form>
+                      )}
+                    {canManage && u.role !== "agency" && u.status === "pending" && !u.secondFactorEnrolled && (
+                      <form method="post" action={`/admin/users/${u.id}/setup-link`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <FormErrors form={`setup-${u.id}`} failure={failure} fields={[]} />
+                        <button type="submit" class="secondary">
+                          Send a new setup link to {u.email}
+                        </button>
+                      </form>
+                    )}
+                    {canManage && u.status === "active" && u.id !== principal.userId && (
+                      <form method="post" action={`/admin/users/${u.id}/suspend`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <FormErrors form={`suspend-${u.id}`} failure={failure} fields={["reason"]} />
+                        <TextField
+                          form={`suspend-${u.id}`}
+                          name="reason"
+                          label={`Reason to suspend ${u.email}`}
+                          failure={failure}
+                          required
+                          maxLength={2000}
+                          inline
+                        />
+                        <button type="submit" class="danger">
+                          Suspend
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {canManage && (
+          <form method="post" action="/admin/users" class="card narrow">
+            <CsrfField token={csrf} />
+            <fieldset>
+              <legend>Propose a staff account</legend>
+              <FormErrors form="user" failure={failure} fields={["email", "displayName", "role"]} />
+              <TextField form="user" name="email" label="E-mail" failure={failure} email required maxLength={254} />
+              <TextField form="user" name="displayName" label="Name" failure={failure} required maxLength={200} />
+              <SelectField
+                form="user"
+                name="role"
+                label="Role"
+                failure={failure}
+                options={[
+                  ["intake", "intake: registers and verifies requests"],
+                  ["reviewer", "reviewer: reviews and recommends"],
+                  ["counsel", "counsel: approves or rejects"],
+                  ["admin", "admin: users, agencies, policy, jurisdictions"],
+                  ["auditor", "auditor: reads everything, changes nothing"],
+                ]}
+              />
+              <p class="hint">A second admin approves it; then its owner is mailed a link to set it up.</p>
+              <button type="submit">Propose</button>
+            </fieldset>
+          </form>
+        )}
+      </Layout>
+    );
+  };
+
+  app.get(
+    "/admin/users",
+    { config: { access: "user.read", page: true }, schema: { hide: true, querystring: noticeQuery } },
+    async (request, reply) =>
+      sendPage(reply, await UsersPage(principalOf(request), pageCsrf(request), noticeText(request.query.notice))),
+  );
+
+  app.post(
+    "/admin/users",
+    {
+      attachValidation: true,
+      config: { access: "user.manage", page: true },
+      schema: {
+        hide: true,
+        body: z.strictObject({
+          ...csrfField,
+          email: z.email().max(254),
+          displayName: z.string().trim().min(1).max(200),
+          role: z.enum(["intake", "reviewer", "counsel", "admin", "auditor"]),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { email, displayName, role } = request.body;
+      const outcome = await attemptForm("user", request, () =>
+        proposeStaffAccount(db, principalOf(request), { email, displayName, role }, now()),
+      );
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      return seeOther(reply, "/admin/users?notice=staff-proposed");
+    },
+  );
+
+  app.post(
+    "/admin/user-changes/:id/decide",
+    {
+      attachValidation: true,
+      config: { access: "user.manage", page: true },
+      schema: {
+        hide: true,
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ ...csrfField, decision: z.enum(["approve", "reject"]) }),
+      },
+    },
+    async (request, reply) => {
+      const approve = request.body.decision === "approve";
+      const outcome = await attemptForm(`staff-${request.params.id}`, request, () =>
+        decideStaffChange(db, principalOf(request), request.params.id, approve, config.publicUrl, now()),
+      );
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      return seeOther(reply, `/admin/users?notice=${approve ? "staff-applied" : "staff-rejected"}`);
+    },
+  );
+
+  app.post(
+    "/admin/users/:id/setup-link",
+    {
+      attachValidation: true,
+      config: { access: "user.manage", page: true },
+      schema: { hide: true, params: z.strictObject({ id: z.uuid() }), body: z.strictObject({ ...csrfField }) },
+    },
+    async (request, reply) => {
+      const outcome = await attemptForm(`setup-${request.params.id}`, request, () =>
+        resendSetupLink(db, principalOf(request), request.params.id, config.publicUrl, now()),
+      );
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      return seeOther(reply, "/admin/users?notice=setup-link-sent");
+    },
+  );
+
+  app.post(
+    "/admin/users/:id/suspend",
+    {
+      attachValidation: true,
+      config: { access: "user.manage", page: true },
+      schema: { hide: true, params: z.strictObject({ id: z.uuid() }), body: z.strictObject({ ...csrfField, reason }) },
+    },
+    async (request, reply) => {
+      const outcome = await attemptForm(`suspend-${request.params.id}`, request, () =>
+        suspendUser(db, principalOf(request), request.params.id, request.body.reason, now()),
+      );
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      return seeOther(reply, "/admin/users?notice=suspended");
+    },
+  );
+
+  app.post(
+    "/admin/users/:id/activate",
+    {
+      attachValidation: true,
+      config: { access: "user.activate", page: true },
+      schema: {
+        hide: true,
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ ...csrfField, confirmed: z.literal("yes"), note: reason }),
+      },
+    },
+    async (request, reply) => {
+      const outcome = await attemptForm(`activate-${request.params.id}`, request, () =>
+        activateOfficer(
+          db,
+          principalOf(request),
+          request.params.id,
+          { confirmed: true, note: request.body.note },
+          now(),
+        ),
+      );
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      return seeOther(reply, "/admin/users?notice=officer-activated");
+    },
+  );
+}
