@@ -12,14 +12,16 @@ import { type Checkpoint, checkpointSignatureValid } from "./signing.js";
  * keys are given, whether the sealed log is vouched for by signed checkpoints up to its last few entries.
  */
 
-export type ProblemKind =
-  | "altered"
-  | "removed"
-  | "inserted"
-  | "reordered"
-  | "truncated"
-  | "bad_signature"
-  | "unvouched";
+export const PROBLEM_KINDS = [
+  "altered",
+  "removed",
+  "inserted",
+  "reordered",
+  "truncated",
+  "bad_signature",
+  "unvouched",
+] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface AuditProblem {
   kind: ProblemKind;

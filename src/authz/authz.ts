@@ -119,6 +119,11 @@ const TOKEN_ACTIONS: Partial<Record<Action, TokenScope>> = {
   "request.read": "requests:read",
 };
 
+/** The scope an API token needs for `action`, or undefined when only a signed-in session may perform it. */
+export function tokenScopeFor(action: Action): TokenScope | undefined {
+  return TOKEN_ACTIONS[action];
+}
+
 /** The object an action is on, reduced to what decides access to it. */
 export interface Resource {
   /** The agency the object belongs to (a request's, a production's, an agency itself). */

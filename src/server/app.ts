@@ -4,19 +4,19 @@ import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import Fastify from "fastify";
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { authorize } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { apiV1 } from "../http/api.js";
 import type { App, AppContext, RouteEntry } from "../http/context.js";
+import { swaggerOptions } from "../http/openapi.js";
 import { problemFor, sendProblem } from "../http/problem.js";
 import { reportPageRoutes } from "../http/routes/reports.routes.js";
-import { CSRF_HEADER, identify, SESSION_COOKIE } from "../http/session.js";
+import { CSRF_HEADER, identify } from "../http/session.js";
 import { MAX_API_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from "../http/uploads.js";
 import { zodValidatorCompiler } from "../http/validation.js";
 import { unauthenticated } from "../shared/errors.js";
-import { packageVersion } from "../shared/package.js";
 import { ValidationError } from "../shared/validation.js";
 import { sendNotFoundPage, webPages } from "../web/pages.js";
 import { configuredRejectionNotices } from "./review-outcomes.js";
@@ -121,25 +121,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       parts: 16,
     },
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Custodian API",
-        version: packageVersion(),
-        description:
-          "Receive, verify, decide, fulfil and account for government requests for user data. " +
-          "Errors are application/problem+json (RFC 9457).",
-      },
-      components: {
-        securitySchemes: {
-          session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
-          token: { type: "http", scheme: "bearer" },
-        },
-      },
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, swaggerOptions());
 
   app.setErrorHandler((error, request, reply) => {
     const problem = problemFor(error, request);

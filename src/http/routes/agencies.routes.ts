@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  type AgencyView,
   createAgency,
   decideAgencyChange,
   getAgency,
@@ -12,12 +13,36 @@ import { type App, type AppContext, principalOf } from "../context.js";
 
 /** Agencies, their verified domains and phone on file (changed by two admins). */
 
+const agencyView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  jurisdiction: z.string(),
+  status: z.string(),
+  phoneOnFile: z.string().nullable(),
+  domains: z.array(z.string()),
+  pendingChanges: z.array(
+    z.object({
+      id: z.uuid(),
+      kind: z.enum(["add_domain", "remove_domain", "set_phone"]),
+      value: z.string(),
+      proposedBy: z.string(),
+      proposedAt: z.string(),
+    }),
+  ),
+  createdAt: z.string(),
+}) satisfies z.ZodType<AgencyView>;
+
 export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<void> {
   api.get(
     "/agencies",
     {
       config: { access: "agency.read" },
-      schema: { summary: "Agencies (an officer sees their own)", tags: ["agencies"] },
+      schema: {
+        operationId: "listAgencies",
+        summary: "Agencies (an officer sees their own)",
+        tags: ["agencies"],
+        response: { 200: z.object({ items: z.array(agencyView) }) },
+      },
     },
     async (request) => {
       return { items: await listAgencies(db, principalOf(request)) };
@@ -28,7 +53,13 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
     "/agencies/:id",
     {
       config: { access: "agency.read" },
-      schema: { summary: "One agency", tags: ["agencies"], params: z.strictObject({ id: z.uuid() }) },
+      schema: {
+        operationId: "getAgency",
+        summary: "One agency",
+        tags: ["agencies"],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: agencyView },
+      },
     },
     async (request) => {
       return getAgency(db, principalOf(request), request.params.id);
@@ -40,9 +71,11 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
     {
       config: { access: "agency.manage" },
       schema: {
+        operationId: "createAgency",
         summary: "Register an agency (its domains and phone are then proposed and approved by two admins)",
         tags: ["agencies"],
         body: z.strictObject({ name: text(200), jurisdiction: jurisdictionSchema }),
+        response: { 201: z.object({ id: z.uuid() }) },
       },
     },
     async (request, reply) => {
@@ -56,6 +89,7 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
     {
       config: { access: "agency.manage" },
       schema: {
+        operationId: "proposeAgencyChange",
         summary: "Propose adding or removing a verified domain, or setting the phone on file",
         tags: ["agencies"],
         params: z.strictObject({ id: z.uuid() }),
@@ -63,11 +97,12 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
           kind: z.enum(["add_domain", "remove_domain", "set_phone"]),
           value: text(253),
         }),
+        response: { 201: z.object({ id: z.uuid(), status: z.literal("pending") }) },
       },
     },
     async (request, reply) => {
       const id = await proposeAgencyChange(db, principalOf(request), request.params.id, request.body, now());
-      return reply.code(201).send({ id, status: "pending" });
+      return reply.code(201).send({ id, status: "pending" as const });
     },
   );
 
@@ -77,14 +112,16 @@ export async function agencyRoutes(api: App, { db, now }: AppContext): Promise<v
       {
         config: { access: "agency.manage" },
         schema: {
+          operationId: `${verb}AgencyChange`,
           summary: `${verb === "approve" ? "Apply" : "Reject"} a proposed agency change (a second admin)`,
           tags: ["agencies"],
           params: z.strictObject({ id: z.uuid() }),
+          response: { 200: z.object({ id: z.uuid(), status: z.enum(["applied", "rejected"]) }) },
         },
       },
       async (request) => {
         await decideAgencyChange(db, principalOf(request), request.params.id, verb === "approve", now());
-        return { id: request.params.id, status: verb === "approve" ? "applied" : "rejected" };
+        return { id: request.params.id, status: verb === "approve" ? ("applied" as const) : ("rejected" as const) };
       },
     );
   }

@@ -21,6 +21,7 @@ export async function auditRoutes(api: App, { db }: AppContext): Promise<void> {
     {
       config: { access: "audit.read" },
       schema: {
+        operationId: "listAuditEvents",
         summary:
           "The whole audit trail, filtered by object, actor, action and time, newest (or oldest) first, keyset-paged",
         tags: ["audit"],

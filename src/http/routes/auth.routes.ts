@@ -14,6 +14,7 @@ import { ROLES } from "../../domain/vocabulary.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { identityGuard } from "../identity-guard.js";
+import { noContent } from "../openapi.js";
 import { clearSessionCookie, isSession, setSessionCookie } from "../session.js";
 
 /** Sign-in, sign-out, officer registration and API tokens. */
@@ -41,6 +42,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
       config: { access: "public" },
       preHandler: guard,
       schema: {
+        operationId: "signIn",
         summary: "Sign in with e-mail, password and the current second-factor code",
         tags: ["session"],
         body: z.strictObject({
@@ -68,6 +70,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     {
       config: { access: "signed-in" },
       schema: {
+        operationId: "getSession",
         summary: "Who is signed in",
         tags: ["session"],
         response: { 200: z.object({ user: userSchema, via: z.enum(["session", "token"]) }) },
@@ -81,12 +84,15 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
 
   api.delete(
     "/session",
-    { config: { access: "signed-in" }, schema: { summary: "Sign out", tags: ["session"] } },
+    {
+      config: { access: "signed-in" },
+      schema: { operationId: "signOut", summary: "Sign out", tags: ["session"], response: { 204: noContent } },
+    },
     async (request, reply) => {
       const p = principalOf(request);
       if (isSession(p)) await signOut(db, p, now());
       clearSessionCookie(reply);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -96,6 +102,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
       config: { access: "public" },
       preHandler: guard,
       schema: {
+        operationId: "registerOfficer",
         summary: "Register as an officer of an agency, with an e-mail on one of its verified domains",
         tags: ["registration"],
         body: z.strictObject({
@@ -121,6 +128,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     {
       config: { access: "public", rateLimit: GUARDED },
       schema: {
+        operationId: "confirmRegistration",
         summary: "Confirm the e-mail address with the token from the link; returns the second-factor secret",
         tags: ["registration"],
         body: z.strictObject({ token: confirmationToken }),
@@ -138,6 +146,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     {
       config: { access: "public", rateLimit: GUARDED },
       schema: {
+        operationId: "enrolSecondFactor",
         summary: "Prove the second factor works; the account then waits for the provider's call-back",
         tags: ["registration"],
         body: z.strictObject({ token: confirmationToken, code: z.string().regex(/^\d{6}$/) }),
@@ -165,6 +174,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     {
       config: { access: "token.manage" },
       schema: {
+        operationId: "listTokens",
         summary: "Your API tokens",
         tags: ["tokens"],
         response: { 200: z.object({ items: z.array(tokenView) }) },
@@ -182,6 +192,7 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     {
       config: { access: "token.manage", rateLimit: GUARDED },
       schema: {
+        operationId: "createToken",
         summary: "Create an API token for an agency system (shown once)",
         tags: ["tokens"],
         body: z.strictObject({
@@ -208,13 +219,19 @@ export async function authRoutes(api: App, context: AppContext): Promise<void> {
     "/tokens/:id",
     {
       config: { access: "token.manage" },
-      schema: { summary: "Revoke an API token", tags: ["tokens"], params: z.strictObject({ id: z.uuid() }) },
+      schema: {
+        operationId: "revokeToken",
+        summary: "Revoke an API token",
+        tags: ["tokens"],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 204: noContent },
+      },
     },
     async (request, reply) => {
       const p = principalOf(request);
       authorize(p, "token.manage");
       await revokeApiToken(db, p, request.params.id, now());
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

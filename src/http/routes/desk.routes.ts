@@ -1,17 +1,24 @@
 import { z } from "zod";
 import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../../agencies/callback-number.js";
-import { verifyAudit } from "../../audit/verify.js";
-import { activateOfficer, listUsers, suspendUser } from "../../auth/accounts.service.js";
+import { PROBLEM_KINDS, type VerifyReport, verifyAudit } from "../../audit/verify.js";
+import { activateOfficer, listUsers, suspendUser, type UserView } from "../../auth/accounts.service.js";
 import { decideStaffChange, listStaffChanges, proposeStaffAccount, resendSetupLink } from "../../auth/staff.service.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { ROLES, STATUSES } from "../../domain/vocabulary.js";
 import { jurisdictionHistory } from "../../jurisdictions/jurisdictions.queries.js";
-import { pauseJurisdiction, resumeJurisdiction } from "../../jurisdictions/jurisdictions.service.js";
-import { listOutbox } from "../../mail/outbox.js";
+import {
+  pauseJurisdiction,
+  resumeJurisdiction,
+  type StatusChangeResult,
+} from "../../jurisdictions/jurisdictions.service.js";
+import { listOutbox, type OutboxEntry } from "../../mail/outbox.js";
+import { OUTCOMES } from "../../policy/engine.js";
+import { JURISDICTION_STATUSES } from "../../policy/policy.schema.js";
 import { activatePolicy, activePolicySummary } from "../../policy/policy.store.js";
 import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/request.actions.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
+import { noContent } from "../openapi.js";
 import { requestIdParams } from "./requests.routes.js";
 
 /** The provider's side: working requests, jurisdictions, the policy, users, the audit trail, the outbox. */
@@ -29,6 +36,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "request.advance" },
       schema: {
+        operationId: "advanceRequest",
         summary: "Move a request on: received → verifying → under_review (verifying the requester)",
         tags: ["desk"],
         params: requestIdParams,
@@ -50,9 +58,18 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       schema: {
         summary:
           "Record the call-back that verifies an emergency (made to the agency's number on file when it arrived)",
+        operationId: "recordEmergencyCallback",
         tags: ["desk"],
         params: requestIdParams,
         body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
+        response: {
+          200: z.object({
+            status: z.enum(STATUSES),
+            // Absent when the call-back did not confirm the emergency (nothing was decided).
+            outcome: z.enum(OUTCOMES).optional(),
+            calledNumber: z.string(),
+          }) satisfies z.ZodType<Awaited<ReturnType<typeof recordEmergencyCallback>>>,
+        },
       },
     },
     async (request) => recordEmergencyCallback(db, principalOf(request), request.params.id, request.body, now()),
@@ -72,7 +89,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       .nullable(),
     dial: z.string().nullable(),
     refusal: z.string().nullable(),
-  });
+  }) satisfies z.ZodType<Omit<CallbackNumber, "agencyId">>;
   const numberReview = z.strictObject({ dial: z.enum(["on_record", "on_file"]), note: text(2000) });
   const shownNumber = ({ agencyId: _, ...view }: CallbackNumber) => view;
 
@@ -81,6 +98,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "request.callback" },
       schema: {
+        operationId: "getRequestCallbackNumber",
         summary: "The number an emergency's call-back dials: the agency's phone on file when it arrived",
         tags: ["desk"],
         params: requestIdParams,
@@ -95,6 +113,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "callback.review_number" },
       schema: {
+        operationId: "reviewRequestCallbackNumber",
         summary: "Counsel: the agency's phone changed since the emergency arrived; choose which number to call",
         tags: ["desk"],
         params: requestIdParams,
@@ -119,6 +138,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "request.review" },
       schema: {
+        operationId: "reviewRequest",
         summary: "Record a review: a reviewer recommends, counsel approves or rejects",
         tags: ["desk"],
         params: requestIdParams,
@@ -137,7 +157,24 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     "/jurisdictions",
     {
       config: { access: "jurisdiction.read" },
-      schema: { summary: "Jurisdiction pauses and resumes, newest first", tags: ["jurisdictions"] },
+      schema: {
+        operationId: "listJurisdictionChanges",
+        summary: "Jurisdiction pauses and resumes, newest first",
+        tags: ["jurisdictions"],
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                jurisdiction: z.string(),
+                status: z.string(),
+                reason: z.string(),
+                actor: z.string(),
+                changedAt: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
     },
     async (request) => {
       const rows = await jurisdictionHistory(db, principalOf(request), 500);
@@ -159,6 +196,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       {
         config: { access: "jurisdiction.change" },
         schema: {
+          operationId: `${verb}Jurisdiction`,
           summary:
             verb === "pause"
               ? "Pause a jurisdiction: hold every open request from it and every new one"
@@ -166,6 +204,15 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
           tags: ["jurisdictions"],
           params: z.strictObject({ code: jurisdictionSchema }),
           body: z.strictObject({ reason: text(2000) }),
+          response: {
+            200: z.object({
+              jurisdiction: z.string(),
+              status: z.enum(JURISDICTION_STATUSES),
+              held: z.number().int(),
+              redecided: z.number().int(),
+              released: z.array(z.object({ id: z.uuid(), status: z.enum(STATUSES), outcome: z.enum(OUTCOMES) })),
+            }) satisfies z.ZodType<StatusChangeResult>,
+          },
         },
       },
       async (request) => {
@@ -179,7 +226,26 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
 
   api.get(
     "/policy",
-    { config: { access: "policy.read" }, schema: { summary: "The active policy version", tags: ["policy"] } },
+    {
+      config: { access: "policy.read" },
+      schema: {
+        operationId: "getPolicy",
+        summary: "The active policy version (null before one is activated)",
+        tags: ["policy"],
+        response: {
+          200: z
+            .object({
+              id: z.uuid(),
+              name: z.string(),
+              version: z.string(),
+              sha256: z.string(),
+              activatedAt: z.string().nullable(),
+              document: z.string().meta({ description: "The document as it was activated, byte for byte" }),
+            })
+            .nullable(),
+        },
+      },
+    },
     async (request) => {
       const active = await activePolicySummary(db, principalOf(request));
       return active
@@ -200,12 +266,22 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "policy.activate" },
       schema: {
+        operationId: "activatePolicy",
         summary: "Activate a policy document (DESIGN §4), sent as YAML (text/yaml) or as { document }",
         tags: ["policy"],
         body: z.union([
           z.string().min(1).max(1_000_000),
           z.strictObject({ document: z.string().min(1).max(1_000_000) }),
         ]),
+        response: {
+          200: z.object({
+            id: z.uuid(),
+            name: z.string(),
+            version: z.string(),
+            // False when this very document was already stored (it is activated again, not copied).
+            created: z.boolean(),
+          }) satisfies z.ZodType<Awaited<ReturnType<typeof activatePolicy>>>,
+        },
       },
     },
     async (request) => {
@@ -219,7 +295,28 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     "/audit/verify",
     {
       config: { access: "audit.verify" },
-      schema: { summary: "Walk the audit chain and check every signature", tags: ["audit"] },
+      schema: {
+        operationId: "verifyAudit",
+        summary: "Walk the audit chain and check every signature",
+        tags: ["audit"],
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            entries: z.number().int(),
+            headHash: z.string(),
+            checkpointsChecked: z.number().int(),
+            unsealed: z.number().int(),
+            problems: z.array(
+              z.object({
+                kind: z.enum(PROBLEM_KINDS),
+                position: z.number().int().optional(),
+                eventId: z.number().int().optional(),
+                detail: z.string(),
+              }),
+            ),
+          }) satisfies z.ZodType<VerifyReport>,
+        },
+      },
     },
     async () => verifyAudit(db, { publicKeys: config.auditPublicKeys }),
   );
@@ -229,12 +326,30 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "outbox.read" },
       schema: {
+        operationId: "listOutbox",
         summary: "Outgoing mail, newest first",
         tags: ["mail"],
         querystring: z.strictObject({
           recipient: z.email().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.number().int(),
+                to: z.string(),
+                subject: z.string(),
+                body: z.string(),
+                purpose: z.string(),
+                status: z.string(),
+                notBefore: z.string(),
+                createdAt: z.string(),
+                sentAt: z.string().nullable(),
+              }) satisfies z.ZodType<OutboxEntry>,
+            ),
+          }),
+        },
       },
     },
     async (request) => ({
@@ -250,12 +365,32 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "user.read" },
       schema: {
+        operationId: "listUsers",
         summary: "Users, with where each officer stands in registration",
         tags: ["users"],
         querystring: z.strictObject({
           status: z.enum(["pending", "active", "suspended"]).optional(),
           agencyId: z.uuid().optional(),
         }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                email: z.string(),
+                displayName: z.string(),
+                role: z.enum(ROLES),
+                agencyId: z.uuid().nullable(),
+                status: z.string(),
+                emailConfirmed: z.boolean(),
+                secondFactorEnrolled: z.boolean(),
+                flagged: z.string().nullable(),
+                createdAt: z.string(),
+                callback: callbackNumberView.nullable(),
+              }) satisfies z.ZodType<UserView>,
+            ),
+          }),
+        },
       },
     },
     async (request) => ({ items: await listUsers(db, request.query) }),
@@ -281,6 +416,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "user.manage" },
       schema: {
+        operationId: "proposeStaffAccount",
         summary:
           "Propose a staff account; a second admin applies it (POST /user-changes/{id}/approve), and its " +
           "owner sets the password and second factor through a link mailed to them. The answer carries no secret",
@@ -300,6 +436,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "user.read" },
       schema: {
+        operationId: "listStaffChanges",
         summary: "Proposed staff accounts, oldest first (pending ones by default)",
         tags: ["users"],
         querystring: z.strictObject({ status: z.enum(["pending", "all"]).default("pending") }),
@@ -317,6 +454,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       {
         config: { access: "user.manage" },
         schema: {
+          operationId: `${verb}StaffChange`,
           summary:
             verb === "approve"
               ? "A second admin (active before the proposal, not brought in by the proposer) applies a proposed account"
@@ -347,6 +485,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "user.manage" },
       schema: {
+        operationId: "resendSetupLink",
         summary: "Mail a new one-time setup link to a staff account not yet set up (the earlier link stops working)",
         tags: ["users"],
         params: z.strictObject({ id: z.uuid() }),
@@ -364,10 +503,16 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "user.activate" },
       schema: {
+        operationId: "activateOfficer",
         summary: "Activate an officer after a call-back to the agency's phone on file when they registered",
         tags: ["users"],
         params: z.strictObject({ id: z.uuid() }),
         body: z.strictObject({ confirmed: z.boolean(), note: text(2000) }),
+        response: {
+          200: z.object({ status: z.enum(["active", "pending"]), calledNumber: z.string() }) satisfies z.ZodType<
+            Awaited<ReturnType<typeof activateOfficer>>
+          >,
+        },
       },
     },
     async (request) => activateOfficer(db, principalOf(request), request.params.id, request.body, now()),
@@ -378,6 +523,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "callback.review_number" },
       schema: {
+        operationId: "reviewOfficerCallbackNumber",
         summary: "Counsel: the agency's phone changed since the officer registered; choose which number to call",
         tags: ["users"],
         params: z.strictObject({ id: z.uuid() }),
@@ -402,15 +548,17 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     {
       config: { access: "user.manage" },
       schema: {
+        operationId: "suspendUser",
         summary: "Suspend an account: every session and token it has is revoked at once",
         tags: ["users"],
         params: z.strictObject({ id: z.uuid() }),
         body: z.strictObject({ reason: text(2000) }),
+        response: { 204: noContent },
       },
     },
     async (request, reply) => {
       await suspendUser(db, principalOf(request), request.params.id, request.body.reason, now());
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -19,6 +19,7 @@ export async function healthRoutes(api: App, { db, config }: AppContext): Promis
     {
       config: { access: "public" },
       schema: {
+        operationId: "getHealth",
         summary: "Liveness: the process answers (the database is not asked; see /ready)",
         tags: ["health"],
         response: { 200: z.object({ ok: z.literal(true) }) },
@@ -32,6 +33,7 @@ export async function healthRoutes(api: App, { db, config }: AppContext): Promis
     {
       config: { access: "public" },
       schema: {
+        operationId: "getReadiness",
         summary: "Readiness: the database takes a write and the disks have room; 503 naming what is not",
         tags: ["health"],
         response: { 200: readiness, 503: readiness },

@@ -15,6 +15,7 @@ export async function holdRoutes(api: App, { db, now }: AppContext): Promise<voi
     {
       config: { access: "request.release" },
       schema: {
+        operationId: "releaseRequest",
         summary: "Release a request held for staff review (its submitter was suspended), with what was checked",
         tags: ["requests"],
         params: requestIdParams,
@@ -30,6 +31,7 @@ export async function holdRoutes(api: App, { db, now }: AppContext): Promise<voi
     {
       config: { access: "request.release" },
       schema: {
+        operationId: "releaseHoldsOfUser",
         summary: "Release every request held because this account was suspended, with one note",
         tags: ["users"],
         params: z.strictObject({ id: z.uuid() }),

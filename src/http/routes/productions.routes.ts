@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type App, type AppContext, principalOf } from "../context.js";
+import { binary } from "../openapi.js";
 import { sendProductionDownload } from "../replies.js";
 
 /**
@@ -14,9 +15,18 @@ export async function productionRoutes(api: App, context: AppContext): Promise<v
     {
       config: { access: "signed-in" },
       schema: {
+        operationId: "downloadProduction",
         summary: "Download a production (once): the BagIt bag as a tar, decrypted as it streams",
         tags: ["productions"],
         params: z.strictObject({ id: z.uuid() }),
+        // Only an officer's session that passed its second factor downloads; a token is refused (and audited).
+        security: [{ session: [] }],
+        response: {
+          200: {
+            description: "The BagIt bag as a tar archive",
+            content: { "application/x-tar": { schema: binary } },
+          },
+        },
       },
     },
     async (request, reply) => sendProductionDownload(reply, context, principalOf(request), request.params.id),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Period, periodOf, periodSchema } from "../../reports/period.js";
-import { toCsv } from "../../reports/report.format.js";
+import { type PublishedRow, toCsv } from "../../reports/report.format.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
 import { loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
@@ -8,15 +8,39 @@ import type { App, AppContext } from "../context.js";
 
 /** The published transparency report: JSON under the API, and the public page with its CSV. No sign-in. */
 
+// A count, or for national-security requests the band it falls in ("0-249").
+const figure = z.union([z.number().int(), z.string()]);
+
+const reportDocumentSchema = z.object({
+  period: z.string(),
+  columns: z.array(z.string()).readonly(),
+  rows: z.array(
+    z.object({
+      period: z.string(),
+      jurisdiction: z.string(),
+      process: z.string(),
+      requests: figure,
+      accounts_specified: figure,
+      requests_with_data_produced: figure,
+      percent_with_data_produced: z.number().nullable(),
+      requests_held: figure,
+      requests_rejected: figure,
+      requests_no_data: figure,
+    }) satisfies z.ZodType<PublishedRow>,
+  ),
+});
+
 export async function reportApiRoutes(api: App, { db }: AppContext): Promise<void> {
   api.get(
     "/reports/:period",
     {
       config: { access: "public" },
       schema: {
+        operationId: "getReport",
         summary: "The transparency report of a half-year (DESIGN §9)",
         tags: ["reports"],
         params: z.strictObject({ period: periodSchema }),
+        response: { 200: reportDocumentSchema },
       },
     },
     async (request) => loadReportDocument(db, request.params.period as Period),

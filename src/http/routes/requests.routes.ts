@@ -11,6 +11,7 @@ import { requestDetailSchema, requestPageSchema, timelineSchema } from "../../re
 import { getDocument, getRequest, listRequests, requestTimeline } from "../../requests/request.queries.js";
 import { text, ValidationError } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
+import { binary } from "../openapi.js";
 import { MAX_FILES, multipartBodyLimit, tooLarge, withinLimit } from "../uploads.js";
 import { zodValidatorCompiler } from "../validation.js";
 
@@ -86,6 +87,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     {
       config: { access: "request.submit" },
       schema: {
+        operationId: "submitRequest",
         summary: "Submit a request (DESIGN §3): JSON, or multipart with a `request` field and document files",
         tags: ["requests"],
         querystring: z.strictObject({ agencyId: z.uuid().optional() }),
@@ -120,6 +122,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     {
       config: { access: "request.list" },
       schema: {
+        operationId: "listRequests",
         summary: "The queue (staff) or your agency's requests (officers), soonest deadline first",
         tags: ["requests"],
         querystring: listQuery,
@@ -146,6 +149,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     {
       config: { access: "request.read" },
       schema: {
+        operationId: "getRequest",
         summary: "One request, with its decision and reviews for staff",
         tags: ["requests"],
         params: requestIdParams,
@@ -160,9 +164,16 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     {
       config: { access: "request.read" },
       schema: {
+        operationId: "downloadRequestDocument",
         summary: "Download a document submitted with the request",
         tags: ["requests"],
         params: z.strictObject({ id: z.uuid(), position: z.coerce.number().int().min(0).max(100) }),
+        response: {
+          200: {
+            description: "The document as submitted, under the media type it was submitted with",
+            content: { "application/octet-stream": { schema: binary } },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -181,6 +192,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     {
       config: { access: "request.audit" },
       schema: {
+        operationId: "getRequestTimeline",
         summary: "The request's audit timeline",
         tags: ["requests"],
         params: requestIdParams,
@@ -195,6 +207,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
     {
       config: { access: "request.withdraw" },
       schema: {
+        operationId: "withdrawRequest",
         summary: "Withdraw a request",
         tags: ["requests"],
         params: requestIdParams,

@@ -1,0 +1,2645 @@
+// Generated from openapi.json by npm run schemas (openapi-typescript): do not edit.
+
+export interface paths {
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in */
+        get: operations["getSession"];
+        put?: never;
+        /** Sign in with e-mail, password and the current second-factor code */
+        post: operations["signIn"];
+        /** Sign out */
+        delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register as an officer of an agency, with an e-mail on one of its verified domains */
+        post: operations["registerOfficer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/registrations/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the e-mail address with the token from the link; returns the second-factor secret */
+        post: operations["confirmRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/registrations/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prove the second factor works; the account then waits for the provider's call-back */
+        post: operations["enrolSecondFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your API tokens */
+        get: operations["listTokens"];
+        put?: never;
+        /** Create an API token for an agency system (shown once) */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API token */
+        delete: operations["revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The queue (staff) or your agency's requests (officers), soonest deadline first */
+        get: operations["listRequests"];
+        put?: never;
+        /** Submit a request (DESIGN §3): JSON, or multipart with a `request` field and document files */
+        post: operations["submitRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request, with its decision and reviews for staff */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/documents/{position}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a document submitted with the request */
+        get: operations["downloadRequestDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The request's audit timeline */
+        get: operations["getRequestTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a request */
+        post: operations["withdrawRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a request on: received → verifying → under_review (verifying the requester) */
+        post: operations["advanceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the call-back that verifies an emergency (made to the agency's number on file when it arrived) */
+        post: operations["recordEmergencyCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/callback-number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The number an emergency's call-back dials: the agency's phone on file when it arrived */
+        get: operations["getRequestCallbackNumber"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/callback-number/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Counsel: the agency's phone changed since the emergency arrived; choose which number to call */
+        post: operations["reviewRequestCallbackNumber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a review: a reviewer recommends, counsel approves or rejects */
+        post: operations["reviewRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jurisdictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jurisdiction pauses and resumes, newest first */
+        get: operations["listJurisdictionChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jurisdictions/{code}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a jurisdiction: hold every open request from it and every new one */
+        post: operations["pauseJurisdiction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jurisdictions/{code}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a jurisdiction: decide each held request again under the policy in force */
+        post: operations["resumeJurisdiction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active policy version (null before one is activated) */
+        get: operations["getPolicy"];
+        put?: never;
+        /** Activate a policy document (DESIGN §4), sent as YAML (text/yaml) or as { document } */
+        post: operations["activatePolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Walk the audit chain and check every signature */
+        get: operations["verifyAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outgoing mail, newest first */
+        get: operations["listOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, with where each officer stands in registration */
+        get: operations["listUsers"];
+        put?: never;
+        /** Propose a staff account; a second admin applies it (POST /user-changes/{id}/approve), and its owner sets the password and second factor through a link mailed to them. The answer carries no secret */
+        post: operations["proposeStaffAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposed staff accounts, oldest first (pending ones by default) */
+        get: operations["listStaffChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user-changes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A second admin (active before the proposal, not brought in by the proposer) applies a proposed account */
+        post: operations["approveStaffChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user-changes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A second admin rejects a proposed account */
+        post: operations["rejectStaffChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/setup-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a new one-time setup link to a staff account not yet set up (the earlier link stops working) */
+        post: operations["resendSetupLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate an officer after a call-back to the agency's phone on file when they registered */
+        post: operations["activateOfficer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/callback-number/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Counsel: the agency's phone changed since the officer registered; choose which number to call */
+        post: operations["reviewOfficerCallbackNumber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend an account: every session and token it has is revoked at once */
+        post: operations["suspendUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agencies (an officer sees their own) */
+        get: operations["listAgencies"];
+        put?: never;
+        /** Register an agency (its domains and phone are then proposed and approved by two admins) */
+        post: operations["createAgency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One agency */
+        get: operations["getAgency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose adding or removing a verified domain, or setting the phone on file */
+        post: operations["proposeAgencyChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agency-changes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a proposed agency change (a second admin) */
+        post: operations["approveAgencyChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agency-changes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposed agency change (a second admin) */
+        post: operations["rejectAgencyChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The transparency report of a half-year (DESIGN §9) */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/productions/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a production (once): the BagIt bag as a tar, decrypted as it streams */
+        get: operations["downloadProduction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers (the database is not asked; see /ready) */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database takes a write and the disks have room; 503 naming what is not */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole audit trail, filtered by object, actor, action and time, newest (or oldest) first, keyset-paged */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a request held for staff review (its submitter was suspended), with what was checked */
+        post: operations["releaseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/release-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release every request held because this account was suspended, with one note */
+        post: operations["releaseHoldsOfUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: never;
+    responses: {
+        /** @description The request was refused or failed; the problem document says why */
+        Problem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail: string;
+                    instance?: string;
+                    /** @description Every field at fault, as `body.targets[0].value` */
+                    errors?: {
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            };
+        };
+    };
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "agency" | "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+                            agencyId: string | null;
+                        };
+                        /** @enum {string} */
+                        via: "session" | "token";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "agency" | "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+                            agencyId: string | null;
+                        };
+                        csrfToken: string;
+                        expiresAt: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    registerOfficer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    displayName: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "confirmation_sent";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    confirmRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        totpSecret: string;
+                        otpauthUri: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    enrolSecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "awaiting_callback";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            scopes: string[];
+                            createdAt: string;
+                            expiresAt: string;
+                            revokedAt: string | null;
+                            lastUsedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    scopes: ("requests:read" | "requests:write")[];
+                    /** @default 90 */
+                    expiresInDays?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        item: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            scopes: string[];
+                            createdAt: string;
+                            expiresAt: string;
+                            revokedAt: string | null;
+                            lastUsedAt: string | null;
+                        };
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                status?: ("received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn") | ("received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn")[];
+                jurisdiction?: string;
+                process?: "subpoena" | "court_order" | "search_warrant" | "emergency" | "preservation" | "mlat" | "national_security" | "informal";
+                agencyId?: string;
+                deadlineBefore?: string;
+                sort?: "deadline" | "received";
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            /** Format: uuid */
+                            agencyId: string;
+                            agencyName: string;
+                            jurisdiction: string;
+                            process: string;
+                            /** @enum {string} */
+                            status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                            /** Format: date-time */
+                            receivedAt: string;
+                            deadlineAt: string | null;
+                            emergency: boolean;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    submitRequest: {
+        parameters: {
+            query?: {
+                agencyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reference: string;
+                    /** Format: date-time */
+                    receivedAt: string;
+                    jurisdiction: string;
+                    agency: {
+                        name: string;
+                        /** Format: email */
+                        email: string;
+                        /** @default false */
+                        verified?: boolean;
+                    };
+                    /** @enum {string} */
+                    process: "subpoena" | "court_order" | "search_warrant" | "emergency" | "preservation" | "mlat" | "national_security" | "informal";
+                    issuedBy?: string | null;
+                    /** @default [] */
+                    findings?: string[];
+                    emergency?: {
+                        justification: string;
+                        /** @default false */
+                        verified?: boolean;
+                    } | null;
+                    targets: {
+                        /** @enum {string} */
+                        type: "account_id" | "username" | "email" | "phone";
+                        value: string;
+                    }[];
+                    categories: ("subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location")[];
+                    dateRange?: {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                    } | null;
+                    nonDisclosure?: {
+                        /** Format: date */
+                        until: string;
+                    } | null;
+                    /** @default [] */
+                    documents?: {
+                        name: string;
+                        sha256: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                        outcome: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        view: "officer";
+                        /** Format: uuid */
+                        id: string;
+                        reference: string;
+                        /** Format: uuid */
+                        agencyId: string;
+                        agencyName: string;
+                        jurisdiction: string;
+                        process: string;
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                        /** Format: date-time */
+                        receivedAt: string;
+                        deadlineAt: string | null;
+                        followUpDueAt: string | null;
+                        categories: ("subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location")[];
+                        targets: {
+                            /** @enum {string} */
+                            type: "account_id" | "username" | "email" | "phone";
+                            value: string;
+                        }[];
+                        documents: {
+                            position: number;
+                            name: string;
+                            sha256: string;
+                            mediaType: string | null;
+                            sizeBytes: number | null;
+                            stored: boolean;
+                        }[];
+                        originalSha256: string;
+                        version: number;
+                        staffHold: {
+                            /** @enum {string} */
+                            kind: "account_suspended";
+                            /** Format: date-time */
+                            since: string;
+                            reason?: string;
+                            placedBy?: string;
+                            account?: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string;
+                            };
+                        } | null;
+                        decision: null;
+                        reviews: {
+                            reviewer: string;
+                            /** @enum {string} */
+                            verdict: "recommend_approve" | "recommend_reject" | "approve" | "reject";
+                            checklist: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** Format: uuid */
+                            decisionId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        callbacks: {
+                            calledNumber: string;
+                            outcome: string;
+                            note: string;
+                            madeBy: string;
+                            /** Format: date-time */
+                            madeAt: string;
+                        }[];
+                    } | {
+                        /** @enum {string} */
+                        view: "staff";
+                        /** Format: uuid */
+                        id: string;
+                        reference: string;
+                        /** Format: uuid */
+                        agencyId: string;
+                        agencyName: string;
+                        jurisdiction: string;
+                        process: string;
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                        /** Format: date-time */
+                        receivedAt: string;
+                        deadlineAt: string | null;
+                        followUpDueAt: string | null;
+                        categories: ("subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location")[];
+                        targets: {
+                            /** @enum {string} */
+                            type: "account_id" | "username" | "email" | "phone";
+                            value: string;
+                        }[];
+                        documents: {
+                            position: number;
+                            name: string;
+                            sha256: string;
+                            mediaType: string | null;
+                            sizeBytes: number | null;
+                            stored: boolean;
+                        }[];
+                        originalSha256: string;
+                        version: number;
+                        staffHold: {
+                            /** @enum {string} */
+                            kind: "account_suspended";
+                            /** Format: date-time */
+                            since: string;
+                            reason?: string;
+                            placedBy?: string;
+                            account?: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string;
+                            };
+                        } | null;
+                        agencyVerified: boolean;
+                        emergency: {
+                            justification: string;
+                            verified: boolean;
+                        } | null;
+                        decision: {
+                            /** Format: uuid */
+                            id: string;
+                            sequence: number;
+                            policy: {
+                                name: string;
+                                version: string;
+                            };
+                            /** @enum {string} */
+                            outcome: "hold" | "preserve" | "comply_full" | "comply_partial" | "no_data" | "reject";
+                            needsReview: boolean;
+                            reviewReasons: string[];
+                            items: {
+                                target: string;
+                                /** @enum {string} */
+                                category: "subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location";
+                                /** @enum {string} */
+                                action: "disclose" | "withhold" | "unavailable" | "hold" | "preserve";
+                                rule: string;
+                                reason: string;
+                            }[];
+                            /** @enum {string} */
+                            cause: "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";
+                            /** Format: date-time */
+                            decidedAt: string;
+                        } | null;
+                        reviews: {
+                            reviewer: string;
+                            /** @enum {string} */
+                            verdict: "recommend_approve" | "recommend_reject" | "approve" | "reject";
+                            checklist: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** Format: uuid */
+                            decisionId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        callbacks: {
+                            calledNumber: string;
+                            outcome: string;
+                            note: string;
+                            madeBy: string;
+                            /** Format: date-time */
+                            madeAt: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    downloadRequestDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document as submitted, under the media type it was submitted with */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getRequestTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            /** Format: date-time */
+                            at: string;
+                            actor: string;
+                            action: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    withdrawRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    advanceRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    to: "verifying" | "under_review";
+                    note: string;
+                    expectedVersion?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    recordEmergencyCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    confirmed: boolean;
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                        /** @enum {string} */
+                        outcome?: "hold" | "preserve" | "comply_full" | "comply_partial" | "no_data" | "reject";
+                        calledNumber: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getRequestCallbackNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        numberOnRecord: string | null;
+                        numberOnFile: string | null;
+                        changed: boolean;
+                        review: {
+                            /** @enum {string} */
+                            dial: "on_record" | "on_file";
+                            note: string;
+                            reviewedBy: string;
+                            reviewedAt: string;
+                        } | null;
+                        dial: string | null;
+                        refusal: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    reviewRequestCallbackNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    dial: "on_record" | "on_file";
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        numberOnRecord: string | null;
+                        numberOnFile: string | null;
+                        changed: boolean;
+                        review: {
+                            /** @enum {string} */
+                            dial: "on_record" | "on_file";
+                            note: string;
+                            reviewedBy: string;
+                            reviewedAt: string;
+                        } | null;
+                        dial: string | null;
+                        refusal: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    reviewRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    verdict: "recommend_approve" | "recommend_reject" | "approve" | "reject";
+                    checklist?: {
+                        legality?: boolean;
+                        necessityAndProportionality?: boolean;
+                        dueProcess?: boolean;
+                        /** @enum {string} */
+                        humanRightsRisk?: "low" | "medium" | "high";
+                    };
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        reviewId: string;
+                        /** @enum {string} */
+                        status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listJurisdictionChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            jurisdiction: string;
+                            status: string;
+                            reason: string;
+                            actor: string;
+                            changedAt: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    pauseJurisdiction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jurisdiction: string;
+                        /** @enum {string} */
+                        status: "active" | "paused" | "refused";
+                        held: number;
+                        redecided: number;
+                        released: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                            /** @enum {string} */
+                            outcome: "hold" | "preserve" | "comply_full" | "comply_partial" | "no_data" | "reject";
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    resumeJurisdiction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jurisdiction: string;
+                        /** @enum {string} */
+                        status: "active" | "paused" | "refused";
+                        held: number;
+                        redecided: number;
+                        released: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn";
+                            /** @enum {string} */
+                            outcome: "hold" | "preserve" | "comply_full" | "comply_partial" | "no_data" | "reject";
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        version: string;
+                        sha256: string;
+                        activatedAt: string | null;
+                        /** @description The document as it was activated, byte for byte */
+                        document: string;
+                    } | null;
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    activatePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string | {
+                    document: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        version: string;
+                        created: boolean;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    verifyAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        entries: number;
+                        headHash: string;
+                        checkpointsChecked: number;
+                        unsealed: number;
+                        problems: {
+                            /** @enum {string} */
+                            kind: "altered" | "removed" | "inserted" | "reordered" | "truncated" | "bad_signature" | "unvouched";
+                            position?: number;
+                            eventId?: number;
+                            detail: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listOutbox: {
+        parameters: {
+            query?: {
+                recipient?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            to: string;
+                            subject: string;
+                            body: string;
+                            purpose: string;
+                            status: string;
+                            notBefore: string;
+                            createdAt: string;
+                            sentAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                status?: "pending" | "active" | "suspended";
+                agencyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            role: "agency" | "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+                            agencyId: string | null;
+                            status: string;
+                            emailConfirmed: boolean;
+                            secondFactorEnrolled: boolean;
+                            flagged: string | null;
+                            createdAt: string;
+                            callback: {
+                                numberOnRecord: string | null;
+                                numberOnFile: string | null;
+                                changed: boolean;
+                                review: {
+                                    /** @enum {string} */
+                                    dial: "on_record" | "on_file";
+                                    note: string;
+                                    reviewedBy: string;
+                                    reviewedAt: string;
+                                } | null;
+                                dial: string | null;
+                                refusal: string | null;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    proposeStaffAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    displayName: string;
+                    /** @enum {string} */
+                    role: "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listStaffChanges: {
+        parameters: {
+            query?: {
+                status?: "pending" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "create" | "reactivate";
+                            email: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            role: "intake" | "reviewer" | "counsel" | "admin" | "auditor";
+                            userId: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "applied" | "rejected";
+                            proposedBy: string;
+                            proposedAt: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    approveStaffChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "applied" | "rejected";
+                        userId: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    rejectStaffChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "applied" | "rejected";
+                        userId: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    resendSetupLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "sent";
+                        expiresAt: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    activateOfficer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    confirmed: boolean;
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "active" | "pending";
+                        calledNumber: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    reviewOfficerCallbackNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    dial: "on_record" | "on_file";
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        numberOnRecord: string | null;
+                        numberOnFile: string | null;
+                        changed: boolean;
+                        review: {
+                            /** @enum {string} */
+                            dial: "on_record" | "on_file";
+                            note: string;
+                            reviewedBy: string;
+                            reviewedAt: string;
+                        } | null;
+                        dial: string | null;
+                        refusal: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    suspendUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listAgencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            jurisdiction: string;
+                            status: string;
+                            phoneOnFile: string | null;
+                            domains: string[];
+                            pendingChanges: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "add_domain" | "remove_domain" | "set_phone";
+                                value: string;
+                                proposedBy: string;
+                                proposedAt: string;
+                            }[];
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    createAgency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    jurisdiction: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getAgency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        jurisdiction: string;
+                        status: string;
+                        phoneOnFile: string | null;
+                        domains: string[];
+                        pendingChanges: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "add_domain" | "remove_domain" | "set_phone";
+                            value: string;
+                            proposedBy: string;
+                            proposedAt: string;
+                        }[];
+                        createdAt: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    proposeAgencyChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "add_domain" | "remove_domain" | "set_phone";
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    approveAgencyChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "applied" | "rejected";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    rejectAgencyChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "applied" | "rejected";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        period: string;
+                        readonly columns: string[];
+                        rows: {
+                            period: string;
+                            jurisdiction: string;
+                            process: string;
+                            requests: number | string;
+                            accounts_specified: number | string;
+                            requests_with_data_produced: number | string;
+                            percent_with_data_produced: number | null;
+                            requests_held: number | string;
+                            requests_rejected: number | string;
+                            requests_no_data: number | string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    downloadProduction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The BagIt bag as a tar archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                        checks: {
+                            /** @enum {string} */
+                            name: "database" | "disk";
+                            ok: boolean;
+                            detail: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                        checks: {
+                            /** @enum {string} */
+                            name: "database" | "disk";
+                            ok: boolean;
+                            detail: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                objectType?: string;
+                objectId?: string;
+                actor?: string;
+                action?: string;
+                from?: string;
+                to?: string;
+                order?: "newest" | "oldest";
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            at: string;
+                            actor: string;
+                            action: string;
+                            objectType: string;
+                            objectId: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            position: number | null;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    releaseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        released: number;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    releaseHoldsOfUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        released: number;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+}
