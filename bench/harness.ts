@@ -1,6 +1,6 @@
 /**
  * What a benchmark module provides and what it returns: one row of `bench-results.json` per figure
- * (DESIGN.md §11, contract). `note` is an extension for people; tools read the other fields.
+ * (docs/bench.md, contract). `note` is an extension for people; tools read the other fields.
  */
 export interface BenchResult {
   bench: string;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME...]`: runs the benchmarks (all, or the ones named), prints a table and writes
- * `bench-results.json` at the repository root (DESIGN.md §11). Figures only: nothing here fails on a
+ * `bench-results.json` at the repository root (docs/bench.md). Figures only: nothing here fails on a
  * threshold. A benchmark that throws is reported and the others still run; the exit code is then 1.
  *
  * The registry is the directory: every `bench/<name>.bench.ts` is a benchmark, so adding one needs no
@@ -10,7 +10,7 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { type Benchmark, type BenchResult, formatTable } from "./harness.js";
 
-// DESIGN.md §11's order; benchmarks it does not name run after these, alphabetically.
+// docs/bench.md's order; benchmarks it does not name run after these, alphabetically.
 const ORDER = ["engine", "intake", "http", "report", "package", "audit"];
 const BENCH_FILE = /^([a-z0-9][a-z0-9-]*)\.bench\.ts$/;
 const RESULTS_FILE = new URL("../bench-results.json", import.meta.url);
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     }
   }
 
-  // The file holds this run only, so every row's peer was measured beside it, as §11 requires.
+  // The file holds this run only, so every row's peer was measured beside it, as docs/bench.md requires.
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   if (results.length > 0) console.log(`\n${formatTable(results)}`);
   console.log(`\nwrote ${results.length} rows to bench-results.json`);

@@ -116,7 +116,7 @@ export interface paths {
         /** The queue (staff) or your agency's requests (officers), soonest deadline first */
         get: operations["listRequests"];
         put?: never;
-        /** Submit a request (DESIGN §3): JSON, or multipart with a `request` field and document files */
+        /** Submit a request document: JSON, or multipart with a `request` field and document files */
         post: operations["submitRequest"];
         delete?: never;
         options?: never;
@@ -338,7 +338,7 @@ export interface paths {
         /** The active policy version (null before one is activated) */
         get: operations["getPolicy"];
         put?: never;
-        /** Activate a policy document (DESIGN §4), sent as YAML (text/yaml) or as { document } */
+        /** Activate a policy document, sent as YAML (text/yaml) or as { document } */
         post: operations["activatePolicy"];
         delete?: never;
         options?: never;
@@ -610,7 +610,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The transparency report of a half-year (DESIGN §9) */
+        /** The transparency report of a half-year, as published (no sign-in) */
         get: operations["getReport"];
         put?: never;
         post?: never;
@@ -1040,6 +1040,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn") | ("received" | "verifying" | "under_review" | "approved" | "rejected" | "fulfilling" | "delivered" | "closed" | "on_hold" | "preserved" | "withdrawn")[];
+                /** @description An ISO 3166-1 alpha-2 country code, optionally with a subdivision: HK, US-CA */
                 jurisdiction?: string;
                 process?: "subpoena" | "court_order" | "search_warrant" | "emergency" | "preservation" | "mlat" | "national_security" | "informal";
                 agencyId?: string;
@@ -1099,6 +1100,7 @@ export interface operations {
                     reference: string;
                     /** Format: date-time */
                     receivedAt: string;
+                    /** @description An ISO 3166-1 alpha-2 country code, optionally with a subdivision: HK, US-CA */
                     jurisdiction: string;
                     agency: {
                         name: string;
@@ -1667,6 +1669,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An ISO 3166-1 alpha-2 country code, optionally with a subdivision: HK, US-CA */
                 code: string;
             };
             cookie?: never;
@@ -1710,6 +1713,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An ISO 3166-1 alpha-2 country code, optionally with a subdivision: HK, US-CA */
                 code: string;
             };
             cookie?: never;
@@ -2251,6 +2255,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description An ISO 3166-1 alpha-2 country code, optionally with a subdivision: HK, US-CA */
                     jurisdiction: string;
                 };
             };

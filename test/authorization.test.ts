@@ -11,7 +11,7 @@ import { type Account, type Desk, openDesk, principalOf } from "./support/http.j
 /**
  * Generated from the server's own route table: every route × every caller (anonymous, each staff role,
  * an officer of another agency, an API token) × an object that belongs to another agency. Wherever
- * DESIGN §1 (as PERMISSIONS encodes it) forbids the call, the answer must be a refusal (401/403/404),
+ * docs/roles.md (as PERMISSIONS encodes it) forbids the call, the answer must be a refusal (401/403/404),
  * and the database must be exactly as it was: zero forbidden reads or writes. A new route without an
  * access rule fails here.
  */
@@ -177,7 +177,7 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
     expect(desk.app.routeTable.length).toBeGreaterThan(25);
   });
 
-  it("refuses every call §1 forbids, and the refused call reads and writes nothing", async () => {
+  it("refuses every call the roles table forbids, and the refused call reads and writes nothing", async () => {
     const TOKEN_SCOPE: Partial<Record<Action, string>> = {
       "request.submit": "requests:write",
       "request.withdraw": "requests:write",

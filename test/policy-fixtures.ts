@@ -44,7 +44,7 @@ export function exampleRequestFiles(): string[] {
     .sort();
 }
 
-/** A valid §3 request document (raw JSON), with fields replaced by `overrides`. */
+/** A valid request document (raw JSON), with fields replaced by `overrides`. */
 export function rawRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     reference: "TEST-0001",
@@ -58,7 +58,7 @@ export function rawRequest(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
-/** A parsed request document: everything the engine sees went through the §3 schema. */
+/** A parsed request document: everything the engine sees went through the request schema. */
 export function request(overrides: Record<string, unknown> = {}): RequestDocument {
   return parseRequestDocument(rawRequest(overrides), "test request");
 }

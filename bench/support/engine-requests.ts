@@ -4,7 +4,7 @@ import { CATEGORIES, type Process } from "../../src/domain/vocabulary.js";
 /**
  * A deterministic pool of requests for the engine benchmark: every request names 5 targets and
  * 8 categories, and the pool cycles through the situations a desk running policies/example.yaml meets,
- * so every gate of §5 (pause, refusal, data map, retention, preservation, emergency, ladder,
+ * so every gate of the decision (pause, refusal, data map, retention, preservation, emergency, ladder,
  * jurisdiction override, rule) decides some of the items.
  */
 
@@ -92,7 +92,7 @@ function withOffset(ms: number, hours: number): string {
 const DAY_MS = 86_400_000;
 const FIRST_RECEIPT = Date.parse("2020-07-06T08:00:00Z");
 
-/** The raw §3 document for request `i`; the pool parses it, so the bench times deciding, not parsing. */
+/** The raw request document for request `i`; the pool parses it, so the bench times deciding, not parsing. */
 function document(random: () => number, i: number): Record<string, unknown> {
   const scenario = SCENARIOS[i % SCENARIOS.length] as Scenario;
   const received = FIRST_RECEIPT + i * 3_600_000 + Math.floor(random() * 3_600_000);

@@ -3,7 +3,7 @@ import type { Role } from "../domain/vocabulary.js";
 import { forbidden, notFound } from "../shared/errors.js";
 
 /**
- * Who may do what to which object (DESIGN §1), in one place. Every route calls `authorize` with the
+ * Who may do what to which object (docs/roles.md), in one place. Every route calls `authorize` with the
  * action it performs and, for an object, the agency that owns it; nothing else grants access.
  *
  * An agency officer asking for another agency's object is told it does not exist (404), not that it is

@@ -51,7 +51,7 @@ export function engineTour(): string {
   out.push("Ask why, item by item:");
   out.push("  npx custodian evaluate --explain --policy policies/presets/telegram.yaml \\");
   out.push("      --request examples/requests/hk-terror-court-order.json");
-  out.push("Write your own request (DESIGN §3) or policy (§4) and evaluate it the same way.");
+  out.push("Write your own request (docs/request.md) or policy (docs/policy.md) and evaluate it the same way.");
   return `${out.join("\n")}\n`;
 }
 

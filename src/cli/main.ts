@@ -15,8 +15,9 @@ const USAGE = `Usage: custodian <command> [options]
 
 Commands:
   evaluate --policy FILE --request FILE [--explain]
-                 Decide a request document (DESIGN §3) under a policy (§4) and print the
-                 decision JSON (§5); --explain prints it as a table for a person.
+                 Decide a request document (docs/request.md) under a policy (docs/policy.md)
+                 and print the decision JSON (docs/decision.md); --explain prints it as a
+                 table for a person.
                  FILE may be - for standard input.
   demo [--port 4000] [--host 127.0.0.1]
                  Show the example policy deciding the example requests, then run the server
@@ -39,7 +40,7 @@ Commands:
   audit verify [--against FILE] [--json]
                  Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
   report --period 2020H2 [--format csv|json|html|google-csv] [--out FILE]
-                 The transparency report of a half-year (DESIGN §9): csv (default), json,
+                 The transparency report of a half-year (docs/reports.md): csv (default), json,
                  the public HTML page, or Google's CSV layout.
   import FILE.csv
                  Load past requests from a ledger (one row per request; see README); every row

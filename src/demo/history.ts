@@ -39,7 +39,7 @@ export const DEMO_SCALE = 0.25;
 
 export const PAUSE_DAY = new Date("2020-07-06T00:00:00Z");
 const HISTORY_START = new Date("2019-01-01T00:00:00Z");
-/** The request document's bound (DESIGN §3 as validated by request.schema.ts). */
+/** The request document's bound (docs/request.md as validated by request.schema.ts). */
 const MAX_TARGETS = 100;
 
 type DemoProcess = "subpoena" | "court_order";

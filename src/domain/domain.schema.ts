@@ -22,10 +22,18 @@ export const targetTypeSchema = z.enum(TARGET_TYPES, {
   error: (issue) => `unknown target type ${quoted(issue.input)} (one of: ${TARGET_TYPES.join(", ")})`,
 });
 
-export const jurisdictionSchema = z.string().superRefine((code, ctx) => {
-  const check = checkJurisdiction(code);
-  if (!check.ok) ctx.addIssue({ code: "custom", message: check.problem });
-});
+// The pattern is for published schemas (schemas/*.json, the OpenAPI document); the refinement, which also
+// checks that the country exists, is what validates.
+export const jurisdictionSchema = z
+  .string()
+  .superRefine((code, ctx) => {
+    const check = checkJurisdiction(code);
+    if (!check.ok) ctx.addIssue({ code: "custom", message: check.problem });
+  })
+  .meta({
+    pattern: "^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+    description: "An ISO 3166-1 alpha-2 country code, optionally with a subdivision: HK, US-CA",
+  });
 
 /** Facts a court asserts about a target (`terrorism_suspect`): identifiers, so rules can match them. */
 export const findingSchema = z
@@ -46,8 +54,11 @@ export const categoryKeySchema = z.string().pipe(categorySchema);
 export const tierKeySchema = z.string().pipe(tierSchema);
 
 /** A jurisdiction, or `*` for the default that every jurisdiction without its own entry falls back to. */
-export const jurisdictionKeySchema = z.string().superRefine((code, ctx) => {
-  if (code === "*") return;
-  const check = checkJurisdiction(code);
-  if (!check.ok) ctx.addIssue({ code: "custom", message: check.problem });
-});
+export const jurisdictionKeySchema = z
+  .string()
+  .superRefine((code, ctx) => {
+    if (code === "*") return;
+    const check = checkJurisdiction(code);
+    if (!check.ok) ctx.addIssue({ code: "custom", message: check.problem });
+  })
+  .meta({ pattern: "^(\\*|[A-Z]{2}(-[A-Z0-9]{1,3})?)$" });

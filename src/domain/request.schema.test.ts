@@ -6,8 +6,8 @@ import { parseRequestDocument, targetKey } from "./request.schema.js";
 // biome-ignore lint/suspicious/noExplicitAny: test inputs are deliberately malformed JSON.
 type Json = Record<string, any>;
 
-/** The DESIGN.md §3 example request, with a real 64-hex digest in place of the ellipsis. */
-function designRequestJson(): Json {
+/** The example request of docs/request.md, with `agency.verified` as a what-if file may set it. */
+function docsRequestJson(): Json {
   return {
     reference: "HKPF-2020-0712-0042",
     receivedAt: "2020-07-12T09:30:00Z",
@@ -36,9 +36,9 @@ function validationErrorOf(fn: () => unknown): ValidationError {
   throw new Error("expected a ValidationError, but nothing was thrown");
 }
 
-/** The §3 example with one change applied. */
+/** The docs example with one change applied. */
 function variant(change: (request: Json) => void): Json {
-  const request = designRequestJson() as Json;
+  const request = docsRequestJson() as Json;
   change(request);
   return request;
 }
@@ -56,9 +56,9 @@ function expectSingleProblem(input: unknown, path: string, message: string) {
   expect(error.message).toBe(`${path}: ${message}`);
 }
 
-describe("request document (DESIGN §3)", () => {
-  it("parses the §3 example unchanged", () => {
-    const input = designRequestJson();
+describe("request document (docs/request.md)", () => {
+  it("parses the docs/request.md example unchanged", () => {
+    const input = docsRequestJson();
     const parsed = parseRequestDocument(input);
     expect(parsed).toEqual(input);
     expect(parsed.agency.verified).toBe(true);

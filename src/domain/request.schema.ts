@@ -10,7 +10,7 @@ import {
 } from "./domain.schema.js";
 import type { TargetType } from "./vocabulary.js";
 
-/** The request document, DESIGN.md §3 (contract): what an agency submits and `evaluate` reads. */
+/** The request document, docs/request.md (contract): what an agency submits and `evaluate` reads. */
 
 const TARGET_VALUE_RULES: Record<TargetType, { pattern: RegExp; hint: string }> = {
   phone: { pattern: /^\+[1-9][0-9]{6,14}$/, hint: "an E.164 phone number like +85291234567" },

@@ -1,5 +1,5 @@
 /**
- * The contract vocabulary (DESIGN.md §2): legal processes, data categories and their tiers, target types.
+ * The contract vocabulary (docs/vocabulary.md): legal processes, data categories and their tiers, target types.
  * Everything else refers to these lists; nothing spells a category or a process on its own.
  */
 
@@ -82,11 +82,11 @@ export function isCategory(value: string): value is Category {
   return Object.hasOwn(CATEGORY_TIER, value);
 }
 
-/** DESIGN §1: who uses Custodian. Every role but `agency` is provider staff and signs in with a second factor. */
+/** docs/roles.md: who uses Custodian. Every role but `agency` is provider staff and signs in with a second factor. */
 export const ROLES = ["agency", "intake", "reviewer", "counsel", "admin", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Where a request stands in its lifecycle (DESIGN §7); the moves between them are in requests/lifecycle.ts. */
+/** Where a request stands in its lifecycle (docs/lifecycle.md); the moves between them are in requests/lifecycle.ts. */
 export const STATUSES = [
   "received",
   "verifying",

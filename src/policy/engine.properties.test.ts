@@ -1,5 +1,5 @@
 /**
- * Properties of `decide` (DESIGN §5) over generated valid requests and generated valid policies.
+ * Properties of `decide` (docs/decision.md) over generated valid requests and generated valid policies.
  * Both go through their schemas, so every case is something Custodian could actually be asked.
  */
 import fc from "fast-check";
@@ -395,7 +395,7 @@ describe("decide: properties over generated requests and policies", () => {
     );
   });
 
-  it("gives the outcome and review flags §5 derives from the items", () => {
+  it("gives the outcome and review flags docs/decision.md derives from the items", () => {
     fc.assert(
       fc.property(policyArb, several(requestArb), ({ doc, compiled }, requests) => {
         for (const req of requests) {

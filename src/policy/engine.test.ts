@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { actionOf, actionsByCategory, decideWith, deepFreeze, policy, request } from "../../test/policy-fixtures.js";
 import { ACTIONS, type Decision, decide } from "./engine.js";
 
-/** A small policy exercising every §5 step; each describe block below names the part it relies on. */
+/** A small policy exercising every step of docs/decision.md; each describe block below names the part it relies on. */
 const BASE = policy(`
 dataMap:
   subscriber.name: {}
@@ -635,7 +635,7 @@ rules:
   });
 });
 
-describe("decide: the DESIGN §5 example", () => {
+describe("decide: the docs/decision.md example", () => {
   it("has the shape of the example decision, item for item", () => {
     const exampleChat = policy(`
 dataMap: { subscriber.phone: {}, content.posts: {} }

@@ -1,5 +1,5 @@
 /**
- * The decision engine, DESIGN.md §5 (contract): `decide(request, policy) → decision`.
+ * The decision engine, docs/decision.md (contract): `decide(request, policy) → decision`.
  *
  * Pure: no I/O, no clock, no environment. A policy document is compiled once (`compilePolicy`) into
  * lookup tables, so deciding a request allocates nothing for the policy: per request it resolves the
@@ -47,7 +47,7 @@ export interface Decision {
   items: DecisionItem[];
 }
 
-/** What the engine needs of a request: the §3 document's deciding fields, whichever edge it came through. */
+/** What the engine needs of a request: the request document's deciding fields, whichever edge it came through. */
 export type DecisionInput = Pick<
   RequestDocument,
   "jurisdiction" | "process" | "findings" | "targets" | "categories" | "dateRange" | "receivedAt"
@@ -261,7 +261,7 @@ function pastRetention(request: DecisionInput, retentionDays: number | undefined
   return periodEnd < received - retentionDays * DAY_MS;
 }
 
-/** §5 steps 1–7 for one category; the same verdict holds for every target of the request. */
+/** The steps of docs/decision.md for one category; the same verdict holds for every target of the request. */
 function decideCategory(
   request: DecisionInput,
   policy: CompiledPolicy,

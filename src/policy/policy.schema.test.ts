@@ -4,8 +4,8 @@ import { ValidationError } from "../shared/validation.js";
 import { loadPolicy, parsePolicyText } from "./policy.load.js";
 import { policyDocumentSchema } from "./policy.schema.js";
 
-/** DESIGN.md §4, verbatim. */
-const DESIGN_EXAMPLE = `policy: 1
+/** The example in docs/policy.md, verbatim. */
+const DOCS_EXAMPLE = `policy: 1
 name: ExampleChat
 version: "2020-07-06"
 dataMap:                          # what the provider holds; a category absent here is not held
@@ -43,9 +43,9 @@ function rejection(text: string, source?: string): ValidationError {
 
 const problemsOf = (body: string) => rejection(policyYaml(body)).problems;
 
-describe("policy document (DESIGN §4)", () => {
+describe("policy document (docs/policy.md)", () => {
   it("parses the design's example verbatim", () => {
-    const doc = parsePolicyText(DESIGN_EXAMPLE, "example.yaml");
+    const doc = parsePolicyText(DOCS_EXAMPLE, "example.yaml");
     expect(doc.name).toBe("ExampleChat");
     expect(doc.version).toBe("2020-07-06");
     expect(doc.dataMap).toEqual({
@@ -73,7 +73,7 @@ describe("policy document (DESIGN §4)", () => {
         grant: ["subscriber.ip_address", "subscriber.phone"],
       },
     ]);
-    expect(() => loadPolicy(DESIGN_EXAMPLE)).not.toThrow();
+    expect(() => loadPolicy(DOCS_EXAMPLE)).not.toThrow();
   });
 
   it("keeps an unquoted date version a string (YAML 1.2 core) and defaults the optional sections", () => {
@@ -278,7 +278,7 @@ describe("policy document (DESIGN §4)", () => {
   });
 
   it("the exported schema agrees with parsePolicyText", () => {
-    const doc = parsePolicyText(DESIGN_EXAMPLE);
+    const doc = parsePolicyText(DOCS_EXAMPLE);
     expect(policyDocumentSchema.parse(doc)).toEqual(doc);
   });
 });

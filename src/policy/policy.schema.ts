@@ -13,9 +13,9 @@ import {
 import type { Process } from "../domain/vocabulary.js";
 import { text } from "../shared/validation.js";
 
-/** The policy document, DESIGN.md §4 (contract). */
+/** The policy document, docs/policy.md (contract). */
 
-// Emergency and preservation requests are decided by their own steps (§5 steps 3 and 4) before
+// Emergency and preservation requests are decided by their own steps (docs/decision.md, steps 4 and 5) before
 // legalProcess or rules are consulted, so naming them there would be a rule that can never fire.
 const OWN_STEP_PROCESSES: readonly Process[] = ["emergency", "preservation"];
 

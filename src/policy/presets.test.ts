@@ -1,5 +1,5 @@
 /**
- * The seed presets (DESIGN §6) against the scenarios the seed articles describe (July 2020).
+ * The seed presets (docs/policy.md#presets) against the scenarios the seed articles describe (July 2020).
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -32,7 +32,7 @@ const UNVERIFIED_EMERGENCY = {
 
 const held = (name: PresetName) => ALL_CATEGORIES.filter((c) => preset(name).dataMap[c].held);
 
-describe("the presets as DESIGN §6 describes them", () => {
+describe("the presets as docs/policy.md#presets describes them", () => {
   it("pause HK at the six, keep it active at Apple and Microsoft, and never allow emergencies through a pause", () => {
     for (const name of PRESET_NAMES) {
       const doc = parsePolicyText(readRepoFile(`policies/presets/${name}.yaml`));

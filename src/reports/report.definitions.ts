@@ -1,7 +1,7 @@
 import type { Process } from "../domain/vocabulary.js";
 
 /**
- * What the transparency report counts (DESIGN.md §9), one definition for SQL and TypeScript.
+ * What the transparency report counts (docs/reports.md), one definition for SQL and TypeScript.
  *
  * Every request counts once under `requests`, in the half-year it was received, under its country
  * (`US-CA` reports under `US`) and its process, and at most once in one of these classes, read from its

@@ -3,7 +3,7 @@ import { type Period, periodEnding } from "./period.js";
 import { NATIONAL_SECURITY_BAND, type ReportRow } from "./report.definitions.js";
 
 /**
- * Pure formatting of report rows for publication: national-security banding, then CSV (DESIGN.md §9,
+ * Pure formatting of report rows for publication: national-security banding, then CSV (docs/reports.md,
  * contract), Google's CSV layout, or JSON. No I/O: the same rows always give the same bytes.
  */
 
@@ -82,7 +82,7 @@ function csv(header: readonly string[], lines: readonly (readonly (string | numb
   return [header, ...lines].map((cells) => `${cells.map(csvField).join(",")}\r\n`).join("");
 }
 
-/** DESIGN.md §9's CSV, percentages with one decimal (`82.5`), CRLF line ends as RFC 4180 has them. */
+/** docs/reports.md's CSV, percentages with one decimal (`82.5`), CRLF line ends as RFC 4180 has them. */
 export function toCsv(rows: readonly ReportRow[]): string {
   return csv(
     CSV_COLUMNS,

@@ -4,7 +4,7 @@ import type { Status } from "../domain/vocabulary.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
 
 /**
- * The request lifecycle, DESIGN.md §7. Every transition goes through `transition`: it locks the row,
+ * The request lifecycle, docs/lifecycle.md. Every transition goes through `transition`: it locks the row,
  * checks the move is allowed from the state the row is in now (not the state a caller saw earlier),
  * writes the new state and the audit entry in the caller's transaction. Two reviewers approving at once
  * serialize on the row lock; the second finds the request already approved and is refused.

@@ -21,7 +21,7 @@ import { type RejectionListener, recordReview, type Verdict } from "./reviews.se
  */
 
 export interface Submission {
-  /** The request document exactly as sent (DESIGN §3), kept verbatim. */
+  /** The request document exactly as sent (docs/request.md), kept verbatim. */
   document: string;
   /** Files already stored (documents.store.ts); those the request does not take are discarded here. */
   uploads: StoredUpload[];

@@ -37,7 +37,7 @@ import {
   TARGET_ROWS,
 } from "./submission.form.js";
 
-/** The agency portal: an officer's requests, the request form (DESIGN §3) and each request's status. */
+/** The agency portal: an officer's requests, the request form (docs/request.md) and each request's status. */
 
 const PAGE_SIZE = 25;
 const WITHDRAWABLE = ["received", "verifying", "under_review", "approved", "on_hold"];

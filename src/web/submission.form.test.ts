@@ -6,7 +6,7 @@ const who = { agencyName: "Federal Bureau of Investigation", email: "agent.smith
 const now = new Date("2020-08-03T15:02:00Z");
 
 describe("the portal's request form", () => {
-  it("becomes a §3 request document the schema accepts", () => {
+  it("becomes a request document the schema accepts", () => {
     const form = readSubmissionForm({
       reference: [" FBI-SF-2020-1187 "],
       jurisdiction: ["us-ca"],

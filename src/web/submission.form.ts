@@ -1,7 +1,7 @@
 import { PROCESSES, TARGET_TYPES } from "../domain/vocabulary.js";
 
 /**
- * The portal's request form and the request document (DESIGN §3) it becomes. Field names are the
+ * The portal's request form and the request document (docs/request.md) it becomes. Field names are the
  * document's paths (`targets.0.value`, `dateRange.from`), so every problem the intake reports lands
  * beside the field it concerns. Pure: the route adds who is asking and when.
  */

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 
 /**
- * Frozen once released (see 0001). Transparency reports (DESIGN.md §9): the facts a report needs are
+ * Frozen once released (see 0001). Transparency reports (docs/reports.md): the facts a report needs are
  * kept on the request row, and a rollup per half-year × country × process is kept exact by triggers,
  * so a report for one period reads a few hundred rows however long the history grows.
  *

@@ -267,7 +267,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       config: { access: "policy.activate" },
       schema: {
         operationId: "activatePolicy",
-        summary: "Activate a policy document (DESIGN §4), sent as YAML (text/yaml) or as { document }",
+        summary: "Activate a policy document, sent as YAML (text/yaml) or as { document }",
         tags: ["policy"],
         body: z.union([
           z.string().min(1).max(1_000_000),

@@ -37,7 +37,7 @@ export async function reportApiRoutes(api: App, { db }: AppContext): Promise<voi
       config: { access: "public" },
       schema: {
         operationId: "getReport",
-        summary: "The transparency report of a half-year (DESIGN §9)",
+        summary: "The transparency report of a half-year, as published (no sign-in)",
         tags: ["reports"],
         params: z.strictObject({ period: periodSchema }),
         response: { 200: reportDocumentSchema },

@@ -88,7 +88,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
       config: { access: "request.submit" },
       schema: {
         operationId: "submitRequest",
-        summary: "Submit a request (DESIGN §3): JSON, or multipart with a `request` field and document files",
+        summary: "Submit a request document: JSON, or multipart with a `request` field and document files",
         tags: ["requests"],
         querystring: z.strictObject({ agencyId: z.uuid().optional() }),
         // Documented for clients; the body is validated (and kept verbatim) by the intake itself.

@@ -121,7 +121,7 @@ export function PolicyView({
         <form method="post" action="/admin/policy/preview" enctype="multipart/form-data" class="card">
           <CsrfField token={csrf} />
           <fieldset>
-            <legend>Upload a new policy (YAML, DESIGN §4)</legend>
+            <legend>Upload a new policy (YAML, in the format of the one in force)</legend>
             <div class="field">
               <label for="f-policy-file">Policy file</label>
               <input id="f-policy-file" name="file" type="file" accept=".yaml,.yml,text/yaml" />
