@@ -3,6 +3,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseSigningKey, type SigningKey } from "./audit/signing.js";
+import { CANARY_STATEMENT_CODES, type CanaryStatementCode } from "./reports/canary.js";
 import { type Keyring, type MasterKey, parseMasterKey } from "./shared/master-key.js";
 import { type Problem, ValidationError } from "./shared/validation.js";
 
@@ -17,6 +18,8 @@ export interface Config {
   allowUnsafeDurability: boolean;
   /** Signs audit checkpoints; from CUSTODIAN_AUDIT_SIGNING_KEY(_FILE), never stored in the database. */
   auditSigningKey: SigningKey | undefined;
+  /** The warrant canary, published only when CUSTODIAN_CANARY_KEY(_FILE) is set. */
+  canary: CanarySettings | undefined;
   /** Keys a checkpoint may be signed with (the signing key's own, and any CUSTODIAN_AUDIT_PUBLIC_KEY). */
   auditPublicKeys: KeyObject[];
   /** Where outgoing mail goes; without it, mail waits in the outbox (the demo shows it there). */
@@ -49,6 +52,16 @@ export interface FulfilmentConfig {
   emergencyNoticeDelayDays: number;
 }
 
+export interface CanarySettings {
+  key: SigningKey;
+  /** The statements this provider makes, in the order it makes them. */
+  statements: readonly CanaryStatementCode[];
+  /** How long an issued canary speaks for; a day's renewal normally replaces it long before. */
+  validDays: number;
+  /** Who makes the statements; by default the name of the policy in force. */
+  issuer: string | undefined;
+}
+
 export const FULFILMENT_DEFAULTS = { retentionDays: 30, downloadLinkDays: 14, emergencyNoticeDelayDays: 30 } as const;
 
 const envSchema = z.object({
@@ -61,6 +74,11 @@ const envSchema = z.object({
   CUSTODIAN_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   CUSTODIAN_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   CUSTODIAN_AUDIT_PUBLIC_KEY: z.string().min(1).optional(),
+  CUSTODIAN_CANARY_KEY: z.string().min(1).optional(),
+  CUSTODIAN_CANARY_KEY_FILE: z.string().min(1).optional(),
+  CUSTODIAN_CANARY_STATEMENTS: z.string().min(1).optional(),
+  CUSTODIAN_CANARY_VALID_DAYS: z.coerce.number().int().min(1).max(90).optional(),
+  CUSTODIAN_CANARY_ISSUER: z.string().trim().min(1).max(200).optional(),
   CUSTODIAN_SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, { error: "must be an smtp:// or smtps:// URL" })
@@ -96,32 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
   }
   const e = parsed.data;
 
-  let auditSigningKey: SigningKey | undefined;
-  if (e.CUSTODIAN_AUDIT_SIGNING_KEY && e.CUSTODIAN_AUDIT_SIGNING_KEY_FILE) {
-    problems.push({
-      path: "CUSTODIAN_AUDIT_SIGNING_KEY",
-      message: "set either it or CUSTODIAN_AUDIT_SIGNING_KEY_FILE, not both",
-    });
-  }
-  let keyText = e.CUSTODIAN_AUDIT_SIGNING_KEY;
-  if (e.CUSTODIAN_AUDIT_SIGNING_KEY_FILE) {
-    try {
-      keyText = readFileSync(e.CUSTODIAN_AUDIT_SIGNING_KEY_FILE, "utf8");
-    } catch (error) {
-      problems.push({
-        path: "CUSTODIAN_AUDIT_SIGNING_KEY_FILE",
-        message: `cannot read ${e.CUSTODIAN_AUDIT_SIGNING_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-      });
-    }
-  }
-  if (keyText) {
-    try {
-      auditSigningKey = parseSigningKey(keyText);
-    } catch (error) {
-      // Never echo the value: it is a private key.
-      problems.push({ path: "CUSTODIAN_AUDIT_SIGNING_KEY", message: (error as Error).message });
-    }
-  }
+  const auditSigningKey = readSigningKey(e, "CUSTODIAN_AUDIT_SIGNING_KEY", problems);
+  const canary = readCanary(e, problems);
   const auditPublicKeys: KeyObject[] = auditSigningKey ? [auditSigningKey.publicKey] : [];
   if (e.CUSTODIAN_AUDIT_PUBLIC_KEY) {
     try {
@@ -141,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     allowUnsafeDurability: e.CUSTODIAN_ALLOW_UNSAFE_DURABILITY === "true",
     auditSigningKey,
     auditPublicKeys,
+    canary,
     smtpUrl: e.CUSTODIAN_SMTP_URL,
     mailFrom: e.CUSTODIAN_MAIL_FROM ?? "custodian@localhost",
     publicUrl: (e.CUSTODIAN_PUBLIC_URL ?? "http://127.0.0.1:4000").replace(/\/+$/, ""),
@@ -160,8 +155,71 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
   };
 }
 
+type Env = z.output<typeof envSchema>;
+
+/** An Ed25519 private key from NAME or NAME_FILE (not both). Never echoed: it is a secret. */
+function readSigningKey(
+  e: Env,
+  name: "CUSTODIAN_AUDIT_SIGNING_KEY" | "CUSTODIAN_CANARY_KEY",
+  problems: Problem[],
+): SigningKey | undefined {
+  const file = e[`${name}_FILE`];
+  if (e[name] && file) {
+    problems.push({ path: name, message: `set either it or ${name}_FILE, not both` });
+    return undefined;
+  }
+  let text = e[name];
+  if (file) {
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      problems.push({
+        path: `${name}_FILE`,
+        message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      });
+      return undefined;
+    }
+  }
+  if (!text) return undefined;
+  try {
+    return parseSigningKey(text);
+  } catch (error) {
+    problems.push({ path: name, message: (error as Error).message });
+    return undefined;
+  }
+}
+
+/** The canary's settings; the statements default to all of them, in the catalogue's order. */
+function readCanary(e: Env, problems: Problem[]): CanarySettings | undefined {
+  const key = readSigningKey(e, "CUSTODIAN_CANARY_KEY", problems);
+  const codes = (e.CUSTODIAN_CANARY_STATEMENTS ?? CANARY_STATEMENT_CODES.join(","))
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+  const unknown = codes.filter((c) => !(CANARY_STATEMENT_CODES as string[]).includes(c));
+  if (unknown.length > 0 || codes.length === 0) {
+    problems.push({
+      path: "CUSTODIAN_CANARY_STATEMENTS",
+      message: `must list statements among ${CANARY_STATEMENT_CODES.join(", ")}${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`,
+    });
+    return undefined;
+  }
+  if (!key) {
+    if (e.CUSTODIAN_CANARY_STATEMENTS || e.CUSTODIAN_CANARY_VALID_DAYS || e.CUSTODIAN_CANARY_ISSUER) {
+      problems.push({ path: "CUSTODIAN_CANARY_KEY", message: "is required to publish the warrant canary configured" });
+    }
+    return undefined;
+  }
+  return {
+    key,
+    statements: [...new Set(codes)] as CanaryStatementCode[],
+    validDays: e.CUSTODIAN_CANARY_VALID_DAYS ?? 14,
+    issuer: e.CUSTODIAN_CANARY_ISSUER,
+  };
+}
+
 /** The master key (and retired ones still allowed to unwrap). Values are never echoed: they are secrets. */
-function readKeyring(e: z.output<typeof envSchema>, problems: Problem[]): Keyring | undefined {
+function readKeyring(e: Env, problems: Problem[]): Keyring | undefined {
   if (e.CUSTODIAN_MASTER_KEY && e.CUSTODIAN_MASTER_KEY_FILE) {
     problems.push({ path: "CUSTODIAN_MASTER_KEY", message: "set either it or CUSTODIAN_MASTER_KEY_FILE, not both" });
     return undefined;

@@ -271,6 +271,7 @@ describe("custodian", () => {
           "fulfil",
           "package",
           "keys",
+          "canary",
           "help",
         ]),
       ),
@@ -285,7 +286,8 @@ describe("custodian", () => {
     }
     expect(custodian(["report", "-h"]).stdout).toContain("--period 2020H2");
     expect(custodian(["help", "audit"]).stdout).toContain("audit verify [--against FILE]");
-  });
+    // Eighteen processes, each loading TypeScript through tsx: seconds apiece on a loaded two-core machine.
+  }, 180_000);
 
   it("prints its version", () => {
     const run = custodian(["--version"]);

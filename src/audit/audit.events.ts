@@ -36,6 +36,12 @@ export type AuditAction =
   | "reminder.sent"
   /** Fulfilment began: a production was opened for the approved decision (its key made and wrapped). */
   | "production.started"
+  /**
+   * The day's warrant canary was signed and published, or withheld because a statement it would carry no
+   * longer holds (which ones, in the payload; never published).
+   */
+  | "canary.issued"
+  | "canary.withheld"
   /** A production's archive was stored encrypted and the request delivered; payload counts and targets' results. */
   | "production.sealed"
   /** A production could not be built; what was stored of it was deleted. */
@@ -105,7 +111,9 @@ export type AuditObjectType =
   | "token"
   | "agency_change"
   | "staff_change"
-  | "route";
+  | "route"
+  /** The warrant canary of a day (object id: the day, YYYY-MM-DD). */
+  | "canary";
 
 export interface AuditEntry {
   actor: string;

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject,
 import { canonicalJson, sha256Hex } from "./canonical.js";
 
 /**
- * Ed25519 keys for audit checkpoints. The private key comes from configuration and never enters the
+ * Ed25519 keys for audit checkpoints (and the warrant canary, with a key of its own). The private key comes from configuration and never enters the
  * database: a checkpoint proves something only because whoever can rewrite the tables cannot sign.
  */
 
@@ -35,10 +35,10 @@ export function parseSigningKey(text: string): SigningKey {
     privateKey = createPrivateKey(trimmed);
   } else {
     const seed = Buffer.from(trimmed, "base64");
-    if (seed.length !== 32) throw new Error("the audit signing key must be a PEM Ed25519 key or 32 bytes in base64");
+    if (seed.length !== 32) throw new Error("must be a PEM Ed25519 private key or its 32-byte seed in base64");
     privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
   }
-  if (privateKey.asymmetricKeyType !== "ed25519") throw new Error("the audit signing key must be an Ed25519 key");
+  if (privateKey.asymmetricKeyType !== "ed25519") throw new Error("must be an Ed25519 key");
   const publicKey = createPublicKey(privateKey);
   return { keyId: keyIdOf(publicKey), privateKey, publicKey };
 }

@@ -39,6 +39,8 @@ export type Caller = Principal | Operator;
 export const JOB_RUNNER = { operator: "system:jobs" } as const satisfies Operator;
 /** The demo's world and history, seeded through the services. */
 export const DEMO = { operator: "system:demo" } as const satisfies Operator;
+/** The daily warrant canary, issued or withheld by the background work. */
+export const CANARY = { operator: "system:canary" } as const satisfies Operator;
 
 export function actorOf(caller: Caller): string {
   return "operator" in caller ? caller.operator : caller.email;

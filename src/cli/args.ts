@@ -20,3 +20,10 @@ export function requireOption(command: string, name: string, value: string | und
   if (value === undefined || value === "") throw new UsageError(`${command}: --${name} FILE is required`);
   return value;
 }
+
+/** A command's first word (a subcommand, a file, an id), which must be there and not be an option. */
+export function positional(command: string, args: string[], what: string): [string, string[]] {
+  const [first, ...rest] = args;
+  if (first === undefined || first.startsWith("-")) throw new UsageError(`${command}: ${what} is required`);
+  return [first, rest];
+}

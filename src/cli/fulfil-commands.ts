@@ -12,19 +12,13 @@ import { createDecryptStream, HEADER_BYTES, parseHeader } from "../fulfilment/st
 import { extractTar } from "../fulfilment/tar.js";
 import { isUuid } from "../shared/ids.js";
 import { generateMasterKeyText, type Keyring } from "../shared/master-key.js";
-import { parseCommandArgs, requireOption, UsageError } from "./args.js";
+import { parseCommandArgs, positional, requireOption, UsageError } from "./args.js";
 import { cliActor, configFrom, withDatabase } from "./context.js";
 import { progressReporter } from "./progress.js";
 
 /** Fulfilment from the command line: fulfil a request, check a package, manage the master key. */
 
 const DATA = { data: { type: "string" } } as const;
-
-function positional(command: string, args: string[], what: string): [string, string[]] {
-  const [first, ...rest] = args;
-  if (first === undefined || first.startsWith("-")) throw new UsageError(`${command}: ${what} is required`);
-  return [first, rest];
-}
 
 function requireKeyring(command: string, config: Config): Keyring {
   const keyring = config.fulfilment.keyring;

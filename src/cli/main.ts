@@ -3,6 +3,7 @@ import { DomainError, OperationalError } from "../shared/errors.js";
 import { packageVersion } from "../shared/package.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
+import { runCanary } from "./canary-commands.js";
 import { runEvaluate } from "./evaluate.js";
 import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
 import { runImport, runReport } from "./report-commands.js";
@@ -58,6 +59,12 @@ Commands:
                  Verify an extracted bag (BagIt, RFC 8493) against its manifests.
   keys generate  Print a new master key for CUSTODIAN_MASTER_KEY.
   keys rotate    Re-wrap every production key under the current master key (archives untouched).
+  canary key [--public-out FILE]
+                 Print a new signing key for CUSTODIAN_CANARY_KEY; its public key goes to FILE
+                 (or standard error), to publish beside the canary.
+  canary verify FILE|URL|- --key PUBLIC.pem [--at TIME] [--json]
+                 Check a warrant canary (canary.txt or its JSON): signature, text, expiry.
+                 Exit 0 only if it is intact and current.
   help [COMMAND] Show this help, or one command's (as does: custodian COMMAND --help).
 
 Storage: DATABASE_URL=postgres://… selects a PostgreSQL server; otherwise an embedded PGlite
@@ -83,6 +90,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   fulfil: runFulfil,
   package: runPackage,
   keys: runKeys,
+  canary: runCanary,
   help: ([command]) => {
     process.stdout.write(command !== undefined && command in COMMANDS ? commandUsage(command) : USAGE);
     return 0;

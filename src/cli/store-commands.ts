@@ -9,19 +9,13 @@ import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdic
 import { activatePolicy } from "../policy/policy.store.js";
 import { configuredJobHandlers } from "../server/job-handlers.js";
 import { parseWith, ValidationError } from "../shared/validation.js";
-import { parseCommandArgs, requireOption, UsageError } from "./args.js";
+import { parseCommandArgs, positional, requireOption, UsageError } from "./args.js";
 import { cliActor, configFrom, withDatabase } from "./context.js";
 import { readInputFile } from "./input.js";
 
 /** The commands that work on the store: thin edges over the services. */
 
 const DATA = { data: { type: "string" } } as const;
-
-function positional(command: string, args: string[], what: string): [string, string[]] {
-  const [first, ...rest] = args;
-  if (first === undefined || first.startsWith("-")) throw new UsageError(`${command}: ${what} is required`);
-  return [first, rest];
-}
 
 export async function runMigrate(args: string[]): Promise<number> {
   const { values } = parseCommandArgs("migrate", args, DATA);

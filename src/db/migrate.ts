@@ -13,6 +13,7 @@ import * as m0010 from "./migrations/0010_request_hold.js";
 import * as m0012 from "./migrations/0012_document_blobs.js";
 import * as m0013 from "./migrations/0013_staff_accounts.js";
 import * as m0016 from "./migrations/0016_messenger_out.js";
+import * as m0017 from "./migrations/0017_warrant_canary.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0012_document_blobs": m0012,
   "0013_staff_accounts": m0013,
   "0016_messenger_out": m0016,
+  "0017_warrant_canary": m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

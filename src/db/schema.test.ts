@@ -300,6 +300,16 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     result: true,
     records: true,
   },
+  warrant_canary: {
+    day: true,
+    status: true,
+    decided_at: true,
+    document: true,
+    signature: true,
+    key_id: true,
+    expires_at: true,
+    unsupported: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {
@@ -331,7 +341,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0016_messenger_out");
+    expect(again.current).toBe("0017_warrant_canary");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {

@@ -408,6 +408,17 @@ export interface ProductionTargetTable {
   records: number;
 }
 
+export interface WarrantCanaryTable {
+  day: DateOnly;
+  status: "issued" | "withheld";
+  decided_at: Timestamp;
+  document: Json<Record<string, unknown>> | null;
+  signature: string | null;
+  key_id: string | null;
+  expires_at: Timestamp | null;
+  unsupported: string[] | null;
+}
+
 export interface DB {
   agency: AgencyTable;
   agency_domain: AgencyDomainTable;
@@ -441,4 +452,5 @@ export interface DB {
   production: ProductionTable;
   production_chunk: ProductionChunkTable;
   production_target: ProductionTargetTable;
+  warrant_canary: WarrantCanaryTable;
 }

@@ -3,6 +3,7 @@ import type { AppContext } from "./context.js";
 import { agencyRoutes } from "./routes/agencies.routes.js";
 import { auditRoutes } from "./routes/audit.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
+import { canaryApiRoutes } from "./routes/canary.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { holdRoutes } from "./routes/holds.routes.js";
@@ -19,6 +20,7 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await deskRoutes(api, context);
     await agencyRoutes(api, context);
     await reportApiRoutes(api, context);
+    await canaryApiRoutes(api, context);
     await productionRoutes(api, context);
     await healthRoutes(api, context);
     await auditRoutes(api, context);

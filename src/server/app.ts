@@ -12,6 +12,7 @@ import { apiV1 } from "../http/api.js";
 import type { App, AppContext, RouteEntry } from "../http/context.js";
 import { swaggerOptions } from "../http/openapi.js";
 import { problemFor, sendProblem } from "../http/problem.js";
+import { canaryPageRoutes } from "../http/routes/canary.routes.js";
 import { reportPageRoutes } from "../http/routes/reports.routes.js";
 import { CSRF_HEADER, identify } from "../http/session.js";
 import { MAX_API_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from "../http/uploads.js";
@@ -162,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await app.register(apiV1(context), { prefix: "/api/v1" });
   await reportPageRoutes(app, context);
+  await canaryPageRoutes(app, context);
   await app.register(webPages(context));
   return app;
 }

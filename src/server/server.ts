@@ -4,13 +4,14 @@ import type { Db } from "../db/database.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
+import { renewCanary } from "../reports/canary.service.js";
 import { buildApp } from "./app.js";
 import { configuredJobHandlers } from "./job-handlers.js";
 
 /**
  * One Custodian process: the HTTP server, and beside it the background work every process shares through
- * the database: sealing the audit trail, running due jobs (SKIP LOCKED, so processes never collide) and
- * sending the outbox when SMTP is configured.
+ * the database: sealing the audit trail, running due jobs (SKIP LOCKED, so processes never collide),
+ * the day's warrant canary when one is configured, and sending the outbox when SMTP is configured.
  */
 
 export interface RunningServer {
@@ -44,11 +45,18 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
   // Including the configured ones: `request.fulfil` needs the master key.
   const handlers = configuredJobHandlers(config);
   let stopping = false;
+  let canaryDecided: string | undefined;
   let running: Promise<void> = Promise.resolve();
   const work = async () => {
     try {
       await sealAudit(db, { key: config.auditSigningKey, checkpointEvery: CHECKPOINT_EVERY });
       await runDueJobs(db, handlers, { workerId, limit: 100 });
+      // Once a day: the first tick of each UTC day decides it (once across processes, in the database).
+      const today = new Date().toISOString().slice(0, 10);
+      if (config.canary && canaryDecided !== today) {
+        await renewCanary(db, config.canary, new Date());
+        canaryDecided = today;
+      }
       if (transport) await deliverDueMail(db, transport, { limit: 100 });
     } catch (error) {
       app.log.error({ err: error }, "background work failed; retrying on the next tick");

@@ -63,6 +63,8 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "agency.change_applied": "Agency change applied",
   "agency.change_rejected": "Agency change rejected",
   "security.refused": "Refused for security",
+  "canary.issued": "Warrant canary issued",
+  "canary.withheld": "Warrant canary withheld (a statement no longer holds)",
 };
 
 const OBJECT_TYPES = [
@@ -78,6 +80,7 @@ const OBJECT_TYPES = [
   "preservation_hold",
   "job",
   "route",
+  "canary",
 ];
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
