@@ -620,6 +620,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/canary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest warrant canary: the signed document, its Ed25519 signature, and whether it has lapsed */
+        get: operations["getCanary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/productions/{id}/download": {
         parameters: {
             query?: never;
@@ -2441,6 +2458,46 @@ export interface operations {
                             requests_rejected: number | string;
                             requests_no_data: number | string;
                         }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getCanary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        document: {
+                            format: string;
+                            issuer: string;
+                            issuedAt: string;
+                            expiresAt: string;
+                            statements: {
+                                /** @enum {string} */
+                                code: "no_national_security_process" | "no_gag_in_force";
+                                text: string;
+                            }[];
+                            freshness: {
+                                auditPosition: number;
+                                auditHash: string;
+                            };
+                            keyId: string;
+                        };
+                        signature: string;
+                        expired: boolean;
                     };
                 };
             };

@@ -33,6 +33,7 @@ export async function canaryApiRoutes(api: App, { db, now }: AppContext): Promis
     {
       config: { access: "public" },
       schema: {
+        operationId: "getCanary",
         summary: "The newest warrant canary: the signed document, its Ed25519 signature, and whether it has lapsed",
         tags: ["reports"],
         response: { 200: canaryView },
