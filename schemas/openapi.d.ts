@@ -744,8 +744,28 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: never;
     responses: {
-        /** @description The request was refused or failed; the problem document says why */
+        /** @description The request was refused; the problem document says why, naming every field at fault */
         Problem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail: string;
+                    instance?: string;
+                    /** @description Every field at fault, as `body.targets[0].value` */
+                    errors?: {
+                        path: string;
+                        message: string;
+                    }[];
+                };
+            };
+        };
+        /** @description The server could not answer: 503 with Retry-After while the database is away (nothing was done), 500 for a fault (the problem document gives only its id) */
+        Unavailable: {
             headers: {
                 [name: string]: unknown;
             };
@@ -802,6 +822,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     signIn: {
@@ -843,6 +864,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     signOut: {
@@ -862,6 +884,7 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     registerOfficer: {
@@ -895,6 +918,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     confirmRegistration: {
@@ -925,6 +949,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     enrolSecondFactor: {
@@ -956,6 +981,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listTokens: {
@@ -988,6 +1014,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     createToken: {
@@ -1030,6 +1057,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     revokeToken: {
@@ -1051,6 +1079,7 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listRequests: {
@@ -1100,6 +1129,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     submitRequest: {
@@ -1177,6 +1207,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getRequest: {
@@ -1366,6 +1397,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     downloadRequestDocument: {
@@ -1390,6 +1422,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getRequestTimeline: {
@@ -1424,6 +1457,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     withdrawRequest: {
@@ -1456,6 +1490,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     advanceRequest: {
@@ -1491,6 +1526,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     recordEmergencyCallback: {
@@ -1527,6 +1563,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getRequestCallbackNumber: {
@@ -1563,6 +1600,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     reviewRequestCallbackNumber: {
@@ -1607,6 +1645,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     reviewRequest: {
@@ -1650,6 +1689,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listJurisdictionChanges: {
@@ -1679,6 +1719,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     pauseJurisdiction: {
@@ -1723,6 +1764,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     resumeJurisdiction: {
@@ -1767,6 +1809,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getPolicy: {
@@ -1797,6 +1840,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     activatePolicy: {
@@ -1830,6 +1874,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     verifyAudit: {
@@ -1864,6 +1909,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listOutbox: {
@@ -1900,6 +1946,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listUsers: {
@@ -1953,6 +2000,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     proposeStaffAccount: {
@@ -1989,6 +2037,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listStaffChanges: {
@@ -2028,6 +2077,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     approveStaffChange: {
@@ -2057,6 +2107,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     rejectStaffChange: {
@@ -2086,6 +2137,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     resendSetupLink: {
@@ -2113,6 +2165,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     activateOfficer: {
@@ -2147,6 +2200,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     reviewOfficerCallbackNumber: {
@@ -2191,6 +2245,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     suspendUser: {
@@ -2218,6 +2273,7 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listAgencies: {
@@ -2259,6 +2315,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     createAgency: {
@@ -2291,6 +2348,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getAgency: {
@@ -2332,6 +2390,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     proposeAgencyChange: {
@@ -2368,6 +2427,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     approveAgencyChange: {
@@ -2396,6 +2456,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     rejectAgencyChange: {
@@ -2424,6 +2485,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getReport: {
@@ -2462,6 +2524,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getCanary: {
@@ -2525,6 +2588,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getHealth: {
@@ -2549,6 +2613,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     getReadiness: {
@@ -2595,6 +2660,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     listAuditEvents: {
@@ -2640,6 +2706,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     releaseRequest: {
@@ -2671,6 +2738,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     releaseHoldsOfUser: {
@@ -2702,6 +2770,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
 }

@@ -66,7 +66,13 @@ export function swaggerOptions(): SwaggerOptions {
         },
         responses: {
           Problem: {
-            description: "The request was refused or failed; the problem document says why",
+            description: "The request was refused; the problem document says why, naming every field at fault",
+            content: { "application/problem+json": { schema: z.toJSONSchema(problemSchema) as never } },
+          },
+          Unavailable: {
+            description:
+              "The server could not answer: 503 with Retry-After while the database is away (nothing was done), " +
+              "500 for a fault (the problem document gives only its id)",
             content: { "application/problem+json": { schema: z.toJSONSchema(problemSchema) as never } },
           },
         },
@@ -84,7 +90,9 @@ export function swaggerOptions(): SwaggerOptions {
       for (const path of Object.values(openapiObject.paths ?? {})) {
         for (const operation of Object.values(path ?? {})) {
           const responses = (operation as { responses?: Record<string, unknown> }).responses;
-          if (responses) responses["4XX"] = { $ref: "#/components/responses/Problem" };
+          if (!responses) continue;
+          responses["4XX"] = { $ref: "#/components/responses/Problem" };
+          responses["5XX"] = { $ref: "#/components/responses/Unavailable" };
         }
       }
       return openapiObject;
