@@ -2565,6 +2565,7 @@ export interface operations {
                 };
             };
             "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
         };
     };
     downloadProduction: {
