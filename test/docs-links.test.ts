@@ -1,14 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PERMISSIONS } from "../src/authz/authz.js";
 import { parseRequestDocument } from "../src/domain/request.schema.js";
+import { ROLES, STATUSES } from "../src/domain/vocabulary.js";
 import { parsePolicyText } from "../src/policy/policy.load.js";
+import { canTransition } from "../src/requests/lifecycle.js";
 import { ROOT } from "./support/fixtures.js";
 
 /**
  * The project documents itself: every link in its Markdown resolves inside the repository (a file that
  * exists, a heading that exists in it), nothing points outside it, the documents and the code cite docs/
- * rather than a design file that is not in the repository, and the examples in docs/ are valid documents.
+ * rather than a design file that is not in the repository, the examples in docs/ are valid documents, and
+ * the tables that restate a table of the code (the lifecycle's moves, the roles' permissions) say the same.
  */
 
 const SKIP = new Set(["node_modules", "dist", ".git", ".custodian", ".ci"]);
@@ -116,5 +120,41 @@ describe("the documentation", () => {
     expect(parseRequestDocument(JSON.parse(codeBlock("docs/request.md", "json"))).reference).toBe(
       "HKPF-2020-0712-0042",
     );
+  });
+
+  /** The rows of the first table in `file` whose first cell is code: [first cell, the other cells]. */
+  function tableRows(file: string): Array<[string, string[]]> {
+    return [...readFileSync(join(ROOT, file), "utf8").matchAll(/^\| (`[^|]*) \|(.*)\|$/gm)].map((m) => [
+      m[1] as string,
+      (m[2] as string).split("|").map((cell) => cell.trim()),
+    ]);
+  }
+
+  it("gives the lifecycle's moves exactly as requests/lifecycle.ts allows them", () => {
+    const rows = new Map(
+      tableRows("docs/lifecycle.md")
+        .filter(([first]) => STATUSES.includes(first.replaceAll("`", "") as never))
+        .map(([first, cells]) => [first.replaceAll("`", ""), cells.at(-1) ?? ""]),
+    );
+    expect([...rows.keys()].sort()).toEqual([...STATUSES].sort());
+    for (const from of STATUSES) {
+      const documented = STATUSES.filter((to) => new RegExp(`(^|[ ,])${to}(,|$| )`).test(rows.get(from) ?? ""));
+      expect(documented, `docs/lifecycle.md: moves from ${from}`).toEqual(
+        STATUSES.filter((to) => canTransition(from, to)),
+      );
+    }
+  });
+
+  it("gives each action's roles exactly as authz.ts's PERMISSIONS does", () => {
+    const documented = new Map<string, string[]>();
+    for (const [first, cells] of tableRows("docs/roles.md")) {
+      const roles = cells.at(-1) ?? "";
+      const named = roles === "every role (an officer sees only their own agency)" ? [...ROLES] : roles.split(", ");
+      for (const action of first.matchAll(/`([a-z_]+\.[a-z_]+)`/g)) documented.set(action[1] as string, named);
+    }
+    expect([...documented.keys()].sort()).toEqual(Object.keys(PERMISSIONS).sort());
+    for (const [action, roles] of Object.entries(PERMISSIONS)) {
+      expect([...(documented.get(action) ?? [])].sort(), `docs/roles.md: ${action}`).toEqual([...roles].sort());
+    }
   });
 });
