@@ -1,9 +1,19 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentTotpCode } from "../src/auth/credentials.js";
 import { auditSince, isProblem, lastAuditId, nextAddress, signInAs } from "./support/attack.js";
 import { DRIVERS } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";
-import { completeStaffSetup, type Desk, openDesk, type PageSession, type Session, setupToken } from "./support/http.js";
+import {
+  type Account,
+  completeStaffSetup,
+  type Desk,
+  openDesk,
+  PASSWORD,
+  type PageSession,
+  type Session,
+  setupToken,
+} from "./support/http.js";
 
 /**
  * Issue 12, defect 1: "One admin defeats the two-admin rule". An admin proposes a new phone on file, is
@@ -22,6 +32,7 @@ describe.each(DRIVERS)("one admin alone on %s", (driver) => {
   let intake: Session;
   let officerA: Session;
   let phoneChange: string;
+  let shadowAccount: Account;
 
   beforeAll(async () => {
     desk = await openDesk(driver);
@@ -178,7 +189,8 @@ describe.each(DRIVERS)("one admin alone on %s", (driver) => {
       }),
       401,
     );
-    const shadow = await signInAs(desk, await completeStaffSetup(desk, "shadow@provider.example"));
+    shadowAccount = await completeStaffSetup(desk, "shadow@provider.example");
+    const shadow = await signInAs(desk, shadowAccount);
 
     // The shadow admin approves the proposer's change made before it existed: refused.
     expect(expectProblem(await post(`/api/v1/agency-changes/${phoneChange}/approve`, shadow), 409).detail).toMatch(
@@ -283,5 +295,49 @@ describe.each(DRIVERS)("one admin alone on %s", (driver) => {
       object_id: userId,
       payload: expect.objectContaining({ reason: "setup link expired" }),
     });
+  });
+
+  it("bringing a suspended member of staff back takes a second admin, and their old credentials stay dead", async () => {
+    // Sessions from before the expiry test's 73 hours have lapsed: everyone signs in again.
+    const first = await signInAs(desk, desk.accounts.admin);
+    const second = await signInAs(desk, desk.admin2);
+    const auditor = desk.accounts.auditor;
+    expect((await post(`/api/v1/users/${auditor.userId}/suspend`, first, { reason: "lost laptop" })).statusCode).toBe(
+      204,
+    );
+    const since = await lastAuditId(desk);
+    const proposed = await post(`/api/v1/users/${auditor.userId}/reactivate`, first);
+    expect(proposed.statusCode, proposed.body).toBe(202);
+    const { id } = proposed.json() as { id: string };
+    expectProblem(await post(`/api/v1/user-changes/${id}/approve`, first), 409);
+    const applied = await post(`/api/v1/user-changes/${id}/approve`, second);
+    expect(applied.statusCode, applied.body).toBe(200);
+    // The old password and second factor are gone with the suspension: the owner sets up anew.
+    desk.clock.advance(31_000);
+    expectProblem(
+      await post("/api/v1/session", undefined, {
+        email: auditor.email,
+        password: PASSWORD,
+        code: currentTotpCode(auditor.totpSecret, desk.clock.now()),
+      }),
+      401,
+    );
+    const back = await completeStaffSetup(desk, auditor.email);
+    expect(back.totpSecret).not.toBe(auditor.totpSecret);
+    expect((await signInAs(desk, back)).headers.cookie).toBeTruthy();
+    expect((await auditSince(desk, since, "user.reinstated")).map((r) => r.object_id)).toEqual([auditor.userId]);
+
+    // The proposer's own admins cannot bring back an admin for them.
+    expect((await post(`/api/v1/users/${desk.admin2.userId}/suspend`, first, { reason: "test" })).statusCode).toBe(204);
+    const again = await post(`/api/v1/users/${desk.admin2.userId}/reactivate`, first);
+    const againId = (again.json() as { id: string }).id;
+    const shadow = await signInAs(desk, shadowAccount);
+    expect(expectProblem(await post(`/api/v1/user-changes/${againId}/approve`, shadow), 409).detail).toMatch(
+      /proposer proposed your account/,
+    );
+    expect(
+      (await desk.db.selectFrom("app_user").select("status").where("id", "=", desk.admin2.userId).executeTakeFirst())
+        ?.status,
+    ).toBe("suspended");
   });
 });

@@ -146,6 +146,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/user-changes/:id/approve": {},
   "POST /api/v1/user-changes/:id/reject": {},
   "POST /api/v1/users/:id/setup-link": {},
+  "POST /api/v1/users/:id/reactivate": {},
   "POST /api/v1/users/:id/activate": { body: () => ({ confirmed: false, note: "fuzz" }) },
   "POST /api/v1/users/:id/callback-number/review": { body: () => ({ dial: "on_file", note: "fuzz" }) },
   "POST /api/v1/users/:id/suspend": { body: () => ({ reason: "fuzz" }) },

@@ -75,6 +75,8 @@ export type AuditAction =
   | "user.setup_link_sent"
   | "user.setup_opened"
   | "user.setup_completed"
+  /** A suspended member of staff brought back by two admins: pending again, credentials cleared, a new setup link. */
+  | "user.reinstated"
   /** Two-admin changes to staff: an account proposed by one admin, applied or rejected by a second. */
   | "user.change_proposed"
   | "user.change_applied"

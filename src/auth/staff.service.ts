@@ -92,6 +92,64 @@ export async function proposeStaffAccount(
 }
 
 /**
+ * One admin proposes bringing a suspended member of staff back. Applied by a second admin, it does not give
+ * the account back its old credentials (suspension is how a stolen one is stopped): the account is pending
+ * again, with no password and no second factor, and its owner is mailed a new setup link.
+ */
+export async function proposeReactivation(
+  db: Db,
+  admin: Principal,
+  userId: string,
+  now: Date,
+): Promise<{ id: string }> {
+  const attempt = { actor: admin.email, objectType: "user", objectId: userId, attempted: "reactivate" } as const;
+  return auditingRefusals(db, attempt, now, () =>
+    db.transaction().execute(async (tx) => {
+      const user = await tx
+        .selectFrom("app_user")
+        .select(["id", "email", "display_name", "role", "status"])
+        .where("id", "=", userId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!user || user.role === "agency") throw notFound(`staff account ${userId}`);
+      if (user.status !== "suspended") throw invalidTransition(`${user.email} is ${user.status}, not suspended`);
+      const pending = await tx
+        .selectFrom("staff_change")
+        .select("id")
+        .where("email", "=", user.email)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (pending) throw conflict(`bringing back ${user.email} is already proposed (${pending.id})`);
+      const { id } = await tx
+        .insertInto("staff_change")
+        .values({
+          kind: "reactivate",
+          email: user.email,
+          display_name: user.display_name,
+          role: user.role as StaffRole,
+          user_id: user.id,
+          proposed_by: admin.userId,
+          proposed_at: now,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await appendAudit(
+        tx,
+        {
+          actor: admin.email,
+          action: "user.change_proposed",
+          objectType: "staff_change",
+          objectId: id,
+          payload: { kind: "reactivate", email: user.email, role: user.role, userId: user.id },
+        },
+        now,
+      );
+      return { id };
+    }),
+  );
+}
+
+/**
  * A second admin applies or rejects a proposal. Applying a new account creates it pending, with no password
  * and no second factor, and mails its owner the setup link, in one transaction with its audit events.
  */
@@ -151,6 +209,36 @@ export async function decideStaffChange(
             objectType: "user",
             objectId: userId,
             payload: { email: change.email, role: change.role, staffChangeId: change.id },
+          },
+          now,
+        );
+        await sendSetupLink(tx, { id: userId, email: change.email, role: change.role }, publicUrl, admin.email, now);
+      }
+      if (approve && change.kind === "reactivate" && userId) {
+        const reinstated = await tx
+          .updateTable("app_user")
+          .set({
+            status: "pending",
+            password_hash: null,
+            totp_secret: null,
+            totp_enrolled_at: null,
+            totp_last_step: null,
+            activated_at: null,
+            activated_by: null,
+            updated_at: now,
+          })
+          .where("id", "=", userId)
+          .where("status", "=", "suspended")
+          .executeTakeFirst();
+        if (reinstated.numUpdatedRows === 0n) throw invalidTransition(`${change.email} is no longer suspended`);
+        await appendAudit(
+          tx,
+          {
+            actor: admin.email,
+            action: "user.reinstated",
+            objectType: "user",
+            objectId: userId,
+            payload: { staffChangeId: change.id, proposedBy: change.proposed_by },
           },
           now,
         );

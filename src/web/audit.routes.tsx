@@ -49,6 +49,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "user.setup_link_sent": "Setup link sent",
   "user.setup_opened": "Setup link opened",
   "user.setup_completed": "Account set up by its owner",
+  "user.reinstated": "Suspended account brought back (to be set up again)",
   "user.change_proposed": "Staff account proposed",
   "user.change_applied": "Staff account approved by a second admin",
   "user.change_rejected": "Staff account proposal rejected",

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../../agencies/callback-number.js";
 import { PROBLEM_KINDS, type VerifyReport, verifyAudit } from "../../audit/verify.js";
 import { activateOfficer, listUsers, suspendUser, type UserView } from "../../auth/accounts.service.js";
-import { decideStaffChange, listStaffChanges, proposeStaffAccount, resendSetupLink } from "../../auth/staff.service.js";
+import {
+  decideStaffChange,
+  listStaffChanges,
+  proposeReactivation,
+  proposeStaffAccount,
+  resendSetupLink,
+} from "../../auth/staff.service.js";
 import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { ROLES, STATUSES } from "../../domain/vocabulary.js";
 import { jurisdictionHistory } from "../../jurisdictions/jurisdictions.queries.js";
@@ -479,6 +485,26 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       },
     );
   }
+
+  api.post(
+    "/users/:id/reactivate",
+    {
+      config: { access: "user.manage" },
+      schema: {
+        operationId: "proposeReactivation",
+        summary:
+          "Propose bringing a suspended staff account back; once a second admin applies it, the account's old " +
+          "credentials are gone and its owner is mailed a new setup link",
+        tags: ["users"],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 202: z.object({ id: z.uuid(), status: z.literal("pending") }) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = await proposeReactivation(db, principalOf(request), request.params.id, now());
+      return reply.code(202).send({ id, status: "pending" as const });
+    },
+  );
 
   api.post(
     "/users/:id/setup-link",

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { listAgencies } from "../../agencies/agencies.service.js";
 import { activateOfficer, listUsers, suspendUser } from "../../auth/accounts.service.js";
-import { decideStaffChange, listStaffChanges, proposeStaffAccount, resendSetupLink } from "../../auth/staff.service.js";
+import {
+  decideStaffChange,
+  listStaffChanges,
+  proposeReactivation,
+  proposeStaffAccount,
+  resendSetupLink,
+} from "../../auth/staff.service.js";
 import { may, type Principal } from "../../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
@@ -155,6 +161,15 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
                         </button>
                       </form>
                     )}
+                    {canManage && u.role !== "agency" && u.status === "suspended" && (
+                      <form method="post" action={`/admin/users/${u.id}/reactivate`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <FormErrors form={`reactivate-${u.id}`} failure={failure} fields={[]} />
+                        <button type="submit" class="secondary">
+                          Propose bringing {u.email} back
+                        </button>
+                      </form>
+                    )}
                     {canManage && u.status === "active" && u.id !== principal.userId && (
                       <form method="post" action={`/admin/users/${u.id}/suspend`} class="inline-form">
                         <CsrfField token={csrf} />
@@ -259,6 +274,22 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
       );
       if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
       return seeOther(reply, `/admin/users?notice=${approve ? "staff-applied" : "staff-rejected"}`);
+    },
+  );
+
+  app.post(
+    "/admin/users/:id/reactivate",
+    {
+      attachValidation: true,
+      config: { access: "user.manage", page: true },
+      schema: { hide: true, params: z.strictObject({ id: z.uuid() }), body: z.strictObject({ ...csrfField }) },
+    },
+    async (request, reply) => {
+      const outcome = await attemptForm(`reactivate-${request.params.id}`, request, () =>
+        proposeReactivation(db, principalOf(request), request.params.id, now()),
+      );
+      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      return seeOther(reply, "/admin/users?notice=staff-proposed");
     },
   );
 
