@@ -251,6 +251,43 @@ describe("custodian", () => {
     }
   }, 450_000);
 
+  it("staff add makes a pending account and prints its one-time setup link, never a password", () => {
+    const data = join(scratch, "staff");
+    const made = custodian([
+      "staff",
+      "add",
+      "--email",
+      "First.Admin@provider.example",
+      "--name",
+      "First",
+      "--role",
+      "admin",
+      "--data",
+      data,
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/^first\.admin@provider\.example \(admin\) made, pending/);
+    expect(made.stdout).toMatch(/^ {2}http:\/\/127\.0\.0\.1:4000\/setup\/[\w-]{43}$/m);
+    expect(made.stdout).not.toMatch(/password:|secret/i);
+    const again = custodian([
+      "staff",
+      "add",
+      "--email",
+      "first.admin@provider.example",
+      "--name",
+      "First",
+      "--role",
+      "admin",
+      "--data",
+      data,
+    ]);
+    expect(again.status).toBe(1);
+    expect(again.stderr.trim()).toBe("custodian: an account for first.admin@provider.example exists");
+    const bad = custodian(["staff", "add", "--email", "first@provider.example", "--name", "First", "--data", data]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--role is required");
+  });
+
   it("refuses an unknown command with exit 2, suggesting the nearest one when there is one", () => {
     const run = custodian(["evaluat"]);
     expect(run.status).toBe(2);
@@ -265,7 +302,7 @@ describe("custodian", () => {
     const commands = [...help.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1] as string);
     expect(new Set(commands)).toEqual(
       new Set(
-        ["evaluate", "demo", "serve", "totp", "migrate", "policy", "jurisdiction", "audit", "report"].concat([
+        ["evaluate", "demo", "serve", "totp", "migrate", "policy", "staff", "jurisdiction", "audit", "report"].concat([
           "import",
           "jobs",
           "fulfil",

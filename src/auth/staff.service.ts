@@ -1,5 +1,5 @@
 import { appendAudit } from "../audit/audit.js";
-import { actorOf, type Caller, type Principal } from "../authz/authz.js";
+import { actorOf, type Caller, type Operator, type Principal } from "../authz/authz.js";
 import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
@@ -311,7 +311,7 @@ async function sendSetupLink(
   publicUrl: string,
   sentBy: string,
   now: Date,
-): Promise<void> {
+): Promise<string> {
   const revoked = await tx
     .updateTable("staff_setup")
     .set({ revoked_at: now })
@@ -320,6 +320,7 @@ async function sendSetupLink(
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   const link = newBearerSecret();
+  const url = `${publicUrl}/setup/${link.secret}`;
   const expiresAt = new Date(now.getTime() + SETUP_HOURS * 3_600_000);
   await tx
     .insertInto("staff_setup")
@@ -331,7 +332,7 @@ async function sendSetupLink(
     body: [
       `An account with the ${user.role} role was made for ${user.email} on Custodian.`,
       "",
-      `To choose your password and set up your second factor, open ${publicUrl}/setup/${link.secret}`,
+      `To choose your password and set up your second factor, open ${url}`,
       `within ${SETUP_HOURS} hours. The link works once. Nobody else is sent it, and nobody will ask you for it.`,
       "If you did not expect this, tell your security team and do not open the link.",
     ].join("\n"),
@@ -348,6 +349,45 @@ async function sendSetupLink(
     },
     now,
   );
+  return url;
+}
+
+/**
+ * An operator at the shell makes a staff account (the first admins of a new installation): trusted by the
+ * host, so no second admin, but the account is made like any other, pending and without credentials, and
+ * set up by its owner through the link. The link is mailed and also returned, for the operator to hand to
+ * that person when no mail is sent yet; an account the operator made was proposed by no admin.
+ */
+export async function operatorAddsStaff(
+  db: Db,
+  operator: Operator,
+  input: ProposedStaff,
+  publicUrl: string,
+  now: Date,
+): Promise<{ userId: string; setupUrl: string }> {
+  const email = normaliseEmail(input.email);
+  return db.transaction().execute(async (tx) => {
+    const taken = await tx.selectFrom("app_user").select("id").where("email", "=", email).executeTakeFirst();
+    if (taken) throw conflict(`an account for ${email} exists`);
+    const { id } = await tx
+      .insertInto("app_user")
+      .values({ email, display_name: input.displayName, role: input.role, status: "pending", updated_at: now })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await appendAudit(
+      tx,
+      {
+        actor: actorOf(operator),
+        action: "user.created",
+        objectType: "user",
+        objectId: id,
+        payload: { email, role: input.role },
+      },
+      now,
+    );
+    const setupUrl = await sendSetupLink(tx, { id, email, role: input.role }, publicUrl, actorOf(operator), now);
+    return { userId: id, setupUrl };
+  });
 }
 
 /** A new setup link for a member of staff who has not set up their account yet (the old one lost or expired). */

@@ -8,7 +8,7 @@ import { runEvaluate } from "./evaluate.js";
 import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
 import { runImport, runReport } from "./report-commands.js";
 import { runDemo, runServe, runTotp } from "./serve.js";
-import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy } from "./store-commands.js";
+import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy, runStaff } from "./store-commands.js";
 
 /** Thin edge: parse arguments, call one function, print. Exit 2 on bad input, 1 on anything else. */
 
@@ -31,6 +31,10 @@ Commands:
   migrate        Bring the database schema up to date (also done by every command that opens it).
   policy activate FILE
                  Store a policy version and make it the one in force.
+  staff add --email E --name N --role R
+                 Make a staff account (the first admins; after them, one admin proposes and a
+                 second applies). It stays pending until its owner opens the one-time setup link,
+                 printed and mailed, and chooses a password and second factor.
   jurisdiction pause CODE --reason TEXT
                  Hold every open request from CODE (and its subdivisions) and every new one.
   jurisdiction resume CODE --reason TEXT
@@ -83,6 +87,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   migrate: runMigrate,
   policy: runPolicy,
   jurisdiction: runJurisdiction,
+  staff: runStaff,
   audit: runAudit,
   jobs: runJobs,
   report: runReport,

@@ -1,7 +1,10 @@
 import { existsSync, writeFileSync } from "node:fs";
+import { z } from "zod";
 import { latestCheckpoint, sealAudit } from "../audit/seal.js";
 import { type Checkpoint, publicKeyPem } from "../audit/signing.js";
 import { verifyAudit } from "../audit/verify.js";
+import { normaliseEmail } from "../auth/identity.js";
+import { operatorAddsStaff, SETUP_HOURS } from "../auth/staff.service.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { jurisdictionSchema } from "../domain/domain.schema.js";
 import { runDueJobs } from "../jobs/jobs.js";
@@ -10,7 +13,7 @@ import { activatePolicy } from "../policy/policy.store.js";
 import { configuredJobHandlers } from "../server/job-handlers.js";
 import { parseWith, ValidationError } from "../shared/validation.js";
 import { parseCommandArgs, positional, requireOption, UsageError } from "./args.js";
-import { cliActor, configFrom, withDatabase } from "./context.js";
+import { cliActor, cliOperator, configFrom, withDatabase } from "./context.js";
 import { readInputFile } from "./input.js";
 
 /** The commands that work on the store: thin edges over the services. */
@@ -170,4 +173,49 @@ export async function runJobs(args: string[]): Promise<number> {
     process.stdout.write(`ran ${result.ran} due job(s), ${result.failed} failed\n`);
     return result.failed === 0 ? 0 : 1;
   });
+}
+
+const STAFF_ADD = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(["intake", "reviewer", "counsel", "admin", "auditor"]),
+});
+
+/**
+ * `staff add`: how an installation gets its first admins (after them, admins propose accounts and a second
+ * admin applies them). The account is pending until its owner opens the setup link and sets it up.
+ */
+export async function runStaff(args: string[]): Promise<number> {
+  const [sub, rest] = positional("staff", args, "a subcommand (add --email E --name N --role R)");
+  if (sub !== "add")
+    throw new UsageError(`staff: unknown subcommand "${sub}" (try: staff add --email E --name N --role R)`);
+  const { values } = parseCommandArgs("staff add", rest, {
+    ...DATA,
+    email: { type: "string" },
+    name: { type: "string" },
+    role: { type: "string" },
+  });
+  for (const option of ["email", "name", "role"] as const) {
+    if (!values[option]) throw new UsageError(`staff add: --${option} is required`);
+  }
+  const input = parseWith(STAFF_ADD, { email: values.email, name: values.name, role: values.role }, "staff add");
+  const config = configFrom(values.data);
+  await withDatabase(config, async ({ db }) => {
+    const made = await operatorAddsStaff(
+      db,
+      cliOperator(),
+      { email: input.email, displayName: input.name, role: input.role },
+      config.publicUrl,
+      new Date(),
+    );
+    process.stdout.write(
+      [
+        `${normaliseEmail(input.email)} (${input.role}) made, pending until its owner sets it up with this link (once, within ${SETUP_HOURS} hours;`,
+        "it was also put in the outbox for them). Give it only to that person: it chooses the account's password.",
+        `  ${made.setupUrl}`,
+        "",
+      ].join("\n"),
+    );
+  });
+  return 0;
 }
