@@ -3,6 +3,7 @@ import { DomainError, OperationalError } from "../shared/errors.js";
 import { packageVersion } from "../shared/package.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
+import { runBackup, runRestore } from "./backup-commands.js";
 import { runCanary } from "./canary-commands.js";
 import { runEvaluate } from "./evaluate.js";
 import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
@@ -50,6 +51,12 @@ Commands:
   import FILE.csv
                  Load past requests from a ledger (one row per request; see README); every row
                  is checked first and nothing is imported if one is bad.
+  backup --out FILE
+                 Write every table of the store, read in one consistent snapshot, to FILE (gzip if
+                 it ends in .gz), with a checksum. Runs beside a server on PostgreSQL; an embedded
+                 directory is backed up with its server stopped. The master key is not in it.
+  restore FILE   Bring a backup into a new, empty store, all or nothing; refused if the store has
+                 data, or the file fails its checksum or was taken at another schema version.
   jobs run       Run the jobs that are due (preservation expiry, reminders, fulfilment, notices,
                  purges).
   fulfil ID      Fulfil an approved request: collect what the decision discloses, build the
@@ -92,6 +99,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   jobs: runJobs,
   report: runReport,
   import: runImport,
+  backup: runBackup,
+  restore: runRestore,
   fulfil: runFulfil,
   package: runPackage,
   keys: runKeys,

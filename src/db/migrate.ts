@@ -38,6 +38,10 @@ const MIGRATIONS: Record<string, Migration> = {
   "0017_warrant_canary": m0017,
 };
 
+/** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */
+// Kysely applies migrations in the order of their names, so the newest is the greatest name.
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string;
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export interface MigrationReport {
