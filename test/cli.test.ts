@@ -304,6 +304,8 @@ describe("custodian", () => {
       new Set(
         ["evaluate", "demo", "serve", "totp", "migrate", "policy", "staff", "jurisdiction", "audit", "report"].concat([
           "import",
+          "backup",
+          "restore",
           "jobs",
           "fulfil",
           "package",
@@ -323,7 +325,7 @@ describe("custodian", () => {
     }
     expect(custodian(["report", "-h"]).stdout).toContain("--period 2020H2");
     expect(custodian(["help", "audit"]).stdout).toContain("audit verify [--against FILE]");
-    // Eighteen processes, each loading TypeScript through tsx: seconds apiece on a loaded two-core machine.
+    // Twenty processes, each loading TypeScript through tsx: seconds apiece on a loaded two-core machine.
   }, 180_000);
 
   it("prints its version", () => {
