@@ -4,6 +4,7 @@ import { type SessionPrincipal, sessionPrincipal, tokenPrincipal } from "../auth
 import type { Principal } from "../authz/authz.js";
 import { forbidden, unauthenticated } from "../shared/errors.js";
 import type { App, AppContext } from "./context.js";
+import { pathForLog } from "./log.js";
 
 /**
  * Who is calling, and the CSRF protocol, in one place.
@@ -99,7 +100,7 @@ export function checkDeferredFormCsrf(pages: App): void {
   });
   pages.addHook("onSend", async (request, reply, payload) => {
     if (request.csrfDeferred && reply.statusCode < 400) {
-      request.log.error({ url: request.url }, "a page write finished without checking its CSRF token");
+      request.log.error({ url: pathForLog(request.url) }, "a page write finished without checking its CSRF token");
       throw forbidden("the form's token was not checked");
     }
     return payload;

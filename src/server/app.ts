@@ -10,6 +10,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { apiV1 } from "../http/api.js";
 import type { App, AppContext, RouteEntry } from "../http/context.js";
+import { logSerializers } from "../http/log.js";
 import { swaggerOptions } from "../http/openapi.js";
 import { problemFor, sendProblem } from "../http/problem.js";
 import { canaryPageRoutes } from "../http/routes/canary.routes.js";
@@ -49,6 +50,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
           level: "info",
           // Secrets never reach a log: cookies, tokens and CSRF headers are cut out of every line.
           redact: ["req.headers.cookie", "req.headers.authorization", `req.headers["${CSRF_HEADER}"]`],
+          // ... and a staff setup link out of the URL.
+          serializers: logSerializers,
         }
       : false,
     bodyLimit: 1024 * 1024,
