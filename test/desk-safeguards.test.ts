@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "./support/db.js";
-import { requestDocument } from "./support/fixtures.js";
+import { CHECKLIST_MET, requestDocument } from "./support/fixtures.js";
 import { type Desk, openDesk, type Session } from "./support/http.js";
 
 /**
@@ -91,12 +91,12 @@ describe.each(DRIVERS)("desk safeguards on %s", (driver) => {
     // Counsel recommends, then approves: one person cannot be both of the two.
     const recommended = await post(counsel, `/api/v1/requests/${id}/reviews`, {
       verdict: "recommend_approve",
-      checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+      checklist: CHECKLIST_MET,
     });
     expect(recommended.statusCode, recommended.body).toBe(200);
     const twice = await post(counsel, `/api/v1/requests/${id}/reviews`, {
       verdict: "approve",
-      checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+      checklist: CHECKLIST_MET,
     });
     expect(twice.statusCode, twice.body).toBe(409);
     // A call-back is for an emergency: on anything else it is refused.

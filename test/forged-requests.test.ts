@@ -7,7 +7,7 @@ import { currentTotpCode } from "../src/auth/credentials.js";
 import { CSRF_HEADER, SESSION_COOKIE } from "../src/http/session.js";
 import { auditSince, isProblem, lastAuditId, makeOfficer, multipart, nextAddress, signInAs } from "./support/attack.js";
 import { DRIVERS } from "./support/db.js";
-import { requestDocument } from "./support/fixtures.js";
+import { CHECKLIST_MET, requestDocument } from "./support/fixtures.js";
 import {
   completeStaffSetup,
   confirmationToken,
@@ -249,7 +249,10 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
       .where("id", "=", id)
       .executeTakeFirstOrThrow();
     expect(row.emergency_verified).toBe(false);
-    expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
+    expectProblem(
+      await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+      409,
+    );
     // The caller cannot say which number was called.
     expectProblem(
       await post(`/api/v1/requests/${id}/callback`, counsel, { confirmed: true, note: "ok", calledNumber: printed }),
@@ -274,11 +277,14 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
 
     const recommended = await post(`/api/v1/requests/${id}/reviews`, reviewer, {
       verdict: "recommend_approve",
-      checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+      checklist: CHECKLIST_MET,
     });
     expect(recommended.statusCode, recommended.body).toBe(200);
     // Whoever made the call-back does not also approve the disclosure.
-    const approval = expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
+    const approval = expectProblem(
+      await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+      409,
+    );
     expect(approval.detail).toMatch(/call-back/);
     expect(await statusOf(id)).toBe("under_review");
     await expectNotDisclosed(id);
@@ -328,10 +334,19 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
       expect(moved.statusCode, moved.body).toBe(200);
     }
     // Counsel alone cannot approve: not without a recommendation, nor on their own recommendation.
-    expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
-    const own = await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "recommend_approve" });
+    expectProblem(
+      await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+      409,
+    );
+    const own = await post(`/api/v1/requests/${id}/reviews`, counsel, {
+      verdict: "recommend_approve",
+      checklist: CHECKLIST_MET,
+    });
     expect(own.statusCode, own.body).toBe(200);
-    expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
+    expectProblem(
+      await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+      409,
+    );
     expect(await statusOf(id)).toBe("under_review");
 
     const rejected = await post(`/api/v1/requests/${id}/reviews`, counsel, {
@@ -341,7 +356,10 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     expect(rejected.statusCode, rejected.body).toBe(200);
     expect(rejected.json()).toMatchObject({ status: "rejected" });
     expect(await statusOf(id)).toBe("rejected");
-    expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
+    expectProblem(
+      await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+      409,
+    );
 
     const received = await auditSince(desk, since, "request.received");
     expect(received.map((r) => r.object_id)).toEqual([id]);
@@ -373,8 +391,17 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
         await post(`/api/v1/requests/${id}/advance`, intake, { to: "verifying", note: "let it through" }),
         409,
       );
-      expectProblem(await post(`/api/v1/requests/${id}/reviews`, reviewer, { verdict: "recommend_approve" }), 409);
-      expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
+      expectProblem(
+        await post(`/api/v1/requests/${id}/reviews`, reviewer, {
+          verdict: "recommend_approve",
+          checklist: CHECKLIST_MET,
+        }),
+        409,
+      );
+      expectProblem(
+        await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+        409,
+      );
       expect(await statusOf(id)).toBe("on_hold");
       await expectNotDisclosed(id);
     }
@@ -653,12 +680,21 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     const id = ids.at(-1) as string;
     const called = await post(`/api/v1/requests/${id}/callback`, intake, { confirmed: true, note: "confirmed" });
     expect(called.statusCode, called.body).toBe(200);
-    const recommended = await post(`/api/v1/requests/${id}/reviews`, reviewer, { verdict: "recommend_approve" });
+    const recommended = await post(`/api/v1/requests/${id}/reviews`, reviewer, {
+      verdict: "recommend_approve",
+      checklist: CHECKLIST_MET,
+    });
     expect(recommended.statusCode, recommended.body).toBe(200);
-    const once = await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" });
+    const once = await post(`/api/v1/requests/${id}/reviews`, counsel, {
+      verdict: "approve",
+      checklist: CHECKLIST_MET,
+    });
     expect(once.statusCode, once.body).toBe(200);
     expect(once.json()).toMatchObject({ status: "under_review" });
-    expectProblem(await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve" }), 409);
+    expectProblem(
+      await post(`/api/v1/requests/${id}/reviews`, counsel, { verdict: "approve", checklist: CHECKLIST_MET }),
+      409,
+    );
     expect(await statusOf(id)).toBe("under_review");
     await expectNotDisclosed(...ids);
 
@@ -678,7 +714,7 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     );
     expect(approvedAccount.statusCode, approvedAccount.body).toBe(200);
     const counsel2 = (await signInAs(desk, await completeStaffSetup(desk, "counsel2@provider.example"))).headers;
-    const twice = await post(`/api/v1/requests/${id}/reviews`, counsel2, { verdict: "approve" });
+    const twice = await post(`/api/v1/requests/${id}/reviews`, counsel2, { verdict: "approve", checklist: CHECKLIST_MET });
     expect(twice.statusCode, twice.body).toBe(200);
     expect(twice.json()).toMatchObject({ status: "approved" });
     const approvals = (await auditSince(desk, since, "request.reviewed")).filter(

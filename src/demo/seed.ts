@@ -225,7 +225,7 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
   return { accounts, pendingOfficer: pendingEmail, approvedRequestId: subpoena.id };
 }
 
-const CHECKS = { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" };
+const CHECKS = { legality: "met", necessityAndProportionality: "met", dueProcess: "met", humanRightsRisk: "low" };
 
 /** Confirm and enrol as the officer would: open the mailed link, scan the secret, type a code. */
 async function walkConfirmation(db: Db, email: string, now: () => Date): Promise<string> {

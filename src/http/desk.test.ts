@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
-import { requestDocument } from "../../test/support/fixtures.js";
+import { CHECKLIST_MET, requestDocument } from "../../test/support/fixtures.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { listOutbox } from "../mail/outbox.js";
@@ -40,15 +40,21 @@ describe.each(DRIVERS)("the API end to end on %s", (driver) => {
       200,
     );
     const counsel = await desk.signIn(desk.accounts.counsel);
-    const early = await post(counsel, `/api/v1/requests/${id}/reviews`, { verdict: "approve" });
+    const early = await post(counsel, `/api/v1/requests/${id}/reviews`, {
+      verdict: "approve",
+      checklist: CHECKLIST_MET,
+    });
     expect(early.statusCode, early.body).toBe(409);
     const reviewer = await desk.signIn(desk.accounts.reviewer);
     const rec = await post(reviewer, `/api/v1/requests/${id}/reviews`, {
       verdict: "recommend_approve",
-      checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+      checklist: CHECKLIST_MET,
     });
     expect(rec.statusCode, rec.body).toBe(200);
-    const approved = await post(counsel, `/api/v1/requests/${id}/reviews`, { verdict: "approve" });
+    const approved = await post(counsel, `/api/v1/requests/${id}/reviews`, {
+      verdict: "approve",
+      checklist: CHECKLIST_MET,
+    });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json()).toMatchObject({ status: "approved" });
     const seen = await desk.app.inject({ method: "GET", url: `/api/v1/requests/${id}`, headers: officer.headers });

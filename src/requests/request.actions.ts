@@ -319,7 +319,7 @@ export async function reviewRequest(
   db: Db,
   principal: Principal,
   requestId: string,
-  input: { verdict: Verdict; checklist?: Record<string, unknown> | undefined; note?: string | undefined },
+  input: { verdict: Verdict; checklist?: unknown; note?: string | undefined },
   onRejected: RejectionListener,
   now: Date,
 ) {
@@ -329,7 +329,7 @@ export async function reviewRequest(
     reviewer: principal.email,
     reviewerId: principal.userId,
     verdict: input.verdict,
-    ...(input.checklist ? { checklist: input.checklist } : {}),
+    ...(input.checklist !== undefined ? { checklist: input.checklist } : {}),
     ...(input.note ? { note: input.note } : {}),
     now,
     onRejected,

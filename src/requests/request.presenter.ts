@@ -148,10 +148,33 @@ export const requestDetailOfficerSchema = z.strictObject({
 });
 export type RequestDetailOfficer = z.infer<typeof requestDetailOfficerSchema>;
 
-/** What the desk sees: the decision in force, the reviews and the call-backs too. */
+const calendarDate = z.iso.date();
+
+/** What intake wrote when it moved the request on to verifying or to review: what it checked. */
+const verificationNoteSchema = z.strictObject({
+  to: z.string(),
+  note: z.string(),
+  by: z.string(),
+  at: instant,
+});
+
+/**
+ * What the desk sees: the request as filed (everything the standards checklist asks about), intake's
+ * verification notes, the decision in force, the reviews and the call-backs too.
+ */
 export const requestDetailStaffSchema = z.strictObject({
   view: z.literal("staff"),
   ...detailBase,
+  /** The court or authority that issued the legal process, as filed. */
+  issuedBy: z.string().nullable(),
+  findings: z.array(z.string()),
+  /** The period the data is asked for, inclusive. */
+  dateRange: z.strictObject({ from: calendarDate, to: calendarDate }).nullable(),
+  /** The non-disclosure order's end: the user may not be told before it. */
+  nonDisclosureUntil: calendarDate.nullable(),
+  /** The officer's account that submitted it; null when intake registered it from the mail. */
+  submittedBy: z.string().nullable(),
+  verificationNotes: z.array(verificationNoteSchema),
   agencyVerified: z.boolean(),
   emergency: z.strictObject({ justification: z.string(), verified: z.boolean() }).nullable(),
   decision: decisionSchema.nullable(),
@@ -194,6 +217,15 @@ export interface DetailRows {
 }
 
 export interface DeskRows {
+  filed: {
+    issued_by: string | null;
+    findings: string[];
+    date_from: string | null;
+    date_to: string | null;
+    non_disclosure_until: string | null;
+    submitted_by_email: string | null;
+  };
+  verificationNotes: Array<{ to: string; note: string; actor: string; occurred_at: Date }>;
   decision: Selectable<DecisionTable> | undefined;
   reviews: Array<{
     reviewer: string;
@@ -245,6 +277,18 @@ export function presentStaffDetail(rows: DetailRows, desk: DeskRows): RequestDet
   return {
     view: "staff",
     ...presentBase(rows),
+    issuedBy: desk.filed.issued_by,
+    findings: desk.filed.findings,
+    dateRange:
+      desk.filed.date_from && desk.filed.date_to ? { from: desk.filed.date_from, to: desk.filed.date_to } : null,
+    nonDisclosureUntil: desk.filed.non_disclosure_until,
+    submittedBy: desk.filed.submitted_by_email,
+    verificationNotes: desk.verificationNotes.map((v) => ({
+      to: v.to,
+      note: v.note,
+      by: v.actor,
+      at: v.occurred_at.toISOString(),
+    })),
     agencyVerified: row.agency_verified,
     emergency: row.emergency_justification
       ? { justification: row.emergency_justification, verified: row.emergency_verified === true }

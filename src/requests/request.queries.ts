@@ -159,7 +159,34 @@ export async function getRequest(db: Db, principal: Principal, requestId: string
     .where("c.subject_id", "=", requestId)
     .orderBy("c.made_at")
     .execute();
-  return presentStaffDetail(rows, { decision, reviews, callbacks });
+  const submitter = row.submitted_by
+    ? await db.selectFrom("app_user").select("email").where("id", "=", row.submitted_by).executeTakeFirst()
+    : undefined;
+  // Intake's notes are the reasons of its moves to verifying and to review, as the audit trail keeps them.
+  const moves = await db
+    .selectFrom("audit_event")
+    .select(["actor", "occurred_at", "payload"])
+    .where("object_type", "=", "request")
+    .where("object_id", "=", requestId)
+    .where("action", "=", "request.transitioned")
+    .where(sql<string>`payload->>'to'`, "in", ["verifying", "under_review"])
+    .orderBy("id")
+    .execute();
+  const verificationNotes = moves.map((m) => ({
+    to: String(m.payload.to),
+    note: String(m.payload.reason ?? ""),
+    actor: m.actor,
+    occurred_at: m.occurred_at,
+  }));
+  const filed = {
+    issued_by: row.issued_by,
+    findings: row.findings,
+    date_from: row.date_from,
+    date_to: row.date_to,
+    non_disclosure_until: row.non_disclosure_until,
+    submitted_by_email: submitter?.email ?? null,
+  };
+  return presentStaffDetail(rows, { filed, verificationNotes, decision, reviews, callbacks });
 }
 
 export async function getDocument(db: Db, principal: Principal, requestId: string, position: number) {

@@ -4,8 +4,10 @@ import type { Db, Tx } from "../db/database.js";
 import type { Status } from "../domain/vocabulary.js";
 import { enqueueFulfilment } from "../jobs/jobs.catalogue.js";
 import { invalidTransition } from "../shared/errors.js";
+import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
 import { lockRequest, transitionLocked } from "./lifecycle.js";
+import { type Checklist, checklistProblems, highestRisk, parseChecklist } from "./review.rules.js";
 
 /**
  * Reviews: a reviewer's recommendation, or counsel's approval or rejection, of the decision in force.
@@ -31,8 +33,11 @@ export interface ReviewInput {
   /** The reviewer's account, when known: an emergency's approver must not be who made its call-back. */
   reviewerId?: string;
   verdict: Verdict;
-  /** The standards checklist (legality, necessity and proportionality, due process, human-rights risk). */
-  checklist?: Record<string, unknown>;
+  /**
+   * The standards checklist as sent (review.rules.ts): checked here, inside the audited attempt, so a
+   * checklist refused for its shape is written on the request like one refused for what it leaves out.
+   */
+  checklist?: unknown;
   note?: string;
   now: Date;
   /**
@@ -44,7 +49,10 @@ export interface ReviewInput {
 
 const ANSWERABLE: readonly string[] = ["comply_full", "comply_partial"];
 
-/** A review a safeguard refuses (same person, no call-back, held, checklist incomplete) is audited on the request. */
+/**
+ * A review a safeguard refuses (same person, no call-back, held, checklist malformed or incomplete) is
+ * audited on the request; nothing of it is recorded.
+ */
 export async function recordReview(db: Db, requestId: string, input: ReviewInput) {
   const attempt = {
     actor: input.reviewer,
@@ -52,10 +60,17 @@ export async function recordReview(db: Db, requestId: string, input: ReviewInput
     objectId: requestId,
     attempted: input.verdict,
   } as const;
-  return auditingRefusals(db, attempt, input.now, () => reviewInTransaction(db, requestId, input));
+  return auditingRefusals(db, attempt, input.now, () =>
+    reviewInTransaction(
+      db,
+      requestId,
+      input,
+      input.checklist === undefined ? undefined : parseChecklist(input.checklist),
+    ),
+  );
 }
 
-async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput) {
+async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput, checklist: Checklist | undefined) {
   return db.transaction().execute(async (tx) => {
     const request = await lockRequest(tx, requestId);
     if (request.status !== "under_review") {
@@ -68,6 +83,13 @@ async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput
         `request ${requestId}: the decision in force is ${decision.outcome}; there is nothing to approve for disclosure`,
       );
     }
+    const earlier = await tx.selectFrom("review").select("checklist").where("decision_id", "=", decision.id).execute();
+    const problems = checklistProblems(
+      input.verdict,
+      checklist,
+      highestRisk(earlier.map((r) => (r.checklist as Record<string, unknown>).humanRightsRisk)),
+    );
+    if (problems.length > 0) throw new ValidationError(problems);
     const approval = input.verdict === "approve" ? await approvalRules(tx, requestId, decision, input) : undefined;
     const { id } = await tx
       .insertInto("review")
@@ -76,7 +98,7 @@ async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput
         decision_id: decision.id,
         reviewer: input.reviewer,
         verdict: input.verdict,
-        checklist: JSON.stringify(input.checklist ?? {}),
+        checklist: JSON.stringify(checklist ?? {}),
         note: input.note ?? null,
       })
       .returning("id")
@@ -88,7 +110,7 @@ async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput
         action: "request.reviewed",
         objectType: "request",
         objectId: requestId,
-        payload: { reviewId: id, decisionId: decision.id, verdict: input.verdict, checklist: input.checklist ?? {} },
+        payload: { reviewId: id, decisionId: decision.id, verdict: input.verdict, checklist: checklist ?? {} },
       },
       input.now,
     );

@@ -11,12 +11,23 @@ import { authorizeRequest } from "../requests/request.access.js";
 import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../requests/request.actions.js";
 import type { RequestDetailStaff } from "../requests/request.presenter.js";
 import { getRequest, listRequests, requestTimeline } from "../requests/request.queries.js";
+import { isUuid } from "../shared/ids.js";
 import { CallbackNumberPanel } from "./callback-number.js";
+import { attemptForm, type FormFailure } from "./forms.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
 import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
 import { noticeText } from "./notices.js";
 import { seeOther, sendPage } from "./render.js";
+import { RequestFiled } from "./request-filed.js";
+import {
+  ChecklistSummary,
+  checklistFromForm,
+  REVIEW_FORM,
+  ReviewForm,
+  reviewFormProblems,
+  VERDICT_TEXT,
+} from "./review-form.js";
 
 /** The reviewer desk: the queue, and a request with its decision, checklist, approvals and audit trail. */
 
@@ -40,14 +51,6 @@ const queueQuery = z.strictObject({
 
 const idParams = z.strictObject({ id: z.uuid() });
 const csrfField = { _csrf: z.string().max(200).optional() };
-const checkbox = z.literal("on").optional();
-
-const VERDICT_TEXT: Record<string, string> = {
-  recommend_approve: "Recommend approval",
-  recommend_reject: "Recommend rejection",
-  approve: "Approve the disclosure",
-  reject: "Reject the request",
-};
 
 const ACTION_TEXT: Record<string, string> = {
   disclose: "disclose",
@@ -247,9 +250,9 @@ function ApprovalPanel({ r }: { r: RequestView }) {
             {current.map((v) => (
               <tr key={`${v.reviewer}${v.createdAt}`}>
                 <th scope="row">{v.reviewer}</th>
-                <td>{VERDICT_TEXT[v.verdict] ?? v.verdict}</td>
+                <td>{VERDICT_TEXT[v.verdict]}</td>
                 <td>
-                  <Checklist value={v.checklist as Record<string, unknown>} />
+                  <ChecklistSummary value={v.checklist} />
                 </td>
                 <td>{v.note ?? ""}</td>
                 <td>
@@ -264,17 +267,6 @@ function ApprovalPanel({ r }: { r: RequestView }) {
   );
 }
 
-function Checklist({ value }: { value: Record<string, unknown> | null }) {
-  if (!value || Object.keys(value).length === 0) return <span class="muted">not completed</span>;
-  const mark = (b: unknown) => (b === true ? "yes" : b === false ? "no" : "—");
-  return (
-    <span>
-      legality {mark(value.legality)}; necessity & proportionality {mark(value.necessityAndProportionality)}; due
-      process {mark(value.dueProcess)}; human-rights risk {String(value.humanRightsRisk ?? "—")}
-    </span>
-  );
-}
-
 function RequestPage({
   principal,
   csrf,
@@ -283,9 +275,11 @@ function RequestPage({
   humanRights,
   notice,
   callbackNumber,
+  failure,
 }: {
   principal: Principal;
   csrf: string | undefined;
+  failure?: FormFailure | undefined;
   r: RequestView;
   timeline: Awaited<ReturnType<typeof requestTimeline>> | undefined;
   humanRights: boolean;
@@ -314,41 +308,8 @@ function RequestPage({
       <p class="lead">{statusText(r.status)}</p>
       <StaffHoldPanel principal={principal} csrf={csrf} requestId={r.id} hold={r.staffHold} />
       <div class="columns">
-        <section aria-labelledby="facts-h">
-          <h2 id="facts-h">The request</h2>
-          <dl class="facts">
-            <dt>Agency</dt>
-            <dd>
-              {r.agencyName} {r.agencyVerified ? "(verified officer)" : <strong>(requester not yet verified)</strong>}
-            </dd>
-            <dt>Jurisdiction</dt>
-            <dd>
-              {r.jurisdiction}
-              {humanRights && <strong> — on the policy's human-rights review list</strong>}
-            </dd>
-            <dt>Legal process</dt>
-            <dd>{PROCESS_TEXT[r.process as keyof typeof PROCESS_TEXT]?.label ?? r.process}</dd>
-            <dt>Received</dt>
-            <dd>
-              <When at={r.receivedAt} jurisdiction={r.jurisdiction} />
-            </dd>
-            <dt>Deadline</dt>
-            <dd class="deadline">
-              <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
-            </dd>
-            {r.followUpDueAt && (
-              <>
-                <dt>Legal process due</dt>
-                <dd>
-                  <When at={r.followUpDueAt} jurisdiction={r.jurisdiction} />
-                </dd>
-              </>
-            )}
-            <dt>Accounts</dt>
-            <dd>{r.targets.map((t) => `${t.type}: ${t.value}`).join(", ")}</dd>
-            <dt>Original document</dt>
-            <dd class="mono">SHA-256 {r.originalSha256}</dd>
-          </dl>
+        <div>
+          <RequestFiled r={r} humanRights={humanRights} />
           {r.emergency && (
             <div class="warning">
               <h3>Emergency</h3>
@@ -384,7 +345,7 @@ function RequestPage({
             ))}
             {r.documents.length === 0 && <li>None.</li>}
           </ul>
-        </section>
+        </div>
         <section aria-labelledby="actions-h">
           <h2 id="actions-h">Actions</h2>
           {canAdvance && (
@@ -433,62 +394,14 @@ function RequestPage({
             </form>
           )}
           {canReview && (
-            <form method="post" action={`/desk/requests/${r.id}/review`} class="card" id="review">
-              <CsrfField token={csrf} />
-              <fieldset>
-                <legend>Standards checklist</legend>
-                <p class="choice">
-                  <input type="checkbox" id="f-legality" name="legality" value="on" />
-                  <label for="f-legality">Legality: the process is valid and issued by a competent authority</label>
-                </p>
-                <p class="choice">
-                  <input type="checkbox" id="f-necessity" name="necessityAndProportionality" value="on" />
-                  <label for="f-necessity">
-                    Necessity and proportionality: the accounts, data and period asked for are no more than the case
-                    needs
-                  </label>
-                </p>
-                <p class="choice">
-                  <input type="checkbox" id="f-dueprocess" name="dueProcess" value="on" />
-                  <label for="f-dueprocess">Due process: the user can be told, or a court ordered otherwise</label>
-                </p>
-                <fieldset>
-                  <legend>
-                    Human-rights risk of the jurisdiction{" "}
-                    {humanRights && <span class="hint">({r.jurisdiction} is on the review list)</span>}
-                  </legend>
-                  {(["low", "medium", "high"] as const).map((risk) => (
-                    <span class="choice inline" key={risk}>
-                      <input
-                        type="radio"
-                        id={`f-risk-${risk}`}
-                        name="humanRightsRisk"
-                        value={risk}
-                        checked={risk === (humanRights ? "high" : "low")}
-                      />
-                      <label for={`f-risk-${risk}`}>{risk}</label>
-                    </span>
-                  ))}
-                </fieldset>
-              </fieldset>
-              <fieldset>
-                <legend>Verdict</legend>
-                {(canApprove
-                  ? (["recommend_approve", "recommend_reject", "approve", "reject"] as const)
-                  : (["recommend_approve", "recommend_reject"] as const)
-                ).map((verdict) => (
-                  <p class="choice" key={verdict}>
-                    <input type="radio" id={`f-verdict-${verdict}`} name="verdict" value={verdict} required />
-                    <label for={`f-verdict-${verdict}`}>{VERDICT_TEXT[verdict]}</label>
-                  </p>
-                ))}
-                <div class="field">
-                  <label for="f-review-note">Note</label>
-                  <textarea id="f-review-note" name="note" rows={3} maxLength={4000} />
-                </div>
-              </fieldset>
-              <button type="submit">Record the review</button>
-            </form>
+            <ReviewForm
+              action={`/desk/requests/${r.id}/review`}
+              csrf={csrf}
+              canApprove={canApprove}
+              humanRights={humanRights}
+              jurisdiction={r.jurisdiction}
+              failure={failure}
+            />
           )}
           {!canAdvance && !canCallback && !canReview && (
             <p class="muted">Nothing for you to do on this request in its present state.</p>
@@ -578,6 +491,39 @@ function summarize(details: unknown): string {
 }
 
 export async function deskPages(app: App, { db, now, onRejected }: AppContext): Promise<void> {
+  /** A request's desk page; with a refused form's problems where they belong. */
+  const requestPage = async (
+    principal: Principal,
+    csrf: string | undefined,
+    id: string,
+    notice: string | undefined,
+    failure?: FormFailure,
+  ) => {
+    const r = (await getRequest(db, principal, id)) as RequestView;
+    const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
+    const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));
+    const resolved =
+      policy.compiled.jurisdictions.get(r.jurisdiction) ??
+      policy.compiled.jurisdictions.get(countryOf(r.jurisdiction)) ??
+      policy.compiled.fallback;
+    return (
+      <RequestPage
+        principal={principal}
+        csrf={csrf}
+        r={r}
+        timeline={timeline}
+        humanRights={resolved.humanRightsReview}
+        notice={noticeText(notice)}
+        failure={failure}
+        callbackNumber={
+          r.process === "emergency" && may(principal, "request.callback")
+            ? await callbackNumberOf(db, { type: "request", id: r.id })
+            : undefined
+        }
+      />
+    );
+  };
+
   app.get(
     "/desk",
     { config: { access: "request.list", page: true }, schema: { hide: true, querystring: queueQuery } },
@@ -615,69 +561,57 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
         await authorizeRequest(db, principal, "request.read", request.params.id);
         return seeOther(reply, `/portal/requests/${request.params.id}`);
       }
-      const r = (await getRequest(db, principal, request.params.id)) as RequestView;
-      const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
-      const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));
-      const resolved =
-        policy.compiled.jurisdictions.get(r.jurisdiction) ??
-        policy.compiled.jurisdictions.get(countryOf(r.jurisdiction)) ??
-        policy.compiled.fallback;
-      return sendPage(
-        reply,
-        <RequestPage
-          principal={principal}
-          csrf={pageCsrf(request)}
-          r={r}
-          timeline={timeline}
-          humanRights={resolved.humanRightsReview}
-          notice={noticeText(request.query.notice)}
-          callbackNumber={
-            r.process === "emergency" && may(principal, "request.callback")
-              ? await callbackNumberOf(db, { type: "request", id: r.id })
-              : undefined
-          }
-        />,
-      );
+      return sendPage(reply, await requestPage(principal, pageCsrf(request), request.params.id, request.query.notice));
     },
   );
 
+  const optionalField = (max: number) => z.string().max(max).optional();
   app.post(
     "/desk/requests/:id/review",
     {
+      attachValidation: true,
       config: { access: "request.review", page: true },
       schema: {
         hide: true,
         params: idParams,
+        // The checklist's answers go through as sent: the review checks them (review.rules.ts) and audits a refusal.
         body: z.strictObject({
           ...csrfField,
-          verdict: z.enum(["recommend_approve", "recommend_reject", "approve", "reject"]),
-          legality: checkbox,
-          necessityAndProportionality: checkbox,
-          dueProcess: checkbox,
-          humanRightsRisk: z.enum(["low", "medium", "high"]).optional(),
-          note: z.string().max(4000).optional(),
+          verdict: z.enum(["recommend_approve", "recommend_reject", "approve", "reject"], {
+            error: "choose a verdict",
+          }),
+          legality: optionalField(20),
+          legalityNote: optionalField(2000),
+          necessityAndProportionality: optionalField(20),
+          necessityAndProportionalityNote: optionalField(2000),
+          dueProcess: optionalField(20),
+          dueProcessNote: optionalField(2000),
+          humanRightsRisk: optionalField(20),
+          humanRightsRiskNote: optionalField(4000),
+          note: optionalField(4000),
         }),
       },
     },
     async (request, reply) => {
+      // A malformed address has no page to come back to.
+      if (request.validationError && !isUuid(request.params.id)) throw request.validationError;
+      const principal = principalOf(request);
       const b = request.body;
-      await reviewRequest(
-        db,
-        principalOf(request),
-        request.params.id,
-        {
-          verdict: b.verdict,
-          checklist: {
-            legality: b.legality === "on",
-            necessityAndProportionality: b.necessityAndProportionality === "on",
-            dueProcess: b.dueProcess === "on",
-            ...(b.humanRightsRisk ? { humanRightsRisk: b.humanRightsRisk } : {}),
-          },
-          note: b.note?.trim() || undefined,
-        },
-        onRejected,
-        now(),
+      const outcome = await attemptForm(REVIEW_FORM, request, () =>
+        reviewRequest(
+          db,
+          principal,
+          request.params.id,
+          { verdict: b.verdict, checklist: checklistFromForm(b), note: b.note?.trim() || undefined },
+          onRejected,
+          now(),
+        ),
       );
+      if (!outcome.ok) {
+        const failure = { ...outcome.failure, problems: reviewFormProblems(outcome.failure.problems) };
+        const page = await requestPage(principal, pageCsrf(request), request.params.id, undefined, failure);
+        return sendPage(reply, page, failure.status);
+      }
       return seeOther(reply, `/desk/requests/${request.params.id}?notice=reviewed`);
     },
   );

@@ -79,3 +79,14 @@ export class Chromium {
     await this.browser.close();
   }
 }
+
+/** Answer the desk's standards checklist as a person does: every item met, the risk as given. */
+export async function answerChecklist(page: Page, risk: "low" | "medium" | "high" = "low") {
+  for (const item of [/^Legality/, /^Necessity and proportionality/, /^Due process/]) {
+    await page.getByRole("group", { name: item }).getByLabel("Met", { exact: true }).check();
+  }
+  await page
+    .getByRole("group", { name: /^Human-rights risk/ })
+    .getByLabel(risk, { exact: true })
+    .check();
+}

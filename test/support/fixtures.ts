@@ -38,7 +38,15 @@ export function requestDocument(overrides: Record<string, unknown> = {}): string
  * What a review takes besides its verdict: a standards checklist answered in full (every item met, so no note
  * is owed) and what follows a rejection as the server wires it (recordReview has no defaults of its own).
  */
+/** The standards checklist answered in full, every item met and the risk low (review.rules.ts). */
+export const CHECKLIST_MET = {
+  legality: "met",
+  necessityAndProportionality: "met",
+  dueProcess: "met",
+  humanRightsRisk: "low",
+} as const;
+
 export const REVIEWED = {
-  checklist: { legality: true, necessityAndProportionality: true, dueProcess: true, humanRightsRisk: "low" },
+  checklist: CHECKLIST_MET,
   onRejected: rejectionNotices({ emergencyDelayDays: 30 }),
 } as const;

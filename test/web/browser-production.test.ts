@@ -9,7 +9,7 @@ import { extractTar } from "../../src/fulfilment/tar.js";
 import { runDueJobs } from "../../src/jobs/jobs.js";
 import { configuredJobHandlers } from "../../src/server/job-handlers.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
-import { CHROMIUM_FOUND, Chromium, SHOTS, screenshot } from "../support/browser.js";
+import { answerChecklist, CHROMIUM_FOUND, Chromium, SHOTS, screenshot } from "../support/browser.js";
 import { requestDocument } from "../support/fixtures.js";
 import { type Account, type Desk, openDesk } from "../support/http.js";
 
@@ -79,9 +79,7 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
     await reviewer.getByLabel("What was checked").fill("Court order checked with the clerk.");
     await reviewer.getByRole("button", { name: "Move on" }).click();
     await reviewer.waitForURL(/notice=advanced/);
-    await reviewer.getByLabel(/^Legality/).check();
-    await reviewer.getByLabel(/^Necessity and proportionality/).check();
-    await reviewer.getByLabel(/^Due process/).check();
+    await answerChecklist(reviewer);
     await reviewer.getByLabel("Recommend approval").check();
     await reviewer.getByLabel("Note").fill("Subscriber records and IP logs for one account, as ordered.");
     await reviewer.getByRole("button", { name: "Record the review" }).click();
@@ -89,9 +87,7 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
 
     const counsel = await signedIn(desk.accounts.counsel);
     await counsel.goto(`${server.url}/desk/requests/${requestId}`);
-    await counsel.getByLabel(/^Legality/).check();
-    await counsel.getByLabel(/^Necessity and proportionality/).check();
-    await counsel.getByLabel(/^Due process/).check();
+    await answerChecklist(counsel);
     await counsel.getByLabel("Approve the disclosure").check();
     await counsel.getByRole("button", { name: "Record the review" }).click();
     await counsel.waitForURL(/notice=reviewed/);

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/server/server.js";
-import { CHROMIUM_FOUND, Chromium, screenshot } from "../support/browser.js";
+import { answerChecklist, CHROMIUM_FOUND, Chromium, screenshot } from "../support/browser.js";
 import { type Account, type Desk, openDesk } from "../support/http.js";
 
 /**
@@ -111,9 +111,7 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await reviewer.waitForURL(/notice=advanced/);
     const decision = reviewer.locator("table.decision");
     await expect.poll(() => decision.textContent()).toContain("search_warrant unlocks account contents");
-    await reviewer.getByLabel(/^Legality/).check();
-    await reviewer.getByLabel(/^Necessity and proportionality/).check();
-    await reviewer.getByLabel(/^Due process/).check();
+    await answerChecklist(reviewer);
     await reviewer.getByLabel("Recommend approval").check();
     await reviewer.getByLabel("Note").fill("Particularised warrant; period limited to July.");
     await reviewer.getByRole("button", { name: "Record the review" }).click();
@@ -125,9 +123,7 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
 
     const counsel = await signedIn(desk.accounts.counsel);
     await counsel.goto(`${server.url}/desk/requests/${id}`);
-    await counsel.getByLabel(/^Legality/).check();
-    await counsel.getByLabel(/^Necessity and proportionality/).check();
-    await counsel.getByLabel(/^Due process/).check();
+    await answerChecklist(counsel);
     await counsel.getByLabel("Approve the disclosure").check();
     await counsel.getByRole("button", { name: "Record the review" }).click();
     await counsel.waitForURL(/notice=reviewed/);

@@ -29,12 +29,17 @@ import { requestIdParams } from "./requests.routes.js";
 
 /** The provider's side: working requests, jurisdictions, the policy, users, the audit trail, the outbox. */
 
-const CHECKLIST = z.strictObject({
-  legality: z.boolean().optional(),
-  necessityAndProportionality: z.boolean().optional(),
-  dueProcess: z.boolean().optional(),
-  humanRightsRisk: z.enum(["low", "medium", "high"]).optional(),
-});
+/**
+ * The standards checklist (requests/review.rules.ts) is checked by the review itself, not here, so that a
+ * checklist refused for its shape is audited on the request like one refused for what it leaves out.
+ */
+const CHECKLIST = z
+  .record(z.string().max(64), z.unknown())
+  .describe(
+    'legality, necessityAndProportionality, dueProcess: each "met" or "not_met", with <item>Note saying why for ' +
+      'each not met; humanRightsRisk: "low", "medium" or "high", with humanRightsRiskNote (reasoning, at least 20 ' +
+      "characters) when high. Required in full to recommend approval or to approve; nothing is presumed.",
+  );
 
 export async function deskRoutes(api: App, { db, config, now, onRejected }: AppContext): Promise<void> {
   api.post(
