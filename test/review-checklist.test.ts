@@ -153,6 +153,8 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
       }),
       ["checklist.humanRightsRiskNote"],
     );
+    // A body refused before the checklist is looked at (no verdict) is written on the request too.
+    expectRefused(await review(id, reviewer, { checklist: CHECKLIST_MET }), ["body.verdict"]);
     // None of it was recorded, none of it counts toward the two approvals, and each refusal is on the request.
     expect(await reviewsOf(id)).toEqual([]);
     const early = await review(id, counsel, { verdict: "approve", checklist: CHECKLIST_MET });
@@ -163,6 +165,7 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
       [desk.accounts.reviewer.email, "recommend_approve"],
       [desk.accounts.reviewer.email, "recommend_approve"],
       [desk.accounts.reviewer.email, "recommend_approve"],
+      [desk.accounts.reviewer.email, "review"],
       [desk.accounts.counsel.email, "approve"],
     ]);
     expect(String(refusals[0]?.details.reason)).toContain("checklist.legality");
@@ -195,7 +198,7 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
     });
     expect(approved.status, approved.text).toBe(200);
     expect(approved.json()).toMatchObject({ status: "approved" });
-    expect((await refusalsOf(id)).length).toBe(7);
+    expect((await refusalsOf(id)).length).toBe(8);
 
     // A rejection owes no checklist: refusing to disclose needs no certificate.
     const other = await warrantUnderReview();
@@ -236,6 +239,14 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
     );
     expect(await reviewsOf(id)).toEqual([]);
     expect((await refusalsOf(id)).map((r) => r.details.attempted)).toEqual(["recommend_approve"]);
+
+    // No verdict chosen: said beside the verdict, written on the request, the answers kept.
+    const noVerdict = await page(`/desk/requests/${id}/review`, session, { legality: "met", note: "undecided" });
+    expect(noVerdict.status).toBe(400);
+    expect(noVerdict.text).toContain('href="#f-review-verdict"');
+    expect(noVerdict.text).toMatch(/id="f-review-verdict-error"[^>]*>choose a verdict/);
+    expect(noVerdict.text).toMatch(/<input[^>]*id="f-review-legality"[^>]*checked/);
+    expect((await refusalsOf(id)).map((r) => r.details.attempted)).toEqual(["recommend_approve", "review"]);
 
     const recorded = await page(`/desk/requests/${id}/review`, session, {
       verdict: "recommend_approve",

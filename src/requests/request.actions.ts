@@ -335,3 +335,28 @@ export async function reviewRequest(
     onRejected,
   });
 }
+
+/**
+ * A review refused at the edge (no verdict, a note too long), before it reached recordReview: written on the
+ * request like any refused review, once the caller is known to be one who may review it. The caller answers it.
+ */
+export async function auditRefusedReviewInput(
+  db: Db,
+  principal: Principal,
+  requestId: string,
+  error: Error,
+  now: Date,
+): Promise<void> {
+  await authorizeRequest(db, principal, "request.review", requestId);
+  await auditRefusal(
+    db,
+    {
+      actor: principal.email,
+      objectType: "request",
+      objectId: requestId,
+      reason: error.message,
+      details: { attempted: "review" },
+    },
+    now,
+  );
+}

@@ -8,7 +8,12 @@ import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { authorizeRequest } from "../requests/request.access.js";
-import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../requests/request.actions.js";
+import {
+  advanceRequest,
+  auditRefusedReviewInput,
+  recordEmergencyCallback,
+  reviewRequest,
+} from "../requests/request.actions.js";
 import type { RequestDetailStaff } from "../requests/request.presenter.js";
 import { getRequest, listRequests, requestTimeline } from "../requests/request.queries.js";
 import { isUuid } from "../shared/ids.js";
@@ -597,6 +602,9 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
       if (request.validationError && !isUuid(request.params.id)) throw request.validationError;
       const principal = principalOf(request);
       const b = request.body;
+      if (request.validationError) {
+        await auditRefusedReviewInput(db, principal, request.params.id, request.validationError, now());
+      }
       const outcome = await attemptForm(REVIEW_FORM, request, () =>
         reviewRequest(
           db,

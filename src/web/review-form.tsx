@@ -87,7 +87,7 @@ export function ReviewForm({
     const attributes = {
       id,
       name,
-      maxLength: name === "humanRightsRiskNote" ? 4000 : 2000,
+      maxLength: name === "humanRightsRiskNote" || name === "note" ? 4000 : 2000,
       "aria-invalid": invalid(name),
       "aria-describedby": describedBy(problems, path(name), `${id}-hint`),
     };
@@ -184,6 +184,7 @@ export function ReviewForm({
                 value={verdict}
                 checked={values.verdict === verdict}
                 aria-invalid={invalid("verdict")}
+                aria-describedby={describedBy(problems, path("verdict"))}
               />
               <label for={id}>{VERDICT_TEXT[verdict]}</label>
             </p>

@@ -21,7 +21,13 @@ import { listOutbox, type OutboxEntry } from "../../mail/outbox.js";
 import { OUTCOMES } from "../../policy/engine.js";
 import { JURISDICTION_STATUSES } from "../../policy/policy.schema.js";
 import { activatePolicy, activePolicySummary } from "../../policy/policy.store.js";
-import { advanceRequest, recordEmergencyCallback, reviewRequest } from "../../requests/request.actions.js";
+import {
+  advanceRequest,
+  auditRefusedReviewInput,
+  recordEmergencyCallback,
+  reviewRequest,
+} from "../../requests/request.actions.js";
+import { isUuid } from "../../shared/ids.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { noContent } from "../openapi.js";
@@ -147,6 +153,8 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
   api.post(
     "/requests/:id/reviews",
     {
+      // A refused body is written on the request (auditRefusedReviewInput) like a refused checklist.
+      attachValidation: true,
       config: { access: "request.review" },
       schema: {
         operationId: "reviewRequest",
@@ -161,7 +169,14 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
         response: { 200: z.object({ reviewId: z.uuid(), status: z.enum(STATUSES) }) },
       },
     },
-    async (request) => reviewRequest(db, principalOf(request), request.params.id, request.body, onRejected, now()),
+    async (request) => {
+      if (request.validationError) {
+        if (!isUuid(request.params.id)) throw request.validationError;
+        await auditRefusedReviewInput(db, principalOf(request), request.params.id, request.validationError, now());
+        throw request.validationError;
+      }
+      return reviewRequest(db, principalOf(request), request.params.id, request.body, onRejected, now());
+    },
   );
 
   api.get(
