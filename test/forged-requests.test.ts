@@ -714,7 +714,10 @@ describe.each(DRIVERS)("forged requests on %s", (driver) => {
     );
     expect(approvedAccount.statusCode, approvedAccount.body).toBe(200);
     const counsel2 = (await signInAs(desk, await completeStaffSetup(desk, "counsel2@provider.example"))).headers;
-    const twice = await post(`/api/v1/requests/${id}/reviews`, counsel2, { verdict: "approve", checklist: CHECKLIST_MET });
+    const twice = await post(`/api/v1/requests/${id}/reviews`, counsel2, {
+      verdict: "approve",
+      checklist: CHECKLIST_MET,
+    });
     expect(twice.statusCode, twice.body).toBe(200);
     expect(twice.json()).toMatchObject({ status: "approved" });
     const approvals = (await auditSince(desk, since, "request.reviewed")).filter(
