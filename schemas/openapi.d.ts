@@ -1358,6 +1358,23 @@ export interface operations {
                                 email: string;
                             };
                         } | null;
+                        issuedBy: string | null;
+                        findings: string[];
+                        dateRange: {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                        } | null;
+                        nonDisclosureUntil: string | null;
+                        submittedBy: string | null;
+                        verificationNotes: {
+                            to: string;
+                            note: string;
+                            by: string;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
                         agencyVerified: boolean;
                         emergency: {
                             justification: string;
@@ -1679,12 +1696,9 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     verdict: "recommend_approve" | "recommend_reject" | "approve" | "reject";
+                    /** @description legality, necessityAndProportionality, dueProcess: each "met" or "not_met", with <item>Note saying why for each not met; humanRightsRisk: "low", "medium" or "high", with humanRightsRiskNote (reasoning, at least 20 characters) when high. Required in full to recommend approval or to approve; nothing is presumed. */
                     checklist?: {
-                        legality?: boolean;
-                        necessityAndProportionality?: boolean;
-                        dueProcess?: boolean;
-                        /** @enum {string} */
-                        humanRightsRisk?: "low" | "medium" | "high";
+                        [key: string]: unknown;
                     };
                     note?: string;
                 };
