@@ -149,6 +149,15 @@ describe.each(DRIVERS)("one admin alone on %s", (driver) => {
     });
     expect(usersPage.body).toContain("shadow2@provider.example");
     expect(usersPage.body).not.toMatch(/One-time password|Second-factor secret/);
+    // The proposer's own pages offer no approval of their own proposals.
+    const agenciesPage = await desk.app.inject({
+      method: "GET",
+      url: "/admin/agencies",
+      headers: { cookie: page.cookie },
+    });
+    const ownChange = agenciesPage.body.slice(agenciesPage.body.indexOf(`/admin/agency-changes/${phoneChange}/decide`));
+    expect(ownChange.slice(0, ownChange.indexOf("</form>"))).toContain("waiting for a second admin");
+    expect(ownChange.slice(0, ownChange.indexOf("</form>"))).not.toContain('value="approve"');
 
     expect(await phoneOnFile()).toBe(FBI_PHONE);
     expect(await nextCallbackDials()).toBe(FBI_PHONE);

@@ -37,7 +37,8 @@ export function AgenciesView({
       <h1>Agencies</h1>
       <p class="muted">
         An officer can register only with an e-mail on a verified domain, and is activated only after a call-back to the
-        phone on file. Changes to either are proposed by one admin and applied by another.
+        phone on file. Changes to either are proposed by one admin and applied by another who was an admin before the
+        proposal and whom the proposer did not bring in.
       </p>
       <table>
         <caption>Agencies, their verified domains and phone on file</caption>
@@ -67,9 +68,13 @@ export function AgenciesView({
                       <form method="post" action={`/admin/agency-changes/${c.id}/decide`} class="inline-form">
                         <CsrfField token={csrf} />
                         <FormErrors form={`decide-${c.id}`} failure={failure} fields={[]} />
-                        <button type="submit" name="decision" value="approve">
-                          Approve
-                        </button>
+                        {c.proposedBy === principal.email ? (
+                          <span class="muted">waiting for a second admin </span>
+                        ) : (
+                          <button type="submit" name="decision" value="approve">
+                            Approve
+                          </button>
+                        )}
                         <button type="submit" name="decision" value="reject" class="secondary">
                           Reject
                         </button>
