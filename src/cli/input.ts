@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { createReadStream, openSync, readFileSync } from "node:fs";
+import type { Readable } from "node:stream";
 import { parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, compilePolicy } from "../policy/engine.js";
 import { parsePolicyText } from "../policy/policy.load.js";
@@ -15,6 +16,22 @@ export function readInputFile(path: string, what: string): string {
   try {
     return readFileSync(path === "-" ? 0 : path, "utf8");
   } catch (error) {
+    throw unreadable(path, what, error);
+  }
+}
+
+/** A file to read as it streams (a ledger of a million rows), opened now so that a missing file is said at once. */
+export function openInputStream(path: string, what: string): Readable {
+  if (path === "-") return process.stdin;
+  try {
+    return createReadStream("", { fd: openSync(path, "r"), highWaterMark: 1024 * 1024 });
+  } catch (error) {
+    throw unreadable(path, what, error);
+  }
+}
+
+function unreadable(path: string, what: string, error: unknown): ValidationError {
+  {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT"
@@ -24,7 +41,7 @@ export function readInputFile(path: string, what: string): string {
           : code === "EACCES"
             ? "permission denied"
             : (code ?? "cannot read");
-    throw new ValidationError([{ path: "", message: `cannot read ${what} file: ${why}` }], displayName(path));
+    return new ValidationError([{ path: "", message: `cannot read ${what} file: ${why}` }], displayName(path));
   }
 }
 

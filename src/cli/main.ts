@@ -3,13 +3,6 @@ import { DomainError, OperationalError } from "../shared/errors.js";
 import { packageVersion } from "../shared/package.js";
 import { ValidationError } from "../shared/validation.js";
 import { UsageError } from "./args.js";
-import { runBackup, runRestore } from "./backup-commands.js";
-import { runCanary } from "./canary-commands.js";
-import { runEvaluate } from "./evaluate.js";
-import { runFulfil, runKeys, runPackage } from "./fulfil-commands.js";
-import { runImport, runReport } from "./report-commands.js";
-import { runDemo, runServe, runTotp } from "./serve.js";
-import { runAudit, runJobs, runJurisdiction, runMigrate, runPolicy, runStaff } from "./store-commands.js";
 
 /** Thin edge: parse arguments, call one function, print. Exit 2 on bad input, 1 on anything else. */
 
@@ -86,25 +79,27 @@ Options:
   --version      Print the version.
 `;
 
+// Each command's module is loaded when it runs: `custodian import` need not load the web pages, PDF and
+// chart libraries the server does (150 MB of a process that must stay small at a million rows).
 const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
-  evaluate: runEvaluate,
-  demo: runDemo,
-  serve: runServe,
-  totp: runTotp,
-  migrate: runMigrate,
-  policy: runPolicy,
-  jurisdiction: runJurisdiction,
-  staff: runStaff,
-  audit: runAudit,
-  jobs: runJobs,
-  report: runReport,
-  import: runImport,
-  backup: runBackup,
-  restore: runRestore,
-  fulfil: runFulfil,
-  package: runPackage,
-  keys: runKeys,
-  canary: runCanary,
+  evaluate: async (args) => (await import("./evaluate.js")).runEvaluate(args),
+  demo: async (args) => (await import("./serve.js")).runDemo(args),
+  serve: async (args) => (await import("./serve.js")).runServe(args),
+  totp: async (args) => (await import("./serve.js")).runTotp(args),
+  migrate: async (args) => (await import("./store-commands.js")).runMigrate(args),
+  policy: async (args) => (await import("./store-commands.js")).runPolicy(args),
+  jurisdiction: async (args) => (await import("./store-commands.js")).runJurisdiction(args),
+  staff: async (args) => (await import("./store-commands.js")).runStaff(args),
+  audit: async (args) => (await import("./store-commands.js")).runAudit(args),
+  jobs: async (args) => (await import("./store-commands.js")).runJobs(args),
+  report: async (args) => (await import("./report-commands.js")).runReport(args),
+  import: async (args) => (await import("./import-command.js")).runImport(args),
+  backup: async (args) => (await import("./backup-commands.js")).runBackup(args),
+  restore: async (args) => (await import("./backup-commands.js")).runRestore(args),
+  fulfil: async (args) => (await import("./fulfil-commands.js")).runFulfil(args),
+  package: async (args) => (await import("./fulfil-commands.js")).runPackage(args),
+  keys: async (args) => (await import("./fulfil-commands.js")).runKeys(args),
+  canary: async (args) => (await import("./canary-commands.js")).runCanary(args),
   help: ([command]) => {
     process.stdout.write(command !== undefined && command in COMMANDS ? commandUsage(command) : USAGE);
     return 0;

@@ -1,15 +1,13 @@
 import { writeFileSync } from "node:fs";
-import { importLedger } from "../ledger/ledger.service.js";
 import { type Period, periodSchema } from "../reports/period.js";
 import { toCsv, toGoogleCsv, toReportDocument } from "../reports/report.format.js";
 import { renderReportPage } from "../reports/report.page.js";
 import { readReport } from "../reports/report.repository.js";
 import { loadReportPageData } from "../reports/report.service.js";
 import { parseCommandArgs, UsageError } from "./args.js";
-import { cliActor, configFrom, withDatabase } from "./context.js";
-import { displayName, readInputFile } from "./input.js";
+import { configFrom, withDatabase } from "./context.js";
 
-/** `custodian report` and `custodian import`: thin edges over src/reports and src/ledger. */
+/** `custodian report`: a thin edge over src/reports. */
 
 const FORMATS = ["csv", "json", "html", "google-csv"] as const;
 type Format = (typeof FORMATS)[number];
@@ -44,21 +42,4 @@ export async function runReport(args: string[]): Promise<number> {
   if (values.out) writeFileSync(values.out, output);
   else process.stdout.write(output);
   return 0;
-}
-
-export async function runImport(args: string[]): Promise<number> {
-  const [file, ...options] = args;
-  if (file === undefined || (file.startsWith("-") && file !== "-")) {
-    throw new UsageError("import: FILE.csv is required (a ledger of past requests; see README)");
-  }
-  const { values } = parseCommandArgs("import", options, { data: { type: "string" } });
-  const text = readInputFile(file, "ledger");
-  return withDatabase(configFrom(values.data), async ({ db }) => {
-    const result = await importLedger(db, text, { source: displayName(file), actor: cliActor(), now: new Date() });
-    process.stdout.write(
-      `imported ${result.imported} request(s) from ${displayName(file)} (sha256 ${result.sha256})` +
-        `${result.agenciesCreated ? `, ${result.agenciesCreated} new agency(ies) registered` : ""}\n`,
-    );
-    return 0;
-  });
 }

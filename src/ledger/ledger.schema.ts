@@ -1,4 +1,6 @@
-import { parse } from "csv-parse/sync";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { parse } from "csv-parse";
 import { z } from "zod";
 import { categorySchema, jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
 import { formatPath, type Problem, ValidationError } from "../shared/validation.js";
@@ -65,52 +67,56 @@ export const ledgerRowSchema = z.strictObject({
 
 export type LedgerRow = z.output<typeof ledgerRowSchema> & { line: number; fields: Record<string, string> };
 
-/** Parse and check a whole ledger; throws a ValidationError naming every bad line and field (at most 20). */
-export function parseLedger(text: string, source: string): LedgerRow[] {
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+/**
+ * A ledger's rows as they are read, each checked. The file is never held whole: csv-parse reads it as it
+ * streams in. Once a row is bad no more rows are given out, but reading goes on to name up to 20 problems,
+ * thrown together as one ValidationError (the caller's transaction, holding the rows given out so far, then
+ * rolls back). Duplicate references are for the database to find (ledger.service.ts), which knows the rows
+ * already stored too.
+ */
+export async function* readLedger(input: Readable, source: string): AsyncGenerator<LedgerRow> {
+  const parser = parse({
+    bom: true,
+    columns: (header: string[]) => checkHeader(header, source),
+    info: true,
+    skip_empty_lines: true,
+    trim: true,
+  });
+  const feeding = pipeline(input, parser);
+  feeding.catch(() => {
+    // Reported through the parser, which the loop below reads.
+  });
+  const problems: Problem[] = [];
+  let rows = 0;
   try {
-    records = parse(text, {
-      bom: true,
-      columns: (header: string[]) => checkHeader(header, source),
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as typeof records;
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      rows += 1;
+      if (rows > MAX_ROWS) {
+        throw new ValidationError([{ path: "", message: `more than ${MAX_ROWS} rows; split the file` }], source);
+      }
+      const line = info.lines;
+      const parsed = ledgerRowSchema.safeParse(record);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          problems.push({ path: `line ${line}: ${formatPath(issue.path)}`, message: issue.message });
+        }
+        if (problems.length >= 20) break;
+        continue;
+      }
+      if (problems.length === 0) yield { ...parsed.data, line, fields: record };
+    }
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     const { lines, message } = error as { lines?: number; message: string };
     throw new ValidationError([{ path: lines ? `line ${lines}` : "", message: message.replace(/^.*?: /, "") }], source);
-  }
-  if (records.length === 0) throw new ValidationError([{ path: "", message: "no requests in the file" }], source);
-  if (records.length > MAX_ROWS) {
-    throw new ValidationError([{ path: "", message: `more than ${MAX_ROWS} rows; split the file` }], source);
-  }
-  const problems: Problem[] = [];
-  const rows: LedgerRow[] = [];
-  const seen = new Map<string, number>();
-  for (const { record, info } of records) {
-    const line = info.lines;
-    const parsed = ledgerRowSchema.safeParse(record);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push({ path: `line ${line}: ${formatPath(issue.path)}`, message: issue.message });
-      }
-      continue;
-    }
-    const key = `${parsed.data.agency}\u0000${parsed.data.reference}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push({
-        path: `line ${line}: reference`,
-        message: `"${parsed.data.reference}" of ${parsed.data.agency} is already on line ${first}`,
-      });
-      continue;
-    }
-    seen.set(key, line);
-    rows.push({ ...parsed.data, line, fields: record });
+  } finally {
+    parser.destroy();
   }
   if (problems.length > 0) throw new ValidationError(problems.slice(0, 20), source);
-  return rows;
+  if (rows === 0) throw new ValidationError([{ path: "", message: "no requests in the file" }], source);
 }
 
 function checkHeader(header: string[], source: string): string[] {

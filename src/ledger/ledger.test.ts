@@ -1,18 +1,25 @@
 import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { ROOT } from "../../test/support/fixtures.js";
 import { readReport, recomputeReport } from "../reports/report.repository.js";
 import { ValidationError } from "../shared/validation.js";
-import { parseLedger } from "./ledger.schema.js";
+import { type LedgerRow, readLedger } from "./ledger.schema.js";
 import { importLedger } from "./ledger.service.js";
 
 const EXAMPLE = readFileSync(`${ROOT}examples/ledger.csv`, "utf8");
 const HEADER = "reference,received_at,jurisdiction,agency,process,accounts_specified,categories,outcome";
 
-function problemsOf(text: string): string {
+async function readAll(text: string, source: string): Promise<LedgerRow[]> {
+  const rows: LedgerRow[] = [];
+  for await (const row of readLedger(Readable.from([Buffer.from(text)]), source)) rows.push(row);
+  return rows;
+}
+
+async function problemsOf(text: string): Promise<string> {
   try {
-    parseLedger(text, "ledger.csv");
+    await readAll(text, "ledger.csv");
   } catch (error) {
     if (error instanceof ValidationError) return error.message;
     throw error;
@@ -21,8 +28,8 @@ function problemsOf(text: string): string {
 }
 
 describe("ledger parsing", () => {
-  it("reads the example ledger", () => {
-    const rows = parseLedger(EXAMPLE, "examples/ledger.csv");
+  it("reads the example ledger", async () => {
+    const rows = await readAll(EXAMPLE, "examples/ledger.csv");
     expect(rows).toHaveLength(8);
     expect(rows[0]).toMatchObject({
       line: 2,
@@ -36,12 +43,12 @@ describe("ledger parsing", () => {
     expect(rows[7]?.received_at.toISOString()).toBe("2020-06-29T02:00:00.000Z");
   });
 
-  it("names the line and field of every bad row", () => {
-    expect(problemsOf(`${HEADER}\nA-1,2020-02-30,GB,Met,court_order,1,subscriber.name,produced\n`)).toBe(
+  it("names the line and field of every bad row", async () => {
+    expect(await problemsOf(`${HEADER}\nA-1,2020-02-30,GB,Met,court_order,1,subscriber.name,produced\n`)).toBe(
       "ledger.csv: line 2: received_at: is not a date that exists",
     );
     expect(
-      problemsOf(
+      await problemsOf(
         `${HEADER}\nA-1,2020-02-01,GB,Met,court_order,1,subscriber.name,produced\nA-2,2020-02-01,ZZ,Met,telepathy,-1,content.thoughts,lost\n`,
       ),
     ).toBe(
@@ -51,16 +58,11 @@ describe("ledger parsing", () => {
         'line 3: categories[0]: unknown category "content.thoughts"; ' +
         'line 3: outcome: unknown outcome "lost" (one of: produced, rejected, no_data, preserved))',
     );
-    expect(
-      problemsOf(
-        `${HEADER}\nA-1,2020-02-01,GB,Met,court_order,1,subscriber.name,produced\nA-1,2020-03-01,GB,Met,subpoena,1,subscriber.name,rejected\n`,
-      ),
-    ).toBe('ledger.csv: line 3: reference: "A-1" of Met is already on line 2');
-    expect(problemsOf("reference,received,jurisdiction\nx,y,z\n")).toMatch(
+    expect(await problemsOf("reference,received,jurisdiction\nx,y,z\n")).toMatch(
       /^ledger\.csv: line 1: missing column "received_at" \(and 6 more/,
     );
-    expect(problemsOf(`${HEADER}\nA-1,2020-02-01,GB\n`)).toMatch(/^ledger\.csv: line 2: /);
-    expect(problemsOf(`${HEADER}\n`)).toBe("ledger.csv: no requests in the file");
+    expect(await problemsOf(`${HEADER}\nA-1,2020-02-01,GB\n`)).toMatch(/^ledger\.csv: line 2: /);
+    expect(await problemsOf(`${HEADER}\n`)).toBe("ledger.csv: no requests in the file");
   });
 });
 
@@ -117,6 +119,14 @@ describe.each(DRIVERS)("ledger import on %s", (driver) => {
       ["agency.created", 4],
       ["request.recorded", 8],
     ]);
+  });
+
+  it("refuses a reference twice in the file, naming both lines, and imports nothing", async () => {
+    const twice = `${HEADER}\nA-1,2020-02-01,GB,Met,court_order,1,subscriber.name,produced\nA-2,2020-02-01,GB,Met,court_order,1,subscriber.name,produced\nA-1,2020-03-01,GB,Met,subpoena,1,subscriber.name,rejected\n`;
+    await expect(importLedger(database.db, twice, { source: "twice.csv", actor: "cli:test", now })).rejects.toThrow(
+      'twice.csv: line 4: reference: "A-1" of Met is already on line 2',
+    );
+    expect(await database.db.selectFrom("agency").select("name").where("name", "=", "Met").execute()).toEqual([]);
   });
 
   it("imports nothing when one row is bad or already stored", async () => {

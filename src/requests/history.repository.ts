@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Tx } from "../db/database.js";
 import type { Status } from "../domain/vocabulary.js";
@@ -101,14 +101,27 @@ async function recordBatch(tx: Tx, batch: readonly PastRequest[], context: Recor
     };
   });
   // jsonb_to_recordset turns the batch into rows server-side: one parameter, one round trip.
+  await insertPastRequests(
+    tx,
+    sql`select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${PAST_REQUEST_COLUMNS})`,
+    context,
+  );
+}
+
+/** The columns a source of past requests gives `insertPastRequests`, in this order, with these types. */
+export const PAST_REQUEST_COLUMNS = sql.raw(`id uuid, decision_id uuid, agency_id uuid, reference text,
+  received_at timestamptz, jurisdiction text, process text, categories text[], targets jsonb, accounts integer,
+  document text, sha256 text, status text, held_from text, closed_from text, cause text, policy_name text,
+  policy_version text, outcome text, needs_review boolean, review_reasons jsonb, items jsonb, note text,
+  decided_at timestamptz, payload jsonb`);
+
+/**
+ * Write past requests from `source`, a query yielding PAST_REQUEST_COLUMNS (a batch sent as JSON, or a
+ * ledger's rows staged in a table): the request, its targets, its decision and its `request.recorded` entry.
+ */
+export async function insertPastRequests(tx: Tx, source: RawBuilder<unknown>, context: RecordContext): Promise<void> {
   await sql`
-    with src as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
-        id uuid, decision_id uuid, agency_id uuid, reference text, received_at timestamptz, jurisdiction text,
-        process text, categories text[], targets jsonb, accounts integer, document text, sha256 text, status text,
-        held_from text, closed_from text, cause text, policy_name text, policy_version text, outcome text,
-        needs_review boolean, review_reasons jsonb, items jsonb, note text, decided_at timestamptz, payload jsonb)
-    ),
+    with src as materialized (${source}),
     request_rows as (
       insert into request (id, agency_id, reference, received_at, jurisdiction, process, categories, agency_verified,
           original_document, original_sha256, status, held_from, closed_from, accounts_specified, decision_outcome,
