@@ -20,6 +20,9 @@ import { activatePolicy } from "../src/policy/policy.store.js";
 import { ratioOf } from "./harness.js";
 import { scratchDatabase } from "./support/postgres.js";
 
+/** The bench sets up as an operator at the shell would. */
+const BENCH = { operator: "cli:bench" } as const;
+
 /**
  * Durable submissions per second through HTTP on PostgreSQL: an agency system posts request documents
  * with its API token to the real server (authentication, validation, intake with decision and audit
@@ -108,7 +111,7 @@ export const benchmark = {
       const db = database.db;
       await migrateToLatest(db);
       const now = () => new Date();
-      await db.transaction().execute((tx) => activatePolicy(tx, POLICY, "bench", now()));
+      await db.transaction().execute((tx) => activatePolicy(tx, POLICY, BENCH, now()));
       const setup = { operator: "cli:bench-setup" } as const;
       const admins: Principal[] = [];
       for (const name of ["admin1", "admin2", "intake"]) {
@@ -157,7 +160,7 @@ export const benchmark = {
         "http://127.0.0.1",
         now(),
       );
-      const [mail] = await listOutbox(db, { recipient: "officer@bench.gov", limit: 1 });
+      const [mail] = await listOutbox(db, BENCH, { recipient: "officer@bench.gov", limit: 1 });
       const confirmToken = mail?.body.match(/confirm#([\w-]+)/)?.[1] as string;
       const { totpSecret } = await confirmEmail(db, confirmToken, now());
       await enrolTotp(db, confirmToken, currentTotpCode(totpSecret, now()), now());

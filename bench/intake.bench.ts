@@ -10,6 +10,9 @@ import { activatePolicy } from "../src/policy/policy.store.js";
 import { intakeRequest } from "../src/requests/requests.service.js";
 import { drive, scratchDatabase } from "./support/postgres.js";
 
+/** The bench sets up as an operator at the shell would. */
+const BENCH = { operator: "cli:bench" } as const;
+
 /**
  * Durable intakes per second on PostgreSQL: request + 5 targets + decision + audit entry, one transaction,
  * committed with fsync. Beside it, in the same run and against the same server and schema:
@@ -61,7 +64,7 @@ export const benchmark = {
     const pool = new pg.Pool({ connectionString: scratch.url, max: 10 });
     try {
       await migrateToLatest(database.db);
-      await database.db.transaction().execute((tx) => activatePolicy(tx, POLICY, "bench", new Date()));
+      await database.db.transaction().execute((tx) => activatePolicy(tx, POLICY, BENCH, new Date()));
       const { id: agencyId } = await database.db
         .insertInto("agency")
         .values({ name: "Benchmark Police Department", jurisdiction: "US" })

@@ -1,11 +1,15 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listUsers } from "../src/auth/accounts.service.js";
 import { createApiToken } from "../src/auth/sessions.service.js";
 import { type Action, PERMISSIONS } from "../src/authz/authz.js";
 import type { Db } from "../src/db/database.js";
 import type { Role } from "../src/domain/vocabulary.js";
+import { pauseJurisdiction, resumeJurisdiction } from "../src/jurisdictions/jurisdictions.service.js";
+import { listOutbox } from "../src/mail/outbox.js";
+import { activatePolicy } from "../src/policy/policy.store.js";
 import { DRIVERS } from "./support/db.js";
-import { requestDocument } from "./support/fixtures.js";
+import { EXAMPLE_POLICY, requestDocument, TEST_OPERATOR } from "./support/fixtures.js";
 import { type Account, type Desk, openDesk, principalOf } from "./support/http.js";
 
 /**
@@ -275,5 +279,24 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
       headers: officerA.headers,
     });
     expect((list.json() as { items: unknown[] }).items).toEqual([]);
+  });
+
+  it("checks the role again at every service entry point, whatever the route in front of it let through", async () => {
+    const reviewer = principalOf(desk.accounts.reviewer);
+    const now = new Date();
+    await expect(pauseJurisdiction(desk.db, { jurisdiction: "FR", reason: "x", by: reviewer, now })).rejects.toThrow(
+      /role may not/,
+    );
+    await expect(resumeJurisdiction(desk.db, { jurisdiction: "FR", reason: "x", by: reviewer, now })).rejects.toThrow(
+      /role may not/,
+    );
+    await expect(
+      desk.db.transaction().execute((tx) => activatePolicy(tx, EXAMPLE_POLICY, reviewer, now)),
+    ).rejects.toThrow(/role may not/);
+    await expect(listUsers(desk.db, principalOf(desk.accounts.officerA))).rejects.toThrow(/role may not/);
+    await expect(listOutbox(desk.db, principalOf(desk.accounts.intake))).rejects.toThrow(/role may not/);
+    // The roles that may, may; an operator at the shell acts on the host's authority.
+    expect(Array.isArray(await listOutbox(desk.db, principalOf(desk.accounts.auditor), { limit: 1 }))).toBe(true);
+    expect(Array.isArray(await listUsers(desk.db, TEST_OPERATOR))).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { type RawBuilder, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rechain, sealAll } from "../../test/support/audit-tamper.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { activateExamplePolicy, requestDocument, seedAgency, TEST_OPERATOR } from "../../test/support/fixtures.js";
 import type { Db, Tx } from "../db/database.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { intakeRequest } from "../requests/requests.service.js";
@@ -114,7 +114,7 @@ describe.each(DRIVERS)("audit tampering on %s", (driver) => {
         now,
         agencyVerified: i % 4 !== 0,
       });
-      const change = { reason: `step ${i}: "quoted" reason\nwith a newline`, actor: "admin@desk", now };
+      const change = { reason: `step ${i}: "quoted" reason\nwith a newline`, by: TEST_OPERATOR, now };
       if (i === 30) await pauseJurisdiction(db, { ...change, jurisdiction: "FR" });
       if (i === 55) await resumeJurisdiction(db, { ...change, jurisdiction: "FR" });
       if (i === 60) await pauseJurisdiction(db, { ...change, jurisdiction: "US" }, "refused");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type CallbackNumber, callbackNumberOf, numberToDial } from "../agencies/callback-number.js";
 import { appendAudit } from "../audit/audit.js";
-import { actorOf, type Operator, type Principal } from "../authz/authz.js";
+import { actorOf, authorizeCaller, type Caller, type Operator, type Principal } from "../authz/authz.js";
 import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
@@ -396,8 +396,10 @@ export interface UserView {
 
 export async function listUsers(
   db: Db,
+  by: Caller,
   filter: { status?: string | undefined; agencyId?: string | undefined } = {},
 ): Promise<UserView[]> {
+  authorizeCaller(by, "user.read");
   let query = db.selectFrom("app_user").selectAll();
   if (filter.status) query = query.where("status", "=", filter.status as "pending");
   if (filter.agencyId) query = query.where("agency_id", "=", filter.agencyId);

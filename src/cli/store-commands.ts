@@ -13,7 +13,7 @@ import { activatePolicy } from "../policy/policy.store.js";
 import { configuredJobHandlers } from "../server/job-handlers.js";
 import { parseWith, ValidationError } from "../shared/validation.js";
 import { parseCommandArgs, positional, requireOption, UsageError } from "./args.js";
-import { cliActor, cliOperator, configFrom, withDatabase } from "./context.js";
+import { cliOperator, configFrom, withDatabase } from "./context.js";
 import { readInputFile } from "./input.js";
 
 /** The commands that work on the store: thin edges over the services. */
@@ -38,7 +38,7 @@ export async function runPolicy(args: string[]): Promise<number> {
   const { values } = parseCommandArgs("policy activate", options, DATA);
   const text = readInputFile(file, "policy");
   await withDatabase(configFrom(values.data), async ({ db }) => {
-    const result = await db.transaction().execute((tx) => activatePolicy(tx, text, cliActor(), new Date(), file));
+    const result = await db.transaction().execute((tx) => activatePolicy(tx, text, cliOperator(), new Date(), file));
     process.stdout.write(
       `active policy: ${result.name} ${result.version}${result.created ? "" : " (already stored)"}\n`,
     );
@@ -61,7 +61,7 @@ export async function runJurisdiction(args: string[]): Promise<number> {
     throw new UsageError(`jurisdiction ${sub}: --reason TEXT is required (it is published in the audit trail)`);
   if (reason.length > 2000) throw new UsageError(`jurisdiction ${sub}: --reason must be at most 2000 characters`);
   await withDatabase(configFrom(values.data), async ({ db }) => {
-    const change = { jurisdiction, reason, actor: cliActor(), now: new Date() };
+    const change = { jurisdiction, reason, by: cliOperator(), now: new Date() };
     if (sub === "pause") {
       const result = await pauseJurisdiction(db, change);
       process.stdout.write(`${jurisdiction} paused: ${result.held} open request(s) now on hold\n`);

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { parseDocument } from "yaml";
 import { appendAudit } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
-import { actorOf, DEMO } from "../authz/authz.js";
+import { actorOf, DEMO, type Operator } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import type { RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, type Decision, type DecisionInput, decide } from "../policy/engine.js";
@@ -173,7 +173,8 @@ export interface SeedOptions {
   /** The volumes to generate instead of Apple's (tests). */
   volumes?: HistoryVolume[];
   seed?: number;
-  actor?: string;
+  /** Who records the history (the demo, by default). */
+  by?: Operator;
   /** Called after each committed batch (and once at the start) with the requests recorded so far. */
   onProgress?: (recorded: number, total: number) => void;
   /** Stops between batches: what was committed stays, and the next call goes on from there. */
@@ -200,14 +201,15 @@ const HISTORY_SOURCE = "demo history";
 export async function seedDemoHistory(db: Db, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const volumes = options.volumes ?? appleVolumes(options.scale ?? 1);
-  const actor = options.actor ?? actorOf(DEMO);
+  const by = options.by ?? DEMO;
+  const actor = actorOf(by);
   const planned = plan(volumes, options.seed ?? 20200706).sort(
     (a, b) => a.receivedAt.getTime() - b.receivedAt.getTime(),
   );
   const example = readFileSync(packagePath("policies/example.yaml"), "utf8");
   const prePause = beforeThePause(example);
   const agencies = await registerAgencies(db, [...new Set(volumes.map((v) => v.country))], actor);
-  await db.transaction().execute((tx) => storePastPolicies(tx, prePause, example, actor));
+  await db.transaction().execute((tx) => storePastPolicies(tx, prePause, example, by));
   const before = loadPolicy(prePause, "policies/example.yaml before 2020-07-06");
   const after = loadPolicy(example, "policies/example.yaml");
 
@@ -249,7 +251,8 @@ async function historyRecorded(db: Db): Promise<number> {
  * if none is (the demo's world activates it first, and the history must not change what is in force
  * while the server already answers).
  */
-async function storePastPolicies(tx: Tx, prePause: string, example: string, actor: string): Promise<void> {
+async function storePastPolicies(tx: Tx, prePause: string, example: string, by: Operator): Promise<void> {
+  const actor = actorOf(by);
   const doc = parsePolicyText(prePause, "policies/example.yaml before 2020-07-06");
   const stored = await tx
     .selectFrom("policy_version")
@@ -284,7 +287,7 @@ async function storePastPolicies(tx: Tx, prePause: string, example: string, acto
     );
   }
   const inForce = await tx.selectFrom("policy_version").select("id").where("active", "=", true).executeTakeFirst();
-  if (!inForce) await activatePolicy(tx, example, actor, PAUSE_DAY, "policies/example.yaml");
+  if (!inForce) await activatePolicy(tx, example, by, PAUSE_DAY, "policies/example.yaml");
 }
 
 /** The example policy as it stood before the pause: no Hong Kong entry, version 2019-01-01. */

@@ -8,7 +8,7 @@ import {
   registerOfficer,
 } from "../auth/accounts.service.js";
 import { currentTotpCode } from "../auth/credentials.js";
-import { actorOf, DEMO, type Principal } from "../authz/authz.js";
+import { DEMO, type Principal } from "../authz/authz.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
@@ -67,13 +67,7 @@ export async function seedDemo(db: Db, config: Config, now: () => Date): Promise
   await db
     .transaction()
     .execute(async (tx) =>
-      activatePolicy(
-        tx,
-        readFileSync(packagePath("policies/example.yaml"), "utf8"),
-        actorOf(DEMO),
-        now(),
-        "example.yaml",
-      ),
+      activatePolicy(tx, readFileSync(packagePath("policies/example.yaml"), "utf8"), DEMO, now(), "example.yaml"),
     );
   const staff = {} as Record<Exclude<Role, "agency">, Principal>;
   // Created side by side: each account's password hash is the slow part, and hashes run in parallel.

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { EXAMPLE_POLICY, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import { EXAMPLE_POLICY, requestDocument, seedAgency, TEST_OPERATOR } from "../../test/support/fixtures.js";
 import { approve, readStream, seedOfficer, tarFiles, testKeyring } from "../../test/support/fulfilment.js";
 import { CATEGORIES, type Category } from "../domain/vocabulary.js";
 import type { Decision, DecisionItem } from "../policy/engine.js";
@@ -137,7 +137,9 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
         const iso = (day: number) =>
           new Date(Date.parse("2020-01-01T00:00:00Z") + day * DAY).toISOString().slice(0, 10);
         const range = s.range ? { from: iso(Math.min(...s.range)), to: iso(Math.max(...s.range)) } : undefined;
-        await db.transaction().execute((tx) => activatePolicy(tx, policyText(runs, s.dataMap), "prop", received));
+        await db
+          .transaction()
+          .execute((tx) => activatePolicy(tx, policyText(runs, s.dataMap), TEST_OPERATOR, received));
         const intake = await intakeRequest(db, {
           agencyId,
           originalDocument: requestDocument({

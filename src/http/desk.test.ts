@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
-import { CHECKLIST_MET, requestDocument } from "../../test/support/fixtures.js";
+import { CHECKLIST_MET, requestDocument, TEST_OPERATOR } from "../../test/support/fixtures.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { listOutbox } from "../mail/outbox.js";
@@ -122,7 +122,7 @@ describe.each(DRIVERS)("the API end to end on %s", (driver) => {
     expect(r.statusCode, r.body).toBe(201);
     const due = new Date(desk.clock.now().getTime() + (desk.config.emergency.followUpDays + 1) * 86_400_000);
     await runDueJobs(desk.db, jobHandlers(), { workerId: "test", now: () => due });
-    const mail = await listOutbox(desk.db, {
+    const mail = await listOutbox(desk.db, TEST_OPERATOR, {
       recipient: desk.accounts.officerB.email,
       purpose: "emergency.follow_up_due",
     });

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
+import { actorOf, authorizeCaller, type Caller } from "../authz/authz.js";
 import { auditingRefusals } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import type { Status } from "../domain/vocabulary.js";
@@ -24,12 +25,17 @@ import { lockJurisdictionExclusive } from "./jurisdiction.lock.js";
  * the policy then in force and records why.
  */
 
-export interface StatusChange {
+/** A pause, refusal or resumption as asked for: by whom (a person, checked; or an operator) and why. */
+export interface JurisdictionChange {
   jurisdiction: string;
-  status: "active" | "paused" | "refused";
   reason: string;
-  actor: string;
+  by: Caller;
   now: Date;
+}
+
+interface StatusChange extends Omit<JurisdictionChange, "by"> {
+  status: "active" | "paused" | "refused";
+  actor: string;
 }
 
 export interface StatusChangeResult {
@@ -81,11 +87,9 @@ async function lockRequestsOf(tx: Tx, code: string, statuses: readonly Status[])
   return rows as LockedRequest[];
 }
 
-export async function pauseJurisdiction(
-  db: Db,
-  change: Omit<StatusChange, "status">,
-  status: "paused" | "refused" = "paused",
-) {
+export async function pauseJurisdiction(db: Db, asked: JurisdictionChange, status: "paused" | "refused" = "paused") {
+  authorizeCaller(asked.by, "jurisdiction.change");
+  const change = { ...asked, actor: actorOf(asked.by) };
   const attempt = { actor: change.actor, objectType: "jurisdiction", objectId: change.jurisdiction } as const;
   return auditingRefusals(db, { ...attempt, attempted: status === "paused" ? "pause" : "refuse" }, change.now, () =>
     db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
@@ -159,7 +163,9 @@ function afterHold(heldFrom: string | null, decision: Decision): Status {
   return "under_review";
 }
 
-export async function resumeJurisdiction(db: Db, change: Omit<StatusChange, "status">) {
+export async function resumeJurisdiction(db: Db, asked: JurisdictionChange) {
+  authorizeCaller(asked.by, "jurisdiction.change");
+  const change = { ...asked, actor: actorOf(asked.by) };
   const attempt = { actor: change.actor, objectType: "jurisdiction", objectId: change.jurisdiction } as const;
   return auditingRefusals(db, { ...attempt, attempted: "resume" }, change.now, () =>
     db.transaction().execute(async (tx): Promise<StatusChangeResult> => {

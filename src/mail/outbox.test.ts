@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
+import { TEST_OPERATOR } from "../../test/support/fixtures.js";
 import { deliverDueMail, enqueueMail, listOutbox, type MailTransport } from "./outbox.js";
 
 // A mail is due from when it is written (the database clock), so the test clock runs just ahead of it.
@@ -42,7 +43,7 @@ describe.each(DRIVERS)("mail outbox on %s", (driver) => {
     const later = new Date(T0.getTime() + 2 * 86_400_000);
     expect(await deliverDueMail(database.db, transport, { now: () => later })).toEqual({ sent: 1, failed: 0 });
     expect(sent).toEqual(["b@example.org: now", "c@example.org: after the order"]);
-    const listed = await listOutbox(database.db, { purpose: "test.mail" });
+    const listed = await listOutbox(database.db, TEST_OPERATOR, { purpose: "test.mail" });
     expect(listed.map((m) => [m.to, m.status])).toEqual([
       ["c@example.org", "sent"],
       ["b@example.org", "sent"],
@@ -59,7 +60,7 @@ describe.each(DRIVERS)("mail outbox on %s", (driver) => {
       },
     };
     expect(await deliverDueMail(database.db, failing, { now: () => T0 })).toEqual({ sent: 0, failed: 1 });
-    const [mail] = await listOutbox(database.db, { purpose: "test.refused" });
+    const [mail] = await listOutbox(database.db, TEST_OPERATOR, { purpose: "test.refused" });
     expect(mail?.status).toBe("pending");
     expect(Date.parse(mail?.notBefore ?? "")).toBeGreaterThan(T0.getTime());
     // Not due again at once: a server that is down is not retried in a tight loop.

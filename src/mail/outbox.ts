@@ -1,3 +1,4 @@
+import { authorizeCaller, type Caller } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 
 /**
@@ -113,8 +114,10 @@ export interface OutboxEntry {
 /** The newest mail first; for the admin's outbox view and for the demo. */
 export async function listOutbox(
   db: Db | Tx,
+  by: Caller,
   options: { limit?: number; recipient?: string; purpose?: string } = {},
 ): Promise<OutboxEntry[]> {
+  authorizeCaller(by, "outbox.read");
   let query = db.selectFrom("mail_outbox").selectAll();
   if (options.recipient) query = query.where("recipient", "=", options.recipient);
   if (options.purpose) query = query.where("purpose", "=", options.purpose);

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "../../test/support/db.js";
+import { TEST_OPERATOR } from "../../test/support/fixtures.js";
 import { deliverDueMail, enqueueMail, listOutbox } from "./outbox.js";
 import { smtpTransport } from "./smtp.js";
 
@@ -56,7 +57,7 @@ describe("mail over SMTP", () => {
     expect(received[0]).toMatchObject({ from: "custodian@provider.example", to: ["officer@fbi.gov"] });
     expect(received[0]?.data).toContain("Subject: Confirm your Custodian registration");
     expect(received[0]?.data).toContain("Open the link.");
-    const [mail] = await listOutbox(database.db, { recipient: "officer@fbi.gov" });
+    const [mail] = await listOutbox(database.db, TEST_OPERATOR, { recipient: "officer@fbi.gov" });
     expect(mail?.status).toBe("sent");
   });
 });

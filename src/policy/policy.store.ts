@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
-import { authorize, type Principal } from "../authz/authz.js";
+import { actorOf, authorize, authorizeCaller, type Caller, type Principal } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { type CompiledPolicy, compilePolicy } from "./engine.js";
@@ -23,10 +23,12 @@ export interface ActivePolicy {
 export async function activatePolicy(
   tx: Tx,
   text: string,
-  actor: string,
+  by: Caller,
   now: Date,
   source = "policy",
 ): Promise<{ id: string; name: string; version: string; created: boolean }> {
+  authorizeCaller(by, "policy.activate");
+  const actor = actorOf(by);
   const doc = parsePolicyText(text, source);
   const sha256 = sha256Hex(text);
   const existing = await tx

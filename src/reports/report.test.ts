@@ -1,7 +1,13 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import {
+  activateExamplePolicy,
+  REVIEWED,
+  requestDocument,
+  seedAgency,
+  TEST_OPERATOR,
+} from "../../test/support/fixtures.js";
 import { STATUSES, type Status } from "../domain/vocabulary.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { transition } from "../requests/lifecycle.js";
@@ -140,7 +146,7 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     await pauseJurisdiction(database.db, {
       jurisdiction: "FR",
       reason: "assessment",
-      actor: "admin",
+      by: TEST_OPERATOR,
       now: new Date("2020-06-25T00:00:00Z"),
     });
     const whilePaused = await intake("2020-06-26T10:00:00Z", { jurisdiction: "FR-75", process: "court_order" });
@@ -150,7 +156,7 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     await resumeJurisdiction(database.db, {
       jurisdiction: "FR",
       reason: "assessment complete",
-      actor: "admin",
+      by: TEST_OPERATOR,
       now: new Date("2020-07-10T00:00:00Z"),
     });
     await deliver(whilePaused);

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import {
+  activateExamplePolicy,
+  REVIEWED,
+  requestDocument,
+  seedAgency,
+  TEST_OPERATOR,
+} from "../../test/support/fixtures.js";
 import { STATUSES, type Status } from "../domain/vocabulary.js";
 import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdictions.service.js";
 import { importLedger } from "../ledger/ledger.service.js";
@@ -167,7 +173,7 @@ describe.each(DRIVERS)("report rollup on %s", (driver) => {
             }
             case "pause":
             case "resume": {
-              const change = { jurisdiction: op.country, reason: "test", actor: "admin", now: now() };
+              const change = { jurisdiction: op.country, reason: "test", by: TEST_OPERATOR, now: now() };
               // Pausing what is paused is refused, as it would only move the pause's start.
               await (op.kind === "pause"
                 ? pauseJurisdiction(database.db, change)

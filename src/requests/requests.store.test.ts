@@ -1,7 +1,13 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { activateExamplePolicy, REVIEWED, requestDocument, seedAgency } from "../../test/support/fixtures.js";
+import {
+  activateExamplePolicy,
+  REVIEWED,
+  requestDocument,
+  seedAgency,
+  TEST_OPERATOR,
+} from "../../test/support/fixtures.js";
 import { sealAudit } from "../audit/seal.js";
 import { verifyAudit } from "../audit/verify.js";
 import { lockJurisdictionExclusive } from "../jurisdictions/jurisdiction.lock.js";
@@ -117,7 +123,7 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     const paused = await pauseJurisdiction(database.db, {
       jurisdiction: "FR",
       reason: "human-rights assessment",
-      actor: "admin@desk",
+      by: TEST_OPERATOR,
       now,
     });
     expect(paused.held).toBe(2);
@@ -142,7 +148,7 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     const resumed = await resumeJurisdiction(database.db, {
       jurisdiction: "FR",
       reason: "assessment complete",
-      actor: "admin@desk",
+      by: TEST_OPERATOR,
       now,
     });
     expect(resumed.redecided).toBe(3);
@@ -153,7 +159,7 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     expect(byId.get(approved.id)).toBe("under_review");
     const decision = await database.db.transaction().execute((tx) => currentDecision(tx, approved.id));
     expect(decision?.cause).toBe("resume");
-    expect(decision?.note).toMatch(/pause on FR lifted by admin@desk: assessment complete/);
+    expect(decision?.note).toMatch(/pause on FR lifted by cli:test: assessment complete/);
   });
 
   it("keeps requests held on resume when the policy itself still pauses the jurisdiction", async () => {
@@ -161,12 +167,12 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
     expect(hk.status).toBe("on_hold");
     // Pausing again is refused: it would only move the date the policy's pause began.
     await expect(
-      pauseJurisdiction(database.db, { jurisdiction: "HK", reason: "still paused", actor: "admin", now }),
+      pauseJurisdiction(database.db, { jurisdiction: "HK", reason: "still paused", by: TEST_OPERATOR, now }),
     ).rejects.toThrow(/HK is already paused since 2020-07-06/);
     const resumed = await resumeJurisdiction(database.db, {
       jurisdiction: "HK",
       reason: "lifted",
-      actor: "admin",
+      by: TEST_OPERATOR,
       now,
     });
     // A resume by a person overrides the policy's own pause for this jurisdiction.
@@ -280,7 +286,7 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
   it("decides again, under the policy now in force, when it changed since the last intake", async () => {
     // The first intake leaves this process deciding under "IT active"; the pause changes what is in force.
     expect((await intake({ jurisdiction: "IT", reference: "STALE-1" })).status).toBe("received");
-    await pauseJurisdiction(database.db, { jurisdiction: "IT", reason: "assessment", actor: "admin", now });
+    await pauseJurisdiction(database.db, { jurisdiction: "IT", reason: "assessment", by: TEST_OPERATOR, now });
     const held = await intake({ jurisdiction: "IT", reference: "STALE-2" });
     expect(held).toMatchObject({ status: "on_hold", decision: { outcome: "hold" } });
     const decisions = await database.db
@@ -289,7 +295,7 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
       .where("request_id", "=", held.id)
       .execute();
     expect(decisions).toEqual([{ outcome: "hold" }]);
-    await resumeJurisdiction(database.db, { jurisdiction: "IT", reason: "done", actor: "admin", now });
+    await resumeJurisdiction(database.db, { jurisdiction: "IT", reason: "done", by: TEST_OPERATOR, now });
   });
 
   it.runIf(driver === "postgres")(
@@ -315,7 +321,7 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
       const result = await intakeWaiting;
       expect(result.decision.outcome).toBe("hold");
       expect(result.status).toBe("on_hold");
-      await resumeJurisdiction(database.db, { jurisdiction: "FR", reason: "race over", actor: "admin", now });
+      await resumeJurisdiction(database.db, { jurisdiction: "FR", reason: "race over", by: TEST_OPERATOR, now });
     },
   );
 

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
+import type { Operator } from "../../src/authz/authz.js";
 import type { Db } from "../../src/db/database.js";
 import { activatePolicy } from "../../src/policy/policy.store.js";
 import { rejectionNotices } from "../../src/server/review-outcomes.js";
+
+/** An operator at the shell, for set-up and for reading what a test needs (mail, users) without a role. */
+export const TEST_OPERATOR = { operator: "cli:test" } as const satisfies Operator;
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const EXAMPLE_POLICY = readFileSync(`${ROOT}policies/example.yaml`, "utf8");
@@ -16,7 +20,7 @@ export async function seedAgency(db: Db, name = "Hong Kong Police Force", jurisd
 }
 
 export async function activateExamplePolicy(db: Db, text = EXAMPLE_POLICY): Promise<void> {
-  await db.transaction().execute((tx) => activatePolicy(tx, text, "admin@test", new Date()));
+  await db.transaction().execute((tx) => activatePolicy(tx, text, TEST_OPERATOR, new Date()));
 }
 
 let counter = 0;

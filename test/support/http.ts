@@ -16,7 +16,7 @@ import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from "../../src/http/session
 import { listOutbox } from "../../src/mail/outbox.js";
 import { buildApp } from "../../src/server/app.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
-import { activateExamplePolicy } from "./fixtures.js";
+import { activateExamplePolicy, TEST_OPERATOR } from "./fixtures.js";
 
 /**
  * A real server on a real database, with two agencies and one account per role, each signed in through
@@ -216,7 +216,7 @@ export function principalOf(account: Account): Principal {
 
 /** The confirmation token from the newest confirmation mail to `email`, as the officer would click it. */
 export async function confirmationToken(db: Db, email: string): Promise<string> {
-  const [mail] = await listOutbox(db, { recipient: email, purpose: "officer.confirm_email", limit: 1 });
+  const [mail] = await listOutbox(db, TEST_OPERATOR, { recipient: email, purpose: "officer.confirm_email", limit: 1 });
   const token = mail?.body.match(/confirm#([\w-]+)/)?.[1];
   if (!token) throw new Error(`no confirmation mail for ${email}`);
   return token;
@@ -224,7 +224,7 @@ export async function confirmationToken(db: Db, email: string): Promise<string> 
 
 /** The setup link's token from the newest setup mail to `email`, as the new member of staff would click it. */
 export async function setupToken(db: Db, email: string): Promise<string> {
-  const [mail] = await listOutbox(db, { recipient: email, purpose: "staff.setup", limit: 1 });
+  const [mail] = await listOutbox(db, TEST_OPERATOR, { recipient: email, purpose: "staff.setup", limit: 1 });
   const token = mail?.body.match(/\/setup\/([\w-]+)/)?.[1];
   if (!token) throw new Error(`no setup mail for ${email}`);
   return token;

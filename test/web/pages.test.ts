@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotpCode } from "../../src/auth/credentials.js";
 import { listOutbox } from "../../src/mail/outbox.js";
 import { DRIVERS } from "../support/db.js";
-import { EXAMPLE_POLICY } from "../support/fixtures.js";
+import { EXAMPLE_POLICY, TEST_OPERATOR } from "../support/fixtures.js";
 import { type Account, type Desk, openDesk, PASSWORD } from "../support/http.js";
 
 /**
@@ -180,7 +180,7 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     const second = await pageOf(desk.admin2);
     const approved = await second(`/admin/user-changes/${change?.id}/decide`, { decision: "approve" });
     expect(approved.headers.location).toBe("/admin/users?notice=staff-applied");
-    const [mail] = await listOutbox(desk.db, { recipient: email, purpose: "staff.setup" });
+    const [mail] = await listOutbox(desk.db, TEST_OPERATOR, { recipient: email, purpose: "staff.setup" });
     const link = mail?.body.match(/http:\/\/127\.0\.0\.1:4000(\/setup\/[\w-]+)/)?.[1] as string;
     expect(link).toBeTruthy();
 

@@ -243,7 +243,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       },
       async (request) => {
         const p = principalOf(request);
-        const change = { jurisdiction: request.params.code, reason: request.body.reason, actor: p.email, now: now() };
+        const change = { jurisdiction: request.params.code, reason: request.body.reason, by: p, now: now() };
         const result = verb === "pause" ? await pauseJurisdiction(db, change) : await resumeJurisdiction(db, change);
         return result;
       },
@@ -313,7 +313,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
     async (request) => {
       const p = principalOf(request);
       const textBody = typeof request.body === "string" ? request.body : request.body.document;
-      return db.transaction().execute((tx) => activatePolicy(tx, textBody, p.email, now(), "body"));
+      return db.transaction().execute((tx) => activatePolicy(tx, textBody, p, now(), "body"));
     },
   );
 
@@ -379,7 +379,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
       },
     },
     async (request) => ({
-      items: await listOutbox(db, {
+      items: await listOutbox(db, principalOf(request), {
         limit: request.query.limit,
         ...(request.query.recipient ? { recipient: request.query.recipient } : {}),
       }),
@@ -419,7 +419,7 @@ export async function deskRoutes(api: App, { db, config, now, onRejected }: AppC
         },
       },
     },
-    async (request) => ({ items: await listUsers(db, request.query) }),
+    async (request) => ({ items: await listUsers(db, principalOf(request), request.query) }),
   );
 
   const staffRole = z.enum(

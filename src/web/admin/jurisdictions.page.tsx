@@ -183,7 +183,7 @@ export async function jurisdictionPages(app: App, { db, now }: AppContext): Prom
         pauseJurisdiction(db, {
           jurisdiction: request.body.code,
           reason: request.body.reason,
-          actor: p.email,
+          by: p,
           now: now(),
         }),
       );
@@ -209,7 +209,7 @@ export async function jurisdictionPages(app: App, { db, now }: AppContext): Prom
         resumeJurisdiction(db, {
           jurisdiction: request.params.code,
           reason: request.body.reason,
-          actor: p.email,
+          by: p,
           now: now(),
         }),
       );

@@ -219,7 +219,7 @@ export async function policyPages(app: App, { db, config, now }: AppContext): Pr
       if (sha256Hex(text) !== request.body.sha256) {
         throw conflict("the document is not the one that was previewed; preview it again");
       }
-      await db.transaction().execute((tx) => activatePolicy(tx, text, principalOf(request).email, now(), "policy"));
+      await db.transaction().execute((tx) => activatePolicy(tx, text, principalOf(request), now(), "policy"));
       return seeOther(reply, "/admin/policy?notice=activated");
     },
   );

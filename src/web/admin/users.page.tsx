@@ -31,7 +31,7 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
     notice: string | undefined,
     failure?: FormFailure,
   ) => {
-    const users = await listUsers(db);
+    const users = await listUsers(db, principal);
     const proposals = await listStaffChanges(db, { status: "pending" });
     const agencies = new Map((await listAgencies(db, principal)).map((a) => [a.id, a.name]));
     const canManage = may(principal, "user.manage");
