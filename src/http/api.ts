@@ -10,6 +10,7 @@ import { holdRoutes } from "./routes/holds.routes.js";
 import { productionRoutes } from "./routes/productions.routes.js";
 import { reportApiRoutes } from "./routes/reports.routes.js";
 import { requestRoutes } from "./routes/requests.routes.js";
+import { userRoutes } from "./routes/users.routes.js";
 
 /** The JSON API, registered by the composition root (src/server/app.ts) under /api/v1. */
 export function apiV1(context: AppContext): FastifyPluginAsyncZod {
@@ -18,6 +19,7 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await authRoutes(api, context);
     await requestRoutes(api, context);
     await deskRoutes(api, context);
+    await userRoutes(api, context);
     await agencyRoutes(api, context);
     await reportApiRoutes(api, context);
     await canaryApiRoutes(api, context);
