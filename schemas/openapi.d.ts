@@ -1392,6 +1392,7 @@ export interface operations {
                             outcome: "hold" | "preserve" | "comply_full" | "comply_partial" | "no_data" | "reject";
                             needsReview: boolean;
                             reviewReasons: string[];
+                            humanRightsReview: boolean;
                             items: {
                                 target: string;
                                 /** @enum {string} */

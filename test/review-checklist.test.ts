@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { activatePolicy } from "../src/policy/policy.store.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { DRIVERS } from "./support/db.js";
-import { CHECKLIST_MET, requestDocument } from "./support/fixtures.js";
+import { CHECKLIST_MET, EXAMPLE_POLICY, requestDocument, TEST_OPERATOR } from "./support/fixtures.js";
 import { type Desk, openDesk, type PageSession, type Session } from "./support/http.js";
 
 /**
@@ -311,5 +312,38 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
     const barePage = await page(`/desk/requests/${bare}`, session);
     expect(barePage.text).toContain("no period stated");
     expect(barePage.text).toContain("none: the user may be told");
+  });
+
+  it("the human-rights flag the reviewer sees is the deciding policy's, not a lookup in the policy in force now", async () => {
+    const flagged = (text: string) => text.includes("on the policy's human-rights review list");
+    const before = await warrantUnderReview();
+    const listingUs = EXAMPLE_POLICY.replace(/^version: .*$/m, 'version: "2020-07-06-us-listed"').replace(
+      /^humanRightsReview: \[/m,
+      "humanRightsReview: [US, ",
+    );
+    expect(listingUs).toContain("humanRightsReview: [US, RU");
+    await desk.db.transaction().execute((tx) => activatePolicy(tx, listingUs, TEST_OPERATOR, new Date()));
+    try {
+      const after = await warrantUnderReview();
+      const session = await desk.signInPage(desk.accounts.reviewer);
+      // Decided before the change: the policy that decided it did not list the US, whatever the one in force says.
+      const old = (await call("GET", `/api/v1/requests/${before}`, reviewer)).json<{
+        decision: { humanRightsReview: boolean };
+      }>();
+      expect(old.decision.humanRightsReview).toBe(false);
+      expect(flagged((await page(`/desk/requests/${before}`, session)).text)).toBe(false);
+      const fresh = (await call("GET", `/api/v1/requests/${after}`, reviewer)).json<{
+        decision: { humanRightsReview: boolean; reviewReasons: string[] };
+      }>();
+      expect(fresh.decision.humanRightsReview).toBe(true);
+      expect(fresh.decision.reviewReasons).toContain(
+        "disclosure in US needs counsel sign-off on the human-rights standards checklist",
+      );
+      const shown = (await page(`/desk/requests/${after}`, session)).text;
+      expect(flagged(shown)).toBe(true);
+      expect(shown).toContain("(US is on the policy's review list)");
+    } finally {
+      await desk.db.transaction().execute((tx) => activatePolicy(tx, EXAMPLE_POLICY, TEST_OPERATOR, new Date()));
+    }
   });
 });

@@ -14,6 +14,7 @@ import * as m0012 from "./migrations/0012_document_blobs.js";
 import * as m0013 from "./migrations/0013_staff_accounts.js";
 import * as m0016 from "./migrations/0016_messenger_out.js";
 import * as m0017 from "./migrations/0017_warrant_canary.js";
+import * as m0018 from "./migrations/0018_decision_human_rights.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0013_staff_accounts": m0013,
   "0016_messenger_out": m0016,
   "0017_warrant_canary": m0017,
+  "0018_decision_human_rights": m0018,
 };
 
 /** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */

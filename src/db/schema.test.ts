@@ -5,6 +5,7 @@ import { messengerSource } from "../fulfilment/sources/messenger.source.js";
 import { installMessengerStore, messengerStore } from "../fulfilment/sources/messenger.store.js";
 import { migrateToLatest } from "./migrate.js";
 import * as messengerOut from "./migrations/0016_messenger_out.js";
+import * as decisionHumanRights from "./migrations/0018_decision_human_rights.js";
 import type { DB } from "./schema.js";
 
 /**
@@ -98,6 +99,7 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     outcome: true,
     needs_review: true,
     review_reasons: true,
+    human_rights_review: true,
     items: true,
     cause: true,
     note: true,
@@ -341,7 +343,7 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0017_warrant_canary");
+    expect(again.current).toBe("0018_decision_human_rights");
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {
@@ -443,5 +445,64 @@ describe.each(DRIVERS)("a store migrated before the messenger left the schema, o
       database.db,
     );
     expect(schemas.rows).toEqual([]);
+  });
+});
+
+describe.each(DRIVERS)("a store migrated before decisions carried the human-rights flag, on %s", (driver) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase(driver);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("fills the flag in from the list of the policy each decision names, a country's entry covering its subdivisions", async () => {
+    const db = database.db as unknown as Kysely<unknown>;
+    await decisionHumanRights.down(db);
+    await sql`
+      with p as (
+        insert into policy_version (name, version, document, sha256)
+        values ('P', '1', ${"name: P\nversion: '1'\nhumanRightsReview: [RU, GB-SCT]\n"}, repeat('0', 64)),
+               ('P', '2', ${"name: P\nversion: '2'\nhumanRightsReview: []\n"}, repeat('1', 64))
+      ),
+      a as (insert into agency (name, jurisdiction) values ('Police', 'US') returning id),
+      r as (
+        insert into request (id, agency_id, reference, received_at, jurisdiction, process, categories, agency_verified,
+            original_document, original_sha256, status, accounts_specified)
+        select v.id::uuid, a.id, v.ref, now(), v.j, 'court_order', '{subscriber.phone}', true, '{}', repeat('0', 64),
+               'received', 1
+          from a, (values ('00000000-0000-0000-0000-000000000001', 'R-1', 'RU'),
+                          ('00000000-0000-0000-0000-000000000002', 'R-2', 'RU-MOW'),
+                          ('00000000-0000-0000-0000-000000000003', 'R-3', 'GB-SCT'),
+                          ('00000000-0000-0000-0000-000000000004', 'R-4', 'GB'),
+                          ('00000000-0000-0000-0000-000000000005', 'R-5', 'US'))
+                  as v(id, ref, j)
+        returning id
+      )
+      insert into decision (request_id, sequence, policy_name, policy_version, outcome, needs_review, review_reasons,
+          items, cause)
+      values ('00000000-0000-0000-0000-000000000001', 1, 'P', '1', 'no_data', false, '[]', '[]', 'intake'),
+             ('00000000-0000-0000-0000-000000000001', 2, 'P', '2', 'no_data', false, '[]', '[]', 'policy_change'),
+             ('00000000-0000-0000-0000-000000000001', 3, 'ledger', '1', 'no_data', false, '[]', '[]', 'import'),
+             ('00000000-0000-0000-0000-000000000002', 1, 'P', '1', 'no_data', false, '[]', '[]', 'intake'),
+             ('00000000-0000-0000-0000-000000000003', 1, 'P', '1', 'no_data', false, '[]', '[]', 'intake'),
+             ('00000000-0000-0000-0000-000000000004', 1, 'P', '1', 'no_data', false, '[]', '[]', 'intake'),
+             ('00000000-0000-0000-0000-000000000005', 1, 'P', '1', 'no_data', false, '[]', '[]', 'intake')`.execute(db);
+
+    await decisionHumanRights.up(db);
+
+    const flags = await sql<{ reference: string; version: string; flagged: boolean }>`
+      select r.reference, d.policy_name || ' ' || d.policy_version as version, d.human_rights_review as flagged
+        from decision d join request r on r.id = d.request_id order by r.reference, d.sequence`.execute(db);
+    expect(flags.rows).toEqual([
+      { reference: "R-1", version: "P 1", flagged: true },
+      { reference: "R-1", version: "P 2", flagged: false },
+      { reference: "R-1", version: "ledger 1", flagged: false },
+      { reference: "R-2", version: "P 1", flagged: true },
+      { reference: "R-3", version: "P 1", flagged: true },
+      { reference: "R-4", version: "P 1", flagged: false },
+      { reference: "R-5", version: "P 1", flagged: false },
+    ]);
   });
 });

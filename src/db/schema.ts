@@ -266,6 +266,8 @@ export interface DecisionTable {
   outcome: string;
   needs_review: boolean;
   review_reasons: Json<string[]>;
+  /** The jurisdiction was on the deciding policy's human-rights review list (whether or not anything was disclosed). */
+  human_rights_review: Generated<boolean>;
   items: Json<unknown[]>;
   cause: "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";
   note: string | null;

@@ -391,6 +391,7 @@ function pastRequest(p: Planned, policy: CompiledPolicy, agencies: Map<string, s
       outcome: decision.outcome,
       needsReview: decision.needsReview,
       reviewReasons: decision.reviewReasons,
+      humanRightsReview: decision.humanRightsReview,
       items: decision.items,
       decidedAt: p.receivedAt,
     },

@@ -169,6 +169,7 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
           policy: { name: "ExampleChat", version: `prop-${runs}` },
           needsReview: true,
           reviewReasons: [],
+          humanRightsReview: false,
           items,
         };
         await db.transaction().execute(async (tx) => {

@@ -543,6 +543,7 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
           policy: { name: "ExampleChat", version: "later" },
           needsReview: false,
           reviewReasons: [],
+          humanRightsReview: false,
           items: approved?.items as DecisionItem[],
         },
         "policy_change",

@@ -89,7 +89,7 @@ export async function importLedger(
                  s.received_at, s.jurisdiction, s.process, s.categories, '[]'::jsonb as targets, s.accounts,
                  s.document, s.sha256, s.status, null::text as held_from, s.closed_from, 'import' as cause,
                  'ledger' as policy_name, ${version}::text as policy_version, s.outcome, false as needs_review,
-                 '[]'::jsonb as review_reasons, '[]'::jsonb as items,
+                 '[]'::jsonb as review_reasons, false as human_rights_review, '[]'::jsonb as items,
                  ${options.source}::text || ' line ' || s.line || ': ' || s.ledger_outcome as note,
                  ${options.now}::timestamptz as decided_at,
                  jsonb_build_object('source', ${context.source}::text, 'agencyId', a.id, 'reference', s.reference,

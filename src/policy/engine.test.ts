@@ -463,8 +463,14 @@ describe("decide: step 5, legal process", () => {
       "content disclosure needs counsel approval",
       "disclosure in RU needs counsel sign-off on the human-rights standards checklist",
     ]);
-    // Nothing disclosed, nothing to review.
-    expect(decideWith({ jurisdiction: "RU", process: "informal", categories }, BASE).needsReview).toBe(false);
+    expect(decision.humanRightsReview).toBe(true);
+    // Nothing disclosed, nothing to review; the jurisdiction is on the list all the same, for the reviewer to see.
+    const informal = decideWith({ jurisdiction: "RU", process: "informal", categories }, BASE);
+    expect(informal.needsReview).toBe(false);
+    expect(informal.humanRightsReview).toBe(true);
+    expect(decideWith({ jurisdiction: "US", process: "search_warrant", categories }, BASE).humanRightsReview).toBe(
+      false,
+    );
   });
 });
 
@@ -653,7 +659,14 @@ legalProcess:
       }),
       exampleChat,
     );
-    expect(Object.keys(decision).sort()).toEqual(["items", "needsReview", "outcome", "policy", "reviewReasons"]);
+    expect(Object.keys(decision).sort()).toEqual([
+      "humanRightsReview",
+      "items",
+      "needsReview",
+      "outcome",
+      "policy",
+      "reviewReasons",
+    ]);
     expect(decision.outcome).toBe("comply_partial");
     expect(decision.policy).toEqual({ name: "Test", version: "t1" });
     expect(decision.needsReview).toBe(true);

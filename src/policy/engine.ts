@@ -44,6 +44,11 @@ export interface Decision {
   policy: { name: string; version: string };
   needsReview: boolean;
   reviewReasons: string[];
+  /**
+   * The request's jurisdiction is on the policy's `humanRightsReview` list: reviewers answer the standards
+   * checklist knowing it, whether or not this decision discloses anything (then it is also a review reason).
+   */
+  humanRightsReview: boolean;
   items: DecisionItem[];
 }
 
@@ -452,6 +457,7 @@ export function decide(request: DecisionInput, policy: CompiledPolicy): Decision
     policy: { name: policy.name, version: policy.version },
     needsReview: reviewReasons.length > 0,
     reviewReasons,
+    humanRightsReview: jurisdiction.humanRightsReview,
     items,
   };
 }

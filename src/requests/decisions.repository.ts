@@ -27,6 +27,7 @@ export function decisionRow(
     outcome: decision.outcome,
     needs_review: decision.needsReview,
     review_reasons: JSON.stringify(decision.reviewReasons),
+    human_rights_review: decision.humanRightsReview,
     items: JSON.stringify(decision.items),
     cause,
     note: note ?? null,

@@ -34,6 +34,7 @@ export interface PastRequest {
     outcome: Decision["outcome"];
     needsReview: boolean;
     reviewReasons: readonly string[];
+    humanRightsReview?: boolean;
     items: readonly unknown[];
     note?: string | null;
     decidedAt: Date;
@@ -81,6 +82,7 @@ async function recordBatch(tx: Tx, batch: readonly PastRequest[], context: Recor
       outcome: r.decision.outcome,
       needs_review: r.decision.needsReview,
       review_reasons: r.decision.reviewReasons,
+      human_rights_review: r.decision.humanRightsReview ?? false,
       items: r.decision.items,
       note: r.decision.note ?? null,
       decided_at: r.decision.decidedAt.toISOString(),
@@ -112,7 +114,8 @@ async function recordBatch(tx: Tx, batch: readonly PastRequest[], context: Recor
 export const PAST_REQUEST_COLUMNS = sql.raw(`id uuid, decision_id uuid, agency_id uuid, reference text,
   received_at timestamptz, jurisdiction text, process text, categories text[], targets jsonb, accounts integer,
   document text, sha256 text, status text, held_from text, closed_from text, cause text, policy_name text,
-  policy_version text, outcome text, needs_review boolean, review_reasons jsonb, items jsonb, note text,
+  policy_version text, outcome text, needs_review boolean, review_reasons jsonb, human_rights_review boolean,
+  items jsonb, note text,
   decided_at timestamptz, payload jsonb`);
 
 /**
@@ -137,9 +140,9 @@ export async function insertPastRequests(tx: Tx, source: RawBuilder<unknown>, co
     ),
     decision_rows as (
       insert into decision (id, request_id, sequence, policy_name, policy_version, outcome, needs_review,
-          review_reasons, items, cause, note, decided_at)
-      select decision_id, id, 1, policy_name, policy_version, outcome, needs_review, review_reasons, items, cause,
-             note, decided_at
+          review_reasons, human_rights_review, items, cause, note, decided_at)
+      select decision_id, id, 1, policy_name, policy_version, outcome, needs_review, review_reasons,
+             human_rights_review, items, cause, note, decided_at
         from src
     )
     insert into audit_event (occurred_at, actor, action, object_type, object_id, payload)

@@ -87,6 +87,8 @@ const decisionSchema = z.strictObject({
   outcome: z.enum(OUTCOMES),
   needsReview: z.boolean(),
   reviewReasons: z.array(z.string()),
+  /** The jurisdiction was on the deciding policy's human-rights review list. */
+  humanRightsReview: z.boolean(),
   items: z.array(
     z.strictObject({
       target: z.string(),
@@ -301,6 +303,7 @@ export function presentStaffDetail(rows: DetailRows, desk: DeskRows): RequestDet
           outcome: decision.outcome as Outcome,
           needsReview: decision.needs_review,
           reviewReasons: decision.review_reasons,
+          humanRightsReview: decision.human_rights_review,
           items: decision.items as DecisionItem[],
           cause: decision.cause,
           decidedAt: decision.decided_at.toISOString(),

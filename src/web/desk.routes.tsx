@@ -2,11 +2,9 @@ import { z } from "zod";
 import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../agencies/callback-number.js";
 import { may, type Principal } from "../authz/authz.js";
 import { jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
-import { countryOf } from "../domain/jurisdictions.js";
 import { PROCESSES, STATUSES, type Status } from "../domain/vocabulary.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
-import { loadPolicyInForce } from "../policy/policy.store.js";
 import { authorizeRequest } from "../requests/request.access.js";
 import {
   advanceRequest,
@@ -277,7 +275,6 @@ function RequestPage({
   csrf,
   r,
   timeline,
-  humanRights,
   notice,
   callbackNumber,
   failure,
@@ -287,11 +284,11 @@ function RequestPage({
   failure?: FormFailure | undefined;
   r: RequestView;
   timeline: Awaited<ReturnType<typeof requestTimeline>> | undefined;
-  humanRights: boolean;
   callbackNumber: CallbackNumber | undefined;
   notice: string | undefined;
 }) {
   const decision = r.decision;
+  const humanRights = decision?.humanRightsReview === true;
   const canReview = may(principal, "request.review") && r.status === "under_review";
   const canApprove = may(principal, "request.approve");
   const canAdvance = may(principal, "request.advance") && (r.status === "received" || r.status === "verifying");
@@ -506,18 +503,12 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
   ) => {
     const r = (await getRequest(db, principal, id)) as RequestView;
     const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
-    const policy = await db.transaction().execute((tx) => loadPolicyInForce(tx));
-    const resolved =
-      policy.compiled.jurisdictions.get(r.jurisdiction) ??
-      policy.compiled.jurisdictions.get(countryOf(r.jurisdiction)) ??
-      policy.compiled.fallback;
     return (
       <RequestPage
         principal={principal}
         csrf={csrf}
         r={r}
         timeline={timeline}
-        humanRights={resolved.humanRightsReview}
         notice={noticeText(notice)}
         failure={failure}
         callbackNumber={
