@@ -1,16 +1,19 @@
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
 import { countryName } from "./country-names.js";
-import type { Period } from "./period.js";
+import { escapeHtml } from "./html.js";
+import { type Period, periodsBetween } from "./period.js";
+import { type ChartPause, type ChartPoint, dayOf, HELD_PATTERN, renderChart } from "./report.chart.js";
 import type { ReportRow } from "./report.definitions.js";
 import { percentOf, publishRow } from "./report.format.js";
 
+export { escapeHtml };
+
 /**
- * The public transparency page: one self-contained HTML document (no script, no external asset) with,
- * per jurisdiction, the requests received and the share answered over every half-year on record, as
- * SVG charts rendered here (vega-lite compiled, vega's headless renderer), and the selected period's
- * figures as a table. Everything shown comes from `ReportPageData`; the function does no I/O, so the
- * HTTP route can cache or stream it as it likes.
+ * The public transparency page: one self-contained HTML document (no script, no external asset). It
+ * opens with the selected half-year's headline figures, then per jurisdiction the requests received, the
+ * part held and the share answered over every half-year on record (SVG charts written by report.chart.ts,
+ * on a continuous time axis, a pause marked where it began), and the period's figures as a table sorted
+ * by country name with a total row. Everything shown comes from `ReportPageData`; the function does no
+ * I/O, and costs a few milliseconds for the demo's 58 jurisdictions, so the route renders it per request.
  */
 
 export interface ReportPageData {
@@ -20,6 +23,8 @@ export interface ReportPageData {
   periods: Period[];
   /** The report rows of every period (from the rollup). */
   rows: ReportRow[];
+  /** Jurisdictions paused or refused by the policy in force, marked on their charts. */
+  pauses?: ReportPause[];
 }
 
 export interface ReportPageOptions {
@@ -31,172 +36,215 @@ export interface ReportPageOptions {
   pageHref?: (period: Period) => string;
 }
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+/** A jurisdiction not answered as usual on the day the page is made, as the policy in force says. */
+export interface ReportPause extends ChartPause {
+  /** The country (ISO 3166-1 alpha-2). */
+  jurisdiction: string;
 }
 
-interface Point {
-  period: Period;
-  requests: number;
-  produced: number;
-  share: number | null;
-  selected: boolean;
+const thousands = new Intl.NumberFormat("en-US");
+// One collator for the page: String#localeCompare with a locale builds one per call.
+const byName = new Intl.Collator("en");
+
+/** A figure as the page shows it: 1,499 (the CSV keeps 1499), a band as it is. */
+function shown(value: number | string): string {
+  return typeof value === "number" ? thousands.format(value) : value;
 }
 
 /**
  * The time series of one jurisdiction. National-security requests are left out of the charts: they are
  * published only in bands, and an exact total beside the banded row would give their number away.
  */
-function seriesOf(rows: readonly ReportRow[], periods: readonly Period[], selected: Period): Point[] {
-  return periods.map((period) => {
-    const inPeriod = rows.filter((r) => r.period === period && r.process !== "national_security");
-    const requests = inPeriod.reduce((n, r) => n + r.requests, 0);
-    const produced = inPeriod.reduce((n, r) => n + r.produced, 0);
-    return {
-      period,
-      requests,
-      produced,
-      share: requests === 0 ? null : produced / requests,
-      selected: period === selected,
-    };
-  });
-}
-
-function chartSpec(points: Point[], periods: readonly Period[]): TopLevelSpec {
-  const x = { field: "period", type: "ordinal" as const, sort: [...periods], title: null, axis: { labelAngle: 0 } };
-  return {
-    width: Math.max(220, periods.length * 46),
-    height: 120,
-    background: "white",
-    data: { values: points },
-    layer: [
-      {
-        mark: { type: "bar" },
-        encoding: {
-          x,
-          y: { field: "requests", type: "quantitative", title: "requests", axis: { tickMinStep: 1 } },
-          color: { condition: { test: "datum.selected", value: "#1f4e79" }, value: "#a9c3de" },
-        },
-      },
-      {
-        transform: [{ filter: "datum.share !== null" }],
-        mark: { type: "line", color: "#b03a2e", point: { color: "#b03a2e", filled: true } },
-        encoding: {
-          x,
-          y: {
-            field: "share",
-            type: "quantitative",
-            title: "share answered",
-            scale: { domain: [0, 1] },
-            axis: { format: "%", orient: "right", titleColor: "#b03a2e" },
-          },
-        },
-      },
-    ],
-    resolve: { scale: { y: "independent" } },
-    config: { view: { stroke: null }, font: "sans-serif" },
-  };
-}
-
-function describeSeries(name: string, points: readonly Point[]): string {
-  const parts = points.map((p) =>
-    p.share === null
-      ? `${p.period}: no requests`
-      : `${p.period}: ${p.requests} requests, ${percentOf(p.produced, p.requests)}% answered`,
-  );
-  return `${name}, requests received and share answered by half-year. ${parts.join("; ")}.`;
-}
-
-async function renderChart(points: Point[], periods: readonly Period[], label: string): Promise<string> {
-  const view = new vega.View(vega.parse(compile(chartSpec(points, periods)).spec), { renderer: "none" });
-  try {
-    const svg = await view.toSVG();
-    // One image for assistive technology, described by its label; vega's inner roles are then presentational.
-    return svg.replace(/^<svg /, `<svg role="img" aria-label="${escapeHtml(label)}" `);
-  } finally {
-    view.finalize();
+function seriesOf(rows: readonly ReportRow[], periods: readonly Period[], selected: Period): ChartPoint[] {
+  const byPeriod = new Map<string, ChartPoint>();
+  for (const period of periods)
+    byPeriod.set(period, { period, requests: 0, produced: 0, held: 0, selected: period === selected });
+  for (const r of rows) {
+    const point = byPeriod.get(r.period);
+    if (!point || r.process === "national_security") continue;
+    point.requests += r.requests;
+    point.produced += r.produced;
+    point.held += r.held;
   }
+  return [...byPeriod.values()];
+}
+
+/** Consecutive half-years without requests said once ("2022H1–2026H1: no requests"), not one by one. */
+function describeSeries(name: string, points: readonly ChartPoint[], pause?: ChartPause): string {
+  const parts: string[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as ChartPoint;
+    if (p.requests === 0) {
+      let j = i;
+      while (j + 1 < points.length && points[j + 1]?.requests === 0) j++;
+      parts.push(`${j > i ? `${p.period}–${points[j]?.period}` : p.period}: no requests`);
+      i = j;
+      continue;
+    }
+    const notHeld = p.requests - p.held;
+    const answered = notHeld === 0 ? "" : `, ${percentOf(p.produced, notHeld)}% answered`;
+    const held = p.held === 0 ? "" : p.held === p.requests ? ", all held" : `, ${shown(p.held)} held`;
+    parts.push(`${p.period}: ${shown(p.requests)} requests${held}${answered}`);
+  }
+  const paused = pause
+    ? ` ${pause.status === "refused" ? "Refused" : "Paused"}${pause.since ? ` since ${dayOf(pause.since)}` : ""}.`
+    : "";
+  return `${name}, requests received and share answered by half-year.${paused} ${parts.join("; ")}.`;
 }
 
 const STYLE = `
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem 1.5rem;color:#1b1b1b;line-height:1.45}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}
-nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem}
-nav a{display:inline-block;padding:.2rem .55rem;border:1px solid #a9c3de;border-radius:.3rem;text-decoration:none;color:#1f4e79}
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.6rem;line-height:1.25}h2{font-size:1.25rem;margin-top:2rem}
+a{color:#1f4e79}a:focus,[tabindex]:focus{outline:3px solid #ffbf47;outline-offset:1px}
+nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}
+nav a{display:inline-block;padding:.2rem .55rem;border:1px solid #a9c3de;border-radius:.3rem;text-decoration:none}
 nav a[aria-current=page]{background:#1f4e79;color:#fff;border-color:#1f4e79}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(24rem,1fr));gap:1.2rem}
-figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
+nav .gap{color:#595959;font-size:.85rem;padding:0 .3rem}
+.download{display:inline-block;padding:.35rem .8rem;border:2px solid #1f4e79;border-radius:.3rem;font-weight:600;text-decoration:none}
+.headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.8rem;margin:1rem 0;padding:0}
+.headline div{border-left:4px solid #1f4e79;padding:.2rem .7rem;background:#f3f6f9}
+.headline dt{font-size:.9rem;color:#3d3d3d}.headline dd{margin:0;font-size:1.7rem;font-weight:700}
+.headline .held{border-color:#b35c00}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,22rem),1fr));gap:1.2rem}
+figure{margin:0;min-width:0}figcaption{font-weight:600;margin-bottom:.3rem}
+figcaption span{display:block;font-weight:400;color:#8a4500;font-size:.9rem}
 svg{max-width:100%;height:auto}
+.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;padding:0;list-style:none;font-size:.9rem}
+.legend i{display:inline-block;width:.9rem;height:.9rem;vertical-align:-.1rem;margin-right:.3rem}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 caption{text-align:left;font-weight:600;padding:.4rem 0}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:right}
+th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:right;white-space:nowrap}
 th:nth-child(-n+3),td:nth-child(-n+3){text-align:left}
-.selected{background:#eef4fa}
+tbody th,tfoot th{position:sticky;left:0;background:#fff}
+tfoot th,tfoot td{border-top:2px solid #1b1b1b;font-weight:700}
 `;
 
-export async function renderReportPage(data: ReportPageData, options: ReportPageOptions = {}): Promise<string> {
+export function renderReportPage(data: ReportPageData, options: ReportPageOptions = {}): string {
   const publisher = options.publisher ?? "Custodian";
   const csvHref = options.csvHref ?? ((period: Period) => `/reports/${period}.csv`);
   const pageHref = options.pageHref ?? ((period: Period) => `/reports/${period}`);
-  const periods = data.periods.includes(data.period) ? data.periods : [...data.periods, data.period].sort();
+  const listed = data.periods.includes(data.period) ? data.periods : [...data.periods, data.period].sort();
+  // The charts' axis: every half-year from the first to the last on record, so gaps stay gaps.
+  const axis = listed.length === 0 ? [] : periodsBetween(listed[0] as Period, listed[listed.length - 1] as Period);
   const selectedRows = data.rows.filter((r) => r.period === data.period);
+  const pauses = new Map((data.pauses ?? []).map((p) => [p.jurisdiction, p]));
 
   // Charts for the jurisdictions that sent requests in the selected period, busiest first.
   const totals = new Map<string, number>();
   for (const r of selectedRows) totals.set(r.jurisdiction, (totals.get(r.jurisdiction) ?? 0) + r.requests);
   const jurisdictions = [...totals.keys()].sort(
-    (a, b) => (totals.get(b) ?? 0) - (totals.get(a) ?? 0) || a.localeCompare(b),
+    (a, b) => (totals.get(b) ?? 0) - (totals.get(a) ?? 0) || (a < b ? -1 : 1),
   );
+  const rowsBy = new Map<string, ReportRow[]>();
+  for (const r of data.rows) rowsBy.set(r.jurisdiction, [...(rowsBy.get(r.jurisdiction) ?? []), r]);
   const charts: string[] = [];
   for (const code of jurisdictions) {
     const name = `${countryName(code)} (${code})`;
-    const points = seriesOf(
-      data.rows.filter((r) => r.jurisdiction === code),
-      periods,
-      data.period,
-    );
+    const points = seriesOf(rowsBy.get(code) ?? [], axis, data.period);
     if (points.every((p) => p.requests === 0)) continue;
-    const svg = await renderChart(points, periods, describeSeries(name, points));
-    charts.push(`<figure><figcaption>${escapeHtml(name)}</figcaption>${svg}</figure>`);
+    const pause = pauses.get(code);
+    const svg = renderChart(points, describeSeries(name, points, pause), pause);
+    const note = pause
+      ? `<span>${pause.status === "refused" ? "Refused" : "Paused"}${pause.since ? ` since ${escapeHtml(dayOf(pause.since))}` : ""}: ${
+          pause.status === "refused" ? "requests are answered with nothing" : "requests are held, nothing is produced"
+        }</span>`
+      : "";
+    charts.push(`<figure><figcaption>${escapeHtml(name)}${note}</figcaption>${svg}</figure>`);
   }
 
-  const nav = periods
-    .map((p) => {
-      const current = p === data.period ? ' aria-current="page"' : "";
-      return `<li><a href="${escapeHtml(pageHref(p))}"${current}>${escapeHtml(p)}</a></li>`;
-    })
-    .join("");
+  // The half-years on record; a stretch without any request is said, not closed up.
+  const navItems: string[] = [];
+  listed.forEach((p, i) => {
+    const previous = listed[i - 1];
+    if (previous) {
+      const between = periodsBetween(previous, p).slice(1, -1);
+      if (between.length > 0) {
+        const span = between.length === 1 ? between[0] : `${between[0]}–${between[between.length - 1]}`;
+        navItems.push(`<li class="gap">${escapeHtml(span as string)}: no requests</li>`);
+      }
+    }
+    const current = p === data.period ? ' aria-current="page"' : "";
+    navItems.push(`<li><a href="${escapeHtml(pageHref(p))}"${current}>${escapeHtml(p)}</a></li>`);
+  });
+
+  // Exact figures only: national-security requests are banded, and an exact total would undo the band.
+  const exact = selectedRows.filter((r) => r.process !== "national_security");
+  const sum = (pick: (r: ReportRow) => number) => exact.reduce((n, r) => n + pick(r), 0);
+  const total = {
+    requests: sum((r) => r.requests),
+    accounts: sum((r) => r.accountsSpecified),
+    produced: sum((r) => r.produced),
+    held: sum((r) => r.held),
+    rejected: sum((r) => r.rejected),
+    noData: sum((r) => r.noData),
+  };
+  const banded = selectedRows.length > exact.length;
+  const countries = new Set(selectedRows.map((r) => r.jurisdiction)).size;
+  const heldIn = [...new Set(exact.filter((r) => r.held > 0).map((r) => countryName(r.jurisdiction)))].sort();
+  const headline =
+    selectedRows.length === 0
+      ? ""
+      : `<dl class="headline">
+<div><dt>Requests received</dt><dd>${shown(total.requests)}</dd></div>
+<div><dt>Some data produced</dt><dd>${percentOf(total.produced, total.requests).toFixed(1)}%</dd></div>
+<div><dt>Rejected</dt><dd>${shown(total.rejected)}</dd></div>
+<div class="held"><dt>Held (jurisdiction paused)</dt><dd>${shown(total.held)}</dd></div>
+<div><dt>Jurisdictions</dt><dd>${shown(countries)}</dd></div>
+</dl>
+<p>${heldIn.length > 0 ? `Held: requests from ${escapeHtml(heldIn.join(", "))}, received while answers to it were paused. ` : ""}${
+          banded
+            ? "National-security requests are not in these totals: they are published only in bands of 250, in the table."
+            : ""
+        }</p>`;
 
   const header =
     "<tr><th scope=col>Jurisdiction</th><th scope=col>Code</th><th scope=col>Legal process</th>" +
     "<th scope=col>Requests</th><th scope=col>Accounts specified</th><th scope=col>Some data produced</th>" +
     "<th scope=col>% with data produced</th><th scope=col>Held</th><th scope=col>Rejected</th><th scope=col>No data</th></tr>";
-  const body = selectedRows
-    .map((row) => {
+  const named = selectedRows
+    .map((row) => ({ row, name: countryName(row.jurisdiction) }))
+    .sort((a, b) => byName.compare(a.name, b.name) || byName.compare(a.row.process, b.row.process));
+  const body = named
+    .map(({ row, name }) => {
       const p = publishRow(row);
       const cells = [
-        p.requests,
-        p.accounts_specified,
-        p.requests_with_data_produced,
+        shown(p.requests),
+        shown(p.accounts_specified),
+        shown(p.requests_with_data_produced),
         p.percent_with_data_produced === null ? "" : p.percent_with_data_produced.toFixed(1),
-        p.requests_held,
-        p.requests_rejected,
-        p.requests_no_data,
-      ].map((v) => `<td>${escapeHtml(String(v))}</td>`);
-      return `<tr><th scope=row>${escapeHtml(countryName(row.jurisdiction))}</th><td>${escapeHtml(row.jurisdiction)}</td><td>${escapeHtml(row.process.replaceAll("_", " "))}</td>${cells.join("")}</tr>`;
+        shown(p.requests_held),
+        shown(p.requests_rejected),
+        shown(p.requests_no_data),
+      ].map((v) => `<td>${escapeHtml(v)}</td>`);
+      return `<tr><th scope=row>${escapeHtml(name)}</th><td>${escapeHtml(row.jurisdiction)}</td><td>${escapeHtml(row.process.replaceAll("_", " "))}</td>${cells.join("")}</tr>`;
     })
     .join("\n");
+  const totalCells = [
+    shown(total.requests),
+    shown(total.accounts),
+    shown(total.produced),
+    percentOf(total.produced, total.requests).toFixed(1),
+    shown(total.held),
+    shown(total.rejected),
+    shown(total.noData),
+  ].map((v) => `<td>${v}</td>`);
+  const footer = `<tr><th scope=row colspan=3>Total${banded ? " (national security excluded)" : ""}</th>${totalCells.join("")}</tr>`;
   const table =
     selectedRows.length === 0
       ? `<p>No requests were received in ${escapeHtml(data.period)}.</p>`
-      : `<table><caption>Requests received in ${escapeHtml(data.period)}, by jurisdiction and legal process</caption>
+      : `<div class="scroll" role="region" aria-labelledby="figures-caption" tabindex="0"><table><caption id="figures-caption">Requests received in ${escapeHtml(data.period)}, by jurisdiction and legal process</caption>
 <thead>${header}</thead><tbody>
 ${body}
-</tbody></table>`;
+</tbody><tfoot>${footer}</tfoot></table></div>`;
 
   const title = `Government requests for user data, ${data.period} — ${publisher}`;
+  const legend = `<ul class="legend">
+<li><i style="background:#1f4e79"></i>requests received in ${escapeHtml(data.period)}</li>
+<li><i style="background:#a9c3de"></i>other half-years</li>
+<li><i style="background:repeating-linear-gradient(45deg,#b35c00 0 2px,#f6dcc2 2px 4px)"></i>held while paused</li>
+<li><i style="height:2px;background:#b03a2e;vertical-align:.2rem"></i>share answered of the requests not held (right axis)</li>
+</ul>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -206,17 +254,20 @@ ${body}
 <style>${STYLE}</style>
 </head>
 <body>
+${HELD_PATTERN}
 <header>
 <h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the half-year it was received.
-A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.
-National-security requests are published only in bands of 250 and are left out of the charts.</p>
-<nav aria-label="Half-years"><ul>${nav}</ul></nav>
-<p><a href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
+<nav aria-label="Half-years"><ul>${navItems.join("")}</ul></nav>
 </header>
 <main>
+${headline}
+<p><a class="download" href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
+<p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the half-year it was received.
+A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.
+National-security requests are published only in bands of 250 and are left out of the charts and totals.</p>
 <h2>Requests and share answered, by jurisdiction</h2>
-<p>Bars: requests received per half-year (${escapeHtml(data.period)} in dark blue). Line: share of requests for which some data was produced.</p>
+<p>Every half-year has its place on the time axis: one without requests is left empty, and the line is broken across it.</p>
+${legend}
 <div class="charts">
 ${charts.join("\n")}
 </div>

@@ -1,20 +1,39 @@
+import { sql } from "kysely";
 import type { Db } from "../db/database.js";
+import { cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import type { Period } from "./period.js";
 import { type ReportDocument, toReportDocument } from "./report.format.js";
-import type { ReportPageData } from "./report.page.js";
-import { readReport, reportPeriods } from "./report.repository.js";
+import type { ReportPageData, ReportPause } from "./report.page.js";
+import { readReport } from "./report.repository.js";
 
 /** What the edges (CLI now, HTTP routes later) call: read from the rollup, hand to the pure formatters. */
 
 export async function loadReportPageData(db: Db, period: Period): Promise<ReportPageData> {
-  // One snapshot, so the periods, the rows and the selected period agree with each other.
-  return db
-    .transaction()
-    .setIsolationLevel("repeatable read")
-    .execute(async (tx) => {
-      const [periods, rows] = [await reportPeriods(tx), await readReport(tx)];
-      return { period, periods, rows };
-    });
+  // One statement, so the periods and the rows agree: a period is listed when it has rows (readReport
+  // keeps only those with requests), which is reportPeriods' definition. The page is read on every
+  // visit, and on the embedded database each statement more is a few milliseconds more.
+  const rows = await readReport(db);
+  const periods = [...new Set(rows.map((r) => r.period as Period))].sort();
+  return { period, periods, rows, pauses: await pausesInForce(db) };
+}
+
+/**
+ * The countries the policy in force (with people's pauses and resumes laid over it) pauses or refuses,
+ * and since when: what the page marks on their charts. Only the status and the day are published, never
+ * the reason, which is the desk's. No policy in force, no marks. The compiled policy is cached by its
+ * key, so a visit costs the one query for the key.
+ */
+async function pausesInForce(db: Db): Promise<ReportPause[]> {
+  const { rows } = await sql<{ key: string | null }>`select policy_in_force_key() as key`.execute(db);
+  const key = rows[0]?.key;
+  if (!key) return [];
+  const { compiled } = cachedPolicy(key) ?? (await loadPolicyInForce(db, key));
+  const pauses: ReportPause[] = [];
+  for (const [code, entry] of Object.entries(compiled.document.jurisdictions)) {
+    if (!/^[A-Z]{2}$/.test(code) || (entry.status !== "paused" && entry.status !== "refused")) continue;
+    pauses.push({ jurisdiction: code, status: entry.status, since: entry.since });
+  }
+  return pauses.sort((a, b) => (a.jurisdiction < b.jurisdiction ? -1 : 1));
 }
 
 /** The JSON report of one period (`GET /api/v1/reports/{period}`, `custodian report --format json`). */

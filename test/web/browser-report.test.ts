@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoHistory } from "../../src/demo/history.js";
 import { CSV_COLUMNS } from "../../src/reports/report.format.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
+import { seriousViolations } from "../support/axe.js";
 import { CHROMIUM_FOUND, Chromium, SHOTS } from "../support/browser.js";
 import { type Desk, openDesk } from "../support/http.js";
 
@@ -16,7 +17,7 @@ import { type Desk, openDesk } from "../support/http.js";
 
 const PERIOD = "2020H2";
 
-/** The table's rows as the CSV writes them: the process with underscores, every figure as shown. */
+/** The table's rows as the CSV writes them: the process with underscores, figures without their thousands commas. */
 async function tableRows(page: Page): Promise<string[][]> {
   const rows = await page
     .locator("main table tbody tr")
@@ -28,7 +29,7 @@ async function tableRows(page: Page): Promise<string[][]> {
     PERIOD,
     code as string,
     (process as string).replaceAll(" ", "_"),
-    ...figures,
+    ...figures.map((figure) => figure.replaceAll(",", "")),
   ]);
 }
 
@@ -49,12 +50,12 @@ describe.skipIf(!CHROMIUM_FOUND)("the public transparency report in Chromium", (
     await desk?.close();
   });
 
-  async function open(javaScriptEnabled: boolean): Promise<Page> {
+  async function open(javaScriptEnabled: boolean, width = 1280): Promise<Page> {
     const page = await chrome.page({
       javaScriptEnabled,
       acceptDownloads: true,
       locale: "en-GB",
-      viewport: { width: 1280, height: 900 },
+      viewport: { width, height: 900 },
     });
     const response = await page.goto(`${server.url}/reports/${PERIOD}`);
     expect(response?.status()).toBe(200);
@@ -123,4 +124,71 @@ describe.skipIf(!CHROMIUM_FOUND)("the public transparency report in Chromium", (
     );
     await page.screenshot({ path: `${SHOTS}/report-${PERIOD}-no-javascript.png` });
   }, 60_000);
+
+  it("opens with the headline figures, ends the table with its total, and sorts it by country name", async () => {
+    const page = await open(true);
+    // The headline comes before the first chart and the table, and adds up to the total row.
+    const headline = page.locator("dl.headline");
+    const firstChart = page.locator(".charts figure").first();
+    const above = async (a: typeof headline, b: typeof headline) =>
+      ((await a.boundingBox())?.y ?? 0) < ((await b.boundingBox())?.y ?? 0);
+    expect(await above(headline, firstChart)).toBe(true);
+    const figure = async (term: string) =>
+      (await headline
+        .locator("div", { has: page.locator("dt", { hasText: term }) })
+        .locator("dd")
+        .textContent()) ?? "";
+    const total = page.locator("main table tfoot tr");
+    const totals = await total.locator("td").allTextContents();
+    expect(await total.locator("th").textContent()).toMatch(/^Total/);
+    expect(await figure("Requests received")).toBe(totals[0]);
+    expect(await figure("Held")).toBe(totals[4]);
+    expect(await figure("Some data produced")).toBe(`${totals[3]}%`);
+
+    // The total row is the sum of the exact rows (national security is published in bands, left out).
+    const exactRows = shown.filter((row) => !String(row[3]).includes("-"));
+    const sum = (column: number) => exactRows.reduce((n, row) => n + Number(row[column]), 0);
+    expect(totals.slice(0, 3).map((t) => t.replaceAll(",", ""))).toEqual([sum(3), sum(4), sum(5)].map(String));
+
+    // By the name shown, so Switzerland is not between Canada and Chile.
+    const names = await page.locator("main table tbody th").allTextContents();
+    expect(names).toEqual([...names].sort(new Intl.Collator("en").compare));
+    await page.locator("main table tfoot").screenshot({ path: `${SHOTS}/report-${PERIOD}-total-row.png` });
+  }, 60_000);
+
+  it("marks the Hong Kong pause on its chart: held requests hatched, no 0 % line after it", async () => {
+    const page = await open(true);
+    const hk = page.locator(".charts figure", { has: page.locator("figcaption", { hasText: "Hong Kong (HK)" }) });
+    await expect.poll(() => hk.locator("figcaption").textContent()).toContain("Paused since 6 Jul 2020");
+    const pause = hk.locator("svg line.pause");
+    expect(await pause.count()).toBe(1);
+    expect(await hk.locator("svg text", { hasText: "paused 6 Jul 2020" }).count()).toBe(1);
+    expect(await hk.locator("svg rect.held").count()).toBeGreaterThan(0);
+    // Every held bar is right of the pause line: the pause is where the holding began.
+    const at = (await pause.boundingBox())?.x ?? 0;
+    for (const bar of await hk.locator("svg rect.held").all()) {
+      expect((await bar.boundingBox())?.x ?? 0).toBeGreaterThan(at);
+    }
+    const label = (await hk.locator("svg").getAttribute("aria-label")) ?? "";
+    expect(label).toMatch(/2020H2: \d+ requests, all held/);
+    expect(label).not.toMatch(/2020H2: [^;]*0% answered/);
+    await hk.screenshot({ path: `${SHOTS}/report-${PERIOD}-hong-kong.png` });
+  }, 60_000);
+
+  for (const width of [1280, 390]) {
+    it(`fits ${width} px without sideways scrolling, and has no serious or critical axe violation`, async () => {
+      const page = await open(true, width);
+      // The page itself never scrolls sideways; the wide table scrolls in its own labelled region.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      for (const svg of await page.locator(".charts svg").all()) {
+        expect(((await svg.boundingBox())?.width ?? 0) <= width).toBe(true);
+      }
+      const region = page.getByRole("region", {
+        name: `Requests received in ${PERIOD}, by jurisdiction and legal process`,
+      });
+      expect(await region.count()).toBe(1);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: `${SHOTS}/report-${PERIOD}-${width}.png`, fullPage: true });
+    }, 120_000);
+  }
 });
