@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { openDatabase } from "../src/db/database.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { type BenchResult, ratioOf } from "./harness.js";
+import { buildDist } from "./support/build.js";
 import { scratchDatabase } from "./support/postgres.js";
 
 /**
@@ -88,6 +89,7 @@ export const benchmark = {
     try {
       const file = join(dir, "ledger.csv");
       await writeLedger(file, rows);
+      buildDist();
       const run = await importProcess(file, imported.url);
 
       // The rows the import wrote, out with COPY, into an empty migrated store with COPY in one transaction.

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
@@ -14,6 +14,7 @@ import { recordReview } from "../src/requests/reviews.service.js";
 import { generateMasterKeyText } from "../src/shared/master-key.js";
 import { REVIEWED } from "../test/support/fixtures.js";
 import { type BenchResult, ratioOf } from "./harness.js";
+import { buildDist } from "./support/build.js";
 import { scratchDatabase } from "./support/postgres.js";
 
 /** The bench sets up as an operator at the shell would. */
@@ -140,11 +141,7 @@ export const benchmark = {
       await recordReview(db, intake.id, { ...REVIEWED, reviewer: "reviewer", verdict: "recommend_approve", now });
       await recordReview(db, intake.id, { ...REVIEWED, reviewer: "counsel", verdict: "approve", now });
       const masterKey = generateMasterKeyText();
-      // The child runs dist/: build it from this tree so that the figures are of this code.
-      execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-        cwd: ROOT,
-        stdio: "inherit",
-      });
+      buildDist();
       const packaged = await runChild(["package", scratch.url, intake.id, String(records)], masterKey);
       const bytes = packaged.bytes;
       const serialized = await runChild(["serialize", "-", String(records)], masterKey);
