@@ -3,7 +3,7 @@ import { type CallbackNumber, callbackNumberOf, numberToDial } from "../agencies
 import { appendAudit } from "../audit/audit.js";
 import { actorOf, authorizeCaller, type Caller, type Operator, type Principal } from "../authz/authz.js";
 import { auditingRefusals, auditRefusal } from "../authz/refusals.js";
-import type { Db } from "../db/database.js";
+import type { Db, Tx } from "../db/database.js";
 import type { Role } from "../domain/vocabulary.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { holdRequestsOfSuspended } from "../requests/holds.service.js";
@@ -74,37 +74,82 @@ export async function bootstrapStaffUser(
   const totpSecret = newTotpSecret();
   const passwordHash = await hashPassword(password);
   return db.transaction().execute(async (tx) => {
-    const taken = await tx.selectFrom("app_user").select("id").where("email", "=", email).executeTakeFirst();
-    if (taken) throw conflict(`an account for ${email} exists`);
-    const { id } = await tx
-      .insertInto("app_user")
-      .values({
-        email,
-        display_name: input.displayName,
-        role: input.role,
-        status: "active",
-        password_hash: passwordHash,
-        totp_secret: totpSecret,
-        totp_enrolled_at: now,
-        email_confirmed_at: now,
-        activated_at: now,
-        updated_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await appendAudit(
+    const id = await insertStaffAccount(
       tx,
       {
-        actor: actorOf(operator),
-        action: "user.created",
-        objectType: "user",
-        objectId: id,
-        payload: { email, role: input.role },
+        email,
+        displayName: input.displayName,
+        role: input.role,
+        status: "active",
+        credentials: { passwordHash, totpSecret },
       },
+      actorOf(operator),
       now,
     );
     return { userId: id, password, totpSecret, totpUri: totpUri(totpSecret, email) };
   });
+}
+
+export interface StaffAccountValues {
+  email: string;
+  displayName: string;
+  role: Exclude<Role, "agency">;
+  /** `active` with credentials (set up at the shell); otherwise `pending`, set up by its owner's link. */
+  status: "active" | "pending";
+  credentials?: { passwordHash: string; totpSecret: string };
+  /** The admin who proposed it, when one did. */
+  createdBy?: string | null;
+  /** What the `user.created` entry adds, e.g. the proposal it applies. */
+  audit?: Record<string, unknown>;
+}
+
+/**
+ * The one way a staff row is made, whoever makes it (the operator at the shell, or a second admin applying
+ * a proposal): the address must be free, and the account's creation is written on the trail in the same
+ * transaction.
+ */
+export async function insertStaffAccount(
+  tx: Tx,
+  values: StaffAccountValues,
+  actor: string,
+  now: Date,
+): Promise<string> {
+  const taken = await tx.selectFrom("app_user").select("id").where("email", "=", values.email).executeTakeFirst();
+  if (taken) throw conflict(`an account for ${values.email} exists`);
+  const credentials = values.credentials
+    ? {
+        password_hash: values.credentials.passwordHash,
+        totp_secret: values.credentials.totpSecret,
+        totp_enrolled_at: now,
+        email_confirmed_at: now,
+        activated_at: now,
+      }
+    : {};
+  const { id } = await tx
+    .insertInto("app_user")
+    .values({
+      email: values.email,
+      display_name: values.displayName,
+      role: values.role,
+      status: values.status,
+      ...(values.createdBy ? { created_by: values.createdBy } : {}),
+      ...credentials,
+      updated_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: "user.created",
+      objectType: "user",
+      objectId: id,
+      payload: { email: values.email, role: values.role, ...values.audit },
+    },
+    now,
+  );
+  return id;
 }
 
 export interface Registration {

@@ -6,7 +6,7 @@ import type { Role } from "../domain/vocabulary.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { conflict, DomainError, invalidTransition, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
-import { checkPassword } from "./accounts.service.js";
+import { checkPassword, insertStaffAccount } from "./accounts.service.js";
 import { bearerHash, checkTotp, hashPassword, newBearerSecret, newTotpSecret, totpUri } from "./credentials.js";
 import { normaliseEmail } from "./identity.js";
 import { checkSecondAdmin } from "./second-admin.js";
@@ -185,31 +185,17 @@ export async function decideStaffChange(
       );
       let userId = change.user_id;
       if (approve && change.kind === "create") {
-        const taken = await tx.selectFrom("app_user").select("id").where("email", "=", change.email).executeTakeFirst();
-        if (taken) throw conflict(`an account for ${change.email} exists`);
-        userId = (
-          await tx
-            .insertInto("app_user")
-            .values({
-              email: change.email,
-              display_name: change.display_name,
-              role: change.role,
-              status: "pending",
-              created_by: change.proposed_by,
-              updated_at: now,
-            })
-            .returning("id")
-            .executeTakeFirstOrThrow()
-        ).id;
-        await appendAudit(
+        userId = await insertStaffAccount(
           tx,
           {
-            actor: admin.email,
-            action: "user.created",
-            objectType: "user",
-            objectId: userId,
-            payload: { email: change.email, role: change.role, staffChangeId: change.id },
+            email: change.email,
+            displayName: change.display_name,
+            role: change.role,
+            status: "pending",
+            createdBy: change.proposed_by,
+            audit: { staffChangeId: change.id },
           },
+          admin.email,
           now,
         );
         await sendSetupLink(tx, { id: userId, email: change.email, role: change.role }, publicUrl, admin.email, now);
@@ -367,22 +353,10 @@ export async function operatorAddsStaff(
 ): Promise<{ userId: string; setupUrl: string }> {
   const email = normaliseEmail(input.email);
   return db.transaction().execute(async (tx) => {
-    const taken = await tx.selectFrom("app_user").select("id").where("email", "=", email).executeTakeFirst();
-    if (taken) throw conflict(`an account for ${email} exists`);
-    const { id } = await tx
-      .insertInto("app_user")
-      .values({ email, display_name: input.displayName, role: input.role, status: "pending", updated_at: now })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await appendAudit(
+    const id = await insertStaffAccount(
       tx,
-      {
-        actor: actorOf(operator),
-        action: "user.created",
-        objectType: "user",
-        objectId: id,
-        payload: { email, role: input.role },
-      },
+      { email, displayName: input.displayName, role: input.role, status: "pending" },
+      actorOf(operator),
       now,
     );
     const setupUrl = await sendSetupLink(tx, { id, email, role: input.role }, publicUrl, actorOf(operator), now);
