@@ -654,6 +654,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/{id}/productions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A request's sealed productions, newest first: status, expiry, size, files and results per account */
+        get: operations["listProductions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/productions/{id}/download": {
         parameters: {
             query?: never;
@@ -2622,6 +2639,53 @@ export interface operations {
                         };
                         signature: string;
                         expired: boolean;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    listProductions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "ready" | "downloaded" | "purged";
+                            sealedAt: string | null;
+                            expiresAt: string | null;
+                            downloadedAt: string | null;
+                            downloadedBy: string | null;
+                            bytes: number | null;
+                            dataProduced: boolean | null;
+                            files: {
+                                path: string;
+                                bytes: number;
+                            }[];
+                            targets: {
+                                target: string;
+                                /** @enum {string} */
+                                result: "data_produced" | "no_data";
+                                records: number;
+                            }[];
+                        }[];
                     };
                 };
             };

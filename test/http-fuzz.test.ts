@@ -162,6 +162,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/agency-changes/:id/approve": {},
   "POST /api/v1/agency-changes/:id/reject": {},
   "GET /api/v1/productions/:id/download": {},
+  "GET /api/v1/requests/:id/productions": {},
   "GET /api/v1/reports/:period": {},
   "GET /api/v1/canary": {},
 };

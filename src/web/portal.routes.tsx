@@ -2,6 +2,7 @@ import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
 import type { Principal } from "../authz/authz.js";
 import { TARGET_TYPES } from "../domain/vocabulary.js";
+import { listProductions, type ProductionView, requestOfProduction } from "../fulfilment/productions.queries.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { sendProductionDownload } from "../http/replies.js";
 import { pageCsrf } from "../http/session.js";
@@ -10,6 +11,7 @@ import { discardUnlinkedBlobs } from "../requests/documents.store.js";
 import { submitRequest, withdrawRequest } from "../requests/request.actions.js";
 import { getRequest, listRequests } from "../requests/request.queries.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
+import { formatBytes } from "./format-bytes.js";
 import { documentStore, readMultipartForm } from "./forms.js";
 import { guideFor, type JurisdictionGuide, PROCESS_TEXT } from "./guide.js";
 import { PortalHoldNotice } from "./holds.js";
@@ -25,7 +27,6 @@ import {
   When,
 } from "./layout.js";
 import { noticeText } from "./notices.js";
-import { formatBytes, type ProductionView, productionsOfRequest, requestOfProduction } from "./productions.js";
 import { seeOther, sendPage } from "./render.js";
 import {
   documentFromForm,
@@ -381,7 +382,7 @@ function ProductionSection({
     <section id="production" aria-labelledby="production-h">
       <h2 id="production-h">Production</h2>
       {productions.map((p) => {
-        const expired = p.expiresAt !== null && p.expiresAt.getTime() <= now.getTime();
+        const expired = p.expiresAt !== null && Date.parse(p.expiresAt) <= now.getTime();
         const open = p.status === "ready" && !expired;
         return (
           <div class="production" key={p.id} data-production={p.id}>
@@ -629,7 +630,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
       const principal = principalOf(request);
       if (principal.role !== "agency") return seeOther(reply, `/desk/requests/${request.params.id}`);
       const r = await getRequest(db, principal, request.params.id);
-      const productions = await productionsOfRequest(db, r.id);
+      const productions = await listProductions(db, principal, r.id);
       const csrf = pageCsrf(request);
       return sendPage(
         reply,

@@ -120,6 +120,31 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
     expect(after.body).toContain("Already downloaded");
     expect(after.body).not.toContain("Download the production");
 
+    // The API reads the same productions through the same function of the fulfilment slice as the page.
+    const api = await desk.signIn(desk.accounts.officerA);
+    const listed = await desk.app.inject({
+      method: "GET",
+      url: `/api/v1/requests/${requestId}/productions`,
+      headers: api.headers,
+    });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const [production, ...others] = listed.json().items;
+    expect(others).toEqual([]);
+    expect(production).toMatchObject({
+      id: productionId,
+      status: "downloaded",
+      downloadedBy: desk.accounts.officerA.email,
+      dataProduced: true,
+    });
+    expect(production.targets.map((t: { target: string }) => t.target).join()).toContain("1002993841");
+    expect(after.body).toContain(`${production.files.length} files`);
+    const foreign = await desk.app.inject({
+      method: "GET",
+      url: `/api/v1/requests/${requestId}/productions`,
+      headers: (await desk.signIn(desk.accounts.officerB)).headers,
+    });
+    expect(foreign.statusCode).toBe(404);
+
     const trail = await desk.db
       .selectFrom("audit_event")
       .select(["action", "payload"])

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { listProductions, productionViewSchema } from "../../fulfilment/productions.queries.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { binary } from "../openapi.js";
 import { sendProductionDownload } from "../replies.js";
@@ -10,6 +11,21 @@ import { sendProductionDownload } from "../replies.js";
  * earlier, in the route's role check, would leave a staff member's or an API token's attempt unrecorded.
  */
 export async function productionRoutes(api: App, context: AppContext): Promise<void> {
+  api.get(
+    "/requests/:id/productions",
+    {
+      config: { access: "request.read" },
+      schema: {
+        operationId: "listProductions",
+        summary: "A request's sealed productions, newest first: status, expiry, size, files and results per account",
+        tags: ["productions"],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: z.strictObject({ items: z.array(productionViewSchema) }) },
+      },
+    },
+    async (request) => ({ items: await listProductions(context.db, principalOf(request), request.params.id) }),
+  );
+
   api.get(
     "/productions/:id/download",
     {

@@ -1,31 +1,39 @@
+import { z } from "zod";
 import { authorize, type Principal } from "../authz/authz.js";
 import { authorizeObject } from "../authz/refusals.js";
 import type { Db } from "../db/database.js";
+import { authorizeRequest } from "../requests/request.access.js";
 import { notFound } from "../shared/errors.js";
 import { isUuid } from "../shared/ids.js";
 
 /**
- * What the portal shows of a request's productions (read only: the download itself, and its one-time
- * rule, stay in `openProductionDownload`). Callers have already authorized the request; the production's
- * page authorizes the production here, answering another agency's officer as if it did not exist.
+ * What anyone reads of a request's productions, the portal's page and the API alike (read only: the
+ * download itself, and its one-time rule, stay in `openProductionDownload`). Each entry point authorizes
+ * first; an officer of another agency is answered as if the request or production did not exist.
  */
 
-export interface ProductionView {
-  id: string;
-  status: "ready" | "downloaded" | "purged";
-  sealedAt: Date | null;
-  expiresAt: Date | null;
-  downloadedAt: Date | null;
-  downloadedBy: string | null;
+export const productionViewSchema = z.strictObject({
+  id: z.uuid(),
+  status: z.enum(["ready", "downloaded", "purged"]),
+  sealedAt: z.iso.datetime().nullable(),
+  /** After this the archive is purged and cannot be downloaded. */
+  expiresAt: z.iso.datetime().nullable(),
+  downloadedAt: z.iso.datetime().nullable(),
+  /** The officer's address who downloaded it. */
+  downloadedBy: z.string().nullable(),
   /** The tar's size: what the download will be. */
-  bytes: number | null;
-  dataProduced: boolean | null;
-  files: Array<{ path: string; bytes: number }>;
-  targets: Array<{ target: string; result: "data_produced" | "no_data"; records: number }>;
-}
+  bytes: z.number().int().nullable(),
+  dataProduced: z.boolean().nullable(),
+  files: z.array(z.strictObject({ path: z.string(), bytes: z.number().int() })),
+  targets: z.array(
+    z.strictObject({ target: z.string(), result: z.enum(["data_produced", "no_data"]), records: z.number().int() }),
+  ),
+});
+export type ProductionView = z.infer<typeof productionViewSchema>;
 
 /** A request's sealed productions, newest first (one, unless a new decision was fulfilled again). */
-export async function productionsOfRequest(db: Db, requestId: string): Promise<ProductionView[]> {
+export async function listProductions(db: Db, principal: Principal, requestId: string): Promise<ProductionView[]> {
+  await authorizeRequest(db, principal, "request.read", requestId);
   const rows = await db
     .selectFrom("production as p")
     .leftJoin("app_user as u", "u.id", "p.downloaded_by")
@@ -62,9 +70,9 @@ export async function productionsOfRequest(db: Db, requestId: string): Promise<P
     return {
       id: row.id,
       status: row.status as ProductionView["status"],
-      sealedAt: row.sealed_at,
-      expiresAt: row.expires_at,
-      downloadedAt: row.downloaded_at,
+      sealedAt: row.sealed_at?.toISOString() ?? null,
+      expiresAt: row.expires_at?.toISOString() ?? null,
+      downloadedAt: row.downloaded_at?.toISOString() ?? null,
       downloadedBy: row.downloaded_by,
       bytes: row.payload_bytes === null ? null : Number(row.payload_bytes),
       dataProduced: row.data_produced,
@@ -76,10 +84,7 @@ export async function productionsOfRequest(db: Db, requestId: string): Promise<P
   });
 }
 
-/**
- * The request a production answers, for a principal who may read that request. An officer of another
- * agency gets the same not-found as for a production that does not exist (and the attempt is audited).
- */
+/** The request a production answers, for a principal who may read that request. */
 export async function requestOfProduction(
   db: Db,
   principal: Principal,
@@ -103,17 +108,4 @@ export async function requestOfProduction(
     now,
   );
   return row.request_id;
-}
-
-/** 1234567 → "1.2 MB": sizes as an officer reads them. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} bytes`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
