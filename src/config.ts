@@ -3,8 +3,10 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseSigningKey, type SigningKey } from "./audit/signing.js";
+import { readSourcesFile, type SourcesSpec } from "./fulfilment/sources/sources.config.js";
 import { CANARY_STATEMENT_CODES, type CanaryStatementCode } from "./reports/canary.js";
 import { type Keyring, type MasterKey, parseMasterKey } from "./shared/master-key.js";
+import { packagePath } from "./shared/package.js";
 import { type Problem, ValidationError } from "./shared/validation.js";
 
 /**
@@ -39,6 +41,12 @@ export interface Config {
     floodWindowHours: number;
   };
   fulfilment: FulfilmentConfig;
+  /**
+   * The data sources (docs/sources.md): the file CUSTODIAN_SOURCES names, read and checked here; the
+   * demo messenger's (data/sources/messenger.yaml) when it names none. Connected to by the commands that
+   * reach user data (cli/context.ts, withSources).
+   */
+  sources: SourcesSpec;
 }
 
 export interface FulfilmentConfig {
@@ -101,7 +109,11 @@ const envSchema = z.object({
   CUSTODIAN_PRODUCTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   CUSTODIAN_DOWNLOAD_LINK_DAYS: z.coerce.number().int().min(1).max(90).optional(),
   CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS: z.coerce.number().int().min(0).max(365).optional(),
+  CUSTODIAN_SOURCES: z.string().min(1).optional(),
 });
+
+/** The sources file shipped for the demo, used while CUSTODIAN_SOURCES names none. */
+export const DEMO_SOURCES_FILE = packagePath("data/sources/messenger.yaml");
 
 export const DEFAULT_DATA_DIR = "./.custodian/data";
 
@@ -125,7 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     }
   }
   const keyring = readKeyring(e, problems);
-  if (problems.length > 0) throw new ValidationError(problems, "environment");
+  const sources = readSourcesFile(
+    e.CUSTODIAN_SOURCES ?? DEMO_SOURCES_FILE,
+    env,
+    problems,
+    e.CUSTODIAN_SOURCES ? `CUSTODIAN_SOURCES (${e.CUSTODIAN_SOURCES})` : DEMO_SOURCES_FILE,
+  );
+  if (problems.length > 0 || !sources) throw new ValidationError(problems, "environment");
 
   return {
     // A directory named on the command line is the operator's choice for this run: it wins over a
@@ -152,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       downloadLinkDays: e.CUSTODIAN_DOWNLOAD_LINK_DAYS ?? FULFILMENT_DEFAULTS.downloadLinkDays,
       emergencyNoticeDelayDays: e.CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS ?? FULFILMENT_DEFAULTS.emergencyNoticeDelayDays,
     },
+    sources,
   };
 }
 

@@ -1,8 +1,10 @@
 import { userInfo } from "node:os";
 import { actorOf, type Operator } from "../authz/authz.js";
 import { type Config, loadConfig } from "../config.js";
-import { type Database, openDatabase } from "../db/database.js";
+import { type Database, type Db, openDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
+import { type DeploymentSources, openSources } from "../fulfilment/sources/deployment.js";
+import { installSources } from "../fulfilment/sources/index.js";
 
 /** Who a CLI command acts as: the operator's login (authz.ts, the actor convention). */
 export function cliOperator(): Operator {
@@ -36,5 +38,25 @@ export async function withDatabase<T>(config: Config, work: (database: Database)
     return await work(database);
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * Connect to the configured data sources and check them (a ValidationError lists every problem, and the
+ * command does not start), install them for this process while `work` runs, then close them. Only the
+ * commands that reach user data use it: a source that is down does not stop a backup or a migration.
+ */
+export async function withSources<T>(
+  config: Config,
+  db: Db,
+  work: (sources: DeploymentSources) => Promise<T>,
+): Promise<T> {
+  const sources = await openSources(config.sources, db);
+  installSources(sources.factory);
+  try {
+    return await work(sources);
+  } finally {
+    installSources(undefined);
+    await sources.close();
   }
 }

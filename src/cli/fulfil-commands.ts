@@ -13,7 +13,7 @@ import { extractTar } from "../fulfilment/tar.js";
 import { isUuid } from "../shared/ids.js";
 import { generateMasterKeyText, type Keyring } from "../shared/master-key.js";
 import { parseCommandArgs, positional, requireOption, UsageError } from "./args.js";
-import { cliActor, configFrom, withDatabase } from "./context.js";
+import { cliActor, configFrom, withDatabase, withSources } from "./context.js";
 import { progressReporter } from "./progress.js";
 
 /** Fulfilment from the command line: fulfil a request, check a package, manage the master key. */
@@ -37,28 +37,32 @@ export async function runFulfil(args: string[]): Promise<number> {
   const config = configFrom(values.data);
   requireKeyring("fulfil", config);
   const progress = progressReporter();
-  return withDatabase(config, async ({ db }) => {
-    try {
-      const result = await fulfilRequest(db, {
-        requestId: id,
-        actor: cliActor(),
-        settings: { ...config.fulfilment, publicUrl: config.publicUrl },
-        onProgress: progress.update,
-      });
-      progress.done();
-      const out = [
-        `production ${result.productionId} ready: ${result.files.length} files, ${result.payloadBytes} bytes ` +
-          `(${result.archiveBytes} encrypted); the agency may download it once until ${result.expiresAt.toISOString()}`,
-        ...result.targets.map((t) => `  ${t.target}: ${t.result === "no_data" ? "no data" : `${t.records} record(s)`}`),
-        ...result.refused.map((r) => `  not produced: ${r.target} ${r.category}: ${r.reason}`),
-      ];
-      process.stdout.write(`${out.join("\n")}\n`);
-      return 0;
-    } catch (error) {
-      progress.done();
-      throw error;
-    }
-  });
+  return withDatabase(config, ({ db }) =>
+    withSources(config, db, async () => {
+      try {
+        const result = await fulfilRequest(db, {
+          requestId: id,
+          actor: cliActor(),
+          settings: { ...config.fulfilment, publicUrl: config.publicUrl },
+          onProgress: progress.update,
+        });
+        progress.done();
+        const out = [
+          `production ${result.productionId} ready: ${result.files.length} files, ${result.payloadBytes} bytes ` +
+            `(${result.archiveBytes} encrypted); the agency may download it once until ${result.expiresAt.toISOString()}`,
+          ...result.targets.map(
+            (t) => `  ${t.target}: ${t.result === "no_data" ? "no data" : `${t.records} record(s)`}`,
+          ),
+          ...result.refused.map((r) => `  not produced: ${r.target} ${r.category}: ${r.reason}`),
+        ];
+        process.stdout.write(`${out.join("\n")}\n`);
+        return 0;
+      } catch (error) {
+        progress.done();
+        throw error;
+      }
+    }),
+  );
 }
 
 async function emptyOrAbsent(dir: string): Promise<boolean> {

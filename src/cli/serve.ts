@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { generateSigningKeySeed } from "../audit/signing.js";
 import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
+import { loadConfig } from "../config.js";
 import type { Db } from "../db/database.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
@@ -10,7 +11,7 @@ import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
 import { type ServeOptions, startServer } from "../server/server.js";
 import { generateMasterKeyText } from "../shared/master-key.js";
 import { parseCommandArgs, UsageError } from "./args.js";
-import { configFrom, withDatabase } from "./context.js";
+import { configFrom, withDatabase, withSources } from "./context.js";
 import { engineTour } from "./demo.js";
 
 /** `custodian serve` and `custodian demo`: run the server until interrupted. */
@@ -38,38 +39,41 @@ interface Alongside {
 }
 
 async function serveUntilStopped(config: Config, options: ServeOptions, alongside: Alongside = {}): Promise<number> {
-  return withDatabase(config, async (database) => {
-    const server = await startServer(database.db, config, options);
-    if (alongside.started) await alongside.started(database.db, server.url);
-    else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
-    const stopBackground = new AbortController();
-    const background = (alongside.background?.(database.db, stopBackground.signal) ?? Promise.resolve()).catch(
-      (error: unknown) => {
-        process.stderr.write(`custodian: background work stopped: ${(error as Error).message}\n`);
-      },
-    );
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGINT", () => resolve("SIGINT"));
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-    });
-    process.stderr.write(`custodian: ${signal}: stopping (finishing the requests and jobs in flight) …\n`);
-    // Bounded: an orchestrator's kill comes anyway; better to say what was left. A second signal is a person
-    // insisting. Either way nothing committed is lost, and what was not committed rolls back.
-    const giveUp = (why: string) => {
-      process.stderr.write(`custodian: ${why}; exiting with work in flight (its transactions roll back)\n`);
-      process.exit(1);
-    };
-    const bound = setTimeout(() => giveUp(`not stopped within ${SHUTDOWN_BOUND_MS / 1000} s`), SHUTDOWN_BOUND_MS);
-    bound.unref();
-    process.once("SIGINT", () => giveUp("interrupted again"));
-    process.once("SIGTERM", () => giveUp("terminated again"));
-    stopBackground.abort();
-    await background;
-    await server.close();
-    clearTimeout(bound);
-    process.stderr.write("custodian: stopped\n");
-    return 0;
-  });
+  return withDatabase(config, (database) =>
+    withSources(config, database.db, async (sources) => {
+      if (!alongside.started) process.stderr.write(`custodian: ${sources.summary}\n`);
+      const server = await startServer(database.db, config, options);
+      if (alongside.started) await alongside.started(database.db, server.url);
+      else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
+      const stopBackground = new AbortController();
+      const background = (alongside.background?.(database.db, stopBackground.signal) ?? Promise.resolve()).catch(
+        (error: unknown) => {
+          process.stderr.write(`custodian: background work stopped: ${(error as Error).message}\n`);
+        },
+      );
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
+      process.stderr.write(`custodian: ${signal}: stopping (finishing the requests and jobs in flight) …\n`);
+      // Bounded: an orchestrator's kill comes anyway; better to say what was left. A second signal is a person
+      // insisting. Either way nothing committed is lost, and what was not committed rolls back.
+      const giveUp = (why: string) => {
+        process.stderr.write(`custodian: ${why}; exiting with work in flight (its transactions roll back)\n`);
+        process.exit(1);
+      };
+      const bound = setTimeout(() => giveUp(`not stopped within ${SHUTDOWN_BOUND_MS / 1000} s`), SHUTDOWN_BOUND_MS);
+      bound.unref();
+      process.once("SIGINT", () => giveUp("interrupted again"));
+      process.once("SIGTERM", () => giveUp("terminated again"));
+      stopBackground.abort();
+      await background;
+      await server.close();
+      clearTimeout(bound);
+      process.stderr.write("custodian: stopped\n");
+      return 0;
+    }),
+  );
 }
 
 export async function runServe(args: string[]): Promise<number> {
@@ -110,7 +114,8 @@ export async function runDemo(args: string[]): Promise<number> {
     "audit-signing-key",
     generateSigningKeySeed,
   );
-  const config = { ...configFrom(values.data), dataDir };
+  // The demo's own sources (the messenger it fills), whatever CUSTODIAN_SOURCES names for `serve`.
+  const config = { ...loadConfig({ ...process.env, CUSTODIAN_SOURCES: undefined }, { dataDir: values.data }), dataDir };
   const scale = demoScale();
   process.stdout.write(engineTour());
   const started = Date.now();

@@ -13,7 +13,7 @@ import { activatePolicy } from "../policy/policy.store.js";
 import { configuredJobHandlers } from "../server/job-handlers.js";
 import { parseWith, ValidationError } from "../shared/validation.js";
 import { parseCommandArgs, positional, requireOption, UsageError } from "./args.js";
-import { cliOperator, configFrom, withDatabase } from "./context.js";
+import { cliOperator, configFrom, withDatabase, withSources } from "./context.js";
 import { readInputFile } from "./input.js";
 
 /** The commands that work on the store: thin edges over the services. */
@@ -168,11 +168,13 @@ export async function runJobs(args: string[]): Promise<number> {
   if (sub !== "run") throw new UsageError(`jobs: unknown subcommand "${sub}" (run)`);
   const { values } = parseCommandArgs("jobs run", rest, DATA);
   const config = configFrom(values.data);
-  return withDatabase(config, async ({ db }) => {
-    const result = await runDueJobs(db, configuredJobHandlers(config), { workerId: `cli:${process.pid}` });
-    process.stdout.write(`ran ${result.ran} due job(s), ${result.failed} failed\n`);
-    return result.failed === 0 ? 0 : 1;
-  });
+  return withDatabase(config, ({ db }) =>
+    withSources(config, db, async () => {
+      const result = await runDueJobs(db, configuredJobHandlers(config), { workerId: `cli:${process.pid}` });
+      process.stdout.write(`ran ${result.ran} due job(s), ${result.failed} failed\n`);
+      return result.failed === 0 ? 0 : 1;
+    }),
+  );
 }
 
 const STAFF_ADD = z.strictObject({
