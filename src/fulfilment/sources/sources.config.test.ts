@@ -283,12 +283,12 @@ categories:
     const run = spawnSync(
       process.execPath,
       ["--import", "tsx", "src/cli/main.ts", "serve", "--port", "0", "--data", join(dir, "data")],
-      { cwd: ROOT, encoding: "utf8", env: { ...env, CUSTODIAN_SOURCES: join(dir, "sources.yaml") }, timeout: 60_000 },
+      { cwd: ROOT, encoding: "utf8", env: { ...env, CUSTODIAN_SOURCES: join(dir, "sources.yaml") }, timeout: 170_000 },
     );
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(
       /^custodian: data sources \(.*sources\.yaml\): sources\.chat: cannot reach the database/,
     );
     expect(run.stdout).not.toMatch(/listening/);
-  }, 90_000);
+  }, 180_000);
 });
