@@ -1,5 +1,5 @@
 import type { Connection as CallbackConnection } from "mysql2";
-import mysql from "mysql2/promise";
+import type { Pool as MysqlPool } from "mysql2/promise";
 import pg from "pg";
 import type { Target } from "../../domain/request.schema.js";
 import type { Category } from "../../domain/vocabulary.js";
@@ -76,21 +76,28 @@ function postgresDriver(spec: SqlSourceSpec): SqlDriver {
 }
 
 function mysqlDriver(spec: SqlSourceSpec): SqlDriver {
-  const pool = mysql.createPool({
-    uri: spec.url,
-    connectionLimit: spec.poolSize,
-    connectTimeout: spec.timeoutMs,
-    // Dates in and out as UTC instants; big numbers as strings, never rounded.
-    timezone: "Z",
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    dateStrings: false,
-    maxIdle: 0,
-    idleTimeout: 10_000,
-  });
+  // The driver is loaded when a deployment names a MySQL/MariaDB source, not by every process that starts.
+  let loading: Promise<MysqlPool> | undefined;
+  const pool = () => {
+    loading ??= import("mysql2/promise").then(({ default: mysql }) =>
+      mysql.createPool({
+        uri: spec.url,
+        connectionLimit: spec.poolSize,
+        connectTimeout: spec.timeoutMs,
+        // Dates in and out as UTC instants; big numbers as strings, never rounded.
+        timezone: "Z",
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        dateStrings: false,
+        maxIdle: 0,
+        idleTimeout: 10_000,
+      }),
+    );
+    return loading;
+  };
   const prepared = new WeakSet<object>();
   async function connection() {
-    const conn = await pool.getConnection();
+    const conn = await (await pool()).getConnection();
     if (!prepared.has(conn.connection)) {
       const [rows] = await conn.query("select version() as v");
       const mariadb = /mariadb/i.test(String((rows as Row[])[0]?.v));
@@ -131,7 +138,9 @@ function mysqlDriver(spec: SqlSourceSpec): SqlDriver {
         else conn.destroy();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      if (loading) await (await loading).end();
+    },
   };
 }
 
