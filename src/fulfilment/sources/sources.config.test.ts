@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPostgresDatabase } from "../../../test/support/db.js";
 import { ROOT } from "../../../test/support/fixtures.js";
 import {
   CHAT_QUERIES,
+  POSTGRES_ADMIN,
   type ProviderDb,
   providerDatabase,
   sourcesDir,
@@ -279,12 +281,15 @@ categories:
 `,
       "chat.queries.yaml": CHAT_QUERIES,
     });
-    const { DATABASE_URL: _server, ...env } = process.env;
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "serve", "--port", "0", "--data", join(dir, "data")],
-      { cwd: ROOT, encoding: "utf8", env: { ...env, CUSTODIAN_SOURCES: join(dir, "sources.yaml") }, timeout: 170_000 },
-    );
+    // Its own store on the PostgreSQL server (quicker to open on a busy machine than the embedded one).
+    const store = await createPostgresDatabase(POSTGRES_ADMIN);
+    const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--port", "0"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: store.url, CUSTODIAN_SOURCES: join(dir, "sources.yaml") },
+      timeout: 170_000,
+    });
+    await store.drop();
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(
       /^custodian: data sources \(.*sources\.yaml\): sources\.chat: cannot reach the database/,
