@@ -627,7 +627,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The transparency report of a half-year, as published (no sign-in) */
+        /** The transparency report of a year, half-year or quarter (2025, 2025H2, 2025Q3), as published (no sign-in) */
         get: operations["getReport"];
         put?: never;
         post?: never;

@@ -13,7 +13,8 @@ const FORMATS = ["csv", "json", "html", "google-csv"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parsePeriod(value: string | undefined): Period {
-  if (value === undefined || value === "") throw new UsageError("report: --period is required (e.g. --period 2020H2)");
+  if (value === undefined || value === "")
+    throw new UsageError("report: --period is required (e.g. --period 2025, 2025H2 or 2025Q3)");
   const parsed = periodSchema.safeParse(value);
   if (!parsed.success) {
     throw new UsageError(`report: --period ${parsed.error.issues[0]?.message ?? "is invalid"} (got "${value}")`);

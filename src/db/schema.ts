@@ -355,6 +355,7 @@ export interface AuditSealStateTable {
 }
 
 /** Kept exact by triggers on `request` (0002); a report sums the 16 shards of each key. */
+/** Per quarter (migration 0020): `period` is `2020Q3`; a year or half-year is the sum of its quarters. */
 export interface ReportRollupTable {
   period: string;
   country: string;

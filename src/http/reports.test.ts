@@ -37,10 +37,46 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect(page.body).not.toContain("<script");
   });
 
+  it("serves a year, a half-year and a quarter, the year the sum of its quarters", async () => {
+    const get = async (period: string) => {
+      const response = await desk.app.inject({ method: "GET", url: `/api/v1/reports/${period}` });
+      expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+      const document = response.json() as { period: string; rows: Array<Record<string, string | number>> };
+      expect(document.period).toBe(period);
+      expect(document.rows.every((r) => r.period === period)).toBe(true);
+      return document.rows;
+    };
+    // Exact figures only: national-security rows are bands, which do not add.
+    const total = (rows: Array<Record<string, string | number>>) =>
+      rows.filter((r) => r.process !== "national_security").reduce((n, r) => n + Number(r.requests), 0);
+    const year = total(await get("2020"));
+    const halves = total(await get("2020H1")) + total(await get("2020H2"));
+    const quarters = ["2020Q1", "2020Q2", "2020Q3", "2020Q4"];
+    let inQuarters = 0;
+    for (const q of quarters) inQuarters += total(await get(q));
+    expect(year).toBeGreaterThan(0);
+    expect(halves).toBe(year);
+    expect(inQuarters).toBe(year);
+
+    for (const period of ["2020", "2020Q3"]) {
+      const csv = await desk.app.inject({ method: "GET", url: `/reports/${period}.csv` });
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers["content-disposition"]).toContain(`transparency-${period}.csv`);
+      const page = await desk.app.inject({ method: "GET", url: `/reports/${period}` });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(`aria-current="page">${period}</a>`);
+      expect(page.body).toContain(`href="/reports/${period}.csv"`);
+    }
+  });
+
   it("refuses a malformed period with a problem naming it", async () => {
     const bad = await desk.app.inject({ method: "GET", url: "/api/v1/reports/2020H3" });
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as { errors: Array<{ path: string }> }).errors[0]?.path).toBe("params.period");
     expect((await desk.app.inject({ method: "GET", url: "/reports/latest" })).statusCode).toBe(400);
+    for (const bad of ["2020Q5", "2020q3", "1969", "2020H1Q1"]) {
+      expect((await desk.app.inject({ method: "GET", url: `/api/v1/reports/${bad}` })).statusCode, bad).toBe(400);
+      expect((await desk.app.inject({ method: "GET", url: `/reports/${bad}` })).statusCode, bad).toBe(400);
+    }
   });
 });

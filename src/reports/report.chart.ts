@@ -1,5 +1,5 @@
 import { escapeHtml } from "./html.js";
-import { type Period, periodBounds } from "./period.js";
+import { type Period, periodBounds, periodKind, periodOf } from "./period.js";
 
 /**
  * One jurisdiction's small chart on the public report page, written as SVG here: bars of the requests
@@ -71,9 +71,9 @@ function dayInPeriod(day: string, period: Period): number {
   return (at - start.getTime()) / (end.getTime() - start.getTime());
 }
 
-function periodOfDay(day: string): Period {
-  const [year, month] = day.split("-").map(Number) as [number, number];
-  return `${year}H${month <= 6 ? 1 : 2}` as Period;
+/** The period of the chart's kind (that of its points: years, half-years or quarters) a day falls in. */
+function periodOfDay(day: string, like: Period): Period {
+  return periodOf(new Date(`${day}T00:00:00Z`), periodKind(like));
 }
 
 const shortDay = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
@@ -140,7 +140,7 @@ export function renderChart(points: readonly ChartPoint[], label: string, pause?
 
   // The pause, where it began within the axis.
   if (pause?.since) {
-    const period = periodOfDay(pause.since);
+    const period = periodOfDay(pause.since, points[0]?.period ?? "2000H1");
     const index = points.findIndex((p) => p.period === period);
     if (index >= 0) {
       const at = fixed(LEFT + slot * (index + dayInPeriod(pause.since, period)));
@@ -165,7 +165,8 @@ export function renderChart(points: readonly ChartPoint[], label: string, pause?
       `<line x1="${tick}" x2="${tick}" y1="${TOP + PLOT_H}" y2="${TOP + PLOT_H + 3}" stroke="${CHART_COLOURS.axis}"/>`,
     );
     const year = Number(p.period.slice(0, 4));
-    if ((p.period.endsWith("H1") || i === 0) && (!everyOther || year % 2 === 0)) {
+    const opensYear = p.period.length === 4 || p.period.endsWith("H1") || p.period.endsWith("Q1");
+    if ((opensYear || i === 0) && (!everyOther || year % 2 === 0)) {
       out.push(`<text x="${fixed(LEFT + slot * i)}" y="${HEIGHT - 6}">${year}</text>`);
     }
   });

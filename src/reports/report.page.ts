@@ -1,6 +1,6 @@
 import { countryName } from "./country-names.js";
 import { escapeHtml } from "./html.js";
-import { type Period, periodsBetween } from "./period.js";
+import { type Period, periodKind, periodsBetween } from "./period.js";
 import { type ChartPause, type ChartPoint, dayOf, HELD_PATTERN, renderChart } from "./report.chart.js";
 import type { ReportRow } from "./report.definitions.js";
 import { percentOf, publishRow } from "./report.format.js";
@@ -10,7 +10,7 @@ export { escapeHtml };
 /**
  * The public transparency page: one self-contained HTML document (no script, no external asset). It
  * opens with the selected half-year's headline figures, then per jurisdiction the requests received, the
- * part held and the share answered over every half-year on record (SVG charts written by report.chart.ts,
+ * part held and the share answered over every period of its kind on record (half-years for a half-year, quarters, years) (SVG charts written by report.chart.ts,
  * on a continuous time axis, a pause marked where it began), and the period's figures as a table sorted
  * by country name with a total row. Everything shown comes from `ReportPageData`; the function does no
  * I/O, and costs a few milliseconds for the demo's 58 jurisdictions, so the route renders it per request.
@@ -69,6 +69,12 @@ function seriesOf(rows: readonly ReportRow[], periods: readonly Period[], select
   return [...byPeriod.values()];
 }
 
+/** What one period of the page's kind is called: "half-year", "quarter", "year". */
+function periodNoun(period: Period): string {
+  const kind = periodKind(period);
+  return kind === "half" ? "half-year" : kind;
+}
+
 /** Consecutive half-years without requests said once ("2022H1–2026H1: no requests"), not one by one. */
 function describeSeries(name: string, points: readonly ChartPoint[], pause?: ChartPause): string {
   const parts: string[] = [];
@@ -89,7 +95,8 @@ function describeSeries(name: string, points: readonly ChartPoint[], pause?: Cha
   const paused = pause
     ? ` ${pause.status === "refused" ? "Refused" : "Paused"}${pause.since ? ` since ${dayOf(pause.since)}` : ""}.`
     : "";
-  return `${name}, requests received and share answered by half-year.${paused} ${parts.join("; ")}.`;
+  const noun = points[0] ? periodNoun(points[0].period) : "half-year";
+  return `${name}, requests received and share answered by ${noun}.${paused} ${parts.join("; ")}.`;
 }
 
 const STYLE = `
@@ -241,7 +248,7 @@ ${body}
   const title = `Government requests for user data, ${data.period} — ${publisher}`;
   const legend = `<ul class="legend">
 <li><i style="background:#1f4e79"></i>requests received in ${escapeHtml(data.period)}</li>
-<li><i style="background:#a9c3de"></i>other half-years</li>
+<li><i style="background:#a9c3de"></i>other ${periodNoun(data.period)}s</li>
 <li><i style="background:repeating-linear-gradient(45deg,#b35c00 0 2px,#f6dcc2 2px 4px)"></i>held while paused</li>
 <li><i style="height:2px;background:#b03a2e;vertical-align:.2rem"></i>share answered of the requests not held (right axis)</li>
 </ul>`;
@@ -262,11 +269,11 @@ ${HELD_PATTERN}
 <main>
 ${headline}
 <p><a class="download" href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
-<p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the half-year it was received.
+<p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the ${periodNoun(data.period)} it was received.
 A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.
 National-security requests are published only in bands of 250 and are left out of the charts and totals.</p>
 <h2>Requests and share answered, by jurisdiction</h2>
-<p>Every half-year has its place on the time axis: one without requests is left empty, and the line is broken across it.</p>
+<p>Every ${periodNoun(data.period)} has its place on the time axis: one without requests is left empty, and the line is broken across it.</p>
 ${legend}
 <div class="charts">
 ${charts.join("\n")}

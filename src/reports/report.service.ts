@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
 import { cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
-import type { Period } from "./period.js";
+import { type Period, periodKind } from "./period.js";
 import { type ReportDocument, toReportDocument } from "./report.format.js";
 import type { ReportPageData, ReportPause } from "./report.page.js";
 import { readReport } from "./report.repository.js";
@@ -12,7 +12,8 @@ export async function loadReportPageData(db: Db, period: Period): Promise<Report
   // One statement, so the periods and the rows agree: a period is listed when it has rows (readReport
   // keeps only those with requests), which is reportPeriods' definition. The page is read on every
   // visit, and on the embedded database each statement more is a few milliseconds more.
-  const rows = await readReport(db);
+  // The page charts the periods of the kind asked for: a quarter's page, every quarter on record.
+  const rows = await readReport(db, { kind: periodKind(period) });
   const periods = [...new Set(rows.map((r) => r.period as Period))].sort();
   return { period, periods, rows, pauses: await pausesInForce(db) };
 }

@@ -13,7 +13,7 @@ import { pauseJurisdiction, resumeJurisdiction } from "../jurisdictions/jurisdic
 import { transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
 import { recordReview } from "../requests/reviews.service.js";
-import { periodOf } from "./period.js";
+import { PERIOD_KINDS, periodOf } from "./period.js";
 import { type ReportRow, reportClass } from "./report.definitions.js";
 import { toCsv } from "./report.format.js";
 import { readReport, recomputeReport, reportPeriods } from "./report.repository.js";
@@ -94,6 +94,21 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
       .then((r) => r.rows.map((p) => p.period));
     expect(periods).toEqual(moments.map((m) => periodOf(new Date(m))));
     expect(periods).toEqual(["2020H1", "2020H2", "2019H2", "2021H1", "2020H1"]);
+
+    // Every kind, at every quarter's edges: report_quarter, then report_period_of, as periodOf has them.
+    const edges = [...moments];
+    for (let month = 0; month < 12; month += 3) {
+      edges.push(
+        new Date(Date.UTC(2023, month, 1)).toISOString(),
+        new Date(Date.UTC(2023, month, 1) - 1).toISOString(),
+      );
+    }
+    for (const kind of PERIOD_KINDS) {
+      const { rows } = await sql<{ period: string }>`
+        select report_period_of(report_quarter(m::timestamptz), ${kind}) as period
+          from unnest(${edges}::text[]) with ordinality u(m, i) order by i`.execute(database.db);
+      expect(rows.map((r) => r.period)).toEqual(edges.map((m) => periodOf(new Date(m), kind)));
+    }
   });
 
   it("counts hand-built requests to known figures, from the rollup and from scratch alike", async () => {
@@ -181,6 +196,31 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     expect(await readReport(database.db, "2020H2")).toEqual(h2);
     expect(await recomputeReport(database.db)).toEqual([...h1, ...h2]);
     expect(await reportPeriods(database.db)).toEqual(["2020H1", "2020H2"]);
+
+    // The same requests as quarters and as the year: the quarters split 2020H1 where it was received
+    // (2020Q1: the three US court orders of March; 2020Q2: the rest), the year is both halves.
+    expect(await reportPeriods(database.db, "quarter")).toEqual(["2020Q1", "2020Q2", "2020Q3"]);
+    expect(await reportPeriods(database.db, "year")).toEqual(["2020"]);
+    const q1 = [row("2020Q1", "US", "court_order", { requests: 3, accountsSpecified: 6, produced: 1, noData: 1 })];
+    expect(await readReport(database.db, "2020Q1")).toEqual(q1);
+    expect(await readReport(database.db, "2020Q2")).toEqual(
+      h1
+        .filter((r) => !(r.jurisdiction === "US" && r.process === "court_order"))
+        .map((r) => ({ ...r, period: "2020Q2" })),
+    );
+    expect(await readReport(database.db, "2020Q3")).toEqual(h2.map((r) => ({ ...r, period: "2020Q3" })));
+    expect(await readReport(database.db, "2020Q4")).toEqual([]);
+    const year: ReportRow[] = [];
+    for (const r of [...h1, ...h2]) {
+      const same = year.find((o) => o.jurisdiction === r.jurisdiction && o.process === r.process);
+      if (!same) year.push({ ...r, period: "2020" });
+      else
+        for (const key of ["requests", "accountsSpecified", "produced", "held", "rejected", "noData"] as const)
+          same[key] += r[key];
+    }
+    expect(await readReport(database.db, "2020")).toEqual(year);
+    expect(await recomputeReport(database.db, "2020")).toEqual(year);
+    expect(year.find((r) => r.jurisdiction === "US" && r.process === "court_order")?.requests).toBe(4);
 
     expect(toCsv(await readReport(database.db, "2020H1"))).toBe(
       [

@@ -15,12 +15,17 @@ import { canTransition, transition } from "../requests/lifecycle.js";
 import { intakeRequest } from "../requests/requests.service.js";
 import { recordReview } from "../requests/reviews.service.js";
 import { DomainError } from "../shared/errors.js";
+import { PERIOD_KINDS, periodOf } from "./period.js";
 import { readReport, recomputeReport } from "./report.repository.js";
+
+/** The year, half-year and quarter a moment falls in. */
+const PERIODS_OF = (at: Date) => PERIOD_KINDS.map((kind) => periodOf(at, kind));
 
 /**
  * The rollup the triggers keep must equal the report computed from scratch after any sequence of
  * intakes (one at a time and several at once), transitions, reviews, pauses, resumes and ledger
- * imports. Checked after every step, on both drivers.
+ * imports. Checked after every step, on both drivers, for every kind of period (years, half-years and
+ * quarters, all summed from the quarter keys the rollup keeps).
  */
 
 const JURISDICTIONS = ["US", "US-CA", "HK", "FR", "FR-75", "GB", "DE"];
@@ -195,8 +200,15 @@ describe.each(DRIVERS)("report rollup on %s", (driver) => {
               break;
             }
           }
+          // Every kind of period, each read as a whole series and as one period of it.
           const rollup = await readReport(database.db);
           expect(rollup).toEqual(await recomputeReport(database.db));
+          for (const kind of ["year", "quarter"] as const) {
+            expect(await readReport(database.db, { kind })).toEqual(await recomputeReport(database.db, { kind }));
+          }
+          for (const period of op.kind === "intake" ? PERIODS_OF(new Date(op.receivedAt)) : []) {
+            expect(await readReport(database.db, period)).toEqual(await recomputeReport(database.db, period));
+          }
           for (const row of rollup) {
             for (const key of ["produced", "held", "rejected", "noData"] as const) if (row[key] > 0) seen.add(key);
           }

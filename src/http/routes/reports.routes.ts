@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Period, periodOf, periodSchema } from "../../reports/period.js";
+import { type Period, periodOf, periodSchema, previousPeriod } from "../../reports/period.js";
 import { type PublishedRow, toCsv } from "../../reports/report.format.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
@@ -37,7 +37,8 @@ export async function reportApiRoutes(api: App, { db }: AppContext): Promise<voi
       config: { access: "public" },
       schema: {
         operationId: "getReport",
-        summary: "The transparency report of a half-year, as published (no sign-in)",
+        summary:
+          "The transparency report of a year, half-year or quarter (2025, 2025H2, 2025Q3), as published (no sign-in)",
         tags: ["reports"],
         params: z.strictObject({ period: periodSchema }),
         response: { 200: reportDocumentSchema },
@@ -50,10 +51,7 @@ export async function reportApiRoutes(api: App, { db }: AppContext): Promise<voi
 export async function reportPageRoutes(app: App, { db, now }: AppContext): Promise<void> {
   app.get("/reports", { config: { access: "public" }, schema: { hide: true } }, async (_request, reply) => {
     // The newest half-year that has ended is the one people come for.
-    const current = periodOf(now());
-    const [year, half] = [Number(current.slice(0, 4)), current.endsWith("H1") ? 1 : 2];
-    const last = (half === 1 ? `${year - 1}H2` : `${year}H1`) as Period;
-    return reply.redirect(`/reports/${last}`, 302);
+    return reply.redirect(`/reports/${previousPeriod(periodOf(now()))}`, 302);
   });
 
   app.get(
@@ -63,7 +61,12 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
       schema: {
         hide: true,
         params: z.strictObject({
-          name: z.string().regex(/^\d{4}H[12](\.csv)?$/, { error: "must be a half-year like 2020H2, or 2020H2.csv" }),
+          name: z
+            .string()
+            .regex(/^\d{4}(H[12]|Q[1-4])?(\.csv)?$/, {
+              error: "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, or one of them with .csv",
+            })
+            .refine((name) => Number(name.slice(0, 4)) >= 1970, { error: "must be in 1970 or later" }),
         }),
       },
     },
