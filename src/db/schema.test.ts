@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { messengerSource } from "../fulfilment/sources/messenger.source.js";
 import { installMessengerStore, messengerStore } from "../fulfilment/sources/messenger.store.js";
-import { migrateToLatest } from "./migrate.js";
+import { LATEST_MIGRATION, migrateToLatest } from "./migrate.js";
 import * as messengerOut from "./migrations/0016_messenger_out.js";
 import * as decisionHumanRights from "./migrations/0018_decision_human_rights.js";
 import type { DB } from "./schema.js";
@@ -343,7 +343,8 @@ describe.each(DRIVERS)("schema on %s", (driver) => {
   it("applies migrations once: a second run changes nothing", async () => {
     const again = await migrateToLatest(database.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe("0018_decision_human_rights");
+    // The newest migration this build lists (the literal went stale as soon as a later one landed).
+    expect(again.current).toBe(LATEST_MIGRATION);
   });
 
   it("enforces the contract vocabulary in the database itself", async () => {
