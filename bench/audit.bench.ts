@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import pg from "pg";
+import type { AuditEntry } from "../src/audit/audit.events.js";
 import { auditRow } from "../src/audit/audit.js";
 import { listAuditTrail, type TrailFilter } from "../src/audit/audit.trail.js";
 import { sealAudit } from "../src/audit/seal.js";
@@ -36,6 +37,7 @@ export const benchmark = {
         const n = Math.min(CHUNK, entries - from);
         const rows = Array.from({ length: n }, (_, k) => {
           const i = from + k;
+          // A mix of actions over one payload shape: what verify reads and hashes, not what the events say.
           return auditRow(
             {
               actor: `reviewer${i % 37}@desk`,
@@ -43,7 +45,7 @@ export const benchmark = {
               objectType: "request",
               objectId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
               payload: { from: "under_review", to: "approved", reason: `step ${i}`, decisionId: `d-${i}` },
-            },
+            } as AuditEntry,
             new Date(start + i * 1000),
           );
         });

@@ -117,11 +117,167 @@ export type AuditObjectType =
   /** The warrant canary of a day (object id: the day, YYYY-MM-DD). */
   | "canary";
 
-export interface AuditEntry {
-  actor: string;
-  action: AuditAction;
-  objectType: AuditObjectType;
-  objectId: string;
-  /** What changed; plain JSON (no Dates, no undefined), digested as written. */
-  payload: Record<string, unknown>;
+/** Plain JSON as a payload holds it: no Dates (ISO strings instead), nothing undefined that matters. */
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
+type Policy = { name: string; version: string };
+
+/** Why something was refused, with what the refused attempt carried (its agency, its route, `attempted` …). */
+export interface RefusalPayload {
+  reason: string;
+  [detail: string]: unknown;
 }
+
+/** A reminder names what it is about; the rest depends on that. */
+type ReminderPayload =
+  | { about: "answer deadline"; reference: string; status: string; deadline: string | null }
+  | { about: "emergency follow-up legal process"; reference: string; to: string | null }
+  | { about: "preservation expiry"; requestId: string; expiresAt: string; renewable: boolean };
+
+/**
+ * What each event's payload holds. Readers (the timeline, an investigator's query, the backup) can rely on
+ * these fields; a new action needs its line here, or `AuditEntry` below does not compile.
+ */
+export interface AuditPayloads {
+  "request.received": {
+    agencyId: string;
+    reference: string;
+    jurisdiction: string;
+    process: string;
+    targets: number;
+    categories: string[];
+    originalSha256: string;
+    agencyVerified: boolean;
+    status: string;
+    [more: string]: Json | undefined;
+  };
+  "request.recorded": {
+    source: string;
+    agencyId: string;
+    reference: string;
+    jurisdiction: string;
+    process: string;
+    receivedAt: string;
+    accountsSpecified: number;
+    originalSha256: string;
+    status: string;
+    closedFrom?: string;
+    outcome: string;
+    policy: Policy;
+    decisionId?: string;
+  };
+  "request.decided": {
+    decisionId: string;
+    cause: string;
+    policy: Policy;
+    outcome: string;
+    needsReview: boolean;
+    note?: string;
+  };
+  /** From and to, why, and what the move carried (documents' digests, the production it began …). */
+  "request.transitioned": { from: string; to: string; reason?: string | undefined; [detail: string]: unknown };
+  "request.reviewed": { reviewId: string; decisionId: string; verdict: string; checklist: Record<string, unknown> };
+  "request.hold_placed": { kind: "account_suspended"; account: string; reason: string };
+  "request.hold_released": { holdId: string; kind: "account_suspended"; note: string };
+  "jurisdiction.status_changed": { status: string; reason: string };
+  "policy.activated": { name: string; version: string; sha256: string };
+  "agency.created": { name: string; jurisdiction: string; via?: string; [field: string]: Json | undefined };
+  "preservation.created": { requestId: string; expiresAt: string };
+  "preservation.extended": { requestId: string; expiresAt: string; extensions: number };
+  "preservation.expired": { requestId: string; expiredAt: string };
+  "reminder.sent": ReminderPayload;
+  "production.started": { requestId: string; decisionId: string; policy: Policy; masterKeyId: string };
+  "canary.issued": { expiresAt: string; statements: string[]; keyId: string };
+  "canary.withheld": { unsupported: string[] };
+  "production.sealed": {
+    requestId: string;
+    decisionId: string;
+    archiveBytes: number;
+    payloadBytes: number;
+    dataProduced: boolean;
+    targets: Array<{ target: string; result: string; records: number }>;
+    records: Record<string, number>;
+    notProduced: unknown;
+    manifest: Array<{ path: string; sha256: string }>;
+    expiresAt: string;
+    purgeAfter: string;
+  };
+  "production.failed": { requestId: string; reason: string };
+  "production.downloaded": { agencyId: string | null; bytes: number | string | bigint | null };
+  "production.download_refused": RefusalPayload;
+  "production.purged": { requestId: string; was: string; chunksDeleted: number };
+  "production.key_rewrapped": { from: string; to: string };
+  "production.opened": { file: string; out: string | null | undefined };
+  "notice.scheduled": {
+    kind: string;
+    dueAt: string;
+    because: "non_disclosure_order" | "emergency";
+    nonDisclosureUntil: string | null;
+  };
+  "notice.queued":
+    | { kind: string; account: string; mailed: true; mailId: number }
+    | { kind: string; account: string; mailed: false; why: string };
+  "user.created": { email: string; role: string; staffChangeId?: string };
+  "user.registered": { agencyId: string; domain: string };
+  "user.email_confirmed": Record<string, never>;
+  "user.totp_enrolled": Record<string, never>;
+  "user.activated": { callbackId: string };
+  "user.suspended": { reason: string };
+  "user.setup_link_sent": { expiresAt: string; revokedEarlier: number };
+  "user.setup_opened": Record<string, never>;
+  "user.setup_completed": Record<string, never>;
+  "user.reinstated": { staffChangeId: string; proposedBy: string | null };
+  "user.change_proposed": { kind: "create" | "reactivate"; email: string; role: string; userId?: string };
+  "user.change_applied": StaffChangeDecided;
+  "user.change_rejected": StaffChangeDecided;
+  "user.flagged": { emergencies: number; windowHours: number; limit: number };
+  "session.created": { expiresAt: string };
+  "session.refused": RefusalPayload;
+  "session.revoked": Record<string, never>;
+  "token.created": { name: string; scopes: string[]; expiresAt: string };
+  "token.revoked": Record<string, never>;
+  "callback.recorded": { callbackId: string; calledNumber: string; confirmed: boolean };
+  "callback.number_reviewed": {
+    reviewId: string;
+    numberOnRecord: string | null;
+    numberOnFile: string | null;
+    dial: string;
+    note: string;
+  };
+  "agency.change_proposed": { agencyId: string; kind: string; value: string };
+  "agency.change_applied": AgencyChangeDecided;
+  "agency.change_rejected": AgencyChangeDecided;
+  "security.refused": RefusalPayload;
+}
+
+interface StaffChangeDecided {
+  kind: "create" | "reactivate";
+  email: string;
+  role: string;
+  proposedBy: string | null;
+  userId: string | null;
+}
+
+interface AgencyChangeDecided {
+  agencyId: string;
+  kind: string;
+  value: string;
+  proposedBy: string | null;
+}
+
+/** The actions whose payload is a refusal (`auditRefusal` writes them). */
+export type RefusalAction = "security.refused" | "session.refused" | "production.download_refused";
+
+/**
+ * One entry, its payload typed by its action. (An action added to `AuditAction` without its line in
+ * `AuditPayloads` fails here: "cannot be used to index type 'AuditPayloads'".)
+ */
+export type AuditEntry = {
+  [A in AuditAction]: {
+    actor: string;
+    action: A;
+    objectType: AuditObjectType;
+    objectId: string;
+    /** What changed; plain JSON (no Dates, no undefined), digested as written. */
+    payload: AuditPayloads[A];
+  };
+}[AuditAction];

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { rechain, sealAll } from "../../test/support/audit-tamper.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import type { Db, Tx } from "../db/database.js";
-import type { AuditAction, AuditEntry } from "./audit.events.js";
+import type { AuditAction, AuditEntry, AuditPayloads, RefusalAction } from "./audit.events.js";
 import { appendAudit } from "./audit.js";
 import { GENESIS_HASH, latestCheckpoint, sealAudit } from "./seal.js";
 import {
@@ -45,13 +45,38 @@ async function tamperAndRollBack<T>(db: Db, tamper: (tx: Tx) => Promise<T>): Pro
 const DIGEST_OF_ROW = sql`encode(sha256(convert_to(audit_event_message(occurred_at, actor, action, object_type,
   object_id, payload), 'UTF8')), 'hex')`;
 
-const entry = (overrides: Partial<AuditEntry> = {}): AuditEntry => ({
-  actor: "admin@test",
-  action: "agency.created",
-  objectType: "agency",
-  objectId: "00000000-0000-4000-8000-000000000000",
-  payload: { note: "test" },
-  ...overrides,
+/** The trail stores whatever JSON an entry carries: these tests write payloads of their own, not the catalogue's. */
+type AnyEntry = Omit<AuditEntry, "action" | "payload"> & { action: AuditAction; payload: Record<string, unknown> };
+const entry = (overrides: Partial<AnyEntry> = {}): AuditEntry =>
+  ({
+    actor: "admin@test",
+    action: "agency.created",
+    objectType: "agency",
+    objectId: "00000000-0000-4000-8000-000000000000",
+    payload: { note: "test" },
+    ...overrides,
+  }) as AuditEntry;
+
+describe("audit payloads are typed per action", () => {
+  it("gives each action its payload, and the refusals theirs", () => {
+    expectTypeOf<RefusalAction>().toEqualTypeOf<
+      "production.download_refused" | "session.refused" | "security.refused"
+    >();
+    expectTypeOf<Extract<AuditEntry, { action: "request.reviewed" }>["payload"]>().toEqualTypeOf<
+      AuditPayloads["request.reviewed"]
+    >();
+    // An entry whose payload is another action's does not compile.
+    const wrong = {
+      actor: "admin@test",
+      action: "user.suspended",
+      objectType: "user",
+      objectId: "u",
+      payload: { callbackId: "c" },
+    } as const;
+    // @ts-expect-error user.suspended carries a reason, not a call-back
+    const entry: AuditEntry = wrong;
+    expect(entry.action).toBe("user.suspended");
+  });
 });
 
 describe.each(DRIVERS)("audit trail on %s", (driver) => {
@@ -108,7 +133,7 @@ describe.each(DRIVERS)("audit trail on %s", (driver) => {
     expect(await eventCount(objectId)).toBe(0);
   });
 
-  const badEntries: Array<[string, Partial<AuditEntry>, RegExp]> = [
+  const badEntries: Array<[string, Partial<AnyEntry>, RegExp]> = [
     ["an empty actor", { actor: "" }, /check constraint/],
     ["an actor over 200 characters", { actor: "a".repeat(201) }, /check constraint/],
     ["an action that is not object.verb", { action: "Agency.Created" as AuditAction }, /check constraint/],

@@ -1,4 +1,4 @@
-import type { AuditAction, AuditObjectType } from "../audit/audit.events.js";
+import type { AuditObjectType, RefusalAction } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
 import { DomainError } from "../shared/errors.js";
@@ -14,7 +14,7 @@ export async function auditRefusal(
   db: Db,
   refusal: {
     actor: string;
-    action?: AuditAction;
+    action?: RefusalAction;
     objectType: AuditObjectType;
     objectId: string;
     reason: string;

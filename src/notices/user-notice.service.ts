@@ -130,7 +130,7 @@ async function sendUserNotices(
     if (!account || seen.has(account.id)) continue;
     seen.add(account.id);
     const contact = await source.contactFor(account);
-    const audit = (payload: Record<string, unknown>) =>
+    const audit = (payload: { mailed: true; mailId: number } | { mailed: false; why: string }) =>
       appendAudit(
         tx,
         {
