@@ -1202,8 +1202,12 @@ export interface operations {
                     } | null;
                     targets: {
                         /** @enum {string} */
-                        type: "account_id" | "username" | "email" | "phone";
+                        type: "account_id" | "username" | "email" | "phone" | "ip_address" | "imei" | "mac_address";
                         value: string;
+                        /** Format: date-time */
+                        at?: string;
+                        timeZone?: string;
+                        port?: number;
                     }[];
                     categories: ("subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location")[];
                     dateRange?: {
@@ -1221,6 +1225,43 @@ export interface operations {
                         name: string;
                         sha256: string;
                     }[];
+                    legalBasis?: {
+                        /** @enum {string} */
+                        regime: "us" | "eu_e_evidence" | "uk_us_daa" | "mlat";
+                        /** @enum {string} */
+                        instrument: "subpoena" | "court_order" | "search_warrant" | "emergency" | "preservation" | "national_security" | "informal" | "epoc" | "epoc_pr" | "annex_v_confirmation" | "annex_vi_extension" | "overseas_production_order" | "mlat";
+                        issuingAuthority?: {
+                            name: string;
+                            /** @enum {string} */
+                            kind: "judge" | "court" | "investigating_judge" | "public_prosecutor" | "other_competent_authority";
+                            fileNumber?: string;
+                        };
+                        validatingAuthority?: {
+                            name: string;
+                            /** @enum {string} */
+                            kind: "judge" | "court" | "investigating_judge" | "public_prosecutor" | "other_competent_authority";
+                            fileNumber?: string;
+                        };
+                        issuingState?: string;
+                        offence?: {
+                            /** @enum {string} */
+                            category: "non_cash_payment_fraud" | "child_sexual_abuse" | "information_system_attack" | "terrorism" | "other";
+                            maximumSentenceMonths: number;
+                            /** @default false */
+                            byInformationSystem?: boolean;
+                            description?: string;
+                        };
+                        /** @default false */
+                        emergency?: boolean;
+                        userInformationDelay?: {
+                            reason: string;
+                            /** Format: date */
+                            until?: string;
+                        };
+                        /** Format: date-time */
+                        deadline?: string;
+                        relatesTo?: string;
+                    };
                 };
             };
         };
@@ -1281,8 +1322,12 @@ export interface operations {
                         categories: ("subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location")[];
                         targets: {
                             /** @enum {string} */
-                            type: "account_id" | "username" | "email" | "phone";
+                            type: "account_id" | "username" | "email" | "phone" | "ip_address" | "imei" | "mac_address";
                             value: string;
+                            /** Format: date-time */
+                            at?: string;
+                            timeZone?: string;
+                            port?: number;
                         }[];
                         documents: {
                             position: number;
@@ -1292,6 +1337,9 @@ export interface operations {
                             sizeBytes: number | null;
                             stored: boolean;
                         }[];
+                        /** @enum {string} */
+                        regime: "us" | "eu_e_evidence" | "uk_us_daa" | "mlat";
+                        instrument: string | null;
                         originalSha256: string;
                         version: number;
                         staffHold: {
@@ -1349,8 +1397,12 @@ export interface operations {
                         categories: ("subscriber.name" | "subscriber.email" | "subscriber.phone" | "subscriber.ip_address" | "subscriber.created_at" | "subscriber.billing" | "records.ip_logs" | "records.contacts" | "records.groups" | "records.connections" | "records.last_seen" | "content.messages" | "content.posts" | "content.media" | "content.location")[];
                         targets: {
                             /** @enum {string} */
-                            type: "account_id" | "username" | "email" | "phone";
+                            type: "account_id" | "username" | "email" | "phone" | "ip_address" | "imei" | "mac_address";
                             value: string;
+                            /** Format: date-time */
+                            at?: string;
+                            timeZone?: string;
+                            port?: number;
                         }[];
                         documents: {
                             position: number;
@@ -1360,6 +1412,9 @@ export interface operations {
                             sizeBytes: number | null;
                             stored: boolean;
                         }[];
+                        /** @enum {string} */
+                        regime: "us" | "eu_e_evidence" | "uk_us_daa" | "mlat";
+                        instrument: string | null;
                         originalSha256: string;
                         version: number;
                         staffHold: {
@@ -1397,6 +1452,43 @@ export interface operations {
                             justification: string;
                             verified: boolean;
                         } | null;
+                        legalBasis: {
+                            /** @enum {string} */
+                            regime: "us" | "eu_e_evidence" | "uk_us_daa" | "mlat";
+                            /** @enum {string} */
+                            instrument: "subpoena" | "court_order" | "search_warrant" | "emergency" | "preservation" | "national_security" | "informal" | "epoc" | "epoc_pr" | "annex_v_confirmation" | "annex_vi_extension" | "overseas_production_order" | "mlat";
+                            issuingAuthority?: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "judge" | "court" | "investigating_judge" | "public_prosecutor" | "other_competent_authority";
+                                fileNumber?: string;
+                            };
+                            validatingAuthority?: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "judge" | "court" | "investigating_judge" | "public_prosecutor" | "other_competent_authority";
+                                fileNumber?: string;
+                            };
+                            issuingState?: string;
+                            offence?: {
+                                /** @enum {string} */
+                                category: "non_cash_payment_fraud" | "child_sexual_abuse" | "information_system_attack" | "terrorism" | "other";
+                                maximumSentenceMonths: number;
+                                /** @default false */
+                                byInformationSystem: boolean;
+                                description?: string;
+                            };
+                            /** @default false */
+                            emergency: boolean;
+                            userInformationDelay?: {
+                                reason: string;
+                                /** Format: date */
+                                until?: string;
+                            };
+                            /** Format: date-time */
+                            deadline?: string;
+                            relatesTo?: string;
+                        } | null;
                         decision: {
                             /** Format: uuid */
                             id: string;
@@ -1418,6 +1510,13 @@ export interface operations {
                                 action: "disclose" | "withhold" | "unavailable" | "hold" | "preserve";
                                 rule: string;
                                 reason: string;
+                                refusal?: {
+                                    /** @enum {string} */
+                                    form: "annex_iii";
+                                    /** @enum {string} */
+                                    ground: "issuing_authority" | "offence_threshold";
+                                    article: string;
+                                };
                             }[];
                             /** @enum {string} */
                             cause: "intake" | "resume" | "pause" | "policy_change" | "verification" | "import";

@@ -15,6 +15,7 @@ import * as m0013 from "./migrations/0013_staff_accounts.js";
 import * as m0016 from "./migrations/0016_messenger_out.js";
 import * as m0017 from "./migrations/0017_warrant_canary.js";
 import * as m0018 from "./migrations/0018_decision_human_rights.js";
+import * as m0019 from "./migrations/0019_legal_basis.js";
 import * as m0020 from "./migrations/0020_report_quarters.js";
 
 /**
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0016_messenger_out": m0016,
   "0017_warrant_canary": m0017,
   "0018_decision_human_rights": m0018,
+  "0019_legal_basis": m0019,
   "0020_report_quarters": m0020,
 };
 

@@ -222,6 +222,11 @@ export interface RequestTable {
   follow_up_due_at: Timestamp | null;
   /** An emergency's: the agency's phone on file when it arrived (0009's trigger); what a call-back dials. */
   callback_number: Generated<string | null>;
+  /** docs/regimes.md (0019): `us` for a document without a legal basis. */
+  regime: Generated<string>;
+  instrument: string | null;
+  /** The legal basis as filed (JSON), null for the `us` regime without one. */
+  legal_basis: Json<Record<string, unknown>> | null;
 }
 
 export interface RequestTargetTable {
@@ -229,6 +234,10 @@ export interface RequestTargetTable {
   position: number;
   type: string;
   value: string;
+  /** An ip_address target's moment and the time zone it was read in, and its port if given (0019). */
+  observed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  time_zone: Generated<string | null>;
+  port: Generated<number | null>;
 }
 
 export interface RequestDocumentTable {

@@ -230,7 +230,7 @@ describe("request document (docs/request.md)", () => {
           r.targets = [{ type: "ip", value: "10.0.0.1" }];
         }),
         "targets[0].type",
-        'unknown target type "ip" (one of: account_id, username, email, phone)',
+        'unknown target type "ip" (one of: account_id, username, email, phone, ip_address, imei, mac_address)',
       );
     });
 

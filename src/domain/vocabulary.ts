@@ -38,7 +38,9 @@ export const CATEGORY_TIER = {
 export type Category = keyof typeof CATEGORY_TIER;
 export const CATEGORIES = Object.keys(CATEGORY_TIER) as unknown as readonly [Category, ...Category[]];
 
-export const TARGET_TYPES = ["account_id", "username", "email", "phone"] as const;
+// ip_address, imei and mac_address are the identifiers an EPOC-PR may name (Regulation (EU) 2023/1543,
+// Annex II); an IP address names a user only together with the moment it was seen (docs/request.md).
+export const TARGET_TYPES = ["account_id", "username", "email", "phone", "ip_address", "imei", "mac_address"] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
 
 export const TIER_LABEL: Record<Tier, string> = {
@@ -101,3 +103,93 @@ export const STATUSES = [
   "withdrawn",
 ] as const;
 export type Status = (typeof STATUSES)[number];
+
+/**
+ * The legal regimes a request can be made under (docs/regimes.md). `us` is today's model (US process,
+ * judged by the compulsory-process ladder) and what a document without a legal basis is; the others are
+ * regimes whose orders arrive directly from a foreign authority.
+ */
+export const REGIMES = ["us", "eu_e_evidence", "uk_us_daa", "mlat"] as const;
+export type Regime = (typeof REGIMES)[number];
+
+/** Regulation (EU) 2023/1543: its certificates (Annexes I and II) and the follow-ups to a preservation (V, VI). */
+export const EU_INSTRUMENTS = ["epoc", "epoc_pr", "annex_v_confirmation", "annex_vi_extension"] as const;
+export type EuInstrument = (typeof EU_INSTRUMENTS)[number];
+
+/**
+ * The instrument a request carries, per regime: the US regime's instruments are the processes; the UK's
+ * is an Overseas Production Order (Crime (Overseas Production Orders) Act 2019, under the UK-US Data
+ * Access Agreement); an MLAT request is itself the instrument.
+ */
+export const REGIME_INSTRUMENTS = {
+  us: ["subpoena", "court_order", "search_warrant", "emergency", "preservation", "national_security", "informal"],
+  eu_e_evidence: EU_INSTRUMENTS,
+  uk_us_daa: ["overseas_production_order"],
+  mlat: ["mlat"],
+} as const satisfies Record<Regime, readonly string[]>;
+export type Instrument = (typeof REGIME_INSTRUMENTS)[Regime][number];
+export const INSTRUMENTS = [...new Set(Object.values(REGIME_INSTRUMENTS).flat())] as unknown as readonly [
+  Instrument,
+  ...Instrument[],
+];
+
+/** The kinds of issuing or validating authority Art. 4 of Regulation (EU) 2023/1543 distinguishes. */
+export const AUTHORITY_KINDS = [
+  "judge",
+  "court",
+  "investigating_judge",
+  "public_prosecutor",
+  "other_competent_authority",
+] as const;
+export type AuthorityKind = (typeof AUTHORITY_KINDS)[number];
+
+/** The four data categories of Art. 3(9)-(12); a policy maps its own categories onto them. */
+export const EU_DATA_CATEGORIES = ["subscriber", "identification", "traffic", "content"] as const;
+export type EuDataCategory = (typeof EU_DATA_CATEGORIES)[number];
+
+/**
+ * Offence categories the request can name. The four listed ones are those of Art. 5(4)(b) and (c)
+ * (non-cash payment fraud, child sexual abuse, attacks on information systems, terrorism), which open
+ * traffic and content data whatever the maximum sentence; `other` is judged by the sentence alone.
+ */
+export const OFFENCE_CATEGORIES = [
+  "non_cash_payment_fraud",
+  "child_sexual_abuse",
+  "information_system_attack",
+  "terrorism",
+  "other",
+] as const;
+export type OffenceCategory = (typeof OFFENCE_CATEGORIES)[number];
+
+/**
+ * Member States bound by Regulation (EU) 2023/1543: all but Denmark, which takes no part in measures
+ * under Title V TFEU (Protocol No 22); Ireland opted in. An EU order names one of these as its issuing State.
+ */
+export const E_EVIDENCE_STATES = [
+  "AT",
+  "BE",
+  "BG",
+  "CY",
+  "CZ",
+  "DE",
+  "EE",
+  "ES",
+  "FI",
+  "FR",
+  "GR",
+  "HR",
+  "HU",
+  "IE",
+  "IT",
+  "LT",
+  "LU",
+  "LV",
+  "MT",
+  "NL",
+  "PL",
+  "PT",
+  "RO",
+  "SE",
+  "SI",
+  "SK",
+] as const;

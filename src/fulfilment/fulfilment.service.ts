@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
-import { targetKey } from "../domain/request.schema.js";
+import { targetFromRow, targetKey } from "../domain/request.schema.js";
 import { CATEGORIES, type Category } from "../domain/vocabulary.js";
 import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { LeasedJob } from "../jobs/jobs.js";
@@ -155,7 +155,7 @@ async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date
     .executeTakeFirstOrThrow();
   const targets = await tx
     .selectFrom("request_target")
-    .select(["position", "type", "value"])
+    .select(["position", "type", "value", "observed_at", "time_zone", "port"])
     .where("request_id", "=", locked.id)
     .orderBy("position")
     .execute();
@@ -223,7 +223,8 @@ async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date
       categories: request.categories,
       dateFrom: request.date_from,
       dateTo: request.date_to,
-      targets: targets.map((t) => ({ position: t.position, type: t.type as never, value: t.value })),
+      // With an ip_address's moment and port, so each target's key is the one its decision items carry.
+      targets: targets.map((t) => ({ position: t.position, ...targetFromRow(t) })),
       agencyName: request.agency_name,
       jurisdiction: request.jurisdiction,
       process: request.process,

@@ -7,11 +7,15 @@
  * those verdicts (the decision never depends on which account is named, only on what is asked and how).
  */
 import { countryCodes, countryOf } from "../domain/jurisdictions.js";
+import type { LegalBasis } from "../domain/legal-basis.schema.js";
 import type { RequestDocument } from "../domain/request.schema.js";
 import { targetKey } from "../domain/request.schema.js";
 import {
+  type AuthorityKind,
   CATEGORIES,
   type Category,
+  EU_DATA_CATEGORIES,
+  type EuDataCategory,
   PROCESSES,
   type Process,
   processRank,
@@ -30,6 +34,21 @@ export type Action = (typeof ACTIONS)[number];
 export const OUTCOMES = ["hold", "preserve", "comply_full", "comply_partial", "no_data", "reject"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/** Why an order is refused: an Annex III ground of Regulation (EU) 2023/1543 (docs/regimes.md#refusals). */
+export const REFUSAL_GROUNDS = ["issuing_authority", "offence_threshold"] as const;
+export type RefusalGround = (typeof REFUSAL_GROUNDS)[number];
+
+/**
+ * An item the order was not entitled to, which must be answered to the issuing authority on the form the
+ * regime gives (Annex III), not silently withheld.
+ */
+export interface Refusal {
+  form: "annex_iii";
+  ground: RefusalGround;
+  /** The article the order fails, e.g. `Art. 5(4)`. */
+  article: string;
+}
+
 export interface DecisionItem {
   target: string;
   category: Category;
@@ -37,6 +56,8 @@ export interface DecisionItem {
   /** Where in the policy (or the request) the deciding fact lives, e.g. `legalProcess.subscriber`. */
   rule: string;
   reason: string;
+  /** Present on an item withheld because the order itself fails its regime's conditions. */
+  refusal?: Refusal;
 }
 
 export interface Decision {
@@ -59,12 +80,26 @@ export type DecisionInput = Pick<
 > & {
   agency: { verified: boolean };
   emergency?: { verified: boolean } | null | undefined;
+  /** Absent or null: the `us` regime (docs/regimes.md). */
+  legalBasis?:
+    | (Pick<LegalBasis, "regime" | "instrument" | "emergency" | "offence"> & {
+        issuingAuthority?: { kind: AuthorityKind } | undefined;
+        validatingAuthority?: { kind: AuthorityKind } | undefined;
+      })
+    | null
+    | undefined;
 };
 
 interface Verdict {
   action: Action;
   rule: string;
   reason: string;
+  refusal?: Refusal;
+}
+
+interface CompiledEu {
+  /** The EU category each of the policy's categories falls into, and the policy line that says so. */
+  categoryOf: ReadonlyMap<Category, { euCategory: EuDataCategory; source: string }>;
 }
 
 interface TierAccess {
@@ -116,6 +151,20 @@ export interface CompiledPolicy {
   readonly dataMap: Readonly<Record<Category, HeldCategory>>;
   readonly jurisdictions: ReadonlyMap<string, ResolvedJurisdiction>;
   readonly fallback: ResolvedJurisdiction;
+  /** regimes.eu_e_evidence, or null when the policy takes no EU orders. */
+  readonly eu: CompiledEu | null;
+}
+
+function compileEu(doc: PolicyDocument): CompiledEu | null {
+  const eu = doc.regimes?.eu_e_evidence;
+  if (!eu) return null;
+  const categoryOf = new Map<Category, { euCategory: EuDataCategory; source: string }>();
+  for (const euCategory of EU_DATA_CATEGORIES) {
+    for (const category of eu.categories[euCategory]) {
+      categoryOf.set(category, { euCategory, source: `regimes.eu_e_evidence.categories.${euCategory}` });
+    }
+  }
+  return { categoryOf };
 }
 
 function closeUpwards(listed: readonly Process[]): Set<Process> {
@@ -228,6 +277,7 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
     dataMap,
     jurisdictions,
     fallback: resolveJurisdiction(doc, "*", rules),
+    eu: compileEu(doc),
   };
 }
 
@@ -266,6 +316,123 @@ function pastRetention(request: DecisionInput, retentionDays: number | undefined
   return periodEnd < received - retentionDays * DAY_MS;
 }
 
+type EuOrder = NonNullable<DecisionInput["legalBasis"]>;
+
+const EU_CATEGORY_LABEL: Record<EuDataCategory, string> = {
+  subscriber: "subscriber data (Art. 3(9))",
+  identification: "data for identifying the user (Art. 3(10))",
+  traffic: "traffic data (Art. 3(11))",
+  content: "content data (Art. 3(12))",
+};
+
+const JUDICIAL: ReadonlySet<AuthorityKind> = new Set(["judge", "court", "investigating_judge"]);
+const JUDICIAL_OR_PROSECUTOR: ReadonlySet<AuthorityKind> = new Set([...JUDICIAL, "public_prosecutor"]);
+// Art. 5(4)(b): listed offences open traffic and content data when committed by means of an information
+// system; (c): terrorism offences, however committed.
+const LISTED_IF_BY_INFORMATION_SYSTEM: ReadonlySet<string> = new Set([
+  "non_cash_payment_fraud",
+  "child_sexual_abuse",
+  "information_system_attack",
+]);
+const THRESHOLD_MONTHS = 36;
+
+const AUTHORITY_TEXT: Record<AuthorityKind, string> = {
+  judge: "a judge",
+  court: "a court",
+  investigating_judge: "an investigating judge",
+  public_prosecutor: "a public prosecutor",
+  other_competent_authority: "another competent authority",
+};
+
+function who(order: EuOrder): string {
+  const issuer = order.issuingAuthority ? AUTHORITY_TEXT[order.issuingAuthority.kind] : "no named authority";
+  const validator = order.validatingAuthority ? `, validated by ${AUTHORITY_TEXT[order.validatingAuthority.kind]}` : "";
+  return `issued by ${issuer}${validator}`;
+}
+
+/**
+ * Regulation (EU) 2023/1543 for one category of an EU order: whether the order is entitled to it (Art. 4:
+ * who may issue it; Art. 5(4): for which offences), or which category of the Regulation it is not mapped to.
+ * Undefined when the order may go on to the data map; a refusal is answered on Annex III.
+ */
+function euEntitlement(order: EuOrder, policy: CompiledPolicy, category: Category): Verdict | undefined {
+  if (!policy.eu) {
+    return {
+      action: "withhold",
+      rule: "regimes",
+      reason:
+        "this policy takes no orders under Regulation (EU) 2023/1543 (it has no regimes.eu_e_evidence): counsel must decide the order",
+    };
+  }
+  const placed = policy.eu.categoryOf.get(category);
+  if (!placed) {
+    return {
+      action: "withhold",
+      rule: "regimes.eu_e_evidence.categories",
+      reason: `${category} is not placed in one of the four categories of Art. 3(9)-(12): counsel must place it before it can be produced`,
+    };
+  }
+  const { euCategory, source } = placed;
+  const issuer = order.issuingAuthority?.kind;
+  const validator = order.validatingAuthority?.kind;
+  const preservation = order.instrument !== "epoc";
+  // Art. 4(1) and 4(3): a prosecutor may issue a production order for subscriber and identification data,
+  // and a preservation order for any category; Art. 4(2): traffic and content need a judicial authority.
+  const judicialOnly = !preservation && (euCategory === "traffic" || euCategory === "content");
+  const competent = judicialOnly ? JUDICIAL : JUDICIAL_OR_PROSECUTOR;
+  if (!((issuer && competent.has(issuer)) || (validator && competent.has(validator)))) {
+    const article = preservation ? "Art. 4(3)" : judicialOnly ? "Art. 4(2)" : "Art. 4(1)";
+    const needed = judicialOnly
+      ? "a judge, court or investigating judge (issuing or validating)"
+      : "a judge, court, investigating judge or public prosecutor (issuing or validating)";
+    return {
+      action: "withhold",
+      rule: source,
+      reason: `${order.instrument} ${who(order)}: ${EU_CATEGORY_LABEL[euCategory]} need ${needed} (${article}); refused on Annex III`,
+      refusal: { form: "annex_iii", ground: "issuing_authority", article },
+    };
+  }
+  if (judicialOnly) {
+    const offence = order.offence;
+    const months = offence?.maximumSentenceMonths ?? 0;
+    const listed =
+      offence !== undefined &&
+      (offence.category === "terrorism" ||
+        (LISTED_IF_BY_INFORMATION_SYSTEM.has(offence.category) && offence.byInformationSystem));
+    if (months < THRESHOLD_MONTHS && !listed) {
+      return {
+        action: "withhold",
+        rule: source,
+        reason: `${EU_CATEGORY_LABEL[euCategory]} may be ordered only for an offence with a maximum sentence of at least 3 years or a listed offence (Art. 5(4)); this one carries ${months} months (${offence?.category ?? "no offence given"}); refused on Annex III`,
+        refusal: { form: "annex_iii", ground: "offence_threshold", article: "Art. 5(4)" },
+      };
+    }
+  }
+  return undefined;
+}
+
+/** What an entitled EU order gets of a held category: kept on a preservation order, produced on an EPOC. */
+function euVerdict(order: EuOrder, policy: CompiledPolicy, category: Category): Verdict {
+  const placed = policy.eu?.categoryOf.get(category) as { euCategory: EuDataCategory; source: string };
+  const label = EU_CATEGORY_LABEL[placed.euCategory];
+  if (order.instrument !== "epoc") {
+    return {
+      action: "preserve",
+      rule: placed.source,
+      reason: `${order.instrument} ${who(order)}: ${label} kept as of receipt (Art. 11), nothing is disclosed`,
+    };
+  }
+  const condition =
+    placed.euCategory === "subscriber" || placed.euCategory === "identification"
+      ? "any criminal offence (Art. 5(3))"
+      : "an offence meeting Art. 5(4)";
+  return {
+    action: "disclose",
+    rule: placed.source,
+    reason: `epoc ${who(order)} (Art. 4) for ${condition}: ${label} may be produced`,
+  };
+}
+
 /** The steps of docs/decision.md for one category; the same verdict holds for every target of the request. */
 function decideCategory(
   request: DecisionInput,
@@ -273,6 +440,7 @@ function decideCategory(
   jurisdiction: ResolvedJurisdiction,
   category: Category,
   granted: ReadonlyMap<Category, CompiledRule>,
+  euOrder: EuOrder | undefined,
 ): Verdict {
   const tier = tierOf(category);
   const process = request.process;
@@ -304,6 +472,12 @@ function decideCategory(
       reason: "the requesting agency is not verified; nothing is produced for an unattributed request",
     };
   }
+  // An EU order the Regulation does not entitle to a category is refused before anything is said of
+  // what is held (docs/regimes.md#the-decision).
+  if (euOrder) {
+    const refused = euEntitlement(euOrder, policy, category);
+    if (refused) return refused;
+  }
 
   // 2. What the provider does not hold, or holds only as ciphertext, cannot be produced.
   const held = policy.dataMap[category];
@@ -324,6 +498,9 @@ function decideCategory(
       reason: `${category} is kept ${held.retentionDays} days; the requested period ended before that`,
     };
   }
+
+  // An entitled EU order is decided by the Regulation, not by the US process ladder or the rules.
+  if (euOrder) return euVerdict(euOrder, policy, category);
 
   // 3. Preservation keeps, never discloses.
   if (process === "preservation") {
@@ -405,6 +582,7 @@ function outcomeOf(counts: Record<Action, number>, total: number): Outcome {
 
 export function decide(request: DecisionInput, policy: CompiledPolicy): Decision {
   const jurisdiction = lookupJurisdiction(policy, request.jurisdiction);
+  const euOrder = request.legalBasis?.regime === "eu_e_evidence" ? request.legalBasis : undefined;
 
   const granted = new Map<Category, CompiledRule>();
   for (const rule of jurisdiction.rules) {
@@ -416,11 +594,13 @@ export function decide(request: DecisionInput, policy: CompiledPolicy): Decision
   const verdicts: Verdict[] = new Array(categories.length);
   const counts: Record<Action, number> = { disclose: 0, withhold: 0, unavailable: 0, hold: 0, preserve: 0 };
   let disclosesContent = false;
+  let refused = 0;
   for (let i = 0; i < categories.length; i++) {
     const category = categories[i] as Category;
-    const verdict = decideCategory(request, policy, jurisdiction, category, granted);
+    const verdict = decideCategory(request, policy, jurisdiction, category, granted, euOrder);
     verdicts[i] = verdict;
     counts[verdict.action]++;
+    if (verdict.refusal) refused++;
     if (verdict.action === "disclose" && tierOf(category) === "content") disclosesContent = true;
   }
 
@@ -431,17 +611,28 @@ export function decide(request: DecisionInput, policy: CompiledPolicy): Decision
     const key = targetKey(target);
     for (let i = 0; i < categories.length; i++) {
       const verdict = verdicts[i] as Verdict;
-      items[n++] = {
+      const item: DecisionItem = {
         target: key,
         category: categories[i] as Category,
         action: verdict.action,
         rule: verdict.rule,
         reason: verdict.reason,
       };
+      if (verdict.refusal) item.refusal = verdict.refusal;
+      items[n++] = item;
     }
   }
 
   const reviewReasons: string[] = [];
+  if (refused > 0) {
+    const articles = [...new Set(verdicts.flatMap((v) => (v.refusal ? [v.refusal.article] : [])))].join(", ");
+    reviewReasons.push(
+      `the order fails ${articles} of Regulation (EU) 2023/1543 for ${refused} of its categories: it must be answered on Annex III`,
+    );
+  }
+  if (euOrder && !policy.eu) {
+    reviewReasons.push("an EU order under a policy without regimes.eu_e_evidence needs counsel");
+  }
   if (counts.disclose > 0) {
     if (disclosesContent) reviewReasons.push("content disclosure needs counsel approval");
     if (request.process === "emergency") reviewReasons.push("emergency disclosure needs counsel approval");

@@ -10,7 +10,7 @@ import {
   tierKeySchema,
   tierSchema,
 } from "../domain/domain.schema.js";
-import type { Process } from "../domain/vocabulary.js";
+import { EU_DATA_CATEGORIES, type Process } from "../domain/vocabulary.js";
 import { text } from "../shared/validation.js";
 
 /** The policy document, docs/policy.md (contract). */
@@ -72,6 +72,23 @@ const ruleSchema = z.strictObject({
   grant: z.array(categorySchema).min(1).max(15),
 });
 
+/**
+ * How the policy's categories fall into the four of Regulation (EU) 2023/1543, Art. 3(9)-(12): subscriber,
+ * identification (IP address, port, timestamp), traffic (device location included) and content. Which of
+ * its own data is which is the provider's reading of the Regulation, so it is written here, by counsel.
+ */
+const euCategoriesSchema = z.strictObject(
+  Object.fromEntries(EU_DATA_CATEGORIES.map((c) => [c, z.array(categorySchema).max(15).default([])])) as Record<
+    (typeof EU_DATA_CATEGORIES)[number],
+    z.ZodDefault<z.ZodArray<typeof categorySchema>>
+  >,
+);
+
+const regimesSchema = z.strictObject({
+  /** Present: the provider takes European Production and Preservation Orders (docs/regimes.md). */
+  eu_e_evidence: z.strictObject({ categories: euCategoriesSchema }).optional(),
+});
+
 export const policyDocumentSchema = z
   .strictObject({
     policy: z.literal(1, { error: "must be 1 (the only policy format version)" }),
@@ -92,8 +109,26 @@ export const policyDocumentSchema = z
     jurisdictions: z.record(jurisdictionKeySchema, jurisdictionEntrySchema).default({}),
     humanRightsReview: z.array(jurisdictionSchema).max(300).default([]),
     rules: z.array(ruleSchema).max(200).default([]),
+    regimes: regimesSchema.optional(),
   })
   .superRefine((policy, ctx) => {
+    const eu = policy.regimes?.eu_e_evidence;
+    if (eu) {
+      const placed = new Map<string, string>();
+      for (const euCategory of EU_DATA_CATEGORIES) {
+        eu.categories[euCategory].forEach((category, index) => {
+          const earlier = placed.get(category);
+          if (earlier !== undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["regimes", "eu_e_evidence", "categories", euCategory, index],
+              message: `"${category}" is already placed under ${earlier}: a category is one of the four, not two`,
+            });
+          }
+          placed.set(category, euCategory);
+        });
+      }
+    }
     const seen = new Set<string>();
     policy.rules.forEach((rule, index) => {
       if (seen.has(rule.id)) {

@@ -4,7 +4,8 @@ import type { AuditEntry } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
-import type { RequestDocument } from "../domain/request.schema.js";
+import type { LegalBasis } from "../domain/legal-basis.schema.js";
+import { type RequestDocument, targetFromRow } from "../domain/request.schema.js";
 import { type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 
@@ -99,7 +100,7 @@ export async function loadDecisionInputs(tx: Tx, ids: string[]): Promise<Map<str
   const byRequest = new Map<string, RequestDocument["targets"]>();
   for (const t of targets) {
     const list = byRequest.get(t.request_id) ?? [];
-    list.push({ type: t.type as RequestDocument["targets"][number]["type"], value: t.value });
+    list.push(targetFromRow(t));
     byRequest.set(t.request_id, list);
   }
   const out = new Map<string, DecisionInput>();
@@ -114,6 +115,7 @@ export async function loadDecisionInputs(tx: Tx, ids: string[]): Promise<Map<str
       targets: byRequest.get(r.id) ?? [],
       categories: r.categories as RequestDocument["categories"],
       dateRange: r.date_from && r.date_to ? { from: r.date_from, to: r.date_to } : null,
+      legalBasis: (r.legal_basis as LegalBasis | null) ?? null,
     });
   }
   return out;

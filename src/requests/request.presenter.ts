@@ -1,8 +1,9 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { DecisionTable } from "../db/schema.js";
-import { CATEGORIES, STATUSES, type Status, TARGET_TYPES } from "../domain/vocabulary.js";
-import { ACTIONS, type DecisionItem, OUTCOMES, type Outcome } from "../policy/engine.js";
+import { type LegalBasis, legalBasisSchema } from "../domain/legal-basis.schema.js";
+import { CATEGORIES, REGIMES, type Regime, STATUSES, type Status, TARGET_TYPES } from "../domain/vocabulary.js";
+import { ACTIONS, type DecisionItem, OUTCOMES, type Outcome, REFUSAL_GROUNDS } from "../policy/engine.js";
 import type { HoldView } from "./holds.service.js";
 
 /**
@@ -97,6 +98,10 @@ const decisionSchema = z.strictObject({
       /** The policy path (or request field) that decided the item. */
       rule: z.string(),
       reason: z.string(),
+      /** An item the order was not entitled to: answered on the regime's form (docs/regimes.md#refusals). */
+      refusal: z
+        .strictObject({ form: z.literal("annex_iii"), ground: z.enum(REFUSAL_GROUNDS), article: z.string() })
+        .optional(),
     }),
   ),
   cause: z.enum(["intake", "resume", "pause", "policy_change", "verification", "import"]),
@@ -132,8 +137,20 @@ const detailBase = {
   deadlineAt: instant.nullable(),
   followUpDueAt: instant.nullable(),
   categories: z.array(z.enum(CATEGORIES)),
-  targets: z.array(z.strictObject({ type: z.enum(TARGET_TYPES), value: z.string() })),
+  targets: z.array(
+    z.strictObject({
+      type: z.enum(TARGET_TYPES),
+      value: z.string(),
+      /** An ip_address's: when it was seen, the zone it was read in, its port if given. */
+      at: instant.optional(),
+      timeZone: z.string().optional(),
+      port: z.number().int().optional(),
+    }),
+  ),
   documents: z.array(documentSchema),
+  /** docs/regimes.md: `us` unless the request names another legal basis. */
+  regime: z.enum(REGIMES),
+  instrument: z.string().nullable(),
   originalSha256: z.string(),
   version: z.number().int(),
   /** Held for staff review because the submitting account was suspended (not a jurisdiction pause). */
@@ -179,6 +196,8 @@ export const requestDetailStaffSchema = z.strictObject({
   verificationNotes: z.array(verificationNoteSchema),
   agencyVerified: z.boolean(),
   emergency: z.strictObject({ justification: z.string(), verified: z.boolean() }).nullable(),
+  /** The legal basis as filed (docs/regimes.md), null for a request without one. */
+  legalBasis: legalBasisSchema.nullable(),
   decision: decisionSchema.nullable(),
   reviews: z.array(reviewSchema),
   callbacks: z.array(callbackSchema),
@@ -206,8 +225,11 @@ export interface DetailRows {
     agency_verified: boolean;
     emergency_justification: string | null;
     emergency_verified: boolean | null;
+    regime: string;
+    instrument: string | null;
+    legal_basis: unknown;
   };
-  targets: Array<{ type: string; value: string }>;
+  targets: Array<{ type: string; value: string; at?: string; timeZone?: string; port?: number }>;
   documents: Array<{
     position: number;
     name: string;
@@ -255,6 +277,8 @@ function presentBase(rows: DetailRows) {
     followUpDueAt: row.follow_up_due_at?.toISOString() ?? null,
     categories: row.categories as RequestDetail["categories"],
     targets: rows.targets as RequestDetail["targets"],
+    regime: row.regime as Regime,
+    instrument: row.instrument,
     documents: rows.documents.map((d) => ({
       position: d.position,
       name: d.name,
@@ -295,6 +319,7 @@ export function presentStaffDetail(rows: DetailRows, desk: DeskRows): RequestDet
     emergency: row.emergency_justification
       ? { justification: row.emergency_justification, verified: row.emergency_verified === true }
       : null,
+    legalBasis: (row.legal_basis as LegalBasis | null) ?? null,
     decision: decision
       ? {
           id: decision.id,

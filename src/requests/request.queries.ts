@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { authorize, type Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
+import { targetFromRow } from "../domain/request.schema.js";
 import type { Status } from "../domain/vocabulary.js";
 import { notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -130,12 +131,14 @@ export async function getRequest(db: Db, principal: Principal, requestId: string
     .select("a.name as agency_name")
     .where("r.id", "=", requestId)
     .executeTakeFirstOrThrow();
-  const targets = await db
-    .selectFrom("request_target")
-    .select(["type", "value"])
-    .where("request_id", "=", requestId)
-    .orderBy("position")
-    .execute();
+  const targets = (
+    await db
+      .selectFrom("request_target")
+      .select(["type", "value", "observed_at", "time_zone", "port"])
+      .where("request_id", "=", requestId)
+      .orderBy("position")
+      .execute()
+  ).map(targetFromRow);
   const documents = await db
     .selectFrom("request_document")
     .select(["position", "name", "sha256", "media_type", "size_bytes"])

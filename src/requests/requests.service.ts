@@ -56,6 +56,13 @@ export function prepareDocument(input: IntakeInput): RequestDocument {
     throw new ValidationError([{ path: "", message: `not valid JSON: ${(error as Error).message}` }]);
   }
   const doc = parseRequestDocument(json);
+  // The document cannot know when it is read; intake can. A form's deadline already past is refused
+  // rather than stored as a request that is late the moment it arrives.
+  if (doc.legalBasis?.deadline !== undefined && Date.parse(doc.legalBasis.deadline) <= input.now.getTime()) {
+    throw new ValidationError([
+      { path: "legalBasis.deadline", message: `is in the past (${doc.legalBasis.deadline}); nothing was stored` },
+    ]);
+  }
   return {
     ...doc,
     agency: { ...doc.agency, verified: input.agencyVerified },
@@ -267,8 +274,19 @@ function intakeRows(intake: PlannedIntake) {
       updated_at: now,
       submitted_by: input.submittedBy ?? null,
       follow_up_due_at: input.followUpDueAt ?? null,
+      regime: doc.legalBasis?.regime ?? "us",
+      instrument: doc.legalBasis?.instrument ?? null,
+      legal_basis: doc.legalBasis ? JSON.stringify(doc.legalBasis) : null,
     },
-    targets: doc.targets.map((t, position) => ({ request_id: id, position, type: t.type, value: t.value })),
+    targets: doc.targets.map((t, position) => ({
+      request_id: id,
+      position,
+      type: t.type,
+      value: t.value,
+      observed_at: t.at === undefined ? null : new Date(t.at),
+      time_zone: t.timeZone ?? null,
+      port: t.port ?? null,
+    })),
     documents: doc.documents.map((d, position) => {
       const upload = intake.options.uploads?.find((u) => u.sha256 === d.sha256);
       return {
@@ -318,6 +336,7 @@ function intakeRows(intake: PlannedIntake) {
             reference: doc.reference,
             jurisdiction: doc.jurisdiction,
             process: doc.process,
+            ...(doc.legalBasis ? { regime: doc.legalBasis.regime, instrument: doc.legalBasis.instrument } : {}),
             targets: doc.targets.length,
             categories: doc.categories,
             originalSha256,

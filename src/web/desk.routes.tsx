@@ -431,7 +431,7 @@ function RequestPage({
               </tr>
             </thead>
             <tbody>
-              {(decision.items as Array<Record<string, string>>).map((item) => (
+              {(decision.items as unknown as Array<Record<string, string>>).map((item) => (
                 <tr key={`${item.target}${item.category}`} class={`action-${item.action}`}>
                   <th scope="row">{item.target}</th>
                   <td>
