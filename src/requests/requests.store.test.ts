@@ -66,7 +66,17 @@ describe.each(DRIVERS)("requests on %s", (driver) => {
       .selectAll()
       .where("request_id", "=", result.id)
       .execute();
-    expect(targets).toEqual([{ request_id: result.id, position: 0, type: "phone", value: "+85291234567" }]);
+    expect(targets).toEqual([
+      {
+        request_id: result.id,
+        position: 0,
+        type: "phone",
+        value: "+85291234567",
+        observed_at: null,
+        time_zone: null,
+        port: null,
+      },
+    ]);
     const decision = await database.db.transaction().execute((tx) => currentDecision(tx, result.id));
     expect(decision).toMatchObject({ policy_name: "ExampleChat", policy_version: "2020-07-06", cause: "intake" });
     const audit = await database.db
