@@ -88,6 +88,27 @@ export async function discardUnlinkedBlobs(db: Db, blobIds: readonly string[]): 
     .execute();
 }
 
+/**
+ * How long an unlinked blob may wait before it is taken for abandoned. A submission links its uploads in the
+ * transaction that stores it, the moment the body has arrived, and a body at the size limit arrives in
+ * minutes even over a slow line: an hour old and still unlinked, it is the leftover of a process killed
+ * mid-upload (or of a refusal whose own clean-up failed), which nothing else will ever delete.
+ */
+export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/** Deletes blobs no document links to that are older than ABANDONED_AFTER_MS; their pieces go with them. */
+export async function sweepAbandonedBlobs(db: Db, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - ABANDONED_AFTER_MS);
+  const result = await db
+    .deleteFrom("document_blob")
+    .where("created_at", "<", cutoff)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom("request_document").select("blob_id").whereRef("blob_id", "=", "document_blob.id"))),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** The blob's bytes, fetched a megabyte at a time as the reader asks for them. */
 export function readBlob(db: Db, blobId: string): Readable {
   async function* pieces(): AsyncGenerator<Buffer> {

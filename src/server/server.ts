@@ -5,8 +5,12 @@ import { runDueJobs } from "../jobs/jobs.js";
 import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
 import { renewCanary } from "../reports/canary.service.js";
+import { sweepAbandonedBlobs } from "../requests/documents.store.js";
 import { buildApp } from "./app.js";
 import { configuredJobHandlers } from "./job-handlers.js";
+
+/** Abandoned uploads are rare (a killed process): looking once an hour is enough, and costs one statement. */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * One Custodian process: the HTTP server, and beside it the background work every process shares through
@@ -46,6 +50,7 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
   const handlers = configuredJobHandlers(config);
   let stopping = false;
   let canaryDecided: string | undefined;
+  let blobsSweptAt = 0;
   let running: Promise<void> = Promise.resolve();
   const work = async () => {
     try {
@@ -58,6 +63,12 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
         canaryDecided = today;
       }
       if (transport) await deliverDueMail(db, transport, { limit: 100 });
+      // Uploads a killed process left half-written (or a refusal could not clean up) are swept hourly.
+      if (Date.now() - blobsSweptAt >= SWEEP_EVERY_MS) {
+        const swept = await sweepAbandonedBlobs(db, new Date());
+        blobsSweptAt = Date.now();
+        if (swept > 0) app.log.info({ swept }, "deleted abandoned uploads no request links to");
+      }
     } catch (error) {
       app.log.error({ err: error }, "background work failed; retrying on the next tick");
     }
