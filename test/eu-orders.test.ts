@@ -205,4 +205,86 @@ describe.each(DRIVERS)("EU orders through the API on %s", (driver) => {
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ regime: "us", instrument: null, legal_basis: null });
   });
+
+  const DAY = 86_400_000;
+  const receipt = async (id: string) =>
+    (
+      await desk.db
+        .selectFrom("audit_event")
+        .select("occurred_at")
+        .where("object_id", "=", id)
+        .where("action", "=", "request.received")
+        .executeTakeFirstOrThrow()
+    ).occurred_at.getTime();
+
+  it("an EPOC is preserved on receipt and due in 10 days; an emergency EPOC in 8 hours, reminded 2 hours before", async () => {
+    const doc = epoc();
+    doc.reference = "PNR-CLOCK-10D";
+    const submitted = await submit(doc);
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const { id } = submitted.json() as { id: string };
+    const at = await receipt(id);
+    const row = await desk.db
+      .selectFrom("request")
+      .select(["deadline_at", "status"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe("received");
+    expect(row.deadline_at?.getTime()).toBe(at + 10 * DAY);
+    const hold = await desk.db
+      .selectFrom("preservation_hold")
+      .select(["status", "expires_at"])
+      .where("request_id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(hold.status).toBe("active");
+    expect(hold.expires_at.getTime()).toBe(at + 60 * DAY);
+
+    const urgent = epoc();
+    urgent.reference = "PNR-CLOCK-8H";
+    urgent.process = "emergency";
+    urgent.emergency = { justification: "a child is in danger now" };
+    urgent.legalBasis.emergency = true;
+    const fast = await submit(urgent);
+    expect(fast.statusCode, fast.body).toBe(201);
+    const fastId = (fast.json() as { id: string }).id;
+    const fastAt = await receipt(fastId);
+    const fastRow = await desk.db
+      .selectFrom("request")
+      .select("deadline_at")
+      .where("id", "=", fastId)
+      .executeTakeFirstOrThrow();
+    expect(fastRow.deadline_at?.getTime()).toBe(fastAt + 8 * 3_600_000);
+    const reminder = await desk.db
+      .selectFrom("job")
+      .select("run_at")
+      .where("dedupe_key", "=", `deadline:${fastId}`)
+      .executeTakeFirstOrThrow();
+    expect(reminder.run_at.getTime()).toBe(fastAt + 6 * 3_600_000);
+    // The desk's queue, soonest deadline first, puts the 8-hour order before the 10-day one.
+    const reviewer = await desk.signIn(desk.accounts.reviewer);
+    const queue = await desk.app.inject({
+      method: "GET",
+      url: "/api/v1/requests?sort=deadline",
+      headers: reviewer.headers,
+    });
+    const order = (queue.json() as { items: Array<{ id: string }> }).items.map((i) => i.id);
+    expect(order.indexOf(fastId)).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf(fastId)).toBeLessThan(order.indexOf(id));
+  });
+
+  it("an EPOC-PR keeps its data 60 days (Art. 11(1)), not the 90 of 18 U.S.C. 2703(f)", async () => {
+    const pr = JSON.parse(read("examples/requests/eu-epoc-pr.json")) as Json;
+    pr.reference = "OM-CLOCK-60D";
+    pr.jurisdiction = "FR";
+    pr.legalBasis.issuingState = "FR";
+    const submitted = await submit(pr);
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const { id } = submitted.json() as { id: string };
+    const hold = await desk.db
+      .selectFrom("preservation_hold")
+      .select("expires_at")
+      .where("request_id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(hold.expires_at.getTime()).toBe((await receipt(id)) + 60 * DAY);
+  });
 });

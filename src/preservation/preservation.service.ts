@@ -37,8 +37,15 @@ function lockHold(tx: Tx, holdId: string) {
   return tx.selectFrom("preservation_hold").selectAll().where("id", "=", holdId).forUpdate().executeTakeFirst();
 }
 
-export async function placePreservationHold(tx: Tx, requestId: string, actor: string, now: Date): Promise<string> {
-  const expiresAt = new Date(now.getTime() + PRESERVATION_DAYS * DAY_MS);
+/** `days`: 90 under 18 U.S.C. 2703(f); 60 for an EU order (Art. 11(1), requests/clocks.ts). */
+export async function placePreservationHold(
+  tx: Tx,
+  requestId: string,
+  actor: string,
+  now: Date,
+  days: number = PRESERVATION_DAYS,
+): Promise<string> {
+  const expiresAt = new Date(now.getTime() + days * DAY_MS);
   const { id } = await tx
     .insertInto("preservation_hold")
     .values({ request_id: requestId, expires_at: expiresAt })

@@ -10,14 +10,10 @@ import { type Decision, decide } from "../policy/engine.js";
 import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
 import { conflict, notFound } from "../shared/errors.js";
-import { DAY_MS } from "../shared/time.js";
 import { ValidationError } from "../shared/validation.js";
 import { ADMISSION_CODES } from "./admission.codes.js";
+import { answerClock, preservationDays, preservesOnReceipt } from "./clocks.js";
 import { decidedEntry, decisionRow } from "./decisions.repository.js";
-
-/** How long the desk has to answer, from receipt: emergencies are answered within the day. */
-export const ANSWER_WITHIN_DAYS: Record<string, number> = { emergency: 1, preservation: 2 };
-const DEFAULT_ANSWER_WITHIN_DAYS = 30;
 
 export interface IntakeInput {
   agencyId: string;
@@ -198,13 +194,20 @@ async function admit(db: Db, intakes: Intake[]): Promise<IntakeResult[]> {
     const planned = intakes.map((intake) => planIntake(intake, policy));
     try {
       const transactional = planned.filter(
-        (intake) => intake.result.status === "preserved" || intake.options.alsoInTransaction,
+        (intake) =>
+          intake.result.status === "preserved" ||
+          preservesOnReceipt(intake.doc.legalBasis) ||
+          intake.options.alsoInTransaction,
       );
       if (transactional.length > 0) {
         await db.transaction().execute(async (tx) => {
           await writeIntakes(tx, planned);
-          for (const { result, input, options } of transactional) {
-            if (result.status === "preserved") await placePreservationHold(tx, result.id, input.actor, input.now);
+          for (const { result, input, options, doc } of transactional) {
+            // An EPOC is preserved at once (Art. 10(1)), whatever its decision, before anyone looks at it;
+            // a held (paused) one too: the duty to preserve does not wait for a pause to be lifted.
+            if (result.status === "preserved" || preservesOnReceipt(doc.legalBasis)) {
+              await placePreservationHold(tx, result.id, input.actor, input.now, preservationDays(doc.legalBasis));
+            }
             await options.alsoInTransaction?.(tx, result);
           }
         });
@@ -241,8 +244,8 @@ function intakeRows(intake: PlannedIntake) {
   const { id, status, decision } = intake.result;
   const now = input.now;
   const receivedAt = new Date(doc.receivedAt);
-  const answerDays = ANSWER_WITHIN_DAYS[doc.process] ?? DEFAULT_ANSWER_WITHIN_DAYS;
-  const deadline = new Date(Math.max(receivedAt.getTime(), now.getTime()) + answerDays * DAY_MS);
+  const clock = answerClock({ receivedAt: doc.receivedAt, now, process: doc.process, legalBasis: doc.legalBasis });
+  const deadline = clock.dueAt;
   const originalSha256 = sha256Hex(input.originalDocument);
   const decisionValues = decisionRow(id, decision, "intake", now, undefined);
   return {
@@ -308,7 +311,7 @@ function intakeRows(intake: PlannedIntake) {
               "request.deadline_reminder",
               { requestId: id },
               {
-                runAt: new Date(deadline.getTime() - Math.min(3, answerDays / 2) * DAY_MS),
+                runAt: clock.remindAt,
                 dedupeKey: `deadline:${id}`,
               },
             ),

@@ -1,0 +1,95 @@
+/** The clocks per regime and instrument (docs/regimes.md#clocks), on a fake clock, at both sides of each boundary. */
+import { describe, expect, it } from "vitest";
+import { answerClock, EPOC_DAYS, preservationDays, preservesOnReceipt } from "./clocks.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const RECEIVED = "2026-12-01T08:00:00Z";
+const at = (ms: number) => new Date(Date.parse(RECEIVED) + ms);
+const EPOC = { regime: "eu_e_evidence", instrument: "epoc", emergency: false } as const;
+const EMERGENCY = { ...EPOC, emergency: true } as const;
+
+/** Whether the answer is still in time at `moment`, by the clock computed at receipt. */
+const inTime = (clock: { dueAt: Date }, moment: Date) => moment.getTime() <= clock.dueAt.getTime();
+
+describe("answerClock", () => {
+  it("an EPOC: 10 days from receipt (Art. 10(3)); in time at 10 days, late a millisecond after", () => {
+    const clock = answerClock({ receivedAt: RECEIVED, now: at(0), process: "court_order", legalBasis: EPOC });
+    expect(clock.dueAt).toEqual(at(EPOC_DAYS * DAY));
+    expect(clock.basis).toContain("Art. 10(3)");
+    expect(inTime(clock, at(10 * DAY))).toBe(true);
+    expect(inTime(clock, at(10 * DAY + 1))).toBe(false);
+    expect(clock.remindAt).toEqual(at(7 * DAY));
+  });
+
+  it("an emergency EPOC: 8 hours (Art. 10(4)), reminded 2 hours before", () => {
+    const clock = answerClock({ receivedAt: RECEIVED, now: at(0), process: "emergency", legalBasis: EMERGENCY });
+    expect(clock.dueAt).toEqual(at(8 * HOUR));
+    expect(inTime(clock, at(8 * HOUR))).toBe(true);
+    expect(inTime(clock, at(8 * HOUR + 1))).toBe(false);
+    expect(clock.remindAt).toEqual(at(6 * HOUR));
+    expect(clock.basis).toContain("Art. 10(4)");
+  });
+
+  it("starts at the later of the document's date and Custodian's receipt", () => {
+    const late = answerClock({ receivedAt: RECEIVED, now: at(3 * HOUR), process: "emergency", legalBasis: EMERGENCY });
+    expect(late.dueAt).toEqual(at(11 * HOUR));
+    const dated = answerClock({ receivedAt: RECEIVED, now: at(-1), process: "emergency", legalBasis: EMERGENCY });
+    expect(dated.dueAt).toEqual(at(8 * HOUR));
+  });
+
+  it("a deadline the form sets wins only when it is earlier, and the reminder then falls before it", () => {
+    const earlier = answerClock({
+      receivedAt: RECEIVED,
+      now: at(0),
+      process: "court_order",
+      legalBasis: { ...EPOC, deadline: at(4 * DAY).toISOString() },
+    });
+    expect(earlier.dueAt).toEqual(at(4 * DAY));
+    expect(earlier.basis).toBe("the deadline the order sets itself");
+    expect(earlier.remindAt).toEqual(at(3 * DAY));
+    const later = answerClock({
+      receivedAt: RECEIVED,
+      now: at(0),
+      process: "court_order",
+      legalBasis: { ...EPOC, deadline: at(10 * DAY + 1).toISOString() },
+    });
+    expect(later.dueAt).toEqual(at(10 * DAY));
+    const exactly = answerClock({
+      receivedAt: RECEIVED,
+      now: at(0),
+      process: "court_order",
+      legalBasis: { ...EPOC, deadline: at(10 * DAY).toISOString() },
+    });
+    expect(exactly.basis).toContain("Art. 10(3)");
+  });
+
+  it("US process keeps its clocks: 30 days, an emergency within the day, a preservation within 2 days", () => {
+    expect(answerClock({ receivedAt: RECEIVED, now: at(0), process: "subpoena" }).dueAt).toEqual(at(30 * DAY));
+    expect(answerClock({ receivedAt: RECEIVED, now: at(0), process: "subpoena" }).remindAt).toEqual(at(27 * DAY));
+    expect(answerClock({ receivedAt: RECEIVED, now: at(0), process: "emergency" }).dueAt).toEqual(at(DAY));
+    expect(answerClock({ receivedAt: RECEIVED, now: at(0), process: "emergency" }).remindAt).toEqual(at(DAY / 2));
+    expect(answerClock({ receivedAt: RECEIVED, now: at(0), process: "preservation" }).dueAt).toEqual(at(2 * DAY));
+    // Another regime's legal basis runs on the process's clock until it has one of its own.
+    expect(
+      answerClock({
+        receivedAt: RECEIVED,
+        now: at(0),
+        process: "court_order",
+        legalBasis: { regime: "uk_us_daa", instrument: "overseas_production_order", emergency: false },
+      }).dueAt,
+    ).toEqual(at(30 * DAY));
+  });
+
+  it("an EPOC-PR answers on the preservation clock and keeps its data 60 days; an EPOC is preserved on receipt", () => {
+    const pr = { regime: "eu_e_evidence", instrument: "epoc_pr", emergency: false } as const;
+    expect(answerClock({ receivedAt: RECEIVED, now: at(0), process: "preservation", legalBasis: pr }).dueAt).toEqual(
+      at(2 * DAY),
+    );
+    expect(preservationDays(pr)).toBe(60);
+    expect(preservationDays(null)).toBe(90);
+    expect(preservesOnReceipt(EPOC)).toBe(true);
+    expect(preservesOnReceipt(pr)).toBe(false);
+    expect(preservesOnReceipt({ regime: "us", instrument: "court_order" })).toBe(false);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The clocks a request runs on, per regime and instrument (docs/regimes.md#clocks). Pure: the moment of
+ * receipt is passed in, so the boundaries are tested with a fake clock.
+ */
+import type { LegalBasis } from "../domain/legal-basis.schema.js";
+import type { Process } from "../domain/vocabulary.js";
+import { DAY_MS } from "../shared/time.js";
+
+const HOUR_MS = 3_600_000;
+
+/** How long the desk has to answer US process, from receipt: emergencies within the day. */
+export const ANSWER_WITHIN_DAYS: Partial<Record<Process, number>> = { emergency: 1, preservation: 2 };
+const DEFAULT_ANSWER_WITHIN_DAYS = 30;
+
+/** Regulation (EU) 2023/1543: Art. 10(3) ten days, Art. 10(4) eight hours, Art. 11(1) sixty days. */
+export const EPOC_DAYS = 10;
+export const EPOC_EMERGENCY_HOURS = 8;
+export const EPOC_PR_DAYS = 60;
+
+export interface AnswerClock {
+  /** When the answer is due: what the request's deadline_at holds and the desk sorts by. */
+  dueAt: Date;
+  /** Where the deadline comes from, for a person: `Art. 10(3) Regulation (EU) 2023/1543: 10 days from receipt`. */
+  basis: string;
+  /** When the desk is reminded (and escalated) if the request is still open; never after dueAt. */
+  remindAt: Date;
+}
+
+export interface ClockInput {
+  /** When the request was sent, as the document says. */
+  receivedAt: string;
+  /** When Custodian received it. */
+  now: Date;
+  process: Process;
+  legalBasis?: Pick<LegalBasis, "regime" | "instrument" | "emergency" | "deadline"> | null | undefined;
+}
+
+/**
+ * The answer deadline. The clock starts at receipt: the later of the document's receivedAt and the moment
+ * Custodian took it in (a document dated ahead is not given extra time, one that waited in the post does
+ * not lose it). A deadline the form sets itself wins when it is earlier than the statutory one.
+ */
+export function answerClock(input: ClockInput): AnswerClock {
+  const start = Math.max(Date.parse(input.receivedAt), input.now.getTime());
+  const basis = input.legalBasis;
+  let due: number;
+  let why: string;
+  let lead: number;
+  if (basis?.regime === "eu_e_evidence" && basis.instrument === "epoc") {
+    if (basis.emergency) {
+      due = start + EPOC_EMERGENCY_HOURS * HOUR_MS;
+      why = "Art. 10(4) Regulation (EU) 2023/1543: an emergency EPOC within 8 hours of receipt";
+      lead = 2 * HOUR_MS;
+    } else {
+      due = start + EPOC_DAYS * DAY_MS;
+      why = "Art. 10(3) Regulation (EU) 2023/1543: an EPOC within 10 days of receipt";
+      lead = 3 * DAY_MS;
+    }
+  } else {
+    const days = ANSWER_WITHIN_DAYS[input.process] ?? DEFAULT_ANSWER_WITHIN_DAYS;
+    due = start + days * DAY_MS;
+    why = `${days} days from receipt (${input.process})`;
+    lead = Math.min(3, days / 2) * DAY_MS;
+  }
+  if (basis?.deadline !== undefined && Date.parse(basis.deadline) < due) {
+    due = Date.parse(basis.deadline);
+    why = "the deadline the order sets itself";
+    lead = Math.min(lead, (due - start) / 4);
+  }
+  // A reminder that would fall before receipt (a form deadline an hour away) is sent at once.
+  return { dueAt: new Date(due), basis: why, remindAt: new Date(Math.max(start, due - lead)) };
+}
+
+/**
+ * How long a preservation hold keeps the data: 60 days for an EU order (Art. 11(1); the EPOC's own hold
+ * too, Art. 10(1), until it is answered), 90 days under 18 U.S.C. 2703(f) otherwise.
+ */
+export function preservationDays(legalBasis: Pick<LegalBasis, "regime"> | null | undefined): number {
+  return legalBasis?.regime === "eu_e_evidence" ? EPOC_PR_DAYS : 90;
+}
+
+/** An EU production order is preserved on receipt (Art. 10(1)), before anyone has looked at it. */
+export function preservesOnReceipt(legalBasis: Pick<LegalBasis, "regime" | "instrument"> | null | undefined): boolean {
+  return legalBasis?.regime === "eu_e_evidence" && legalBasis.instrument === "epoc";
+}
