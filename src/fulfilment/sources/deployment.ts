@@ -3,6 +3,7 @@ import type { Db, Tx } from "../../db/database.js";
 import { targetKey } from "../../domain/request.schema.js";
 import type { Category } from "../../domain/vocabulary.js";
 import { type Problem, ValidationError } from "../../shared/validation.js";
+import { openHttpSource } from "./http.source.js";
 import { messengerSource } from "./messenger.source.js";
 import type { AccountRef, DataSource, DataSourceFactory, FieldValue, SourceRecord } from "./source.js";
 import type { ModuleSourceSpec, SourceSpec, SourcesSpec } from "./sources.config.js";
@@ -132,6 +133,10 @@ export async function openSources(spec: SourcesSpec, db: Db): Promise<Deployment
       if (source.kind === "module") {
         const module = await openModule(source, db, categoriesOf(source.name), found);
         if (module) opened.set(source.name, module);
+      } else if (source.kind === "http") {
+        const http = openHttpSource(source);
+        opened.set(source.name, { spec: source, instance: () => http.source, close: async () => undefined });
+        found.push(...(await http.check(categoriesOf(source.name))));
       } else {
         const sql = openedSql(source);
         opened.set(source.name, sql.opened);

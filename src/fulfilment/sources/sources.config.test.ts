@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { createPostgresDatabase } from "../../../test/support/db.js";
 import { ROOT } from "../../../test/support/fixtures.js";
 import {
@@ -15,6 +18,7 @@ import { DEMO_SOURCES_FILE, loadConfig } from "../../config.js";
 import { type Database, openDatabase } from "../../db/database.js";
 import { ValidationError } from "../../shared/validation.js";
 import { openSources } from "./deployment.js";
+import { PROTOCOL_VERSION } from "./http.source.js";
 import { compileQuery, namedParameters } from "./sql.params.js";
 
 /** Bad configuration is refused at start with every problem listed; nothing starts half-configured. */
@@ -266,6 +270,69 @@ categories:
       expect(await source.findAccount({ type: "username", value: "anyone" })).toBeUndefined();
       await sources.close();
     }
+  });
+});
+
+describe("the source protocol (kind http)", () => {
+  it("is a valid OpenAPI 3.1 document of the four calls the client makes, version 1", async () => {
+    const document = parseYaml(readFileSync(join(ROOT, "docs/source-protocol.openapi.yaml"), "utf8")) as {
+      openapi: string;
+      info: { version: string };
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    const result = await new Validator().validate(document as never);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.info.version).toBe(String(PROTOCOL_VERSION));
+    const operations = Object.entries(document.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(operations.sort()).toEqual([
+      "GET /v1/categories listCategories",
+      "POST /v1/accounts/find findAccount",
+      "POST /v1/contact contactFor",
+      "POST /v1/records readRecords",
+    ]);
+    // The paths the client calls are these (http.source.ts).
+    const client = readFileSync(join(ROOT, "src/fulfilment/sources/http.source.ts"), "utf8");
+    for (const path of Object.keys(document.paths)) expect(client).toContain(`"${path}"`);
+  });
+
+  it("needs its token from the environment, and an http(s) URL", async () => {
+    const dir = await files({
+      "sources.yaml": `version: 1
+accounts: chat
+sources:
+  chat: { kind: http, url: "ftp://chat.internal/", tokenEnv: CHAT_TOKEN }
+  crm: { kind: http, url: "https://crm.internal/custodian", tokenEnv: CRM_TOKEN, retries: 3 }
+categories: { subscriber.name: chat, subscriber.email: crm }
+`,
+    });
+    const file = join(dir, "sources.yaml");
+    expect(problemsOf(() => sourcesSpec(file))).toEqual([
+      `${file}: sources.chat.url: must be an http:// or https:// URL`,
+    ]);
+    const fixed = await files({
+      "sources.yaml": `version: 1
+accounts: chat
+sources:
+  chat: { kind: http, url: "https://chat.internal/", tokenEnv: CHAT_TOKEN }
+  crm: { kind: http, url: "https://crm.internal/custodian", tokenEnv: CRM_TOKEN, retries: 3 }
+categories: { subscriber.name: chat, subscriber.email: crm }
+`,
+    });
+    const fixedFile = join(fixed, "sources.yaml");
+    expect(problemsOf(() => sourcesSpec(fixedFile, { CHAT_TOKEN: "t" }))).toEqual([
+      `${fixedFile}: sources.crm.tokenEnv: the environment variable CRM_TOKEN is not set`,
+    ]);
+    expect(sourcesSpec(fixedFile, { CHAT_TOKEN: "t", CRM_TOKEN: "u" }).sources.crm).toEqual({
+      kind: "http",
+      name: "crm",
+      url: "https://crm.internal/custodian",
+      token: "u",
+      timeoutMs: 30_000,
+      retries: 3,
+    });
   });
 });
 

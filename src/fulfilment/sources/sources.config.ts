@@ -53,10 +53,23 @@ const moduleSourceSchema = z.strictObject({
   timeoutMs: TIMEOUT.optional(),
 });
 
+const ENV_NAME = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "must be an environment variable's name" });
+
+const httpSourceSchema = z.strictObject({
+  kind: z.literal("http"),
+  /** The service's base URL; the protocol's paths (/v1/…) are below it. */
+  url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
+  /** The environment variable holding the bearer token (never the token itself: the file is not a secret). */
+  tokenEnv: ENV_NAME,
+  timeoutMs: TIMEOUT.optional(),
+  /** How many times a call that failed before answering is tried again. */
+  retries: z.number().int().min(0).max(10).optional(),
+});
+
 const fileSchema = z.strictObject({
   version: z.literal(1, { error: "must be 1 (the only version of this format)" }),
   accounts: NAME,
-  sources: z.record(NAME, z.discriminatedUnion("kind", [sqlSourceSchema, moduleSourceSchema])),
+  sources: z.record(NAME, z.discriminatedUnion("kind", [sqlSourceSchema, moduleSourceSchema, httpSourceSchema])),
   categories: z.record(z.string(), z.string()),
 });
 
@@ -114,7 +127,16 @@ export interface ModuleSourceSpec {
   timeoutMs: number;
 }
 
-export type SourceSpec = SqlSourceSpec | ModuleSourceSpec;
+export interface HttpSourceSpec {
+  kind: "http";
+  name: string;
+  url: string;
+  token: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export type SourceSpec = SqlSourceSpec | ModuleSourceSpec | HttpSourceSpec;
 
 export interface SourcesSpec {
   /** The file it was read from. */
@@ -275,6 +297,25 @@ export function readSourcesFile(
         module: raw.module.startsWith("builtin:") || isAbsolute(raw.module) ? raw.module : resolve(baseDir, raw.module),
         options: raw.options ?? {},
         timeoutMs: raw.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      };
+      continue;
+    }
+    if (raw.kind === "http") {
+      const token = env[raw.tokenEnv];
+      if (!token) {
+        problems.push({
+          path: `${prefix} sources.${name}.tokenEnv`,
+          message: `the environment variable ${raw.tokenEnv} is not set`,
+        });
+        continue;
+      }
+      sources[name] = {
+        kind: "http",
+        name,
+        url: raw.url,
+        token,
+        timeoutMs: raw.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        retries: raw.retries ?? 2,
       };
       continue;
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -63,8 +63,21 @@ const FROM = Date.parse("2020-08-01T00:00:00Z");
 const TO = Date.parse("2020-09-02T00:00:00Z");
 const IN_WINDOW = LOGINS.filter((l) => l.userId === "1001" && l.at.getTime() >= FROM && l.at.getTime() < TO);
 
-type Kind = "sql-mariadb" | "sql-postgresql" | "module";
-const KINDS: Kind[] = ["sql-mariadb", "sql-postgresql", "module"];
+type Kind = "sql-mariadb" | "sql-postgresql" | "module" | "http";
+const KINDS: Kind[] = ["sql-mariadb", "sql-postgresql", "module", "http"];
+
+/** The reference implementation of the source protocol (examples/http-source/server.mjs), over real HTTP. */
+interface SourceServer {
+  url: string;
+  calls: string[];
+  close(): Promise<void>;
+}
+type StartSourceServer = (options: {
+  file: string;
+  token: string;
+  faults?: { failFirst?: number; stallRecords?: boolean; badLine?: boolean };
+}) => Promise<SourceServer>;
+const TOKEN = "s3cret-token-for-the-tests";
 
 describe.each(DRIVERS)("configured data sources on %s", (driver) => {
   let database: TestDatabase;
@@ -73,6 +86,8 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
   const providers = new Map<ProviderDialect, ProviderDb>();
   const dirs: Array<{ remove(): Promise<void> }> = [];
   const opened: DeploymentSources[] = [];
+  const servers: SourceServer[] = [];
+  let startSourceServer: StartSourceServer;
   const keyring = testKeyring();
   const settings: FulfilmentSettings = {
     keyring,
@@ -94,19 +109,25 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
       via: "session",
       mfa: true,
     };
+    const reference = join(ROOT, "examples/http-source/server.mjs");
+    ({ startSourceServer } = (await import(reference)) as { startSourceServer: StartSourceServer });
     for (const dialect of ["mariadb", "postgresql"] as const) {
       providers.set(dialect, await providerDatabase(dialect, USERS, LOGINS));
     }
   }, 120_000);
   afterAll(async () => {
     for (const sources of opened) await sources.close();
+    for (const server of servers) await server.close();
     for (const provider of providers.values()) await provider.drop();
     for (const dir of dirs) await dir.remove();
     await database?.drop();
   });
 
   /** A sources file for one kind, written as a provider would, opened and checked as at start. */
-  async function configure(kind: Kind, overrides: { queries?: string; source?: string } = {}) {
+  async function configure(
+    kind: Kind,
+    overrides: { queries?: string; source?: string; faults?: Parameters<StartSourceServer>[0]["faults"] } = {},
+  ) {
     const dialect: ProviderDialect | undefined =
       kind === "sql-mariadb" ? "mariadb" : kind === "sql-postgresql" ? "postgresql" : undefined;
     const files: Record<string, string> = { "chat.queries.yaml": overrides.queries ?? CHAT_QUERIES };
@@ -114,7 +135,9 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
       overrides.source ??
       (dialect
         ? `    kind: sql\n    urlEnv: CHAT_DATABASE_URL\n    queries: chat.queries.yaml\n    statementTimeoutMs: 2000\n`
-        : `    kind: module\n    module: ${join(ROOT, "examples/sources/json-file.source.mjs")}\n    options: { file: DIR/chat.json }\n`);
+        : kind === "http"
+          ? "    kind: http\n    url: HTTP_URL\n    tokenEnv: CHAT_SOURCE_TOKEN\n"
+          : `    kind: module\n    module: ${join(ROOT, "examples/sources/json-file.source.mjs")}\n    options: { file: DIR/chat.json }\n`);
     files["chat.json"] = JSON.stringify({
       accounts: USERS.map((u) => ({ id: u.id, username: u.username, name: u.displayName, email: u.email })),
       logins: LOGINS.map((l) => ({ account: l.userId, at: l.at.toISOString(), ip: l.ip, userAgent: l.userAgent })),
@@ -126,7 +149,20 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
       `version: 1\naccounts: chat\nsources:\n  chat:\n${source.replaceAll("DIR", dir.dir)}categories:\n` +
         "  subscriber.name: chat\n  subscriber.email: chat\n  records.ip_logs: chat\n",
     );
-    const env = dialect ? { CHAT_DATABASE_URL: providers.get(dialect)?.url } : {};
+    let env: NodeJS.ProcessEnv = dialect ? { CHAT_DATABASE_URL: providers.get(dialect)?.url } : {};
+    if (kind === "http") {
+      const server = await startSourceServer({
+        file: join(dir.dir, "chat.json"),
+        token: TOKEN,
+        ...(overrides.faults ? { faults: overrides.faults } : {}),
+      });
+      servers.push(server);
+      env = { CHAT_SOURCE_TOKEN: TOKEN };
+      await writeFile(
+        join(dir.dir, "sources.yaml"),
+        (await readFile(join(dir.dir, "sources.yaml"), "utf8")).replace("HTTP_URL", server.url),
+      );
+    }
     const sources = await openSources(sourcesSpec(join(dir.dir, "sources.yaml"), env), database.db);
     opened.push(sources);
     return sources;
@@ -335,6 +371,56 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
     await failsCleanly(
       sources,
       /data source chat \(module\) failed reading records\.ip_logs of account 1001: it returned a record whose ip is object/,
+    );
+  });
+
+  it("http: calls that fail before answering are tried again", async () => {
+    const sources = await configure("http", { faults: { failFirst: 2 } });
+    const server = servers.at(-1) as SourceServer;
+    // The start's GET /v1/categories answered 503 twice, then 200.
+    expect(server.calls).toEqual(["GET /v1/categories", "GET /v1/categories", "GET /v1/categories"]);
+    const source = sources.factory(database.db);
+    expect(await source.findAccount({ type: "email", value: "ALICE@chat.example" })).toEqual({
+      id: "1001",
+      label: "@alice",
+    });
+  });
+
+  it("http: a records stream that stops sending fails the production after the timeout", async () => {
+    const sources = await configure("http", {
+      faults: { stallRecords: true },
+      source: "    kind: http\n    url: HTTP_URL\n    tokenEnv: CHAT_SOURCE_TOKEN\n    timeoutMs: 500\n",
+    });
+    await failsCleanly(
+      sources,
+      /data source chat \(http\) failed reading records\.ip_logs of account 1001: no answer within 500 ms/,
+    );
+  });
+
+  it("http: a line that is not JSON fails the production", async () => {
+    const sources = await configure("http", { faults: { badLine: true } });
+    await failsCleanly(
+      sources,
+      /data source chat \(http\) failed reading records\.ip_logs of account 1001: POST \/v1\/records: line 2 is not JSON/,
+    );
+  });
+
+  it("http: a refused token stops the start", async () => {
+    const dir = await sourcesDir({
+      "data.json": JSON.stringify({ accounts: [], logins: [] }),
+    });
+    dirs.push(dir);
+    const running = await startSourceServer({ file: join(dir.dir, "data.json"), token: "another" });
+    servers.push(running);
+    await writeFile(
+      join(dir.dir, "sources.yaml"),
+      `version: 1\naccounts: chat\nsources:\n  chat: { kind: http, url: "${running.url}", tokenEnv: T, retries: 0 }\ncategories: {}\n`,
+    );
+    const error = await openSources(sourcesSpec(join(dir.dir, "sources.yaml"), { T: TOKEN }), database.db).catch(
+      (e: unknown) => e as Error,
+    );
+    expect((error as Error).message).toBe(
+      `data sources (${join(dir.dir, "sources.yaml")}): sources.chat: cannot use ${running.url}: GET /v1/categories: HTTP 401: the bearer token was refused`,
     );
   });
 });
