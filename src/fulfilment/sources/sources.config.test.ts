@@ -16,6 +16,7 @@ import {
 } from "../../../test/support/sources.js";
 import { DEMO_SOURCES_FILE, loadConfig } from "../../config.js";
 import { type Database, openDatabase } from "../../db/database.js";
+import { TARGET_TYPES } from "../../domain/vocabulary.js";
 import { ValidationError } from "../../shared/validation.js";
 import { openSources } from "./deployment.js";
 import { PROTOCOL_VERSION } from "./http.source.js";
@@ -292,6 +293,11 @@ describe("the source protocol (kind http)", () => {
       "POST /v1/accounts/find findAccount",
       "POST /v1/contact contactFor",
       "POST /v1/records readRecords",
+    ]);
+    // Every kind of target a request may name can be asked for.
+    const schemas = (document as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    expect((schemas.Target as { properties: { type: { enum: string[] } } }).properties.type.enum).toEqual([
+      ...TARGET_TYPES,
     ]);
     // The paths the client calls are these (http.source.ts).
     const client = readFileSync(join(ROOT, "src/fulfilment/sources/http.source.ts"), "utf8");
