@@ -637,6 +637,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{period}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published versions of a period's report, oldest first, each correction with its note and changes */
+        get: operations["listReportVersions"];
+        put?: never;
+        /** Publish the period's report as it stands as its next version; a correction (version 2 on) must say what changed and why */
+        post: operations["publishReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{period}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published version of a period's report, as it was published (never changed) */
+        get: operations["getReportVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/canary": {
         parameters: {
             query?: never;
@@ -2684,6 +2719,143 @@ export interface operations {
                 content: {
                     "application/json": {
                         period: string;
+                        readonly columns: string[];
+                        rows: {
+                            period: string;
+                            jurisdiction: string;
+                            process: string;
+                            requests: number | string;
+                            accounts_specified: number | string;
+                            requests_with_data_produced: number | string;
+                            percent_with_data_produced: number | null;
+                            requests_held: number | string;
+                            requests_rejected: number | string;
+                            requests_no_data: number | string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    listReportVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        period: string;
+                        versions: {
+                            period: string;
+                            version: number;
+                            publishedAt: string;
+                            note: string | null;
+                            changes: {
+                                jurisdiction: string;
+                                process: string;
+                                /** @enum {string} */
+                                column: "period" | "jurisdiction" | "process" | "requests" | "accounts_specified" | "requests_with_data_produced" | "percent_with_data_produced" | "requests_held" | "requests_rejected" | "requests_no_data";
+                                before: number | string | null;
+                                after: number | string | null;
+                            }[];
+                            sha256: string;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    publishReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        period: string;
+                        version: number;
+                        publishedAt: string;
+                        note: string | null;
+                        changes: {
+                            jurisdiction: string;
+                            process: string;
+                            /** @enum {string} */
+                            column: "period" | "jurisdiction" | "process" | "requests" | "accounts_specified" | "requests_with_data_produced" | "percent_with_data_produced" | "requests_held" | "requests_rejected" | "requests_no_data";
+                            before: number | string | null;
+                            after: number | string | null;
+                        }[];
+                        sha256: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    getReportVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        period: string;
+                        version: number;
+                        publishedAt: string;
+                        note: string | null;
+                        changes: {
+                            jurisdiction: string;
+                            process: string;
+                            /** @enum {string} */
+                            column: "period" | "jurisdiction" | "process" | "requests" | "accounts_specified" | "requests_with_data_produced" | "percent_with_data_produced" | "requests_held" | "requests_rejected" | "requests_no_data";
+                            before: number | string | null;
+                            after: number | string | null;
+                        }[];
+                        sha256: string;
                         readonly columns: string[];
                         rows: {
                             period: string;

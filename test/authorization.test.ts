@@ -192,6 +192,8 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
       url
         .replace(":code", "GB")
         .replace(":position", "0")
+        .replace(":period", "2020H2")
+        .replace(":version", "1")
         .replace(
           ":id",
           /^\/(api\/v1|portal|desk)\/requests/.test(url)

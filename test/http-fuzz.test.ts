@@ -164,6 +164,10 @@ const ROUTES: Record<string, RouteSpec> = {
   "GET /api/v1/productions/:id/download": {},
   "GET /api/v1/requests/:id/productions": {},
   "GET /api/v1/reports/:period": {},
+  "GET /api/v1/reports/:period/versions": {},
+  "GET /api/v1/reports/:period/versions/:version": {},
+  // The note is optional (a first version needs none): a template with it would make "missing key" a valid call.
+  "POST /api/v1/reports/:period/versions": { body: () => ({}) },
   "GET /api/v1/canary": {},
 };
 
@@ -367,7 +371,8 @@ describe.each(DRIVERS)("malformed requests to every route on %s", (driver) => {
       ],
       code: ["GB", "HK", "US", "FR"],
       position: ["0", "1"],
-      period: ["2020H2", "2019H1"],
+      period: ["2020H2", "2019H1", "2025", "2025Q3"],
+      version: ["1", "2"],
     };
 
     callers = [

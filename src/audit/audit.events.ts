@@ -42,6 +42,11 @@ export type AuditAction =
    */
   | "canary.issued"
   | "canary.withheld"
+  /**
+   * A period's transparency report was published as a numbered version (a correction: the next version,
+   * with its note); payload the version, the SHA-256 of its CSV, the note and how many figures changed.
+   */
+  | "report.published"
   /** A production's archive was stored encrypted and the request delivered; payload counts and targets' results. */
   | "production.sealed"
   /** A production could not be built; what was stored of it was deleted. */
@@ -115,7 +120,9 @@ export type AuditObjectType =
   | "staff_change"
   | "route"
   /** The warrant canary of a day (object id: the day, YYYY-MM-DD). */
-  | "canary";
+  | "canary"
+  /** A period's transparency report (object id: the period, `2025`, `2025H2`, `2025Q3`). */
+  | "report";
 
 /** Plain JSON as a payload holds it: no Dates (ISO strings instead), nothing undefined that matters. */
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
@@ -188,6 +195,7 @@ export interface AuditPayloads {
   "production.started": { requestId: string; decisionId: string; policy: Policy; masterKeyId: string };
   "canary.issued": { expiresAt: string; statements: string[]; keyId: string };
   "canary.withheld": { unsupported: string[] };
+  "report.published": { version: number; sha256: string; note: string | null; rows: number; changes: number };
   "production.sealed": {
     requestId: string;
     decisionId: string;

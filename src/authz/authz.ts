@@ -76,7 +76,8 @@ export type Action =
   | "audit.verify"
   | "audit.read"
   | "outbox.read"
-  | "token.manage";
+  | "token.manage"
+  | "report.publish";
 
 const STAFF_READERS: readonly Role[] = ["intake", "reviewer", "counsel", "auditor"];
 
@@ -111,6 +112,9 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "audit.read": ["auditor"],
   "outbox.read": ["admin", "auditor"],
   "token.manage": ["agency"],
+  // Publishing freezes a transparency report as a numbered version (or corrects one): the lawyers sign off
+  // what the provider states in public, as they approve what it discloses.
+  "report.publish": ["counsel"],
 };
 
 /** What an API token's scopes let it do; anything else needs a signed-in session. */

@@ -280,6 +280,16 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     rejected: true,
     no_data: true,
   },
+  report_version: {
+    period: true,
+    version: true,
+    published_at: true,
+    published_by: true,
+    note: true,
+    rows: true,
+    changes: true,
+    sha256: true,
+  },
   production: {
     id: true,
     request_id: true,

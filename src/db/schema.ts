@@ -378,6 +378,20 @@ export interface ReportRollupTable {
   no_data: number;
 }
 
+/** A published report (migration 0021): immutable; a correction is the next version, with its note. */
+export interface ReportVersionTable {
+  period: string;
+  version: number;
+  published_at: Date;
+  published_by: string;
+  note: string | null;
+  /** The exact ReportRow[] it was published from (banded when served). */
+  rows: Json<unknown[]>;
+  /** What changed in the published figures since the version before: ReportChange[]. */
+  changes: Json<unknown[]>;
+  sha256: string;
+}
+
 export type ProductionStatus = "building" | "ready" | "downloaded" | "purged" | "failed";
 
 export interface ProductionTable {
@@ -460,6 +474,7 @@ export interface DB {
   staff_setup: StaffSetupTable;
   mail_outbox: MailOutboxTable;
   report_rollup: ReportRollupTable;
+  report_version: ReportVersionTable;
   request_hold: RequestHoldTable;
   production: ProductionTable;
   production_chunk: ProductionChunkTable;

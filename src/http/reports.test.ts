@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
@@ -67,6 +68,44 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
       expect(page.body).toContain(`aria-current="page">${period}</a>`);
       expect(page.body).toContain(`href="/reports/${period}.csv"`);
     }
+  });
+
+  it("publishes a numbered version as counsel only, then serves it, its CSV and the list to anyone", async () => {
+    const post = (headers: Record<string, string>, payload: object) =>
+      desk.app.inject({ method: "POST", url: "/api/v1/reports/2020H2/versions", headers, payload });
+    const reviewer = await desk.signIn(desk.accounts.reviewer);
+    const refused = await post(reviewer.headers, {});
+    expect(refused.statusCode).toBe(403);
+    expect(
+      (await desk.app.inject({ method: "POST", url: "/api/v1/reports/2020H2/versions", payload: {} })).statusCode,
+    ).toBe(401);
+    const counsel = await desk.signIn(desk.accounts.counsel);
+    const published = await post(counsel.headers, {});
+    expect(published.statusCode, published.body).toBe(201);
+    const summary = published.json() as { version: number; sha256: string; note: string | null };
+    expect(summary).toMatchObject({ version: 1, note: null });
+    // Nothing changed since: a second version is refused, as a conflict.
+    expect((await post(counsel.headers, { note: "again" })).statusCode).toBe(409);
+
+    const list = await desk.app.inject({ method: "GET", url: "/api/v1/reports/2020H2/versions" });
+    expect(list.statusCode).toBe(200);
+    expect((list.json() as { versions: Array<{ version: number }> }).versions.map((v) => v.version)).toEqual([1]);
+    const one = await desk.app.inject({ method: "GET", url: "/api/v1/reports/2020H2/versions/1" });
+    expect(one.statusCode).toBe(200);
+    const live = (await desk.app.inject({ method: "GET", url: "/api/v1/reports/2020H2" })).json() as {
+      rows: unknown[];
+    };
+    expect((one.json() as { rows: unknown[] }).rows).toEqual(live.rows);
+    expect((await desk.app.inject({ method: "GET", url: "/api/v1/reports/2020H2/versions/2" })).statusCode).toBe(404);
+
+    const csv = await desk.app.inject({ method: "GET", url: "/reports/2020H2/versions/1.csv" });
+    expect(csv.statusCode).toBe(200);
+    expect(createHash("sha256").update(csv.rawPayload).digest("hex")).toBe(summary.sha256);
+    const page = await desk.app.inject({ method: "GET", url: "/reports/2020H2" });
+    expect(page.body).toContain('<a href="/reports/2020H2/versions/1.csv">Version 1</a>');
+    expect(page.body).toContain(summary.sha256);
+    const unpublished = await desk.app.inject({ method: "GET", url: "/reports/2020H1" });
+    expect(unpublished.body).toContain("2020H1 has not been published as a numbered version");
   });
 
   it("refuses a malformed period with a problem naming it", async () => {

@@ -4,6 +4,7 @@ import { type Period, periodKind, periodsBetween } from "./period.js";
 import { type ChartPause, type ChartPoint, dayOf, HELD_PATTERN, renderChart } from "./report.chart.js";
 import type { ReportRow } from "./report.definitions.js";
 import { percentOf, publishRow } from "./report.format.js";
+import type { ReportVersionSummary } from "./report.versions.js";
 
 export { escapeHtml };
 
@@ -25,6 +26,8 @@ export interface ReportPageData {
   rows: ReportRow[];
   /** Jurisdictions paused or refused by the policy in force, marked on their charts. */
   pauses?: ReportPause[];
+  /** The period's published versions, oldest first (report.versions.ts); listed under the download. */
+  versions?: ReportVersionSummary[];
 }
 
 export interface ReportPageOptions {
@@ -34,6 +37,8 @@ export interface ReportPageOptions {
   csvHref?: (period: Period) => string;
   /** Where the page of another period is served. */
   pageHref?: (period: Period) => string;
+  /** Where a published version's CSV is served. */
+  versionCsvHref?: (period: Period, version: number) => string;
 }
 
 /** A jurisdiction not answered as usual on the day the page is made, as the policy in force says. */
@@ -73,6 +78,33 @@ function seriesOf(rows: readonly ReportRow[], periods: readonly Period[], select
 function periodNoun(period: Period): string {
   const kind = periodKind(period);
   return kind === "half" ? "half-year" : kind;
+}
+
+/**
+ * The published versions of the period: each a frozen CSV with its SHA-256; a correction with its note and
+ * the published figures it changed. Without one, the page says its figures are the ledger's as of now.
+ */
+function versionsSection(data: ReportPageData, href: (period: Period, version: number) => string): string {
+  const versions = data.versions ?? [];
+  if (versions.length === 0) {
+    return `<p>${escapeHtml(data.period)} has not been published as a numbered version: the figures below are the ledger's as of now.</p>`;
+  }
+  const items = versions.map((v) => {
+    const changed = v.changes
+      .map(
+        (c) =>
+          `${c.jurisdiction} ${c.process.replaceAll("_", " ")} ${c.column.replaceAll("_", " ")}: ${c.before ?? "—"} → ${c.after ?? "—"}`,
+      )
+      .join("; ");
+    const correction = v.version === 1 ? "" : ` (a correction${changed ? `: ${escapeHtml(changed)}` : ""})`;
+    return (
+      `<li><a href="${escapeHtml(href(data.period, v.version))}">Version ${v.version}</a>, published ${dayOf(v.publishedAt.slice(0, 10))}${correction}` +
+      `${v.note ? `. ${escapeHtml(v.note)}` : ""} <small>SHA-256 <code>${v.sha256}</code></small></li>`
+    );
+  });
+  return `<h2 id="versions">Published versions of ${escapeHtml(data.period)}</h2>
+<p>A published version never changes; a correction is the next version, with what changed and why. The figures below are the ledger's as of now.</p>
+<ol aria-labelledby="versions">${items.join("")}</ol>`;
 }
 
 /** Consecutive half-years without requests said once ("2022H1–2026H1: no requests"), not one by one. */
@@ -269,6 +301,7 @@ ${HELD_PATTERN}
 <main>
 ${headline}
 <p><a class="download" href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
+${versionsSection(data, options.versionCsvHref ?? ((p, n) => `/reports/${p}/versions/${n}.csv`))}
 <p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the ${periodNoun(data.period)} it was received.
 A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.
 National-security requests are published only in bands of 250 and are left out of the charts and totals.</p>

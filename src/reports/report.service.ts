@@ -5,6 +5,7 @@ import { type Period, periodKind } from "./period.js";
 import { type ReportDocument, toReportDocument } from "./report.format.js";
 import type { ReportPageData, ReportPause } from "./report.page.js";
 import { readReport } from "./report.repository.js";
+import { listReportVersions } from "./report.versions.js";
 
 /** What the edges (CLI now, HTTP routes later) call: read from the rollup, hand to the pure formatters. */
 
@@ -15,7 +16,7 @@ export async function loadReportPageData(db: Db, period: Period): Promise<Report
   // The page charts the periods of the kind asked for: a quarter's page, every quarter on record.
   const rows = await readReport(db, { kind: periodKind(period) });
   const periods = [...new Set(rows.map((r) => r.period as Period))].sort();
-  return { period, periods, rows, pauses: await pausesInForce(db) };
+  return { period, periods, rows, pauses: await pausesInForce(db), versions: await listReportVersions(db, period) };
 }
 
 /**

@@ -66,6 +66,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "security.refused": "Refused for security",
   "canary.issued": "Warrant canary issued",
   "canary.withheld": "Warrant canary withheld (a statement no longer holds)",
+  "report.published": "Transparency report published (a numbered version, or a correction)",
 };
 
 const OBJECT_TYPES = [
@@ -82,6 +83,7 @@ const OBJECT_TYPES = [
   "job",
   "route",
   "canary",
+  "report",
 ];
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);

@@ -1,10 +1,17 @@
 import { z } from "zod";
 import { type Period, periodOf, periodSchema, previousPeriod } from "../../reports/period.js";
-import { type PublishedRow, toCsv } from "../../reports/report.format.js";
+import { CSV_COLUMNS, type PublishedRow, toCsv, toReportDocument } from "../../reports/report.format.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
 import { loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
-import type { App, AppContext } from "../context.js";
+import {
+  getReportVersion,
+  listReportVersions,
+  publishReport,
+  type ReportChange,
+} from "../../reports/report.versions.js";
+import { text } from "../../shared/validation.js";
+import { type App, type AppContext, principalOf } from "../context.js";
 
 /** The published transparency report: JSON under the API, and the public page with its CSV. No sign-in. */
 
@@ -30,7 +37,29 @@ const reportDocumentSchema = z.object({
   ),
 });
 
-export async function reportApiRoutes(api: App, { db }: AppContext): Promise<void> {
+const changeSchema = z.object({
+  jurisdiction: z.string(),
+  process: z.string(),
+  column: z.enum(CSV_COLUMNS),
+  before: z.union([z.number(), z.string()]).nullable(),
+  after: z.union([z.number(), z.string()]).nullable(),
+}) satisfies z.ZodType<ReportChange>;
+
+const versionSummarySchema = z.object({
+  period: z.string(),
+  version: z.number().int(),
+  publishedAt: z.string(),
+  note: z.string().nullable(),
+  changes: z.array(changeSchema),
+  sha256: z.string(),
+});
+
+const versionParams = z.strictObject({
+  period: periodSchema,
+  version: z.coerce.number().int().min(1).max(1_000_000),
+});
+
+export async function reportApiRoutes(api: App, { db, now }: AppContext): Promise<void> {
   api.get(
     "/reports/:period",
     {
@@ -45,6 +74,72 @@ export async function reportApiRoutes(api: App, { db }: AppContext): Promise<voi
       },
     },
     async (request) => loadReportDocument(db, request.params.period as Period),
+  );
+
+  api.get(
+    "/reports/:period/versions",
+    {
+      config: { access: "public" },
+      schema: {
+        operationId: "listReportVersions",
+        summary: "The published versions of a period's report, oldest first, each correction with its note and changes",
+        tags: ["reports"],
+        params: z.strictObject({ period: periodSchema }),
+        response: { 200: z.object({ period: z.string(), versions: z.array(versionSummarySchema) }) },
+      },
+    },
+    async (request) => ({
+      period: request.params.period,
+      versions: await listReportVersions(db, request.params.period as Period),
+    }),
+  );
+
+  api.get(
+    "/reports/:period/versions/:version",
+    {
+      config: { access: "public" },
+      schema: {
+        operationId: "getReportVersion",
+        summary: "One published version of a period's report, as it was published (never changed)",
+        tags: ["reports"],
+        params: versionParams,
+        response: {
+          200: versionSummarySchema.extend({
+            columns: reportDocumentSchema.shape.columns,
+            rows: reportDocumentSchema.shape.rows,
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { rows, ...summary } = await getReportVersion(db, request.params.period as Period, request.params.version);
+      return { ...summary, ...toReportDocument(summary.period, rows) };
+    },
+  );
+
+  api.post(
+    "/reports/:period/versions",
+    {
+      config: { access: "report.publish" },
+      schema: {
+        operationId: "publishReport",
+        summary:
+          "Publish the period's report as it stands as its next version; a correction (version 2 on) must say what changed and why",
+        tags: ["reports"],
+        params: z.strictObject({ period: periodSchema }),
+        body: z.strictObject({ note: text(4000).optional() }),
+        response: { 201: versionSummarySchema },
+      },
+    },
+    async (request, reply) => {
+      const published = await publishReport(db, {
+        period: request.params.period as Period,
+        note: request.body.note,
+        by: principalOf(request),
+        now: now(),
+      });
+      return reply.code(201).send(published);
+    },
   );
 }
 
@@ -81,6 +176,29 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
       }
       const html = await renderReportPage(await loadReportPageData(db, period));
       return reply.type("text/html; charset=utf-8").send(html);
+    },
+  );
+
+  // A published version's CSV, byte for byte what its sha256 names.
+  app.get(
+    "/reports/:period/versions/:file",
+    {
+      config: { access: "public" },
+      schema: {
+        hide: true,
+        params: z.strictObject({
+          period: periodSchema,
+          file: z.string().regex(/^[1-9]\d{0,5}\.csv$/, { error: "must be a version number with .csv, like 1.csv" }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const period = request.params.period as Period;
+      const version = await getReportVersion(db, period, Number.parseInt(request.params.file, 10));
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="transparency-${period}-v${version.version}.csv"`)
+        .send(toCsv(version.rows));
     },
   );
 }
