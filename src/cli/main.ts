@@ -38,7 +38,7 @@ Commands:
                  Sign a checkpoint of the audit chain and add it to FILE, kept outside the database.
   audit verify [--against FILE] [--json]
                  Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
-  report --period 2025|2025H2|2025Q3 [--format csv|json|html|google-csv] [--out FILE]
+  report --period 2025|2025H2|2025Q3 [--format csv|json|html|google-csv|apple-csv|oti-csv] [--out FILE]
                  The transparency report of a half-year (docs/reports.md): csv (default), json,
                  the public HTML page, or Google's CSV layout.
   import FILE.csv

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { type Period, periodSchema } from "../reports/period.js";
-import { toCsv, toGoogleCsv, toReportDocument } from "../reports/report.format.js";
+import { toReportDocument } from "../reports/report.format.js";
+import { layoutCsv } from "../reports/report.layouts.js";
 import { renderReportPage } from "../reports/report.page.js";
 import { readReport } from "../reports/report.repository.js";
 import { loadReportPageData } from "../reports/report.service.js";
@@ -9,7 +10,7 @@ import { configFrom, withDatabase } from "./context.js";
 
 /** `custodian report`: a thin edge over src/reports. */
 
-const FORMATS = ["csv", "json", "html", "google-csv"] as const;
+const FORMATS = ["csv", "json", "html", "google-csv", "apple-csv", "oti-csv"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parsePeriod(value: string | undefined): Period {
@@ -38,7 +39,7 @@ export async function runReport(args: string[]): Promise<number> {
     if (format === "html") return renderReportPage(await loadReportPageData(db, period));
     const rows = await readReport(db, period);
     if (format === "json") return `${JSON.stringify(toReportDocument(period, rows), null, 2)}\n`;
-    return format === "google-csv" ? toGoogleCsv(rows) : toCsv(rows);
+    return layoutCsv(format, rows);
   });
   if (values.out) writeFileSync(values.out, output);
   else process.stdout.write(output);

@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { isCountryCode } from "../domain/jurisdictions.js";
+import { APPLE_COUNTRIES } from "../reports/apple-countries.js";
 import { type Period, periodSchema } from "../reports/period.js";
 import { formatPath, ValidationError } from "../shared/validation.js";
 
@@ -10,92 +11,8 @@ import { formatPath, ValidationError } from "../shared/validation.js";
  * `device` rows are used: requests about a user's account or a device, the kind this desk decides.
  */
 
-/** Apple's country names → ISO 3166-1 alpha-2, as the report publishes them. */
-export const APPLE_COUNTRIES: Record<string, string> = {
-  Andorra: "AD",
-  Argentina: "AR",
-  Armenia: "AM",
-  Australia: "AU",
-  Austria: "AT",
-  Belarus: "BY",
-  Belgium: "BE",
-  Brazil: "BR",
-  Bulgaria: "BG",
-  Canada: "CA",
-  Chile: "CL",
-  "China mainland": "CN",
-  Colombia: "CO",
-  "Costa Rica": "CR",
-  Croatia: "HR",
-  Cyprus: "CY",
-  "Czech Republic": "CZ",
-  Denmark: "DK",
-  Ecuador: "EC",
-  Estonia: "EE",
-  Finland: "FI",
-  France: "FR",
-  Georgia: "GE",
-  Germany: "DE",
-  Greece: "GR",
-  Guatemala: "GT",
-  "Hong Kong": "HK",
-  Hungary: "HU",
-  Iceland: "IS",
-  India: "IN",
-  Indonesia: "ID",
-  Iran: "IR",
-  Iraq: "IQ",
-  Ireland: "IE",
-  Israel: "IL",
-  Italy: "IT",
-  Japan: "JP",
-  Kenya: "KE",
-  Kosovo: "XK",
-  Kuwait: "KW",
-  Latvia: "LV",
-  Liechtenstein: "LI",
-  Lithuania: "LT",
-  Luxembourg: "LU",
-  Macau: "MO",
-  Malaysia: "MY",
-  Malta: "MT",
-  Mexico: "MX",
-  Moldova: "MD",
-  Monaco: "MC",
-  Netherlands: "NL",
-  "New Zealand": "NZ",
-  Nigeria: "NG",
-  "North Macedonia": "MK",
-  Norway: "NO",
-  Pakistan: "PK",
-  Panama: "PA",
-  Paraguay: "PY",
-  Peru: "PE",
-  Philippines: "PH",
-  Poland: "PL",
-  Portugal: "PT",
-  Qatar: "QA",
-  Romania: "RO",
-  Russia: "RU",
-  Serbia: "RS",
-  Singapore: "SG",
-  Slovakia: "SK",
-  Slovenia: "SI",
-  "South Africa": "ZA",
-  "South Korea": "KR",
-  Spain: "ES",
-  Sweden: "SE",
-  Switzerland: "CH",
-  Taiwan: "TW",
-  Thailand: "TH",
-  "Trinidad and Tobago": "TT",
-  Türkiye: "TR",
-  Ukraine: "UA",
-  "United Arab Emirates": "AE",
-  "United Kingdom": "GB",
-  "United States of America": "US",
-  Vietnam: "VN",
-};
+// Apple's country names are the Apple layout's too (reports/report.layouts.ts): kept there, used here.
+export { APPLE_COUNTRIES };
 
 export interface AppleRow {
   period: Period;

@@ -4,6 +4,7 @@ import { DRIVERS } from "../../test/support/db.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
 import { seedDemoHistory } from "../demo/history.js";
 import { CSV_COLUMNS } from "../reports/report.format.js";
+import { APPLE_COLUMNS, OTI_COLUMNS } from "../reports/report.layouts.js";
 
 /** The published report over HTTP: JSON under the API, the public page and its CSV, all without sign-in. */
 describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
@@ -106,6 +107,20 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect(page.body).toContain(summary.sha256);
     const unpublished = await desk.app.inject({ method: "GET", url: "/reports/2020H1" });
     expect(unpublished.body).toContain("2020H1 has not been published as a numbered version");
+  });
+
+  it("serves every layout the page lists, under the file name the page links", async () => {
+    const page = await desk.app.inject({ method: "GET", url: "/reports/2020H2" });
+    for (const file of ["2020H2.csv", "2020H2.json", "2020H2.google.csv", "2020H2.apple.csv", "2020H2.oti.csv"]) {
+      expect(page.body).toContain(`href="/reports/${file}"`);
+      const response = await desk.app.inject({ method: "GET", url: `/reports/${file}` });
+      expect(response.statusCode, file).toBe(200);
+    }
+    const apple = await desk.app.inject({ method: "GET", url: "/reports/2020H2.apple.csv" });
+    expect(apple.body.split("\r\n")[0]).toBe(APPLE_COLUMNS.join(","));
+    expect(apple.body).toContain("2020H2,Hong Kong,account,");
+    const oti = await desk.app.inject({ method: "GET", url: "/reports/2020H2.oti.csv" });
+    expect(oti.body.split("\r\n")[0]).toBe(OTI_COLUMNS.map((c) => (c.includes(",") ? `"${c}"` : c)).join(","));
   });
 
   it("refuses a malformed period with a problem naming it", async () => {

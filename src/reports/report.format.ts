@@ -78,7 +78,7 @@ function formatNumber(value: number): string {
   return String(value);
 }
 
-function csv(header: readonly string[], lines: readonly (readonly (string | number | null)[])[]): string {
+export function csv(header: readonly string[], lines: readonly (readonly (string | number | null)[])[]): string {
   return [header, ...lines].map((cells) => `${cells.map(csvField).join(",")}\r\n`).join("");
 }
 

@@ -4,6 +4,7 @@ import { type Period, periodKind, periodsBetween } from "./period.js";
 import { type ChartPause, type ChartPoint, dayOf, HELD_PATTERN, renderChart } from "./report.chart.js";
 import type { ReportRow } from "./report.definitions.js";
 import { percentOf, publishRow } from "./report.format.js";
+import { LAYOUTS } from "./report.layouts.js";
 import type { ReportVersionSummary } from "./report.versions.js";
 
 export { escapeHtml };
@@ -37,6 +38,8 @@ export interface ReportPageOptions {
   csvHref?: (period: Period) => string;
   /** Where the page of another period is served. */
   pageHref?: (period: Period) => string;
+  /** Where a layout's file (`2025H2.apple.csv`) is served. */
+  layoutHref?: (file: string) => string;
   /** Where a published version's CSV is served. */
   versionCsvHref?: (period: Period, version: number) => string;
 }
@@ -78,6 +81,16 @@ function seriesOf(rows: readonly ReportRow[], periods: readonly Period[], select
 function periodNoun(period: Period): string {
   const kind = periodKind(period);
   return kind === "half" ? "half-year" : kind;
+}
+
+/** Every layout the period's figures are published in (report.layouts.ts), each linked. */
+function layoutsList(period: Period, href: (file: string) => string): string {
+  const items = LAYOUTS.map(
+    (l) =>
+      `<li><a href="${escapeHtml(href(l.file(period)))}">${escapeHtml(l.title)}</a> <small>${escapeHtml(l.description)}</small></li>`,
+  );
+  return `<p id="layouts">${escapeHtml(period)}'s figures are published in ${LAYOUTS.length} layouts:</p>
+<ul aria-labelledby="layouts">${items.join("")}</ul>`;
 }
 
 /**
@@ -301,6 +314,7 @@ ${HELD_PATTERN}
 <main>
 ${headline}
 <p><a class="download" href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
+${layoutsList(data.period, options.layoutHref ?? ((file) => `/reports/${file}`))}
 ${versionsSection(data, options.versionCsvHref ?? ((p, n) => `/reports/${p}/versions/${n}.csv`))}
 <p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the ${periodNoun(data.period)} it was received.
 A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type Period, periodOf, periodSchema, previousPeriod } from "../../reports/period.js";
 import { CSV_COLUMNS, type PublishedRow, toCsv, toReportDocument } from "../../reports/report.format.js";
+import { LAYOUTS, layoutCsv } from "../../reports/report.layouts.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
 import { loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
@@ -158,21 +159,27 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
         params: z.strictObject({
           name: z
             .string()
-            .regex(/^\d{4}(H[12]|Q[1-4])?(\.csv)?$/, {
-              error: "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, or one of them with .csv",
+            .regex(/^\d{4}(H[12]|Q[1-4])?(\.csv|\.json|\.google\.csv|\.apple\.csv|\.oti\.csv)?$/, {
+              error:
+                "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, alone or with .csv, .json, .google.csv, .apple.csv or .oti.csv",
             })
             .refine((name) => Number(name.slice(0, 4)) >= 1970, { error: "must be in 1970 or later" }),
         }),
       },
     },
     async (request, reply) => {
-      const period = request.params.name.replace(/\.csv$/, "") as Period;
-      if (request.params.name.endsWith(".csv")) {
-        const csv = toCsv(await readReport(db, period));
+      const { name } = request.params;
+      const period = name.replace(/\..*$/, "") as Period;
+      // Every layout the page lists (report.layouts.ts LAYOUTS) is served here under its file name.
+      const layout = LAYOUTS.find((l) => l.file(period) === name);
+      if (layout) {
+        const rows = await readReport(db, period);
+        if (layout.id === "json")
+          return reply.type("application/json; charset=utf-8").send(toReportDocument(period, rows));
         return reply
           .type("text/csv; charset=utf-8")
-          .header("content-disposition", `attachment; filename="transparency-${period}.csv"`)
-          .send(csv);
+          .header("content-disposition", `attachment; filename="transparency-${name}"`)
+          .send(layoutCsv(layout.id, rows));
       }
       const html = await renderReportPage(await loadReportPageData(db, period));
       return reply.type("text/html; charset=utf-8").send(html);

@@ -1,0 +1,233 @@
+import { APPLE_COUNTRIES } from "./apple-countries.js";
+import { countryName } from "./country-names.js";
+import type { Period } from "./period.js";
+import type { ReportRow } from "./report.definitions.js";
+import { band, csv, type Figure, percentOf, toCsv, toGoogleCsv } from "./report.format.js";
+
+/**
+ * More layouts of the same figures (issue 17, item 4), pure like report.format.ts: the same rows always
+ * give the same bytes. Beside Custodian's own CSV, its JSON and Google's CSV:
+ *  - Apple's per-request-type table (`apple-csv`): one row per period × country × Apple request type;
+ *  - the OTI template (`oti-csv`): one row per period × jurisdiction × legal process under the
+ *    categories of US law that the Open Technology Institute's and Berkman Klein's Transparency Reporting
+ *    Toolkit template reports by.
+ * `LAYOUTS` names them all, for the CLI, the routes and the public page that lists them.
+ */
+
+export interface Layout {
+  /** `custodian report --format <id>`. */
+  id: "csv" | "json" | "google-csv" | "apple-csv" | "oti-csv";
+  /** What the public page calls it. */
+  title: string;
+  /** The file a period's report is served as, under /reports/: `2025H2.apple.csv`. */
+  file: (period: Period) => string;
+  description: string;
+}
+
+export const LAYOUTS: readonly Layout[] = [
+  {
+    id: "csv",
+    title: "CSV",
+    file: (p) => `${p}.csv`,
+    description: "Custodian's columns, one row per jurisdiction and legal process (docs/reports.md)",
+  },
+  {
+    id: "json",
+    title: "JSON",
+    file: (p) => `${p}.json`,
+    description: "the same rows as JSON, as the API serves them",
+  },
+  {
+    id: "google-csv",
+    title: "Google's layout",
+    file: (p) => `${p}.google.csv`,
+    description: "the columns of Google's user-data-requests CSV",
+  },
+  {
+    id: "apple-csv",
+    title: "Apple's layout",
+    file: (p) => `${p}.apple.csv`,
+    description: "Apple's per-request-type table: account, emergency, account preservation requests",
+  },
+  {
+    id: "oti-csv",
+    title: "OTI template",
+    file: (p) => `${p}.oti.csv`,
+    description: "the Transparency Reporting Toolkit template's legal-process categories",
+  },
+];
+
+// ——— Apple ———
+
+/** Apple's request types; `device` exists in Apple's table, though no process of Custodian's is one by default. */
+export type AppleRequestType = "device" | "account" | "account_preservation" | "emergency" | "national_security";
+
+/**
+ * Which of Apple's tables each process is counted in. Custodian's requests are about accounts (no target is
+ * a device), so every process for user data is an account request except emergencies and preservation,
+ * which Apple tables apart. National security is its own table, in bands as everywhere.
+ */
+export const APPLE_REQUEST_TYPE: Readonly<Record<string, AppleRequestType>> = {
+  subpoena: "account",
+  court_order: "account",
+  search_warrant: "account",
+  mlat: "account",
+  informal: "account",
+  emergency: "emergency",
+  preservation: "account_preservation",
+  national_security: "national_security",
+};
+
+/** The columns of Apple's figures as published per request type (data/apple-government-requests-2019-2021.csv). */
+export const APPLE_COLUMNS = [
+  "period",
+  "country",
+  "request_type",
+  "requests_received",
+  "items_specified",
+  "requests_data_provided",
+  "pct_data_provided",
+  "requests_challenged_rejected",
+  "requests_no_data",
+  "content_provided",
+  "noncontent_provided",
+  "accounts_preserved",
+] as const;
+
+const APPLE_NAMES = new Map(Object.entries(APPLE_COUNTRIES).map(([name, code]) => [code, name]));
+const TYPE_ORDER: readonly AppleRequestType[] = [
+  "device",
+  "account",
+  "account_preservation",
+  "emergency",
+  "national_security",
+];
+
+/** Rows of the same period, country and request type summed (exact), in Apple's order of tables. */
+function appleRows(rows: readonly ReportRow[], types: Readonly<Record<string, AppleRequestType>>) {
+  const sums = new Map<string, ReportRow & { type: AppleRequestType }>();
+  for (const row of rows) {
+    const type = types[row.process] ?? "account";
+    const key = `${row.period}\u0000${row.jurisdiction}\u0000${type}`;
+    const sum = sums.get(key);
+    if (!sum) {
+      sums.set(key, { ...row, type });
+      continue;
+    }
+    for (const k of ["requests", "accountsSpecified", "produced", "held", "rejected", "noData"] as const) {
+      sum[k] += row[k];
+    }
+  }
+  return [...sums.values()].sort(
+    (a, b) =>
+      a.period.localeCompare(b.period) ||
+      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
+      appleName(a.jurisdiction).localeCompare(appleName(b.jurisdiction), "en"),
+  );
+}
+
+function appleName(code: string): string {
+  return APPLE_NAMES.get(code) ?? countryName(code);
+}
+
+/**
+ * Apple's layout: its columns, its country names, its request types, its one-decimal percentages. What
+ * Custodian does not keep is left empty (whether content or only non-content was provided, how many
+ * accounts were preserved); a request held by a paused jurisdiction counts as received only, as Apple has
+ * no column for it. National-security rows are banded and their percentage left empty.
+ */
+export function toAppleCsv(
+  rows: readonly ReportRow[],
+  types: Readonly<Record<string, AppleRequestType>> = APPLE_REQUEST_TYPE,
+): string {
+  return csv(
+    APPLE_COLUMNS,
+    appleRows(rows, types).map((r) => {
+      const banded = r.type === "national_security";
+      const figure = (n: number): Figure => (banded ? band(n) : n);
+      return [
+        r.period,
+        appleName(r.jurisdiction),
+        r.type,
+        figure(r.requests),
+        figure(r.accountsSpecified),
+        figure(r.produced),
+        banded ? null : percentOf(r.produced, r.requests).toFixed(1),
+        figure(r.rejected),
+        figure(r.noData),
+        null,
+        null,
+        null,
+      ];
+    }),
+  );
+}
+
+// ——— OTI ———
+
+/** The legal-process categories of the Toolkit's template, as a US reader knows them. */
+export const OTI_LEGAL_PROCESS: Readonly<Record<string, string>> = {
+  subpoena: "Subpoenas",
+  court_order: "Court orders",
+  search_warrant: "Search warrants",
+  emergency: "Emergency requests",
+  preservation: "Preservation requests",
+  mlat: "Mutual legal assistance requests",
+  national_security: "National security requests (in bands)",
+  informal: "Other requests",
+};
+
+export const OTI_COLUMNS = [
+  "Reporting period",
+  "Country",
+  "Legal process",
+  "Requests received",
+  "Accounts specified",
+  "Requests where some data was disclosed",
+  "Percentage of requests where some data was disclosed",
+  "Requests where no data was disclosed",
+  "Requests rejected or challenged",
+  "Requests where no responsive data existed",
+  "Requests held (jurisdiction paused)",
+] as const;
+
+/**
+ * The Toolkit template's table: per legal process, requests, accounts, how many were answered with data,
+ * how many were not (rejected, no data, held, or still open), and national security in bands of 250.
+ */
+export function toOtiCsv(rows: readonly ReportRow[]): string {
+  return csv(
+    OTI_COLUMNS,
+    rows.map((r) => {
+      const banded = r.process === "national_security";
+      const figure = (n: number): Figure => (banded ? band(n) : n);
+      return [
+        r.period,
+        countryName(r.jurisdiction),
+        OTI_LEGAL_PROCESS[r.process] ?? r.process,
+        figure(r.requests),
+        figure(r.accountsSpecified),
+        figure(r.produced),
+        banded ? null : percentOf(r.produced, r.requests).toFixed(1),
+        figure(r.requests - r.produced),
+        figure(r.rejected),
+        figure(r.noData),
+        figure(r.held),
+      ];
+    }),
+  );
+}
+
+/** A CSV layout of a period's rows by its id (JSON is served by the API's document, not here). */
+export function layoutCsv(id: Exclude<Layout["id"], "json">, rows: readonly ReportRow[]): string {
+  switch (id) {
+    case "csv":
+      return toCsv(rows);
+    case "google-csv":
+      return toGoogleCsv(rows);
+    case "apple-csv":
+      return toAppleCsv(rows);
+    case "oti-csv":
+      return toOtiCsv(rows);
+  }
+}
