@@ -1163,6 +1163,7 @@ export interface operations {
                 sort?: "deadline" | "received";
                 limit?: number;
                 after?: string;
+                before?: string;
             };
             header?: never;
             path?: never;
@@ -1192,8 +1193,10 @@ export interface operations {
                             receivedAt: string;
                             deadlineAt: string | null;
                             emergency: boolean;
+                            assignee?: string | null;
                         }[];
                         next: string | null;
+                        previous?: string | null;
                     };
                 };
             };

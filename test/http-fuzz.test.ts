@@ -51,6 +51,16 @@ const badLimit = (max: number) =>
   );
 const badEnum = (values: readonly string[]) => refused(junk, (s) => values.includes(s));
 
+/** What the queue's cursors (after, before) may look like without being refused: a pair of strings. */
+function requestCursorLike(s: string): boolean {
+  try {
+    const decoded = JSON.parse(Buffer.from(s, "base64url").toString("utf8"));
+    return Array.isArray(decoded) && typeof decoded[0] === "string" && typeof decoded[1] === "string";
+  } catch {
+    return s.length > 200;
+  }
+}
+
 const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/session": { body: () => ({ email: "agent.smith@fbi.gov", password: PASSWORD, code: "123456" }) },
   "GET /api/v1/session": {},
@@ -83,14 +93,8 @@ const ROUTES: Record<string, RouteSpec> = {
         (s) => isoSchema.safeParse(s).success,
       ),
       limit: badLimit(200),
-      after: refused(fc.oneof(junk, fc.base64String({ minLength: 4, maxLength: 60 })), (s) => {
-        try {
-          const decoded = JSON.parse(Buffer.from(s, "base64url").toString("utf8"));
-          return Array.isArray(decoded) && typeof decoded[0] === "string" && typeof decoded[1] === "string";
-        } catch {
-          return s.length > 200;
-        }
-      }),
+      after: refused(fc.oneof(junk, fc.base64String({ minLength: 4, maxLength: 60 })), requestCursorLike),
+      before: refused(fc.oneof(junk, fc.base64String({ minLength: 4, maxLength: 60 })), requestCursorLike),
     },
   },
   "GET /api/v1/requests/:id": {},

@@ -20,6 +20,9 @@ export type AuditAction =
    * A request was held for staff review because the account that submitted it was suspended (written in
    * the suspension's transaction), or a member of staff released that hold with a note.
    */
+  /** A member of staff took a request to work on it, or let it go (theirs, or one left by someone else). */
+  | "request.assigned"
+  | "request.released"
   | "request.hold_placed"
   | "request.hold_released"
   /** A jurisdiction was paused, refused or resumed by a person. */

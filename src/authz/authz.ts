@@ -63,6 +63,7 @@ export type Action =
   | "request.approve"
   | "request.audit"
   | "request.release"
+  | "request.assign"
   | "production.download"
   | "jurisdiction.read"
   | "jurisdiction.change"
@@ -96,6 +97,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.audit": STAFF_READERS,
   // Releasing a request held because its submitter was suspended: the staff who verify requesters.
   "request.release": ["intake", "reviewer", "counsel"],
+  // Taking a request to work on it (and letting it go): the staff who act on requests.
+  "request.assign": ["intake", "reviewer", "counsel"],
   "production.download": ["agency"],
   "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "jurisdiction.change": ["admin"],

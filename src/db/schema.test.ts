@@ -79,6 +79,8 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     regime: true,
     instrument: true,
     legal_basis: true,
+    assignee_id: true,
+    assigned_at: true,
   },
   request_target: {
     request_id: true,

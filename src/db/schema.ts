@@ -227,6 +227,9 @@ export interface RequestTable {
   instrument: string | null;
   /** The legal basis as filed (JSON), null for the `us` regime without one. */
   legal_basis: Json<Record<string, unknown>> | null;
+  /** The member of staff who took the request (0022), and when; both null while nobody has. */
+  assignee_id: Generated<string | null>;
+  assigned_at: Generated<Date | null>;
 }
 
 export interface RequestTargetTable {

@@ -27,6 +27,8 @@ export const requestSummarySchema = z.strictObject({
   receivedAt: instant,
   deadlineAt: instant.nullable(),
   emergency: z.boolean(),
+  /** Who on the desk has taken it (staff only; null when nobody has). */
+  assignee: z.string().nullable().optional(),
 });
 export type RequestSummary = z.infer<typeof requestSummarySchema>;
 
@@ -34,6 +36,8 @@ export const requestPageSchema = z.strictObject({
   items: z.array(requestSummarySchema),
   /** The cursor of the next page, or null on the last. */
   next: z.string().nullable(),
+  /** The cursor of the page before (pass it as `before`), or null on the first. */
+  previous: z.string().nullable().optional(),
 });
 
 export interface SummaryRow {

@@ -3,7 +3,7 @@ import { authorize, type Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
 import { targetFromRow } from "../domain/request.schema.js";
 import type { Status } from "../domain/vocabulary.js";
-import { notFound } from "../shared/errors.js";
+import { forbidden, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
 import { readBlob } from "./documents.store.js";
@@ -36,13 +36,17 @@ export interface QueueFilter {
   limit: number;
   /** Opaque cursor from the previous page (keyset: deadline or arrival, then id). */
   after?: string | undefined;
+  /** Opaque cursor of the first row shown: the page before it. */
+  before?: string | undefined;
+  /** What a desk view adds to the statuses (staff only). */
+  work?: QueueWork | undefined;
 }
 
 export function encodeCursor(key: string | null, id: string, sort: "deadline" | "received" = "deadline"): string {
   return Buffer.from(JSON.stringify(sort === "deadline" ? [key, id] : [key, id, sort])).toString("base64url");
 }
 
-function decodeCursor(cursor: string, sort: "deadline" | "received"): [string, string] {
+function decodeCursor(cursor: string, sort: "deadline" | "received", field = "after"): [string, string] {
   try {
     const [key, id, kind] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [
       unknown,
@@ -60,24 +64,42 @@ function decodeCursor(cursor: string, sort: "deadline" | "received"): [string, s
   } catch {
     // falls through to the error below
   }
-  throw new ValidationError([{ path: "after", message: "is not a cursor this API returned (for this sort order)" }]);
+  throw new ValidationError([{ path: field, message: "is not a cursor this API returned (for this sort order)" }]);
+}
+
+/**
+ * The work a queue view holds, beyond its statuses: the reviews still to recommend (the decision in
+ * force needs two people and has no recommendation yet), the approvals waiting for counsel (recommended,
+ * or a decision that needs no recommendation), or what one person has taken.
+ */
+export type QueueWork = { kind: "recommendation" } | { kind: "approval" } | { kind: "assignee"; userId: string };
+
+function workCondition(work: QueueWork) {
+  if (work.kind === "assignee") return sql<boolean>`r.assignee_id = ${work.userId}::uuid`;
+  const recommended = sql<boolean>`exists (
+      select 1 from review v where v.decision_id = cd.id and v.verdict in ('recommend_approve', 'recommend_reject'))`;
+  const inForce = sql`(select d.id, d.needs_review from decision d where d.request_id = r.id order by d.sequence desc limit 1)`;
+  return work.kind === "recommendation"
+    ? sql<boolean>`exists (select 1 from ${inForce} cd where cd.needs_review and not ${recommended})`
+    : sql<boolean>`exists (select 1 from ${inForce} cd where not cd.needs_review or ${recommended})`;
 }
 
 /**
  * The queue, soonest deadline first (or newest first), paged by keyset so page 400 costs what page 1
- * does (migration 0005 indexes both orders). An officer sees their own agency's requests only, whatever
- * the filter says.
+ * does (migration 0005 indexes both orders), forwards (`after`) and back (`before`). An officer sees their
+ * own agency's requests only, whatever the filter says; staff also see who has taken each.
  */
 export async function listRequests(
   db: Db,
   principal: Principal,
   filter: QueueFilter,
-): Promise<{ items: RequestSummary[]; next: string | null }> {
+): Promise<{ items: RequestSummary[]; next: string | null; previous?: string | null }> {
   authorize(principal, "request.list");
   const sort = filter.sort ?? "deadline";
   let query = db
     .selectFrom("request as r")
     .innerJoin("agency as a", "a.id", "r.agency_id")
+    .leftJoin("app_user as u", "u.id", "r.assignee_id")
     .select([
       "r.id",
       "r.reference",
@@ -88,38 +110,83 @@ export async function listRequests(
       "r.status",
       "r.received_at",
       "r.deadline_at",
+      "u.email as assignee_email",
     ]);
   const agencyId = principal.role === "agency" ? principal.agencyId : filter.agencyId;
   if (agencyId) query = query.where("r.agency_id", "=", agencyId);
   if (filter.status?.length) query = query.where("r.status", "in", filter.status);
+  if (filter.work && principal.role !== "agency") query = query.where(workCondition(filter.work));
   if (filter.jurisdiction) {
     const code = filter.jurisdiction;
     query = query.where((eb) => eb.or([eb("r.jurisdiction", "=", code), eb("r.jurisdiction", "like", `${code}-%`)]));
   }
   if (filter.process) query = query.where("r.process", "=", filter.process);
   if (filter.deadlineBefore) query = query.where("r.deadline_at", "<", filter.deadlineBefore);
-  if (filter.after) {
-    const [key, id] = decodeCursor(filter.after, sort);
-    query = query.where(
+  // Going back, the same order reversed from the first row shown, then read the right way round.
+  const back = !filter.after && filter.before !== undefined;
+  const cursor = filter.after ?? filter.before;
+  if (cursor) {
+    const [key, id] = decodeCursor(cursor, sort, back ? "before" : "after");
+    const forward = sort === "deadline" ? !back : back;
+    const tuple =
       sort === "deadline"
         ? // Requests without a deadline sort last, and the cursor can still name them.
-          sql<boolean>`(coalesce(r.deadline_at, 'infinity'::timestamptz), r.id) > (${key}::timestamptz, ${id}::uuid)`
-        : sql<boolean>`(r.received_at, r.id) < (${key}::timestamptz, ${id}::uuid)`,
-    );
+          sql`(coalesce(r.deadline_at, 'infinity'::timestamptz), r.id)`
+        : sql`(r.received_at, r.id)`;
+    const bound = sql`(${key}::timestamptz, ${id}::uuid)`;
+    query = query.where(forward ? sql<boolean>`${tuple} > ${bound}` : sql<boolean>`${tuple} < ${bound}`);
   }
+  const ascending = (sort === "deadline") !== back;
   const ordered =
     sort === "deadline"
-      ? query.orderBy(sql`coalesce(r.deadline_at, 'infinity'::timestamptz)`).orderBy("r.id")
-      : query.orderBy("r.received_at", "desc").orderBy("r.id", "desc");
+      ? query
+          .orderBy(sql`coalesce(r.deadline_at, 'infinity'::timestamptz)`, ascending ? "asc" : "desc")
+          .orderBy("r.id", ascending ? "asc" : "desc")
+      : query.orderBy("r.received_at", ascending ? "asc" : "desc").orderBy("r.id", ascending ? "asc" : "desc");
   const rows = await ordered.limit(filter.limit + 1).execute();
+  const more = rows.length > filter.limit;
   const page = rows.slice(0, filter.limit);
+  if (back) page.reverse();
+  const keyOf = (row: (typeof rows)[number]) =>
+    sort === "deadline" ? (row.deadline_at?.toISOString() ?? "infinity") : row.received_at.toISOString();
+  const first = page.at(0);
   const last = page.at(-1);
-  const lastKey =
-    sort === "deadline" ? (last?.deadline_at?.toISOString() ?? "infinity") : (last?.received_at.toISOString() ?? "");
+  const staff = principal.role !== "agency";
   return {
-    items: page.map(presentSummary),
-    next: rows.length > filter.limit && last ? encodeCursor(lastKey, last.id, sort) : null,
+    items: page.map((row) => (staff ? { ...presentSummary(row), assignee: row.assignee_email } : presentSummary(row))),
+    next: (back ? cursor !== undefined : more) && last ? encodeCursor(keyOf(last), last.id, sort) : null,
+    previous: (back ? more : cursor !== undefined) && first ? encodeCursor(keyOf(first), first.id, sort) : null,
   };
+}
+
+/** How many requests each view holds under the same filter (jurisdiction, process, deadline), for its tab. */
+export async function countQueueViews<V extends string>(
+  db: Db,
+  principal: Principal,
+  views: Record<V, { status?: Status[] | undefined; work?: QueueWork | undefined }>,
+  filter: Pick<QueueFilter, "jurisdiction" | "process" | "deadlineBefore">,
+): Promise<Record<V, number>> {
+  authorize(principal, "request.list");
+  if (principal.role === "agency") throw forbidden("the queue's views are the desk's");
+  const entries = Object.entries(views) as [V, { status?: Status[]; work?: QueueWork }][];
+  const counts = entries.map(([name, view]) => {
+    const conditions = [sql<boolean>`true`];
+    if (view.status?.length) conditions.push(sql<boolean>`r.status in (${sql.join(view.status)})`);
+    if (view.work) conditions.push(workCondition(view.work));
+    return sql`count(*) filter (where ${sql.join(conditions, sql` and `)})::int as ${sql.ref(name)}`;
+  });
+  const where = [sql<boolean>`true`];
+  if (filter.jurisdiction) {
+    where.push(
+      sql<boolean>`(r.jurisdiction = ${filter.jurisdiction} or r.jurisdiction like ${`${filter.jurisdiction}-%`})`,
+    );
+  }
+  if (filter.process) where.push(sql<boolean>`r.process = ${filter.process}`);
+  if (filter.deadlineBefore) where.push(sql<boolean>`r.deadline_at < ${filter.deadlineBefore}`);
+  const { rows } = await sql<Record<V, number>>`
+    select ${sql.join(counts)} from request r where ${sql.join(where, sql` and `)}`.execute(db);
+  const row = rows[0] as Record<V, number>;
+  return Object.fromEntries(entries.map(([name]) => [name, Number(row[name])])) as Record<V, number>;
 }
 
 export async function getRequest(db: Db, principal: Principal, requestId: string): Promise<RequestDetail> {

@@ -20,6 +20,8 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "request.decided": "Request decided by the policy",
   "request.transitioned": "Request moved on",
   "request.reviewed": "Review recorded",
+  "request.assigned": "Request taken",
+  "request.released": "Request let go",
   "request.hold_placed": "Request held for review (account suspended)",
   "request.hold_released": "Review hold released",
   "jurisdiction.status_changed": "Jurisdiction paused, refused or resumed",

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { type CallbackNumber, callbackNumberOf, reviewCallbackNumber } from "../agencies/callback-number.js";
 import { may, type Principal } from "../authz/authz.js";
-import { jurisdictionSchema, processSchema } from "../domain/domain.schema.js";
-import { PROCESSES, STATUSES, type Status } from "../domain/vocabulary.js";
+import { processSchema } from "../domain/domain.schema.js";
+import { PROCESSES, type Process, STATUSES, type Status } from "../domain/vocabulary.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
+import { countryName } from "../reports/country-names.js";
 import { authorizeRequest } from "../requests/request.access.js";
 import {
   advanceRequest,
@@ -12,15 +13,24 @@ import {
   recordEmergencyCallback,
   reviewRequest,
 } from "../requests/request.actions.js";
-import type { RequestDetailStaff } from "../requests/request.presenter.js";
-import { getRequest, listRequests, requestTimeline } from "../requests/request.queries.js";
+import { releaseRequest, takeRequest } from "../requests/request.assignment.js";
+import type { RequestDetailStaff, RequestSummary } from "../requests/request.presenter.js";
+import {
+  countQueueViews,
+  getRequest,
+  listRequests,
+  type QueueWork,
+  requestTimeline,
+} from "../requests/request.queries.js";
 import { isUuid } from "../shared/ids.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { attemptForm, type FormFailure } from "./forms.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
-import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
+import { resolveJurisdiction } from "./jurisdiction-input.js";
+import { CsrfField, ErrorSummary, Layout, StatusBadge, statusText, When } from "./layout.js";
 import { noticeText } from "./notices.js";
+import { defaultView, QUEUE_VIEWS, type QueueView, type ViewDefinition, viewsFor } from "./queue.views.js";
 import { seeOther, sendPage } from "./render.js";
 import { RequestFiled } from "./request-filed.js";
 import {
@@ -31,26 +41,28 @@ import {
   reviewFormProblems,
   VERDICT_TEXT,
 } from "./review-form.js";
+import { type Column, WorkTable } from "./table.js";
 
 /** The reviewer desk: the queue, and a request with its decision, checklist, approvals and audit trail. */
 
-const OPEN: Status[] = ["received", "verifying", "under_review", "approved", "fulfilling", "on_hold", "preserved"];
 const PAGE_SIZE = 50;
 
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
 const queueQuery = z.strictObject({
-  status: z.preprocess(emptyToUndefined, z.enum(["open", "all", ...STATUSES]).default("open")),
-  jurisdiction: z.preprocess(
-    (v) => (typeof v === "string" ? emptyToUndefined(v.trim().toUpperCase()) : v),
-    jurisdictionSchema.optional(),
-  ),
+  view: z.preprocess(emptyToUndefined, z.enum(QUEUE_VIEWS).optional()),
+  // A status narrows the view; the old "open" and "all" name views of their own.
+  status: z.preprocess(emptyToUndefined, z.enum(["open", "all", ...STATUSES]).optional()),
+  // A country's name or a code: resolved on the page, so a name it does not know is said beside the field.
+  jurisdiction: z.preprocess(emptyToUndefined, z.string().trim().max(100).optional()),
   process: z.preprocess(emptyToUndefined, processSchema.optional()),
   deadlineBefore: z.preprocess(emptyToUndefined, z.iso.date().optional()),
   sort: z.preprocess(emptyToUndefined, z.enum(["deadline", "received"]).default("deadline")),
   after: z.string().max(200).optional(),
+  before: z.string().max(200).optional(),
   notice: z.string().max(40).optional(),
 });
+type QueueQuery = z.output<typeof queueQuery>;
 
 const idParams = z.strictObject({ id: z.uuid() });
 const csrfField = { _csrf: z.string().max(200).optional() };
@@ -63,53 +75,193 @@ const ACTION_TEXT: Record<string, string> = {
   preserve: "preserve",
 };
 
+const DAY_MS = 86_400_000;
+const shortDate = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: "UTC",
+});
+const fullDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** Time left to a deadline in words, and how close it is: overdue, under a day, under three days. */
+export function timeLeft(deadline: string | null, now: Date): { text: string; level?: "overdue" | "urgent" | "soon" } {
+  if (!deadline) return { text: "no deadline" };
+  const ms = new Date(deadline).getTime() - now.getTime();
+  const days = Math.floor(Math.abs(ms) / DAY_MS);
+  const hours = Math.floor(Math.abs(ms) / 3_600_000);
+  const span = days >= 1 ? `${days} day${days === 1 ? "" : "s"}` : `${hours} hour${hours === 1 ? "" : "s"}`;
+  if (ms < 0) return { text: `overdue by ${span}`, level: "overdue" };
+  if (ms < DAY_MS) return { text: `${span} left`, level: "urgent" };
+  return { text: `${span} left`, ...(ms < 3 * DAY_MS ? { level: "soon" as const } : {}) };
+}
+
+/** The queue's address with these filters (and view), without the page's cursor. */
+function queueHref(query: QueueQuery, view: QueueView, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams({ view });
+  for (const key of ["status", "jurisdiction", "process", "deadlineBefore"] as const) {
+    const value = query[key];
+    if (value) params.set(key, value);
+  }
+  if (query.sort !== "deadline") params.set("sort", query.sort);
+  for (const [key, value] of Object.entries(extra)) params.set(key, value);
+  return `/desk?${params.toString()}`;
+}
+
+function AssigneeCell({
+  row,
+  principal,
+  csrf,
+  back,
+}: {
+  row: RequestSummary;
+  principal: Principal;
+  csrf: string | undefined;
+  back: string;
+}) {
+  const mine = row.assignee === principal.email;
+  const who = mine ? "you" : (row.assignee ?? "nobody");
+  if (!may(principal, "request.assign")) return <span class={row.assignee ? undefined : "muted"}>{who}</span>;
+  const action = row.assignee ? "let-go" : "take";
+  return (
+    <form method="post" action={`/desk/requests/${row.id}/${action}`} class="inline-form assignee">
+      <CsrfField token={csrf} />
+      <input type="hidden" name="back" value={back} />
+      <span class={row.assignee ? undefined : "muted"}>{who}</span>{" "}
+      <button
+        type="submit"
+        class="secondary small"
+        aria-label={`${row.assignee ? "Let go of" : "Take"} ${row.reference}`}
+      >
+        {row.assignee ? "Let go" : "Take"}
+      </button>
+    </form>
+  );
+}
+
 function Queue({
   principal,
   csrf,
   query,
+  view,
+  views,
+  counts,
   page,
   notice,
+  problem,
+  jurisdiction,
+  now,
 }: {
   principal: Principal;
   csrf: string | undefined;
-  query: z.output<typeof queueQuery>;
+  query: QueueQuery;
+  view: QueueView;
+  views: Partial<Record<QueueView, ViewDefinition>>;
+  counts: Partial<Record<QueueView, number>>;
   page: Awaited<ReturnType<typeof listRequests>>;
   notice: string | undefined;
+  /** The jurisdiction typed that names no country, in a sentence. */
+  problem: string | undefined;
+  jurisdiction: string | undefined;
+  now: Date;
 }) {
-  const params = new URLSearchParams();
-  for (const key of ["status", "jurisdiction", "process", "deadlineBefore", "sort"] as const) {
-    const value = query[key];
-    if (value) params.set(key, value);
-  }
-  const filters = params.toString();
+  const here = queueHref(query, view);
+  const back = `${here}${query.after ? `&after=${encodeURIComponent(query.after)}` : ""}${query.before ? `&before=${encodeURIComponent(query.before)}` : ""}`;
+  const filtered = Boolean(query.jurisdiction || query.process || query.deadlineBefore || query.status);
+  const definition = views[view] as ViewDefinition;
+  const columns: Column<RequestSummary>[] = [
+    {
+      header: "Reference",
+      rowHeader: true,
+      cell: (r) => (
+        <>
+          <a href={`/desk/requests/${r.id}`}>{r.reference}</a>
+          {r.emergency && <span class="badge emergency">emergency</span>}
+        </>
+      ),
+    },
+    {
+      header: "Agency",
+      cell: (r) => (
+        <span class="clip" title={r.agencyName}>
+          {r.agencyName}
+        </span>
+      ),
+    },
+    {
+      header: "Jurisdiction",
+      cell: (r) => <abbr title={countryName(r.jurisdiction.slice(0, 2))}>{r.jurisdiction}</abbr>,
+    },
+    { header: "Process", cell: (r) => PROCESS_TEXT[r.process as Process]?.label ?? r.process },
+    { header: "Status", cell: (r) => <StatusBadge status={r.status} /> },
+    {
+      header: "Received",
+      cell: (r) => <time datetime={r.receivedAt}>{shortDate.format(new Date(r.receivedAt))}</time>,
+    },
+    {
+      header: "Time left",
+      cell: (r) => {
+        const left = timeLeft(r.deadlineAt, now);
+        return r.deadlineAt ? (
+          <span class={`due${left.level ? ` due-${left.level}` : ""}`}>
+            <time datetime={r.deadlineAt} title={`Deadline ${fullDate.format(new Date(r.deadlineAt))} UTC`}>
+              {left.text}
+            </time>
+          </span>
+        ) : (
+          <span class="muted">{left.text}</span>
+        );
+      },
+    },
+    { header: "Taken by", cell: (r) => <AssigneeCell row={r} principal={principal} csrf={csrf} back={back} /> },
+  ];
   return (
-    <Layout title="Queue" principal={principal} csrf={csrf} current="/desk" notice={notice}>
+    <Layout
+      title={problem ? "Error: Queue" : "Queue"}
+      principal={principal}
+      csrf={csrf}
+      current="/desk"
+      notice={notice}
+    >
       <h1>Queue</h1>
+      <nav aria-label="Queue views">
+        <ul class="view-tabs">
+          {(Object.entries(views) as [QueueView, ViewDefinition][]).map(([name, v]) => (
+            <li key={name}>
+              <a class="view-tab" href={queueHref(query, name)} aria-current={name === view ? "page" : undefined}>
+                {v.label} <span class="view-count">{(counts[name] ?? 0).toLocaleString("en-US")}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {problem && (
+        <ErrorSummary
+          problems={[{ path: "jurisdiction", message: problem }]}
+          fields={new Set(["jurisdiction"])}
+          named={() => ""}
+        />
+      )}
       <form method="get" action="/desk" class="filters" aria-label="Filter the queue">
-        <div class="field">
-          <label for="q-status">Status</label>
-          <select id="q-status" name="status">
-            <option value="open" selected={query.status === "open"}>
-              open (not finished)
-            </option>
-            <option value="all" selected={query.status === "all"}>
-              all
-            </option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s} selected={query.status === s}>
-                {s.replace("_", " ")}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="q-jurisdiction">Jurisdiction</label>
+        <input type="hidden" name="view" value={view} />
+        <div class={problem ? "field invalid" : "field"}>
+          <label for="jurisdiction">Country</label>
+          <span class="hint" id="jurisdiction-hint">
+            Name or code
+          </span>
+          {problem && (
+            <p class="field-error" id="jurisdiction-error">
+              <span class="visually-hidden">Error: </span>
+              {problem}
+            </p>
+          )}
           <input
-            id="q-jurisdiction"
+            id="jurisdiction"
             name="jurisdiction"
             value={query.jurisdiction ?? ""}
-            size={6}
-            placeholder="e.g. HK"
+            size={14}
+            aria-describedby={problem ? "jurisdiction-hint jurisdiction-error" : "jurisdiction-hint"}
+            aria-invalid={problem ? "true" : undefined}
           />
         </div>
         <div class="field">
@@ -119,6 +271,17 @@ function Queue({
             {PROCESSES.map((p) => (
               <option key={p} value={p} selected={query.process === p}>
                 {PROCESS_TEXT[p].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="q-status">Status</label>
+          <select id="q-status" name="status">
+            <option value="">any in this view</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s} selected={query.status === s}>
+                {s.replace("_", " ")}
               </option>
             ))}
           </select>
@@ -139,60 +302,45 @@ function Queue({
           </select>
         </div>
         <div class="field">
-          <button type="submit">Apply</button>
+          <button type="submit">Apply</button> {filtered && <a href={`/desk?view=${view}`}>Clear filters</a>}
         </div>
       </form>
-      <table class="queue">
-        <caption>
-          Requests ({query.status === "open" ? "open" : query.status}
-          {query.jurisdiction ? `, ${query.jurisdiction}` : ""}
-          {query.process ? `, ${query.process}` : ""}), {query.sort === "deadline" ? "soonest deadline" : "newest"}{" "}
-          first
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Reference</th>
-            <th scope="col">Agency</th>
-            <th scope="col">Jurisdiction</th>
-            <th scope="col">Process</th>
-            <th scope="col">Status</th>
-            <th scope="col">Received</th>
-            <th scope="col">Deadline</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.items.length === 0 && (
-            <tr>
-              <td colSpan={7}>Nothing matches these filters.</td>
-            </tr>
-          )}
-          {page.items.map((r) => (
-            <tr key={r.id} class={r.emergency ? "emergency" : undefined}>
-              <th scope="row">
-                <a href={`/desk/requests/${r.id}`}>{r.reference}</a>
-                {r.emergency && <span class="badge emergency">emergency</span>}
-              </th>
-              <td>{r.agencyName}</td>
-              <td>{r.jurisdiction}</td>
-              <td>{r.process.replace("_", " ")}</td>
-              <td>
-                <StatusBadge status={r.status} />
-              </td>
-              <td>
-                <When at={r.receivedAt} />
-              </td>
-              <td>
-                <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <WorkTable
+        class="queue"
+        caption={
+          <>
+            {definition.label}
+            {jurisdiction ? `, ${countryName(jurisdiction.slice(0, 2))} (${jurisdiction})` : ""}
+            {query.process ? `, ${PROCESS_TEXT[query.process].label}` : ""}
+            {query.status ? `, ${query.status.replace("_", " ")}` : ""}
+            {`: ${(counts[view] ?? 0).toLocaleString("en-US")} ${filtered ? "matching " : ""}request${counts[view] === 1 ? "" : "s"}, ${query.sort === "deadline" ? "soonest deadline" : "newest"} first`}
+          </>
+        }
+        columns={columns}
+        rows={page.items}
+        rowKey={(r) => r.id}
+        rowClass={(r) => (r.emergency ? "emergency" : undefined)}
+        empty={
+          filtered ? (
+            <>
+              Nothing matches these filters. <a href={`/desk?view=${view}`}>Clear the filters</a>
+              {view !== "all" && (
+                <>
+                  {" "}
+                  or <a href={queueHref(query, "all")}>look in all requests</a>
+                </>
+              )}
+              .
+            </>
+          ) : (
+            <>Nothing here{view === "mine" ? ": nothing needs your action now" : ""}.</>
+          )
+        }
+      />
       <nav aria-label="Pages" class="pager">
-        {query.after && <a href={`/desk?${filters}`}>First page</a>}
-        {page.next && (
-          <a href={`/desk?${filters}${filters ? "&" : ""}after=${encodeURIComponent(page.next)}`}>Next page</a>
-        )}
+        {(query.after || query.before) && <a href={here}>First page</a>}
+        {page.previous && <a href={`${here}&before=${encodeURIComponent(page.previous)}`}>Previous page</a>}
+        {page.next && <a href={`${here}&after=${encodeURIComponent(page.next)}`}>Next page</a>}
       </nav>
     </Layout>
   );
@@ -527,19 +675,62 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
       const principal = principalOf(request);
       if (principal.role === "agency") return seeOther(reply, "/portal");
       const q = request.query;
-      const page = await listRequests(db, principal, {
-        status: q.status === "all" ? undefined : q.status === "open" ? OPEN : [q.status],
-        jurisdiction: q.jurisdiction,
+      const views = viewsFor(principal);
+      // The old links: status=open and status=all are views; another status narrows the view it is in.
+      const named = q.status === "open" || q.status === "all" ? q.status : undefined;
+      const asked = q.view ?? named ?? (q.status ? "all" : defaultView(principal));
+      const view: QueueView = views[asked] ? asked : defaultView(principal);
+      const query: QueueQuery = { ...q, status: named ? undefined : q.status };
+      const resolved = q.jurisdiction ? resolveJurisdiction(q.jurisdiction) : undefined;
+      const problem = resolved && "problem" in resolved ? resolved.problem : undefined;
+      const jurisdiction = resolved && "code" in resolved ? resolved.code : undefined;
+      const filter = {
+        jurisdiction,
         process: q.process,
         // "Before" a day means before that day starts, in UTC.
         deadlineBefore: q.deadlineBefore ? new Date(`${q.deadlineBefore}T00:00:00Z`) : undefined,
-        sort: q.sort,
-        limit: PAGE_SIZE,
-        after: q.after,
-      });
+      };
+      const narrowed = Object.fromEntries(
+        Object.entries(views).map(([name, v]) => [
+          name,
+          {
+            status: query.status ? (v.status ?? [query.status]).filter((s) => s === query.status) : v.status,
+            work: v.work,
+          },
+        ]),
+      ) as Record<QueueView, { status?: Status[]; work?: QueueWork }>;
+      // A country it does not know filters nothing: the page says so beside the field, and shows no rows.
+      const counts = problem ? {} : await countQueueViews(db, principal, narrowed, filter);
+      const current = narrowed[view];
+      // A status outside the view (held requests asked for in "Open") leaves the view empty.
+      const page =
+        problem || current.status?.length === 0
+          ? { items: [], next: null, previous: null }
+          : await listRequests(db, principal, {
+              ...filter,
+              status: current.status,
+              work: current.work,
+              sort: q.sort,
+              limit: PAGE_SIZE,
+              after: q.after,
+              before: q.before,
+            });
       return sendPage(
         reply,
-        <Queue principal={principal} csrf={pageCsrf(request)} query={q} page={page} notice={noticeText(q.notice)} />,
+        <Queue
+          principal={principal}
+          csrf={pageCsrf(request)}
+          query={query}
+          view={view}
+          views={views}
+          counts={counts}
+          page={page}
+          notice={noticeText(q.notice)}
+          problem={problem}
+          jurisdiction={jurisdiction}
+          now={now()}
+        />,
+        problem ? 400 : 200,
       );
     },
   );
@@ -662,6 +853,30 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
       return seeOther(reply, `/desk/requests/${request.params.id}?notice=callback`);
     },
   );
+
+  // Take or let go of a request, from the queue or the request's page, and go back where the button was.
+  const backTo = z
+    .string()
+    .max(2000)
+    .regex(/^\/desk(\?[^\s]*|\/requests\/[0-9a-f-]{36})?$/, { error: "must be a page of the desk" })
+    .optional();
+  for (const [action, act, notice] of [
+    ["take", takeRequest, "taken"],
+    ["let-go", releaseRequest, "let-go"],
+  ] as const) {
+    app.post(
+      `/desk/requests/:id/${action}`,
+      {
+        config: { access: "request.assign", page: true },
+        schema: { hide: true, params: idParams, body: z.strictObject({ ...csrfField, back: backTo }) },
+      },
+      async (request, reply) => {
+        await act(db, principalOf(request), request.params.id, now());
+        const back = request.body.back ?? `/desk/requests/${request.params.id}`;
+        return seeOther(reply, `${back}${back.includes("?") ? "&" : "?"}notice=${notice}`);
+      },
+    );
+  }
 
   app.post(
     "/desk/requests/:id/callback-number/review",

@@ -7,6 +7,8 @@ const NOTICES: Record<string, string> = {
   withdrawn: "Request withdrawn.",
   reviewed: "Review recorded.",
   advanced: "Request moved on.",
+  taken: "Request taken: it shows as yours in the queue until you let it go.",
+  "let-go": "Request let go: anyone on the desk can take it.",
   callback: "Call-back recorded.",
   "callback-number-reviewed": "Counsel's review of the changed number recorded; the call-back dials the number chosen.",
   paused: "Jurisdiction paused: its open requests are on hold.",

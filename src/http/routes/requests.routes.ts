@@ -31,6 +31,8 @@ const listQuery = z.strictObject({
   sort: z.enum(["deadline", "received"]).default("deadline"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   after: z.string().max(200).optional(),
+  /** The `previous` cursor of a page: the page before it. */
+  before: z.string().max(200).optional(),
 });
 
 async function readSubmission(
@@ -140,6 +142,7 @@ export async function requestRoutes(api: App, { db, config, now }: AppContext): 
         sort: q.sort,
         limit: q.limit,
         after: q.after,
+        before: q.before,
       });
     },
   );

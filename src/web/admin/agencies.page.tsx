@@ -14,6 +14,7 @@ import { attemptForm, type FormFailure } from "../forms.js";
 import { CsrfField, FormErrors, Layout, SelectField, TextField } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
+import { SecondAdminDecision } from "../table.js";
 import { type AdminPage, csrfField, noticeQuery, sendRefused } from "./admin.forms.js";
 
 /** Agencies: their verified domains and phone on file, changes proposed by one admin and applied by another. */
@@ -65,20 +66,14 @@ export function AgenciesView({
                     {c.kind.replace("_", " ")} <strong>{c.value}</strong>{" "}
                     <span class="muted">proposed by {c.proposedBy}</span>
                     {canManage && (
-                      <form method="post" action={`/admin/agency-changes/${c.id}/decide`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <FormErrors form={`decide-${c.id}`} failure={failure} fields={[]} />
-                        {c.proposedBy === principal.email ? (
-                          <span class="muted">waiting for a second admin </span>
-                        ) : (
-                          <button type="submit" name="decision" value="approve">
-                            Approve
-                          </button>
-                        )}
-                        <button type="submit" name="decision" value="reject" class="secondary">
-                          Reject
-                        </button>
-                      </form>
+                      <SecondAdminDecision
+                        action={`/admin/agency-changes/${c.id}/decide`}
+                        form={`decide-${c.id}`}
+                        csrf={csrf}
+                        failure={failure}
+                        proposedBy={c.proposedBy}
+                        principal={principal}
+                      />
                     )}
                   </div>
                 ))}

@@ -15,6 +15,7 @@ import { attemptForm, type FormFailure } from "../forms.js";
 import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
+import { SecondAdminDecision, WorkTable } from "../table.js";
 import { csrfField, noticeQuery, reason, sendRefused } from "./admin.forms.js";
 
 /**
@@ -45,48 +46,42 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
           set up their second factor; no one else sees either.
         </p>
         {proposals.length > 0 && (
-          <table>
-            <caption>Staff accounts waiting for a second admin</caption>
-            <thead>
-              <tr>
-                <th scope="col">E-mail</th>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Proposed by</th>
-                {canManage && <th scope="col">Decision</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {proposals.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row">{c.email}</th>
-                  <td>{c.displayName}</td>
-                  <td>{c.role}</td>
-                  <td>
+          <WorkTable
+            caption="Staff accounts waiting for a second admin"
+            rows={proposals}
+            rowKey={(c) => c.id}
+            empty={null}
+            columns={[
+              { header: "E-mail", rowHeader: true, cell: (c) => c.email },
+              { header: "Name", cell: (c) => c.displayName },
+              { header: "Role", cell: (c) => c.role },
+              {
+                header: "Proposed by",
+                cell: (c) => (
+                  <>
                     {c.proposedBy} <span class="muted">at {c.proposedAt}</span>
-                  </td>
-                  {canManage && (
-                    <td>
-                      <form method="post" action={`/admin/user-changes/${c.id}/decide`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <FormErrors form={`staff-${c.id}`} failure={failure} fields={[]} />
-                        {c.proposedBy === principal.email ? (
-                          <span class="muted">waiting for a second admin </span>
-                        ) : (
-                          <button type="submit" name="decision" value="approve">
-                            Approve
-                          </button>
-                        )}
-                        <button type="submit" name="decision" value="reject" class="secondary">
-                          Reject
-                        </button>
-                      </form>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              ...(canManage
+                ? [
+                    {
+                      header: "Decision",
+                      cell: (c: (typeof proposals)[number]) => (
+                        <SecondAdminDecision
+                          action={`/admin/user-changes/${c.id}/decide`}
+                          form={`staff-${c.id}`}
+                          csrf={csrf}
+                          failure={failure}
+                          proposedBy={c.proposedBy}
+                          principal={principal}
+                        />
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
         )}
         <table>
           <caption>Every account, oldest first</caption>
