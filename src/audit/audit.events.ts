@@ -188,6 +188,9 @@ export interface AuditPayloads {
   "request.reviewed": { reviewId: string; decisionId: string; verdict: string; checklist: Record<string, unknown> };
   "request.hold_placed": { kind: "account_suspended"; account: string; reason: string };
   "request.hold_released": { holdId: string; kind: "account_suspended"; note: string };
+  "request.assigned": Record<string, never>;
+  /** `from`: whose it was, when someone let go of a colleague's. */
+  "request.released": { from?: string };
   "jurisdiction.status_changed": { status: string; reason: string };
   "policy.activated": { name: string; version: string; sha256: string };
   "agency.created": { name: string; jurisdiction: string; via?: string; [field: string]: Json | undefined };

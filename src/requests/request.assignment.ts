@@ -78,7 +78,7 @@ export async function releaseRequest(db: Db, principal: Principal, requestId: st
         .where("id", "=", requestId)
         .execute();
       // Letting go of someone else's (covering for a colleague away) says whose it was.
-      const payload = row.assignee_id === principal.userId ? {} : { from: row.email };
+      const payload = row.assignee_id === principal.userId || !row.email ? {} : { from: row.email };
       await appendAudit(
         tx,
         { actor: principal.email, action: "request.released", objectType: "request", objectId: requestId, payload },
