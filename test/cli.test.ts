@@ -62,7 +62,14 @@ describe("custodian evaluate", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const decision = JSON.parse(run.stdout) as Decision;
-    expect(Object.keys(decision).sort()).toEqual(["items", "needsReview", "outcome", "policy", "reviewReasons"]);
+    expect(Object.keys(decision).sort()).toEqual([
+      "humanRightsReview",
+      "items",
+      "needsReview",
+      "outcome",
+      "policy",
+      "reviewReasons",
+    ]);
     expect(decision.outcome).toBe("hold");
     expect(decision.policy).toEqual({ name: "Telegram", version: "2020-07-06" });
     expect(decision.items).toHaveLength(3);

@@ -111,6 +111,12 @@ export async function listRequests(
       "r.received_at",
       "r.deadline_at",
       "u.email as assignee_email",
+      // The cursor's key to the microsecond, as the database holds it: a Date keeps milliseconds only, and a
+      // key rounded down would bring the page's last row back at the top of the next page.
+      sql<string>`case when ${sql.ref(sort === "deadline" ? "r.deadline_at" : "r.received_at")} is null
+        then 'infinity'
+        else to_char(${sql.ref(sort === "deadline" ? "r.deadline_at" : "r.received_at")} at time zone 'UTC',
+                     'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') end`.as("cursor_key"),
     ]);
   const agencyId = principal.role === "agency" ? principal.agencyId : filter.agencyId;
   if (agencyId) query = query.where("r.agency_id", "=", agencyId);
@@ -147,8 +153,7 @@ export async function listRequests(
   const more = rows.length > filter.limit;
   const page = rows.slice(0, filter.limit);
   if (back) page.reverse();
-  const keyOf = (row: (typeof rows)[number]) =>
-    sort === "deadline" ? (row.deadline_at?.toISOString() ?? "infinity") : row.received_at.toISOString();
+  const keyOf = (row: (typeof rows)[number]) => row.cursor_key;
   const first = page.at(0);
   const last = page.at(-1);
   const staff = principal.role !== "agency";

@@ -139,7 +139,7 @@ function mysqlDriver(spec: SqlSourceSpec): SqlDriver {
       }
     },
     close: async () => {
-      if (loading) await (await loading).end();
+      if (loading !== undefined) await (await loading).end();
     },
   };
 }
