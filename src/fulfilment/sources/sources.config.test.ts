@@ -73,10 +73,8 @@ describe("named parameters", () => {
   });
 });
 
-describe("a sources file", () => {
-  it("lists every problem at once: unknown category, unknown source, missing or unknown parameter, unset URL", async () => {
-    const dir = await files({
-      "sources.yaml": `version: 1
+/** A sources file with a fault of every kind but its shape; `billingExtra` can add a line that breaks the shape too. */
+const faultySources = (billingExtra = "") => `version: 1
 accounts: chat
 sources:
   chat:
@@ -87,14 +85,13 @@ sources:
     kind: sql
     url: oracle://billing.internal/db
     queries: billing.queries.yaml
-    colour: blue
-categories:
+${billingExtra}categories:
   subscriber.name: chat
   records.ip_log: chat
   records.contacts: crm
   content.posts: chat
-`,
-      "chat.queries.yaml": `accounts:
+`;
+const FAULTY_CHAT_QUERIES = `accounts:
   find:
     username: select id from users where username = :username
 categories:
@@ -107,46 +104,20 @@ categories:
   content.poems:
     columns: [verse]
     query: select at, verse from poems where user_id = :account_id
-`,
+`;
+
+describe("a sources file", () => {
+  it("lists every problem at once: unknown category, unknown source, missing or unknown parameter, unset URL", async () => {
+    const dir = await files({
+      "sources.yaml": faultySources("    colour: blue\n"),
+      "chat.queries.yaml": FAULTY_CHAT_QUERIES,
     });
     // A file of the wrong shape is refused for its shape (every shape problem listed) before the rest is read.
     expect(problemsOf(() => sourcesSpec(join(dir, "sources.yaml")))).toEqual([
       `${join(dir, "sources.yaml")}: sources.billing: Unrecognized key: "colour"`,
     ]);
     // The first pass stops at the shape; fixed, the next lists everything else at once.
-    const fixed = await files({
-      "sources.yaml": `version: 1
-accounts: chat
-sources:
-  chat:
-    kind: sql
-    urlEnv: CHAT_URL
-    queries: chat.queries.yaml
-  billing:
-    kind: sql
-    url: oracle://billing.internal/db
-    queries: billing.queries.yaml
-categories:
-  subscriber.name: chat
-  records.ip_log: chat
-  records.contacts: crm
-  content.posts: chat
-`,
-      "chat.queries.yaml": `accounts:
-  find:
-    username: select id from users where username = :username
-categories:
-  subscriber.name:
-    columns: [display_name, at]
-    query: select null as at, display_name from users
-  records.ip_logs:
-    columns: [ip]
-    query: select at, ip from logins where user_id = :acount_id and at < :to
-  content.poems:
-    columns: [verse]
-    query: select at, verse from poems where user_id = :account_id
-`,
-    });
+    const fixed = await files({ "sources.yaml": faultySources(), "chat.queries.yaml": FAULTY_CHAT_QUERIES });
     const fixedFile = join(fixed, "sources.yaml");
     const fixedMapping = `${fixedFile}: sources.chat.queries (chat.queries.yaml):`;
     expect(problemsOf(() => sourcesSpec(fixedFile)).sort()).toEqual(
