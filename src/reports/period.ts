@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DAY_MS } from "../shared/time.js";
 
 /**
  * A reporting period, in UTC: a calendar year `2025`, a half-year `2025H1` (January–June) or `2025H2`
@@ -69,7 +70,7 @@ export function quartersOf(period: Period): Quarter[] {
 /** The last day of the period, as Google's CSV dates a period (`2020-12-31`). */
 export function periodEnding(period: Period): string {
   const { end } = periodBounds(period);
-  return new Date(end.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return new Date(end.getTime() - DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The position of a period among the periods of its kind, counted from year 0. */

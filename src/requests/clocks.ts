@@ -4,9 +4,7 @@
  */
 import type { LegalBasis } from "../domain/legal-basis.schema.js";
 import type { Process } from "../domain/vocabulary.js";
-import { DAY_MS } from "../shared/time.js";
-
-const HOUR_MS = 3_600_000;
+import { DAY_MS, HOUR_MS } from "../shared/time.js";
 
 /** How long the desk has to answer US process, from receipt: emergencies within the day. */
 export const ANSWER_WITHIN_DAYS: Partial<Record<Process, number>> = { emergency: 1, preservation: 2 };

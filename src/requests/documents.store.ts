@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
+import { HOUR_MS } from "../shared/time.js";
 
 /**
  * Uploaded documents, stored while they arrive (migration 0012): each file becomes a blob written in
@@ -94,7 +95,7 @@ export async function discardUnlinkedBlobs(db: Db, blobIds: readonly string[]): 
  * minutes even over a slow line: an hour old and still unlinked, it is the leftover of a process killed
  * mid-upload (or of a refusal whose own clean-up failed), which nothing else will ever delete.
  */
-export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+export const ABANDONED_AFTER_MS = HOUR_MS;
 
 /** Deletes blobs no document links to that are older than ABANDONED_AFTER_MS; their pieces go with them. */
 export async function sweepAbandonedBlobs(db: Db, now: Date): Promise<number> {

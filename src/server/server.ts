@@ -6,11 +6,12 @@ import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
 import { renewCanary } from "../reports/canary.service.js";
 import { sweepAbandonedBlobs } from "../requests/documents.store.js";
+import { HOUR_MS } from "../shared/time.js";
 import { buildApp } from "./app.js";
 import { configuredJobHandlers } from "./job-handlers.js";
 
 /** Abandoned uploads are rare (a killed process): looking once an hour is enough, and costs one statement. */
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
+const SWEEP_EVERY_MS = HOUR_MS;
 
 /**
  * One Custodian process: the HTTP server, and beside it the background work every process shares through

@@ -23,6 +23,7 @@ import {
   requestTimeline,
 } from "../requests/request.queries.js";
 import { isUuid } from "../shared/ids.js";
+import { DAY_MS, HOUR_MS } from "../shared/time.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { attemptForm, type FormFailure } from "./forms.js";
 import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
@@ -75,7 +76,6 @@ const ACTION_TEXT: Record<string, string> = {
   preserve: "preserve",
 };
 
-const DAY_MS = 86_400_000;
 const shortDate = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
   month: "short",
@@ -89,7 +89,7 @@ export function timeLeft(deadline: string | null, now: Date): { text: string; le
   if (!deadline) return { text: "no deadline" };
   const ms = new Date(deadline).getTime() - now.getTime();
   const days = Math.floor(Math.abs(ms) / DAY_MS);
-  const hours = Math.floor(Math.abs(ms) / 3_600_000);
+  const hours = Math.floor(Math.abs(ms) / HOUR_MS);
   const span = days >= 1 ? `${days} day${days === 1 ? "" : "s"}` : `${hours} hour${hours === 1 ? "" : "s"}`;
   if (ms < 0) return { text: `overdue by ${span}`, level: "overdue" };
   if (ms < DAY_MS) return { text: `${span} left`, level: "urgent" };
