@@ -7,11 +7,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgency, decideAgencyChange, proposeAgencyChange } from "../src/agencies/agencies.service.js";
-import { activateOfficer, confirmEmail, enrolTotp, registerOfficer } from "../src/auth/accounts.service.js";
-import { currentTotpCode } from "../src/auth/credentials.js";
 import { DRIVERS } from "./support/db.js";
 import { activateExamplePolicy } from "./support/fixtures.js";
-import { type Account, confirmationToken, type Desk, openDesk, PASSWORD, principalOf } from "./support/http.js";
+import { type Account, activeOfficer, type Desk, openDesk, principalOf } from "./support/http.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const read = (path: string) => readFileSync(`${ROOT}${path}`, "utf8");
@@ -30,23 +28,10 @@ async function foreignOfficer(desk: Desk, jurisdiction: string, domain: string, 
     await decideAgencyChange(desk.db, principalOf(desk.admin2), changeId, true, desk.clock.now());
   }
   desk.clock.advance(1000);
-  const { userId } = await registerOfficer(
-    desk.db,
-    { email, displayName: email, password: PASSWORD },
-    desk.config.publicUrl,
-    desk.clock.now(),
+  return activeOfficer(
+    { db: desk.db, clock: desk.clock, publicUrl: desk.config.publicUrl, intake: desk.accounts.intake },
+    { email, agencyId: id },
   );
-  const token = await confirmationToken(desk.db, email);
-  const { totpSecret } = await confirmEmail(desk.db, token, desk.clock.now());
-  await enrolTotp(desk.db, token, currentTotpCode(totpSecret, desk.clock.now()), desk.clock.now());
-  await activateOfficer(
-    desk.db,
-    principalOf(desk.accounts.intake),
-    userId,
-    { confirmed: true, note: "called the parquet" },
-    desk.clock.now(),
-  );
-  return { userId, email, role: "agency", agencyId: id, totpSecret };
 }
 
 describe.each(DRIVERS)("EU orders through the API on %s", (driver) => {

@@ -1,21 +1,10 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activateOfficer, confirmEmail, enrolTotp, registerOfficer } from "../src/auth/accounts.service.js";
-import { currentTotpCode } from "../src/auth/credentials.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { DRIVERS } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";
 import { deliveredProduction } from "./support/fulfilment.js";
-import {
-  type Account,
-  confirmationToken,
-  type Desk,
-  openDesk,
-  PASSWORD,
-  type PageSession,
-  principalOf,
-  type Session,
-} from "./support/http.js";
+import { type Account, activeOfficer, type Desk, openDesk, type PageSession, type Session } from "./support/http.js";
 
 /**
  * Suspending an account holds the open requests it submitted for staff review, over a real port: in the
@@ -61,23 +50,10 @@ describe.each(DRIVERS)("a suspended account's open requests, on %s", (driver) =>
     intake = await desk.signIn(desk.accounts.intake);
     // A second officer of the FBI, who keeps following the agency's requests in the portal.
     const email = "agent.jones@fbi.gov";
-    const { userId } = await registerOfficer(
-      desk.db,
-      { email, displayName: "Jones", password: PASSWORD },
-      desk.config.publicUrl,
-      desk.clock.now(),
+    colleague = await activeOfficer(
+      { db: desk.db, clock: desk.clock, publicUrl: desk.config.publicUrl, intake: desk.accounts.intake },
+      { email, agencyId: desk.agencies.a, displayName: "Jones" },
     );
-    const token = await confirmationToken(desk.db, email);
-    const { totpSecret } = await confirmEmail(desk.db, token, desk.clock.now());
-    await enrolTotp(desk.db, token, currentTotpCode(totpSecret, desk.clock.now()), desk.clock.now());
-    await activateOfficer(
-      desk.db,
-      principalOf(desk.accounts.intake),
-      userId,
-      { confirmed: true, note: "called the FBI" },
-      desk.clock.now(),
-    );
-    colleague = { userId, email, role: "agency", agencyId: desk.agencies.a, totpSecret };
 
     const officer = await desk.signIn(desk.accounts.officerA);
     for (let k = 0; k < 3; k += 1) {

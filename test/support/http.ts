@@ -129,25 +129,8 @@ export async function openDesk(
   const a = await agency("Federal Bureau of Investigation", "US", "fbi.gov", "+12023243000");
   const b = await agency("Metropolitan Police Service", "GB", "met.police.uk", "+442072301212");
   clock.advance(1000);
-  const officer = async (email: string, agencyId: string): Promise<Account> => {
-    const { userId } = await registerOfficer(
-      db,
-      { email, displayName: email, password: PASSWORD },
-      config.publicUrl,
-      clock.now(),
-    );
-    const token = await confirmationToken(db, email);
-    const { totpSecret } = await confirmEmail(db, token, clock.now());
-    await enrolTotp(db, token, currentTotpCode(totpSecret, clock.now()), clock.now());
-    await activateOfficer(
-      db,
-      principalOf(staff.intake),
-      userId,
-      { confirmed: true, note: "called the desk" },
-      clock.now(),
-    );
-    return { userId, email, role: "agency", agencyId, totpSecret };
-  };
+  const officer = (email: string, agencyId: string) =>
+    activeOfficer({ db, publicUrl: config.publicUrl, clock, intake: staff.intake }, { email, agencyId });
   const accounts = {
     ...staff,
     officerA: await officer("agent.smith@fbi.gov", a),
@@ -215,6 +198,35 @@ export function principalOf(account: Account): Principal {
 }
 
 /** The confirmation token from the newest confirmation mail to `email`, as the officer would click it. */
+/**
+ * An officer of `agencyId` as the real steps make one: registered on the agency's verified domain, the
+ * address confirmed, the second factor enrolled, and activated by intake after a call-back.
+ */
+export async function activeOfficer(
+  desk: Pick<Desk, "db" | "clock"> & { publicUrl: string; intake: Account },
+  officer: { email: string; agencyId: string; displayName?: string },
+): Promise<Account> {
+  const { db, clock } = desk;
+  const { email, agencyId } = officer;
+  const { userId } = await registerOfficer(
+    db,
+    { email, displayName: officer.displayName ?? email, password: PASSWORD },
+    desk.publicUrl,
+    clock.now(),
+  );
+  const token = await confirmationToken(db, email);
+  const { totpSecret } = await confirmEmail(db, token, clock.now());
+  await enrolTotp(db, token, currentTotpCode(totpSecret, clock.now()), clock.now());
+  await activateOfficer(
+    db,
+    principalOf(desk.intake),
+    userId,
+    { confirmed: true, note: "called the agency" },
+    clock.now(),
+  );
+  return { userId, email, role: "agency", agencyId, totpSecret };
+}
+
 export async function confirmationToken(db: Db, email: string): Promise<string> {
   const [mail] = await listOutbox(db, TEST_OPERATOR, { recipient: email, purpose: "officer.confirm_email", limit: 1 });
   const token = mail?.body.match(/confirm#([\w-]+)/)?.[1];
