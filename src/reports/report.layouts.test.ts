@@ -2,27 +2,15 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
-import { ROOT } from "../../test/support/fixtures.js";
+import { ROOT, reportRow } from "../../test/support/fixtures.js";
 import { importLedger } from "../ledger/ledger.service.js";
 import { APPLE_COUNTRIES } from "./apple-countries.js";
 import type { ReportRow } from "./report.definitions.js";
 import { APPLE_COLUMNS, type AppleRequestType, OTI_COLUMNS, toAppleCsv, toOtiCsv } from "./report.layouts.js";
 import { readReport } from "./report.repository.js";
 
-function row(jurisdiction: string, process: string, figures: Partial<ReportRow>): ReportRow {
-  return {
-    period: "2020H2",
-    jurisdiction,
-    process: process as ReportRow["process"],
-    requests: 0,
-    accountsSpecified: 0,
-    produced: 0,
-    held: 0,
-    rejected: 0,
-    noData: 0,
-    ...figures,
-  };
-}
+const row = (jurisdiction: string, process: string, figures: Partial<ReportRow>) =>
+  reportRow("2020H2", jurisdiction, process, figures);
 
 const records = (csv: string) => parse(csv, { columns: true }) as Record<string, string>[];
 

@@ -4,6 +4,7 @@ import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db
 import {
   activateExamplePolicy,
   REVIEWED,
+  reportRow,
   requestDocument,
   seedAgency,
   TEST_OPERATOR,
@@ -22,20 +23,6 @@ const OUTCOMES = [null, "hold", "preserve", "comply_full", "comply_partial", "no
 const CLOSED_FROM = [null, "delivered", "rejected", "preserved"];
 
 /** A row with zeros where the test does not say otherwise. */
-function row(period: string, jurisdiction: string, process: string, figures: Partial<ReportRow>): ReportRow {
-  return {
-    period,
-    jurisdiction,
-    process: process as ReportRow["process"],
-    requests: 0,
-    accountsSpecified: 0,
-    produced: 0,
-    held: 0,
-    rejected: 0,
-    noData: 0,
-    ...figures,
-  };
-}
 
 describe.each(DRIVERS)("transparency report on %s", (driver) => {
   let database: TestDatabase;
@@ -166,7 +153,7 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     });
     const whilePaused = await intake("2020-06-26T10:00:00Z", { jurisdiction: "FR-75", process: "court_order" });
     expect(await readReport(database.db, "2020H1")).toContainEqual(
-      row("2020H1", "FR", "court_order", { requests: 2, accountsSpecified: 3, held: 2 }),
+      reportRow("2020H1", "FR", "court_order", { requests: 2, accountsSpecified: 3, held: 2 }),
     );
     await resumeJurisdiction(database.db, {
       jurisdiction: "FR",
@@ -180,17 +167,17 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     await intake("2020-07-01T00:00:00Z", { process: "court_order" }, 7);
 
     const h1 = [
-      row("2020H1", "FR", "court_order", { requests: 2, accountsSpecified: 3, produced: 1, rejected: 1 }),
-      row("2020H1", "GB", "court_order", { requests: 1, accountsSpecified: 1, rejected: 1 }),
-      row("2020H1", "GB", "emergency", { requests: 1, accountsSpecified: 1, produced: 1 }),
-      row("2020H1", "HK", "court_order", { requests: 1, accountsSpecified: 5, held: 1 }),
-      row("2020H1", "US", "court_order", { requests: 3, accountsSpecified: 6, produced: 1, noData: 1 }),
-      row("2020H1", "US", "national_security", { requests: 3, accountsSpecified: 3, rejected: 3 }),
-      row("2020H1", "US", "preservation", { requests: 1, accountsSpecified: 1 }),
-      row("2020H1", "US", "search_warrant", { requests: 1, accountsSpecified: 1 }),
-      row("2020H1", "US", "subpoena", { requests: 2, accountsSpecified: 5, produced: 1, rejected: 1 }),
+      reportRow("2020H1", "FR", "court_order", { requests: 2, accountsSpecified: 3, produced: 1, rejected: 1 }),
+      reportRow("2020H1", "GB", "court_order", { requests: 1, accountsSpecified: 1, rejected: 1 }),
+      reportRow("2020H1", "GB", "emergency", { requests: 1, accountsSpecified: 1, produced: 1 }),
+      reportRow("2020H1", "HK", "court_order", { requests: 1, accountsSpecified: 5, held: 1 }),
+      reportRow("2020H1", "US", "court_order", { requests: 3, accountsSpecified: 6, produced: 1, noData: 1 }),
+      reportRow("2020H1", "US", "national_security", { requests: 3, accountsSpecified: 3, rejected: 3 }),
+      reportRow("2020H1", "US", "preservation", { requests: 1, accountsSpecified: 1 }),
+      reportRow("2020H1", "US", "search_warrant", { requests: 1, accountsSpecified: 1 }),
+      reportRow("2020H1", "US", "subpoena", { requests: 2, accountsSpecified: 5, produced: 1, rejected: 1 }),
     ];
-    const h2 = [row("2020H2", "US", "court_order", { requests: 1, accountsSpecified: 7 })];
+    const h2 = [reportRow("2020H2", "US", "court_order", { requests: 1, accountsSpecified: 7 })];
     expect(await readReport(database.db, "2020H1")).toEqual(h1);
     expect(await recomputeReport(database.db, "2020H1")).toEqual(h1);
     expect(await readReport(database.db, "2020H2")).toEqual(h2);
@@ -201,7 +188,9 @@ describe.each(DRIVERS)("transparency report on %s", (driver) => {
     // (2020Q1: the three US court orders of March; 2020Q2: the rest), the year is both halves.
     expect(await reportPeriods(database.db, "quarter")).toEqual(["2020Q1", "2020Q2", "2020Q3"]);
     expect(await reportPeriods(database.db, "year")).toEqual(["2020"]);
-    const q1 = [row("2020Q1", "US", "court_order", { requests: 3, accountsSpecified: 6, produced: 1, noData: 1 })];
+    const q1 = [
+      reportRow("2020Q1", "US", "court_order", { requests: 3, accountsSpecified: 6, produced: 1, noData: 1 }),
+    ];
     expect(await readReport(database.db, "2020Q1")).toEqual(q1);
     expect(await readReport(database.db, "2020Q2")).toEqual(
       h1

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Operator } from "../../src/authz/authz.js";
 import type { Db } from "../../src/db/database.js";
 import { activatePolicy } from "../../src/policy/policy.store.js";
+import type { ReportRow } from "../../src/reports/report.definitions.js";
 import { rejectionNotices } from "../../src/server/review-outcomes.js";
 
 /** An operator at the shell, for set-up and for reading what a test needs (mail, users) without a role. */
@@ -54,3 +55,24 @@ export const REVIEWED = {
   checklist: CHECKLIST_MET,
   onRejected: rejectionNotices({ emergencyDelayDays: 30 }),
 } as const;
+
+/** A report row with the figures a test names, every other count zero. */
+export function reportRow(
+  period: string,
+  jurisdiction: string,
+  process: string,
+  figures: Partial<ReportRow>,
+): ReportRow {
+  return {
+    period,
+    jurisdiction,
+    process: process as ReportRow["process"],
+    requests: 0,
+    accountsSpecified: 0,
+    produced: 0,
+    held: 0,
+    rejected: 0,
+    noData: 0,
+    ...figures,
+  };
+}
