@@ -158,7 +158,9 @@ export interface AuditPayloads {
     originalSha256: string;
     agencyVerified: boolean;
     status: string;
-    [more: string]: Json | undefined;
+    /** An order under a regime other than the default `us`: its regime and instrument (docs/regimes.md). */
+    regime?: string;
+    instrument?: string | null;
   };
   "request.recorded": {
     source: string;
