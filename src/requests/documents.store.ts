@@ -80,13 +80,16 @@ export async function storeBlob(db: Db, source: AsyncIterable<Buffer | Uint8Arra
  */
 export async function discardUnlinkedBlobs(db: Db, blobIds: readonly string[]): Promise<void> {
   if (blobIds.length === 0) return;
-  await db
+  await deleteUnlinkedBlobs(db).where("id", "in", blobIds).execute();
+}
+
+/** A delete of the blobs no document links to, for the caller to narrow. */
+function deleteUnlinkedBlobs(db: Db) {
+  return db
     .deleteFrom("document_blob")
-    .where("id", "in", blobIds)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom("request_document").select("blob_id").whereRef("blob_id", "=", "document_blob.id"))),
-    )
-    .execute();
+    );
 }
 
 /**
@@ -100,13 +103,7 @@ export const ABANDONED_AFTER_MS = HOUR_MS;
 /** Deletes blobs no document links to that are older than ABANDONED_AFTER_MS; their pieces go with them. */
 export async function sweepAbandonedBlobs(db: Db, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - ABANDONED_AFTER_MS);
-  const result = await db
-    .deleteFrom("document_blob")
-    .where("created_at", "<", cutoff)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom("request_document").select("blob_id").whereRef("blob_id", "=", "document_blob.id"))),
-    )
-    .executeTakeFirst();
+  const result = await deleteUnlinkedBlobs(db).where("created_at", "<", cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
