@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { authorize, type Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
 import { targetFromRow } from "../domain/request.schema.js";
@@ -84,6 +84,17 @@ function workCondition(work: QueueWork) {
     : sql<boolean>`exists (select 1 from ${inForce} cd where not cd.needs_review or ${recommended})`;
 }
 
+/** The filter's conditions on `request as r`, shared by the queue's page and its views' counts. */
+function filterConditions(filter: Pick<QueueFilter, "jurisdiction" | "process" | "deadlineBefore">) {
+  const conditions: RawBuilder<boolean>[] = [];
+  const code = filter.jurisdiction;
+  // A country's code takes in its subdivisions (US: US-CA, US-NY …).
+  if (code) conditions.push(sql<boolean>`(r.jurisdiction = ${code} or r.jurisdiction like ${`${code}-%`})`);
+  if (filter.process) conditions.push(sql<boolean>`r.process = ${filter.process}`);
+  if (filter.deadlineBefore) conditions.push(sql<boolean>`r.deadline_at < ${filter.deadlineBefore}`);
+  return conditions;
+}
+
 /**
  * The queue, soonest deadline first (or newest first), paged by keyset so page 400 costs what page 1
  * does (migration 0005 indexes both orders), forwards (`after`) and back (`before`). An officer sees their
@@ -122,12 +133,7 @@ export async function listRequests(
   if (agencyId) query = query.where("r.agency_id", "=", agencyId);
   if (filter.status?.length) query = query.where("r.status", "in", filter.status);
   if (filter.work && principal.role !== "agency") query = query.where(workCondition(filter.work));
-  if (filter.jurisdiction) {
-    const code = filter.jurisdiction;
-    query = query.where((eb) => eb.or([eb("r.jurisdiction", "=", code), eb("r.jurisdiction", "like", `${code}-%`)]));
-  }
-  if (filter.process) query = query.where("r.process", "=", filter.process);
-  if (filter.deadlineBefore) query = query.where("r.deadline_at", "<", filter.deadlineBefore);
+  for (const condition of filterConditions(filter)) query = query.where(condition);
   // Going back, the same order reversed from the first row shown, then read the right way round.
   const back = !filter.after && filter.before !== undefined;
   const cursor = filter.after ?? filter.before;
@@ -180,14 +186,7 @@ export async function countQueueViews<V extends string>(
     if (view.work) conditions.push(workCondition(view.work));
     return sql`count(*) filter (where ${sql.join(conditions, sql` and `)})::int as ${sql.ref(name)}`;
   });
-  const where = [sql<boolean>`true`];
-  if (filter.jurisdiction) {
-    where.push(
-      sql<boolean>`(r.jurisdiction = ${filter.jurisdiction} or r.jurisdiction like ${`${filter.jurisdiction}-%`})`,
-    );
-  }
-  if (filter.process) where.push(sql<boolean>`r.process = ${filter.process}`);
-  if (filter.deadlineBefore) where.push(sql<boolean>`r.deadline_at < ${filter.deadlineBefore}`);
+  const where = [sql<boolean>`true`, ...filterConditions(filter)];
   const { rows } = await sql<Record<V, number>>`
     select ${sql.join(counts)} from request r where ${sql.join(where, sql` and `)}`.execute(db);
   const row = rows[0] as Record<V, number>;
