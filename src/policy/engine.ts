@@ -6,284 +6,40 @@
  * jurisdiction with one map lookup and computes one verdict per category, and every target shares
  * those verdicts (the decision never depends on which account is named, only on what is asked and how).
  */
-import { countryCodes, countryOf } from "../domain/jurisdictions.js";
-import type { LegalBasis } from "../domain/legal-basis.schema.js";
-import type { RequestDocument } from "../domain/request.schema.js";
 import { targetKey } from "../domain/request.schema.js";
 import {
-  type AuthorityKind,
-  CATEGORIES,
   type Category,
-  EU_DATA_CATEGORIES,
-  type EuDataCategory,
-  PROCESSES,
   type Process,
   processRank,
   processSatisfies,
   TIER_LABEL,
-  TIERS,
-  type Tier,
   tierOf,
 } from "../domain/vocabulary.js";
 import { DAY_MS } from "../shared/time.js";
-import type { EmergencyPolicy, JurisdictionEntry, JurisdictionStatus, PolicyDocument } from "./policy.schema.js";
+import {
+  type CompiledPolicy,
+  type CompiledRule,
+  lookupJurisdiction,
+  type ResolvedJurisdiction,
+  type TierAccess,
+} from "./compile.js";
+import type { Action, Decision, DecisionInput, DecisionItem, Outcome, Verdict } from "./decision.js";
+import { type EuOrder, euEntitlement, euVerdict } from "./eu-regime.js";
 
-export const ACTIONS = ["disclose", "withhold", "unavailable", "hold", "preserve"] as const;
-export type Action = (typeof ACTIONS)[number];
-
-export const OUTCOMES = ["hold", "preserve", "comply_full", "comply_partial", "no_data", "reject"] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-/** Why an order is refused: an Annex III ground of Regulation (EU) 2023/1543 (docs/regimes.md#refusals). */
-export const REFUSAL_GROUNDS = ["issuing_authority", "offence_threshold"] as const;
-export type RefusalGround = (typeof REFUSAL_GROUNDS)[number];
-
-/**
- * An item the order was not entitled to, which must be answered to the issuing authority on the form the
- * regime gives (Annex III), not silently withheld.
- */
-export interface Refusal {
-  form: "annex_iii";
-  ground: RefusalGround;
-  /** The article the order fails, e.g. `Art. 5(4)`. */
-  article: string;
-}
-
-export interface DecisionItem {
-  target: string;
-  category: Category;
-  action: Action;
-  /** Where in the policy (or the request) the deciding fact lives, e.g. `legalProcess.subscriber`. */
-  rule: string;
-  reason: string;
-  /** Present on an item withheld because the order itself fails its regime's conditions. */
-  refusal?: Refusal;
-}
-
-export interface Decision {
-  outcome: Outcome;
-  policy: { name: string; version: string };
-  needsReview: boolean;
-  reviewReasons: string[];
-  /**
-   * The request's jurisdiction is on the policy's `humanRightsReview` list: reviewers answer the standards
-   * checklist knowing it, whether or not this decision discloses anything (then it is also a review reason).
-   */
-  humanRightsReview: boolean;
-  items: DecisionItem[];
-}
-
-/** What the engine needs of a request: the request document's deciding fields, whichever edge it came through. */
-export type DecisionInput = Pick<
-  RequestDocument,
-  "jurisdiction" | "process" | "findings" | "targets" | "categories" | "dateRange" | "receivedAt"
-> & {
-  agency: { verified: boolean };
-  emergency?: { verified: boolean } | null | undefined;
-  /** Absent or null: the `us` regime (docs/regimes.md). */
-  legalBasis?:
-    | (Pick<LegalBasis, "regime" | "instrument" | "emergency" | "offence"> & {
-        issuingAuthority?: { kind: AuthorityKind } | undefined;
-        validatingAuthority?: { kind: AuthorityKind } | undefined;
-      })
-    | null
-    | undefined;
-};
-
-interface Verdict {
-  action: Action;
-  rule: string;
-  reason: string;
-  refusal?: Refusal;
-}
-
-interface CompiledEu {
-  /** The EU category each of the policy's categories falls into, and the policy line that says so. */
-  categoryOf: ReadonlyMap<Category, { euCategory: EuDataCategory; source: string }>;
-}
-
-interface TierAccess {
-  /** Processes that unlock the tier, closed upwards along the compulsory-process ladder. */
-  unlocks: ReadonlySet<Process>;
-  /** The processes the policy names, for telling a person what would have been needed. */
-  listed: readonly Process[];
-  source: string;
-}
-
-interface CompiledEmergency {
-  tiers: ReadonlySet<Tier>;
-  requireVerified: boolean;
-  source: string;
-}
-
-interface CompiledRule {
-  id: string;
-  source: string;
-  process: Process | undefined;
-  findings: readonly string[];
-  jurisdictions: ReadonlySet<string> | undefined;
-  grant: ReadonlySet<Category>;
-}
-
-interface ResolvedJurisdiction {
-  code: string;
-  status: JurisdictionStatus;
-  statusSource: string;
-  since: string | undefined;
-  statusReason: string | undefined;
-  allowEmergency: boolean;
-  access: Record<Tier, TierAccess>;
-  emergency: CompiledEmergency | null;
-  humanRightsReview: boolean;
-  rules: readonly CompiledRule[];
-}
-
-interface HeldCategory {
-  held: boolean;
-  e2ee: boolean;
-  retentionDays: number | undefined;
-}
-
-export interface CompiledPolicy {
-  readonly name: string;
-  readonly version: string;
-  readonly document: PolicyDocument;
-  readonly dataMap: Readonly<Record<Category, HeldCategory>>;
-  readonly jurisdictions: ReadonlyMap<string, ResolvedJurisdiction>;
-  readonly fallback: ResolvedJurisdiction;
-  /** regimes.eu_e_evidence, or null when the policy takes no EU orders. */
-  readonly eu: CompiledEu | null;
-}
-
-function compileEu(doc: PolicyDocument): CompiledEu | null {
-  const eu = doc.regimes?.eu_e_evidence;
-  if (!eu) return null;
-  const categoryOf = new Map<Category, { euCategory: EuDataCategory; source: string }>();
-  for (const euCategory of EU_DATA_CATEGORIES) {
-    for (const category of eu.categories[euCategory]) {
-      categoryOf.set(category, { euCategory, source: `regimes.eu_e_evidence.categories.${euCategory}` });
-    }
-  }
-  return { categoryOf };
-}
-
-function closeUpwards(listed: readonly Process[]): Set<Process> {
-  const unlocks = new Set<Process>();
-  for (const process of PROCESSES) {
-    if (listed.some((required) => processSatisfies(process, required))) unlocks.add(process);
-  }
-  return unlocks;
-}
-
-function compileEmergency(emergency: EmergencyPolicy | null | undefined, source: string): CompiledEmergency | null {
-  if (!emergency) return null;
-  return { tiers: new Set(emergency.tiers), requireVerified: emergency.requireVerified, source };
-}
-
-/**
- * Merge the entries that apply to a jurisdiction, most specific first: `US-CA`, then `US`, then `*`.
- * Each field is taken from the most specific entry that sets it; legalProcess is merged per tier.
- */
-function resolveJurisdiction(doc: PolicyDocument, code: string, rules: readonly CompiledRule[]): ResolvedJurisdiction {
-  const country = countryOf(code);
-  const chain: Array<[string, JurisdictionEntry]> = [];
-  for (const key of code === country ? [code, "*"] : [code, country, "*"]) {
-    const entry = doc.jurisdictions[key];
-    if (entry) chain.push([key, entry]);
-  }
-  const pick = <K extends keyof JurisdictionEntry>(field: K) => {
-    for (const [key, entry] of chain) {
-      if (entry[field] !== undefined) return { key, value: entry[field] as NonNullable<JurisdictionEntry[K]> | null };
-    }
-    return undefined;
-  };
-
-  const status = pick("status");
-  const statusKey = status?.key;
-  const statusEntry = statusKey === undefined ? undefined : doc.jurisdictions[statusKey];
-
-  const access = {} as Record<Tier, TierAccess>;
-  for (const tier of TIERS) {
-    let listed: readonly Process[] = doc.legalProcess[tier] ?? [];
-    let source = `legalProcess.${tier}`;
-    for (const [key, entry] of chain) {
-      const override = entry.legalProcess?.[tier];
-      if (override) {
-        listed = override;
-        source = `jurisdictions.${key}.legalProcess.${tier}`;
-        break;
-      }
-    }
-    access[tier] = { unlocks: closeUpwards(listed), listed, source };
-  }
-
-  const emergencyOverride = pick("emergency");
-  const emergency =
-    emergencyOverride === undefined
-      ? compileEmergency(doc.emergency, "emergency")
-      : compileEmergency(
-          emergencyOverride.value as EmergencyPolicy | null,
-          `jurisdictions.${emergencyOverride.key}.emergency`,
-        );
-
-  const reviewed = new Set(doc.humanRightsReview);
-  return {
-    code,
-    status: (status?.value as JurisdictionStatus | undefined) ?? "active",
-    statusSource: statusKey === undefined ? "jurisdictions" : `jurisdictions.${statusKey}`,
-    since: statusEntry?.since,
-    statusReason: statusEntry?.reason,
-    allowEmergency: (pick("allowEmergency")?.value as boolean | undefined) ?? false,
-    access,
-    emergency,
-    humanRightsReview: reviewed.has(code) || reviewed.has(country),
-    rules: rules.filter(
-      (rule) => !rule.jurisdictions || rule.jurisdictions.has(code) || rule.jurisdictions.has(country),
-    ),
-  };
-}
-
-/** Compile a validated policy document into the tables `decide` reads. Done once per policy version. */
-export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
-  const dataMap = {} as Record<Category, HeldCategory>;
-  for (const category of CATEGORIES) {
-    const entry = doc.dataMap[category];
-    dataMap[category] = entry
-      ? { held: true, e2ee: entry.e2ee, retentionDays: entry.retentionDays }
-      : { held: false, e2ee: false, retentionDays: undefined };
-  }
-  const rules: CompiledRule[] = doc.rules.map((rule) => ({
-    id: rule.id,
-    source: `rules.${rule.id}`,
-    process: rule.when.process,
-    findings: rule.when.findings ?? [],
-    jurisdictions: rule.when.jurisdictions ? new Set(rule.when.jurisdictions) : undefined,
-    grant: new Set(rule.grant),
-  }));
-
-  // Every country, and every subdivision the policy names, is resolved now; a subdivision the policy
-  // does not name decides exactly as its country does.
-  const codes = new Set<string>(countryCodes());
-  for (const key of Object.keys(doc.jurisdictions)) if (key !== "*") codes.add(key);
-  for (const code of doc.humanRightsReview) codes.add(code);
-  for (const rule of doc.rules) for (const code of rule.when.jurisdictions ?? []) codes.add(code);
-  const jurisdictions = new Map<string, ResolvedJurisdiction>();
-  for (const code of codes) jurisdictions.set(code, resolveJurisdiction(doc, code, rules));
-
-  return {
-    name: doc.name,
-    version: doc.version,
-    document: doc,
-    dataMap,
-    jurisdictions,
-    fallback: resolveJurisdiction(doc, "*", rules),
-    eu: compileEu(doc),
-  };
-}
-
-export function lookupJurisdiction(policy: CompiledPolicy, code: string): ResolvedJurisdiction {
-  return policy.jurisdictions.get(code) ?? policy.jurisdictions.get(countryOf(code)) ?? policy.fallback;
-}
+// The engine's one public module: callers import the contract and the compiler from here.
+export { type CompiledPolicy, compilePolicy, lookupJurisdiction } from "./compile.js";
+export {
+  ACTIONS,
+  type Action,
+  type Decision,
+  type DecisionInput,
+  type DecisionItem,
+  OUTCOMES,
+  type Outcome,
+  REFUSAL_GROUNDS,
+  type Refusal,
+  type RefusalGround,
+} from "./decision.js";
 
 function isVerifiedEmergency(request: DecisionInput): boolean {
   return request.process === "emergency" && request.emergency?.verified === true;
@@ -314,123 +70,6 @@ function pastRetention(request: DecisionInput, retentionDays: number | undefined
   const received = Date.parse(request.receivedAt);
   const periodEnd = Date.parse(`${request.dateRange.to}T23:59:59.999Z`);
   return periodEnd < received - retentionDays * DAY_MS;
-}
-
-type EuOrder = NonNullable<DecisionInput["legalBasis"]>;
-
-const EU_CATEGORY_LABEL: Record<EuDataCategory, string> = {
-  subscriber: "subscriber data (Art. 3(9))",
-  identification: "data for identifying the user (Art. 3(10))",
-  traffic: "traffic data (Art. 3(11))",
-  content: "content data (Art. 3(12))",
-};
-
-const JUDICIAL: ReadonlySet<AuthorityKind> = new Set(["judge", "court", "investigating_judge"]);
-const JUDICIAL_OR_PROSECUTOR: ReadonlySet<AuthorityKind> = new Set([...JUDICIAL, "public_prosecutor"]);
-// Art. 5(4)(b): listed offences open traffic and content data when committed by means of an information
-// system; (c): terrorism offences, however committed.
-const LISTED_IF_BY_INFORMATION_SYSTEM: ReadonlySet<string> = new Set([
-  "non_cash_payment_fraud",
-  "child_sexual_abuse",
-  "information_system_attack",
-]);
-const THRESHOLD_MONTHS = 36;
-
-const AUTHORITY_TEXT: Record<AuthorityKind, string> = {
-  judge: "a judge",
-  court: "a court",
-  investigating_judge: "an investigating judge",
-  public_prosecutor: "a public prosecutor",
-  other_competent_authority: "another competent authority",
-};
-
-function who(order: EuOrder): string {
-  const issuer = order.issuingAuthority ? AUTHORITY_TEXT[order.issuingAuthority.kind] : "no named authority";
-  const validator = order.validatingAuthority ? `, validated by ${AUTHORITY_TEXT[order.validatingAuthority.kind]}` : "";
-  return `issued by ${issuer}${validator}`;
-}
-
-/**
- * Regulation (EU) 2023/1543 for one category of an EU order: whether the order is entitled to it (Art. 4:
- * who may issue it; Art. 5(4): for which offences), or which category of the Regulation it is not mapped to.
- * Undefined when the order may go on to the data map; a refusal is answered on Annex III.
- */
-function euEntitlement(order: EuOrder, policy: CompiledPolicy, category: Category): Verdict | undefined {
-  if (!policy.eu) {
-    return {
-      action: "withhold",
-      rule: "regimes",
-      reason:
-        "this policy takes no orders under Regulation (EU) 2023/1543 (it has no regimes.eu_e_evidence): counsel must decide the order",
-    };
-  }
-  const placed = policy.eu.categoryOf.get(category);
-  if (!placed) {
-    return {
-      action: "withhold",
-      rule: "regimes.eu_e_evidence.categories",
-      reason: `${category} is not placed in one of the four categories of Art. 3(9)-(12): counsel must place it before it can be produced`,
-    };
-  }
-  const { euCategory, source } = placed;
-  const issuer = order.issuingAuthority?.kind;
-  const validator = order.validatingAuthority?.kind;
-  const preservation = order.instrument !== "epoc";
-  // Art. 4(1) and 4(3): a prosecutor may issue a production order for subscriber and identification data,
-  // and a preservation order for any category; Art. 4(2): traffic and content need a judicial authority.
-  const judicialOnly = !preservation && (euCategory === "traffic" || euCategory === "content");
-  const competent = judicialOnly ? JUDICIAL : JUDICIAL_OR_PROSECUTOR;
-  if (!((issuer && competent.has(issuer)) || (validator && competent.has(validator)))) {
-    const article = preservation ? "Art. 4(3)" : judicialOnly ? "Art. 4(2)" : "Art. 4(1)";
-    const needed = judicialOnly
-      ? "a judge, court or investigating judge (issuing or validating)"
-      : "a judge, court, investigating judge or public prosecutor (issuing or validating)";
-    return {
-      action: "withhold",
-      rule: source,
-      reason: `${order.instrument} ${who(order)}: ${EU_CATEGORY_LABEL[euCategory]} need ${needed} (${article}); refused on Annex III`,
-      refusal: { form: "annex_iii", ground: "issuing_authority", article },
-    };
-  }
-  if (judicialOnly) {
-    const offence = order.offence;
-    const months = offence?.maximumSentenceMonths ?? 0;
-    const listed =
-      offence !== undefined &&
-      (offence.category === "terrorism" ||
-        (LISTED_IF_BY_INFORMATION_SYSTEM.has(offence.category) && offence.byInformationSystem));
-    if (months < THRESHOLD_MONTHS && !listed) {
-      return {
-        action: "withhold",
-        rule: source,
-        reason: `${EU_CATEGORY_LABEL[euCategory]} may be ordered only for an offence with a maximum sentence of at least 3 years or a listed offence (Art. 5(4)); this one carries ${months} months (${offence?.category ?? "no offence given"}); refused on Annex III`,
-        refusal: { form: "annex_iii", ground: "offence_threshold", article: "Art. 5(4)" },
-      };
-    }
-  }
-  return undefined;
-}
-
-/** What an entitled EU order gets of a held category: kept on a preservation order, produced on an EPOC. */
-function euVerdict(order: EuOrder, policy: CompiledPolicy, category: Category): Verdict {
-  const placed = policy.eu?.categoryOf.get(category) as { euCategory: EuDataCategory; source: string };
-  const label = EU_CATEGORY_LABEL[placed.euCategory];
-  if (order.instrument !== "epoc") {
-    return {
-      action: "preserve",
-      rule: placed.source,
-      reason: `${order.instrument} ${who(order)}: ${label} kept as of receipt (Art. 11), nothing is disclosed`,
-    };
-  }
-  const condition =
-    placed.euCategory === "subscriber" || placed.euCategory === "identification"
-      ? "any criminal offence (Art. 5(3))"
-      : "an offence meeting Art. 5(4)";
-  return {
-    action: "disclose",
-    rule: placed.source,
-    reason: `epoc ${who(order)} (Art. 4) for ${condition}: ${label} may be produced`,
-  };
 }
 
 /** The steps of docs/decision.md for one category; the same verdict holds for every target of the request. */
