@@ -808,6 +808,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A request's correspondence with its authority, oldest first, and whether its answer clock is paused */
+        get: operations["listRequestMessages"];
+        put?: never;
+        /** Send the authority a form: acknowledgement of receipt or of preservation, Annex III (a clarification pauses the clock), notice of production */
+        post: operations["sendRequestMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/messages/{messageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message of the correspondence, with its form as JSON */
+        get: operations["getRequestMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/messages/{messageId}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message of the correspondence as a PDF */
+        get: operations["getRequestMessagePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/messages/{messageId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a clarification the provider asked on Annex III (an officer of the requesting agency); the clock resumes */
+        post: operations["answerClarification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3166,6 +3235,242 @@ export interface operations {
                 content: {
                     "application/json": {
                         released: number;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    listRequestMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            sequence: number;
+                            /** @enum {string} */
+                            direction: "outbound" | "inbound";
+                            /** @enum {string} */
+                            kind: "acknowledgement" | "preservation_acknowledgement" | "annex_iii" | "production_notice" | "clarification_answer";
+                            title: string;
+                            author: string;
+                            /** Format: date-time */
+                            sentAt: string;
+                            inReplyTo: string | null;
+                            awaitsAnswer: boolean;
+                            answeredAt: string | null;
+                            sha256: string;
+                            form: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        clock: {
+                            deadlineAt: string | null;
+                            pausedSince: string | null;
+                        };
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    sendRequestMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "acknowledgement";
+                } | {
+                    /** @enum {string} */
+                    kind: "preservation_acknowledgement";
+                } | {
+                    /** @enum {string} */
+                    kind: "production_notice";
+                } | {
+                    /** @enum {string} */
+                    kind: "annex_iii";
+                    /** @enum {string} */
+                    purpose: "inability_to_execute" | "clarification";
+                    /** @default [] */
+                    reasons?: {
+                        /** @enum {string} */
+                        code: "incomplete" | "manifest_errors" | "insufficient_information" | "data_not_stored" | "de_facto_impossibility" | "not_competent_authority" | "immunities_or_press_freedom" | "third_country_law" | "other";
+                        explanation?: string;
+                    }[];
+                    question?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        sequence: number;
+                        /** @enum {string} */
+                        direction: "outbound" | "inbound";
+                        /** @enum {string} */
+                        kind: "acknowledgement" | "preservation_acknowledgement" | "annex_iii" | "production_notice" | "clarification_answer";
+                        title: string;
+                        author: string;
+                        /** Format: date-time */
+                        sentAt: string;
+                        inReplyTo: string | null;
+                        awaitsAnswer: boolean;
+                        answeredAt: string | null;
+                        sha256: string;
+                        form: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    getRequestMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        sequence: number;
+                        /** @enum {string} */
+                        direction: "outbound" | "inbound";
+                        /** @enum {string} */
+                        kind: "acknowledgement" | "preservation_acknowledgement" | "annex_iii" | "production_notice" | "clarification_answer";
+                        title: string;
+                        author: string;
+                        /** Format: date-time */
+                        sentAt: string;
+                        inReplyTo: string | null;
+                        awaitsAnswer: boolean;
+                        answeredAt: string | null;
+                        sha256: string;
+                        form: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    getRequestMessagePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form as a PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    answerClarification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answer: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        sequence: number;
+                        /** @enum {string} */
+                        direction: "outbound" | "inbound";
+                        /** @enum {string} */
+                        kind: "acknowledgement" | "preservation_acknowledgement" | "annex_iii" | "production_notice" | "clarification_answer";
+                        title: string;
+                        author: string;
+                        /** Format: date-time */
+                        sentAt: string;
+                        inReplyTo: string | null;
+                        awaitsAnswer: boolean;
+                        answeredAt: string | null;
+                        sha256: string;
+                        form: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };

@@ -58,6 +58,9 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/api/v1/users/:id/activate": { confirmed: true, note: "called" },
     "/api/v1/users/:id/suspend": { reason: "test" },
     "/api/v1/requests/:id/release": { note: "called the agency" },
+    "/api/v1/requests/:id/messages": { kind: "acknowledgement" },
+    "/api/v1/requests/:id/messages/:messageId/answer": { answer: "the start of the session" },
+    "/portal/requests/:id/messages/:messageId/answer": { answer: "the start of the session" },
     "/api/v1/users/:id/release-holds": { note: "called the agency" },
     "/desk/requests/:id/release": { note: "called the agency", scope: "this" },
     "/api/v1/agencies": { name: "New Agency", jurisdiction: "FR" },
@@ -190,6 +193,7 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
     };
     const fill = (url: string) =>
       url
+        .replace(":messageId", "00000000-0000-4000-8000-000000000000")
         .replace(":code", "GB")
         .replace(":position", "0")
         .replace(":period", "2020H2")

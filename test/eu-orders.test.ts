@@ -6,33 +6,14 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgency, decideAgencyChange, proposeAgencyChange } from "../src/agencies/agencies.service.js";
 import { DRIVERS } from "./support/db.js";
 import { activateExamplePolicy } from "./support/fixtures.js";
-import { type Account, activeOfficer, type Desk, openDesk, principalOf } from "./support/http.js";
+import { type Account, type Desk, foreignOfficer, openDesk } from "./support/http.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const read = (path: string) => readFileSync(`${ROOT}${path}`, "utf8");
 // biome-ignore lint/suspicious/noExplicitAny: documents are built as raw JSON, as an agency sends them.
 type Json = Record<string, any>;
-
-/** An agency of `jurisdiction` with its domain and phone approved by two admins, and one active officer. */
-async function foreignOfficer(desk: Desk, jurisdiction: string, domain: string, email: string): Promise<Account> {
-  const admin = principalOf(desk.accounts.admin);
-  const id = await createAgency(desk.db, admin, { name: `Agency ${jurisdiction}`, jurisdiction }, desk.clock.now());
-  for (const change of [
-    { kind: "add_domain" as const, value: domain },
-    { kind: "set_phone" as const, value: "+33144321234" },
-  ]) {
-    const changeId = await proposeAgencyChange(desk.db, admin, id, change, desk.clock.now());
-    await decideAgencyChange(desk.db, principalOf(desk.admin2), changeId, true, desk.clock.now());
-  }
-  desk.clock.advance(1000);
-  return activeOfficer(
-    { db: desk.db, clock: desk.clock, publicUrl: desk.config.publicUrl, intake: desk.accounts.intake },
-    { email, agencyId: id },
-  );
-}
 
 describe.each(DRIVERS)("EU orders through the API on %s", (driver) => {
   let desk: Desk;

@@ -24,6 +24,13 @@ export type AuditAction =
   | "request.assigned"
   | "request.released"
   | "request.hold_placed"
+  /**
+   * The correspondence (docs/regimes.md#replies-to-authorities): the desk sent the authority a form (an
+   * Annex III clarification also stops the answer clock), or the agency answered a clarification (the clock
+   * resumes: payload the pause and the moved deadline).
+   */
+  | "request.message_sent"
+  | "request.message_received"
   | "request.hold_released"
   /** A jurisdiction was paused, refused or resumed by a person. */
   | "jurisdiction.status_changed"
@@ -191,6 +198,16 @@ export interface AuditPayloads {
   "request.hold_placed": { kind: "account_suspended"; account: string; reason: string };
   "request.hold_released": { holdId: string; kind: "account_suspended"; note: string };
   "request.assigned": Record<string, never>;
+  "request.message_sent": { messageId: string; sequence: number; kind: string; sha256: string; clockPaused: boolean };
+  "request.message_received": {
+    messageId: string;
+    sequence: number;
+    inReplyTo: number;
+    sha256: string;
+    pausedAt: string | null;
+    deadlineAt: string | null;
+    clock: string | null;
+  };
   /** `from`: whose it was, when someone let go of a colleague's. */
   "request.released": { from?: string };
   "jurisdiction.status_changed": { status: string; reason: string };

@@ -64,6 +64,8 @@ export type Action =
   | "request.audit"
   | "request.release"
   | "request.assign"
+  | "request.correspond"
+  | "request.reply"
   | "production.download"
   | "jurisdiction.read"
   | "jurisdiction.change"
@@ -99,6 +101,10 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.release": ["intake", "reviewer", "counsel"],
   // Taking a request to work on it (and letting it go): the staff who act on requests.
   "request.assign": ["intake", "reviewer", "counsel"],
+  // Writing to the authority behind a request (acknowledgements, Annex III, notice of production).
+  "request.correspond": ["intake", "reviewer", "counsel"],
+  // The requesting agency's answer to a clarification the desk asked on Annex III.
+  "request.reply": ["agency"],
   "production.download": ["agency"],
   "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "jurisdiction.change": ["admin"],

@@ -230,6 +230,26 @@ export interface RequestTable {
   /** The member of staff who took the request (0022), and when; both null while nobody has. */
   assignee_id: Generated<string | null>;
   assigned_at: Generated<Date | null>;
+  /** Where the answer clock started (0023): a resumed clock is recomputed from it. Null before 0023. */
+  clock_started_at: Generated<Date | null>;
+  /** While an Annex III clarification waits for the authority's answer: since when the clock stands still. */
+  clock_paused_at: Generated<Date | null>;
+}
+
+/** The correspondence with the authority (0023): never changed, except a clarification marked answered. */
+export interface RequestMessageTable {
+  id: Generated<string>;
+  request_id: string;
+  sequence: number;
+  direction: "outbound" | "inbound";
+  kind: "acknowledgement" | "preservation_acknowledgement" | "annex_iii" | "production_notice" | "clarification_answer";
+  form: Json<Record<string, unknown>>;
+  sha256: string;
+  author: string;
+  sent_at: Timestamp;
+  in_reply_to: string | null;
+  awaits_answer: Generated<boolean>;
+  answered_at: Timestamp | null;
 }
 
 export interface RequestTargetTable {
@@ -462,6 +482,7 @@ export interface DB {
   review: ReviewTable;
   jurisdiction_status: JurisdictionStatusTable;
   preservation_hold: PreservationHoldTable;
+  request_message: RequestMessageTable;
   job: JobTable;
   audit_event: AuditEventTable;
   audit_chain: AuditChainTable;

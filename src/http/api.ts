@@ -4,6 +4,7 @@ import { agencyRoutes } from "./routes/agencies.routes.js";
 import { auditRoutes } from "./routes/audit.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
 import { canaryApiRoutes } from "./routes/canary.routes.js";
+import { correspondenceRoutes } from "./routes/correspondence.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { holdRoutes } from "./routes/holds.routes.js";
@@ -27,5 +28,6 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await healthRoutes(api, context);
     await auditRoutes(api, context);
     await holdRoutes(api, context);
+    await correspondenceRoutes(api, context);
   };
 }

@@ -93,3 +93,53 @@ describe("answerClock", () => {
     expect(preservesOnReceipt({ regime: "us", instrument: "court_order" })).toBe(false);
   });
 });
+
+describe("answerClock with waits on the authority (Annex III clarification)", () => {
+  const clock = (pauses: Array<[number, number]>) =>
+    answerClock({
+      receivedAt: RECEIVED,
+      now: at(0),
+      process: "court_order",
+      legalBasis: EPOC,
+      pauses: pauses.map(([from, to]) => ({ from: at(from), to: at(to) })),
+    });
+
+  it("moves the deadline and the reminder by exactly the time waited: in time at the moved deadline, late 1 ms after", () => {
+    const moved = clock([[2 * DAY, 4 * DAY + 5 * HOUR]]);
+    expect(moved.dueAt).toEqual(at(12 * DAY + 5 * HOUR));
+    expect(moved.remindAt).toEqual(at(9 * DAY + 5 * HOUR));
+    expect(moved.basis).toContain("moved by 2.2 days waiting on the authority");
+    expect(inTime(moved, at(12 * DAY + 5 * HOUR))).toBe(true);
+    expect(inTime(moved, at(12 * DAY + 5 * HOUR + 1))).toBe(false);
+    expect(moved.startedAt).toEqual(at(0));
+  });
+
+  it("a pause asked at the deadline itself still counts; one asked a millisecond after gives nothing back", () => {
+    expect(clock([[10 * DAY, 11 * DAY]]).dueAt).toEqual(at(11 * DAY));
+    expect(clock([[10 * DAY + 1, 11 * DAY]]).dueAt).toEqual(at(10 * DAY));
+    expect(clock([[10 * DAY + 1, 11 * DAY]]).basis).not.toContain("moved");
+  });
+
+  it("adds every wait, in order: a second one begun after the first moved the deadline still counts", () => {
+    // The first wait moves the deadline to day 13; a second asked on day 12 is in time and adds 2 more.
+    expect(
+      clock([
+        [12 * DAY, 14 * DAY],
+        [DAY, 4 * DAY],
+      ]).dueAt,
+    ).toEqual(at(15 * DAY));
+    expect(clock([]).dueAt).toEqual(at(10 * DAY));
+  });
+
+  it("an emergency EPOC paused 3 hours is due 11 hours after receipt", () => {
+    const paused = answerClock({
+      receivedAt: RECEIVED,
+      now: at(0),
+      process: "emergency",
+      legalBasis: EMERGENCY,
+      pauses: [{ from: at(HOUR), to: at(4 * HOUR) }],
+    });
+    expect(paused.dueAt).toEqual(at(11 * HOUR));
+    expect(paused.remindAt).toEqual(at(9 * HOUR));
+  });
+});

@@ -22,6 +22,14 @@ export interface AnswerClock {
   basis: string;
   /** When the desk is reminded (and escalated) if the request is still open; never after dueAt. */
   remindAt: Date;
+  /** Where the clock started: what a resumed clock is recomputed from (request.clock_started_at). */
+  startedAt: Date;
+}
+
+/** A time the provider waited on the authority (an Annex III clarification, from asking to its answer). */
+export interface ClockPause {
+  from: Date;
+  to: Date;
 }
 
 export interface ClockInput {
@@ -31,12 +39,18 @@ export interface ClockInput {
   now: Date;
   process: Process;
   legalBasis?: Pick<LegalBasis, "regime" | "instrument" | "emergency" | "deadline"> | null | undefined;
+  /** Finished waits on the authority: each moves the deadline by the time waited. */
+  pauses?: readonly ClockPause[] | undefined;
 }
 
 /**
  * The answer deadline. The clock starts at receipt: the later of the document's receivedAt and the moment
  * Custodian took it in (a document dated ahead is not given extra time, one that waited in the post does
  * not lose it). A deadline the form sets itself wins when it is earlier than the statutory one.
+ *
+ * While the provider waits on the authority (a clarification asked on Annex III) the clock stands still: a
+ * pause begun while the order was still in time (at or before the deadline as moved so far) moves the
+ * deadline and the reminder by the time waited; one begun after the deadline gives no time back.
  */
 export function answerClock(input: ClockInput): AnswerClock {
   const start = Math.max(Date.parse(input.receivedAt), input.now.getTime());
@@ -65,8 +79,27 @@ export function answerClock(input: ClockInput): AnswerClock {
     why = "the deadline the order sets itself";
     lead = Math.min(lead, (due - start) / 4);
   }
+  let waited = 0;
+  for (const pause of [...(input.pauses ?? [])].sort((a, b) => a.from.getTime() - b.from.getTime())) {
+    if (pause.from.getTime() > due) continue;
+    const length = Math.max(0, pause.to.getTime() - pause.from.getTime());
+    due += length;
+    waited += length;
+  }
+  if (waited > 0) why = `${why}, moved by ${formatWait(waited)} waiting on the authority (Annex III)`;
   // A reminder that would fall before receipt (a form deadline an hour away) is sent at once.
-  return { dueAt: new Date(due), basis: why, remindAt: new Date(Math.max(start, due - lead)) };
+  return {
+    dueAt: new Date(due),
+    basis: why,
+    remindAt: new Date(Math.max(start, due - lead)),
+    startedAt: new Date(start),
+  };
+}
+
+function formatWait(ms: number): string {
+  const hours = ms / HOUR_MS;
+  if (hours < 48) return `${Math.round(hours * 10) / 10} h`;
+  return `${Math.round((ms / DAY_MS) * 10) / 10} days`;
 }
 
 /**

@@ -14,10 +14,12 @@ export const remindDeadline: TransactionJob<JobPayload<"request.deadline_reminde
 ) => {
   const request = await tx
     .selectFrom("request")
-    .select(["status", "deadline_at", "reference"])
+    .select(["status", "deadline_at", "reference", "clock_paused_at"])
     .where("id", "=", requestId)
     .executeTakeFirst();
   if (!request || !OPEN.includes(request.status)) return;
+  // The clock stands still while a clarification waits; its answer schedules the reminder again.
+  if (request.clock_paused_at) return;
   await appendAudit(
     tx,
     {

@@ -271,6 +271,7 @@ function intakeRows(intake: PlannedIntake) {
       status,
       held_from: status === "on_hold" ? "received" : null,
       deadline_at: deadline,
+      clock_started_at: clock.startedAt,
       accounts_specified: doc.targets.length,
       // Written here so that the decision_in_force trigger finds nothing to update on intake.
       decision_outcome: decision.outcome,

@@ -24,6 +24,8 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "request.released": "Request let go",
   "request.hold_placed": "Request held for review (account suspended)",
   "request.hold_released": "Review hold released",
+  "request.message_sent": "Form sent to the authority",
+  "request.message_received": "Answer received from the authority",
   "jurisdiction.status_changed": "Jurisdiction paused, refused or resumed",
   "policy.activated": "Policy activated",
   "agency.created": "Agency registered",

@@ -5,6 +5,7 @@
 const NOTICES: Record<string, string> = {
   submitted: "Request submitted. Its SHA-256 and documents are recorded; you can follow its status here.",
   withdrawn: "Request withdrawn.",
+  answered: "Answer sent. The time to answer the order runs again from now.",
   reviewed: "Review recorded.",
   advanced: "Request moved on.",
   taken: "Request taken: it shows as yours in the queue until you let it go.",

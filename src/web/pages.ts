@@ -8,6 +8,7 @@ import { checkDeferredFormCsrf, pageCsrf } from "../http/session.js";
 import { packagePath } from "../shared/package.js";
 import { adminPages } from "./admin.routes.js";
 import { auditPages } from "./audit.routes.js";
+import { correspondencePages } from "./correspondence.js";
 import { deskPages } from "./desk.routes.js";
 import { holdPages } from "./holds.js";
 import { ErrorPage, NotFoundPage } from "./layout.js";
@@ -60,6 +61,7 @@ export function webPages(context: AppContext): FastifyPluginAsyncZod {
     await adminPages(pages, context);
     await auditPages(pages, context);
     await holdPages(pages, context);
+    await correspondencePages(pages, context);
   };
 }
 

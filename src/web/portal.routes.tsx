@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
 import type { Principal } from "../authz/authz.js";
+import { listMessages } from "../correspondence/correspondence.service.js";
 import { TARGET_TYPES } from "../domain/vocabulary.js";
 import { listProductions, type ProductionView, requestOfProduction } from "../fulfilment/productions.queries.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
@@ -11,6 +12,7 @@ import { discardUnlinkedBlobs } from "../requests/documents.store.js";
 import { submitRequest, withdrawRequest } from "../requests/request.actions.js";
 import { getRequest, listRequests } from "../requests/request.queries.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
+import { CorrespondenceSection } from "./correspondence.js";
 import { formatBytes } from "./format-bytes.js";
 import { documentStore, readMultipartForm } from "./forms.js";
 import { guideFor, type JurisdictionGuide, PROCESS_TEXT } from "./guide.js";
@@ -631,6 +633,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
       if (principal.role !== "agency") return seeOther(reply, `/desk/requests/${request.params.id}`);
       const r = await getRequest(db, principal, request.params.id);
       const productions = await listProductions(db, principal, r.id);
+      const correspondence = await listMessages(db, principal, r.id);
       const csrf = pageCsrf(request);
       return sendPage(
         reply,
@@ -684,6 +687,12 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
           {productions.length > 0 && (
             <ProductionSection productions={productions} csrf={csrf} jurisdiction={r.jurisdiction} now={now()} />
           )}
+          <CorrespondenceSection
+            requestId={r.id}
+            correspondence={correspondence}
+            csrf={csrf}
+            jurisdiction={r.jurisdiction}
+          />
           {WITHDRAWABLE.includes(r.status) && (
             <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="narrow">
               <CsrfField token={csrf} />

@@ -274,3 +274,26 @@ export async function completeStaffSetup(desk: Desk, email: string, password = P
     .executeTakeFirstOrThrow();
   return { userId: user.id, email, role: user.role, agencyId: null, totpSecret };
 }
+
+/** An agency of `jurisdiction` with its domain and phone approved by two admins, and one active officer. */
+export async function foreignOfficer(
+  desk: Desk,
+  jurisdiction: string,
+  domain: string,
+  email: string,
+): Promise<Account> {
+  const admin = principalOf(desk.accounts.admin);
+  const id = await createAgency(desk.db, admin, { name: `Agency ${jurisdiction}`, jurisdiction }, desk.clock.now());
+  for (const change of [
+    { kind: "add_domain" as const, value: domain },
+    { kind: "set_phone" as const, value: "+33144321234" },
+  ]) {
+    const changeId = await proposeAgencyChange(desk.db, admin, id, change, desk.clock.now());
+    await decideAgencyChange(desk.db, principalOf(desk.admin2), changeId, true, desk.clock.now());
+  }
+  desk.clock.advance(1000);
+  return activeOfficer(
+    { db: desk.db, clock: desk.clock, publicUrl: desk.config.publicUrl, intake: desk.accounts.intake },
+    { email, agencyId: id },
+  );
+}
