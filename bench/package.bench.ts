@@ -22,7 +22,8 @@ const BENCH = { operator: "cli:bench" } as const;
 
 /**
  * Packaging a 1 GB production (BENCH_SCALE=0.1: 100 MB): the real `fulfilRequest`, from a data source
- * through collection, JSON and CSV spools, certificate, BagIt tar, chunked AES-256-GCM, into PostgreSQL,
+ * through collection, JSON and CSV spools, certificate, BagIt tar, chunked AES-256-GCM, into the archive
+ * directory (written, fsynced, renamed: archive-dir.storage.ts) on the same disk as the floor below,
  * beside raw AES-256-GCM over the same number of bytes in the same run (the issue's baseline: no
  * serializing, no hashing, no tar, no storage) and beside this disk's own floor, the same bytes written
  * once to a file and flushed (fdatasync), which no durable store of them can beat. The agency's download
@@ -45,10 +46,10 @@ interface ChildReport {
   baselineMiB: number;
 }
 
-async function runChild(args: string[], masterKey: string): Promise<ChildReport> {
+async function runChild(args: string[], masterKey: string, archiveDir: string): Promise<ChildReport> {
   const child = spawn(process.execPath, [join(ROOT, "bench/support/package-child.mjs"), ...args], {
     cwd: ROOT,
-    env: { ...process.env, BENCH_MASTER_KEY: masterKey },
+    env: { ...process.env, BENCH_MASTER_KEY: masterKey, BENCH_ARCHIVE_DIR: archiveDir },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -103,6 +104,7 @@ export const benchmark = {
     // Each record appears twice (JSON and CSV), ~4.1 KB each time.
     const records = Math.ceil(target / (2 * (BODY_CHARS + 100)));
     const scratch = await scratchDatabase("package");
+    const archiveDir = mkdtempSync(join(tmpdir(), "custodian-bench-archives-"));
     const database = await openDatabase({ url: scratch.url });
     try {
       const { db } = database;
@@ -142,15 +144,16 @@ export const benchmark = {
       await recordReview(db, intake.id, { ...REVIEWED, reviewer: "counsel", verdict: "approve", now });
       const masterKey = generateMasterKeyText();
       buildDist();
-      const packaged = await runChild(["package", scratch.url, intake.id, String(records)], masterKey);
+      const packaged = await runChild(["package", scratch.url, intake.id, String(records)], masterKey, archiveDir);
       const bytes = packaged.bytes;
-      const serialized = await runChild(["serialize", "-", String(records)], masterKey);
+      const serialized = await runChild(["serialize", "-", String(records)], masterKey, archiveDir);
       // The ceiling: the fastest of three runs (one alone is at the mercy of a warm-up or a busy moment).
       const raw = Math.min(rawGcm(bytes), rawGcm(bytes), rawGcm(bytes));
       const disk = durableWrite(bytes);
       const downloaded = await runChild(
         ["download", scratch.url, packaged.productionId as string, userId, agencyId],
         masterKey,
+        archiveDir,
       );
       if (downloaded.bytes !== bytes) throw new Error(`downloaded ${downloaded.bytes} bytes, expected ${bytes}`);
 
@@ -172,7 +175,7 @@ export const benchmark = {
           peer: "raw AES-256-GCM",
           peerValue: rawRate,
           ratio: ratioOf(mbps(packaged.seconds), rawRate),
-          note: `${size}, stored in PostgreSQL; target ≥ 0.5 of raw`,
+          note: `${size}, stored in the archive directory`,
         },
         {
           bench: "package",
@@ -181,7 +184,7 @@ export const benchmark = {
           peer: "the same bytes written once to disk and flushed",
           peerValue: mbps(disk),
           ratio: ratioOf(mbps(packaged.seconds), mbps(disk)),
-          note: "the floor of any durable store of the archive here (PostgreSQL writes it twice: WAL and table)",
+          note: "the floor of any durable store of the archive here; issue 16's target ≥ 0.5",
         },
         {
           bench: "package",
@@ -199,6 +202,15 @@ export const benchmark = {
           peer: "raw AES-256-GCM",
           peerValue: rawRate,
           ratio: ratioOf(mbps(downloaded.seconds), rawRate),
+        },
+        {
+          bench: "package",
+          figure: "download MiB/s (read, verify, decrypt)",
+          value: mbps(downloaded.seconds),
+          peer: "the same bytes written once to disk and flushed",
+          peerValue: mbps(disk),
+          ratio: ratioOf(mbps(downloaded.seconds), mbps(disk)),
+          note: "issue 16's target ≥ 0.5",
         },
         {
           bench: "package",
@@ -222,6 +234,7 @@ export const benchmark = {
     } finally {
       await database.close();
       await scratch.drop();
+      rmSync(archiveDir, { recursive: true, force: true });
     }
   },
 };

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FULFILMENT_DEFAULTS, loadConfig } from "./config.js";
 import { generateMasterKeyText, parseMasterKey } from "./shared/master-key.js";
@@ -12,7 +12,34 @@ describe("fulfilment configuration", () => {
 
   it("has no master key unless one is given, and sensible defaults for the rest", () => {
     const config = loadConfig({});
-    expect(config.fulfilment).toEqual({ keyring: undefined, ...FULFILMENT_DEFAULTS });
+    const { archives, ...rest } = config.fulfilment;
+    expect(rest).toEqual({ keyring: undefined, ...FULFILMENT_DEFAULTS });
+    // Archives go beside the data directory unless a store is named.
+    expect(archives.location).toBe(`directory ${resolve("./.custodian/data.archives")}`);
+  });
+
+  it("names the archive store: a directory, or S3 with its endpoint and credentials, every problem listed", () => {
+    expect(loadConfig({ CUSTODIAN_ARCHIVE_STORE: "dir:/srv/archives" }).fulfilment.archives.location).toBe(
+      "directory /srv/archives",
+    );
+    const s3 = loadConfig({
+      CUSTODIAN_ARCHIVE_STORE: "s3://custodian-prod/productions",
+      CUSTODIAN_S3_ENDPOINT: "http://127.0.0.1:9000",
+      CUSTODIAN_S3_ACCESS_KEY_ID: "id",
+      CUSTODIAN_S3_SECRET_ACCESS_KEY: "secret",
+    });
+    expect(s3.fulfilment.archives.location).toBe("s3://custodian-prod/productions/");
+    const attempt = () =>
+      loadConfig({
+        CUSTODIAN_ARCHIVE_STORE: "ftp://somewhere",
+      });
+    expect(attempt).toThrow(/CUSTODIAN_ARCHIVE_STORE: must be dir:<directory> or s3:\/\/<bucket>/);
+    const problems = () =>
+      loadConfig({ CUSTODIAN_ARCHIVE_STORE: "s3://custodian-prod", CUSTODIAN_S3_ACCESS_KEY_ID: "id" });
+    expect(problems).toThrow(/CUSTODIAN_S3_ACCESS_KEY_ID: set it and CUSTODIAN_S3_SECRET_ACCESS_KEY together/);
+    expect(() => loadConfig({ CUSTODIAN_S3_ENDPOINT: "http://127.0.0.1:9000" })).toThrow(
+      /CUSTODIAN_S3_ENDPOINT: applies only with CUSTODIAN_ARCHIVE_STORE=s3/,
+    );
   });
 
   it("reads the master key from the environment or a file, and retired keys beside it", () => {

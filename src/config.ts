@@ -1,8 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { parseSigningKey, type SigningKey } from "./audit/signing.js";
+import type { ArchiveStore } from "./fulfilment/archive.storage.js";
+import { type ArchiveStoreSpec, openArchiveStore } from "./fulfilment/archive-stores.js";
 import { readSourcesFile, type SourcesSpec } from "./fulfilment/sources/sources.config.js";
 import { CANARY_STATEMENT_CODES, type CanaryStatementCode } from "./reports/canary.js";
 import { type Keyring, type MasterKey, parseMasterKey } from "./shared/master-key.js";
@@ -58,6 +62,8 @@ export interface FulfilmentConfig {
   downloadLinkDays: number;
   /** Days after an emergency disclosure before the account's owner is told (the emergency is over). */
   emergencyNoticeDelayDays: number;
+  /** Where encrypted archives rest (docs/storage.md): CUSTODIAN_ARCHIVE_STORE, by default a directory beside the data directory. */
+  archives: ArchiveStore;
 }
 
 export interface CanarySettings {
@@ -110,6 +116,16 @@ const envSchema = z.object({
   CUSTODIAN_DOWNLOAD_LINK_DAYS: z.coerce.number().int().min(1).max(90).optional(),
   CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS: z.coerce.number().int().min(0).max(365).optional(),
   CUSTODIAN_SOURCES: z.string().min(1).optional(),
+  CUSTODIAN_ARCHIVE_STORE: z
+    .string()
+    .regex(/^(dir:.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, {
+      error: "must be dir:<directory> or s3://<bucket>[/<prefix>]",
+    })
+    .optional(),
+  CUSTODIAN_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  CUSTODIAN_S3_REGION: z.string().min(1).optional(),
+  CUSTODIAN_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  CUSTODIAN_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
 
 /** The sources file shipped for the demo, used while CUSTODIAN_SOURCES names none. */
@@ -137,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     }
   }
   const keyring = readKeyring(e, problems);
+  const dataDir = overrides.dataDir ?? e.CUSTODIAN_DATA_DIR ?? DEFAULT_DATA_DIR;
+  const archives = readArchiveStore(e, dataDir, problems);
   const sources = readSourcesFile(
     e.CUSTODIAN_SOURCES ?? DEMO_SOURCES_FILE,
     env,
@@ -149,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     // A directory named on the command line is the operator's choice for this run: it wins over a
     // DATABASE_URL left in the environment, rather than being silently ignored for it.
     databaseUrl: overrides.dataDir === undefined ? e.DATABASE_URL : undefined,
-    dataDir: overrides.dataDir ?? e.CUSTODIAN_DATA_DIR ?? DEFAULT_DATA_DIR,
+    dataDir,
     allowUnsafeDurability: e.CUSTODIAN_ALLOW_UNSAFE_DURABILITY === "true",
     auditSigningKey,
     auditPublicKeys,
@@ -169,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       retentionDays: e.CUSTODIAN_PRODUCTION_RETENTION_DAYS ?? FULFILMENT_DEFAULTS.retentionDays,
       downloadLinkDays: e.CUSTODIAN_DOWNLOAD_LINK_DAYS ?? FULFILMENT_DEFAULTS.downloadLinkDays,
       emergencyNoticeDelayDays: e.CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS ?? FULFILMENT_DEFAULTS.emergencyNoticeDelayDays,
+      archives: openArchiveStore(archives),
     },
     sources,
   };
@@ -277,4 +296,48 @@ function readKeyring(e: Env, problems: Problem[]): Keyring | undefined {
     problems.push({ path: "CUSTODIAN_MASTER_KEY", message: (error as Error).message });
     return undefined;
   }
+}
+
+/**
+ * The archive store: `dir:<directory>` or `s3://<bucket>[/<prefix>]` with CUSTODIAN_S3_* beside it. By
+ * default a directory beside the data directory (`<data>.archives`, as the demo keeps its key files);
+ * an in-memory database's archives go to the temporary directory, as scratch as the database.
+ */
+function readArchiveStore(e: Env, dataDir: string, problems: Problem[]): ArchiveStoreSpec {
+  const named = e.CUSTODIAN_ARCHIVE_STORE;
+  const s3Settings = [
+    "CUSTODIAN_S3_ENDPOINT",
+    "CUSTODIAN_S3_REGION",
+    "CUSTODIAN_S3_ACCESS_KEY_ID",
+    "CUSTODIAN_S3_SECRET_ACCESS_KEY",
+  ] as const;
+  if (!named?.startsWith("s3://")) {
+    for (const name of s3Settings.filter((n) => e[n] !== undefined)) {
+      problems.push({ path: name, message: "applies only with CUSTODIAN_ARCHIVE_STORE=s3://<bucket>" });
+    }
+    if (named) return { kind: "dir", dir: named.slice("dir:".length) };
+    const dir = dataDir.startsWith("memory://")
+      ? join(tmpdir(), "custodian-memory-archives")
+      : `${dataDir.replace(/\/+$/, "")}.archives`;
+    return { kind: "dir", dir };
+  }
+  const [bucket, ...rest] = named.slice("s3://".length).split("/");
+  const prefix = rest.join("/");
+  if (Boolean(e.CUSTODIAN_S3_ACCESS_KEY_ID) !== Boolean(e.CUSTODIAN_S3_SECRET_ACCESS_KEY)) {
+    problems.push({
+      path: "CUSTODIAN_S3_ACCESS_KEY_ID",
+      message: "set it and CUSTODIAN_S3_SECRET_ACCESS_KEY together, or neither (the SDK's own credentials)",
+    });
+  }
+  return {
+    kind: "s3",
+    bucket: bucket as string,
+    prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`,
+    endpoint: e.CUSTODIAN_S3_ENDPOINT,
+    region: e.CUSTODIAN_S3_REGION ?? "us-east-1",
+    credentials:
+      e.CUSTODIAN_S3_ACCESS_KEY_ID && e.CUSTODIAN_S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: e.CUSTODIAN_S3_ACCESS_KEY_ID, secretAccessKey: e.CUSTODIAN_S3_SECRET_ACCESS_KEY }
+        : undefined,
+  };
 }

@@ -1,4 +1,5 @@
 import { openDatabase } from "../../dist/db/database.js";
+import { DirectoryArchiveStore } from "../../dist/fulfilment/archive-dir.storage.js";
 import { openProductionDownload } from "../../dist/fulfilment/download.service.js";
 import { fulfilRequest, serializeRecord } from "../../dist/fulfilment/fulfilment.service.js";
 import { parseMasterKey } from "../../dist/shared/master-key.js";
@@ -15,7 +16,8 @@ import { parseMasterKey } from "../../dist/shared/master-key.js";
  * The last only serializes the same records to JSON and CSV bytes as packaging does, and keeps nothing:
  * the floor under any packaging of them in this runtime, before hashing, encryption and storage.
  *
- * The master key comes from BENCH_MASTER_KEY. Plain JavaScript so that it needs no loader.
+ * The master key comes from BENCH_MASTER_KEY, the archive directory from BENCH_ARCHIVE_DIR. Plain
+ * JavaScript so that it needs no loader.
  */
 
 const BODY_CHARS = 4000;
@@ -48,6 +50,7 @@ function bulkSource(records) {
 
 const [mode, url, ...rest] = process.argv.slice(2);
 const keyring = { current: parseMasterKey(process.env.BENCH_MASTER_KEY ?? ""), previous: [] };
+const archives = new DirectoryArchiveStore(process.env.BENCH_ARCHIVE_DIR ?? "");
 const database = mode === "serialize" ? undefined : await openDatabase({ url });
 const baselineKiB = process.resourceUsage().maxRSS;
 const started = performance.now();
@@ -58,7 +61,14 @@ if (mode === "package") {
   const result = await fulfilRequest(database?.db, {
     requestId,
     actor: "bench",
-    settings: { keyring, retentionDays: 30, downloadLinkDays: 14, emergencyNoticeDelayDays: 30, publicUrl: "" },
+    settings: {
+      keyring,
+      archives,
+      retentionDays: 30,
+      downloadLinkDays: 14,
+      emergencyNoticeDelayDays: 30,
+      publicUrl: "",
+    },
     source: () => bulkSource(Number(records)),
     now: () => NOW,
     onProgress: (progress) => {
@@ -80,8 +90,9 @@ if (mode === "package") {
   const [productionId, userId, agencyId] = rest;
   const download = await openProductionDownload(database?.db, {
     productionId,
-    actor: { userId, role: "agency", agencyId, via: "session", mfa: true },
+    actor: { userId, email: "officer@bench.example.gov", role: "agency", agencyId, via: "session", mfa: true },
     keyring,
+    archives,
     now: NOW,
   });
   let bytes = 0;

@@ -71,6 +71,8 @@ export type AuditAction =
   | "production.key_rewrapped"
   /** Staff decrypted a stored production to check it (`custodian package open`). */
   | "production.opened"
+  /** A production's stored archive was found missing or altered in the archive store (payload: which, where, how). */
+  | "production.archive_damaged"
   /** A notice to an affected account's owner was deferred (non-disclosure order, emergency) as a job. */
   | "notice.scheduled"
   /** A notice to an affected account's owner was put in the outbox, or could not be (no address known). */
@@ -225,6 +227,7 @@ export interface AuditPayloads {
     requestId: string;
     decisionId: string;
     archiveBytes: number;
+    archiveSha256: string;
     payloadBytes: number;
     dataProduced: boolean;
     targets: Array<{ target: string; result: string; records: number }>;
@@ -237,7 +240,8 @@ export interface AuditPayloads {
   "production.failed": { requestId: string; reason: string };
   "production.downloaded": { agencyId: string | null; bytes: number | string | bigint | null };
   "production.download_refused": RefusalPayload;
-  "production.purged": { requestId: string; was: string; chunksDeleted: number };
+  "production.purged": { requestId: string; was: string; chunksDeleted: number; archiveDeleted: string | null };
+  "production.archive_damaged": { archiveKey: string; store: string; problem: "missing" | "altered"; detail: string };
   "production.key_rewrapped": { from: string; to: string };
   "production.opened": { file: string; out: string | null | undefined };
   "notice.scheduled": {

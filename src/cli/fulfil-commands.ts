@@ -4,10 +4,10 @@ import { join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { appendAudit } from "../audit/audit.js";
 import type { Config } from "../config.js";
+import { ArchiveDamagedError, ArchiveMissingError } from "../fulfilment/archive.storage.js";
 import { verifyBag } from "../fulfilment/bagit.js";
-import { productionKey, rewrapProductionKeys } from "../fulfilment/download.service.js";
+import { productionKey, recordDamage, rewrapProductionKeys, storedArchive } from "../fulfilment/download.service.js";
 import { fulfilRequest } from "../fulfilment/fulfilment.service.js";
-import { readChunks } from "../fulfilment/production.store.js";
 import { createDecryptStream, HEADER_BYTES, parseHeader } from "../fulfilment/stream-cipher.js";
 import { extractTar } from "../fulfilment/tar.js";
 import { isUuid } from "../shared/ids.js";
@@ -88,8 +88,25 @@ export async function runPackage(args: string[]): Promise<number> {
     if (!isUuid(id)) throw new UsageError(`package export: "${id}" is not a production ID`);
     const { values } = parseCommandArgs("package export", options, { ...DATA, out: { type: "string" } });
     const out = requireOption("package export", "out", values.out);
-    return withDatabase(configFrom(values.data), async ({ db }) => {
-      await pipeline(readChunks(db, id), createWriteStream(out, { flags: "wx", mode: 0o600 }));
+    const config = configFrom(values.data);
+    const { archives } = config.fulfilment;
+    return withDatabase(config, async ({ db }) => {
+      const row = await db
+        .selectFrom("production")
+        .select(["id", "request_id", "archive_key", "archive_sha256", "archive_bytes"])
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (!row) throw new UsageError(`package export: no production ${id}`);
+      try {
+        await pipeline(await storedArchive(db, archives, row), createWriteStream(out, { flags: "wx", mode: 0o600 }));
+      } catch (error) {
+        if (error instanceof ArchiveMissingError || error instanceof ArchiveDamagedError) {
+          const problem = error instanceof ArchiveMissingError ? "missing" : "altered";
+          await db.transaction().execute((tx) => recordDamage(tx, archives, row, problem, error.message, new Date()));
+          await rm(out, { force: true });
+        }
+        throw error;
+      }
       process.stdout.write(`encrypted archive of production ${id} written to ${out}\n`);
       return 0;
     });

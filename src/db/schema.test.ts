@@ -331,6 +331,8 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     payload_bytes: true,
     data_produced: true,
     summary: true,
+    archive_key: true,
+    archive_sha256: true,
   },
   production_chunk: { production_id: true, seq: true, data: true },
   production_target: {

@@ -440,6 +440,10 @@ export interface ProductionTable {
   payload_bytes: number | null;
   data_produced: boolean | null;
   summary: Json<Record<string, unknown>> | null;
+  /** Where the archive rests in the archive store (0025); null for one sealed before, in production_chunk. */
+  archive_key: string | null;
+  /** SHA-256 of the stored archive (0025), checked on every read. */
+  archive_sha256: string | null;
 }
 
 export interface ProductionChunkTable {

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { EXAMPLE_POLICY, requestDocument, seedAgency, TEST_OPERATOR } from "../../test/support/fixtures.js";
-import { approve, readStream, seedOfficer, tarFiles, testKeyring } from "../../test/support/fulfilment.js";
+import {
+  approve,
+  readStream,
+  seedOfficer,
+  tarFiles,
+  testArchiveStore,
+  testKeyring,
+} from "../../test/support/fulfilment.js";
 import { CATEGORIES, type Category } from "../domain/vocabulary.js";
 import type { Decision, DecisionItem } from "../policy/engine.js";
 import { activatePolicy } from "../policy/policy.store.js";
@@ -66,6 +73,7 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
   let officerId: string;
   let targetPool: Array<{ type: string; value: string; account: string | null }>;
   const keyring = testKeyring();
+  const archives = testArchiveStore();
   let runs = 0;
   let produced = 0;
 
@@ -186,11 +194,13 @@ describe.each(DRIVERS)("collection never exceeds the approved items (property) o
             downloadLinkDays: 14,
             emergencyNoticeDelayDays: 0,
             publicUrl: "https://c.example",
+            archives,
           },
           now: () => new Date(received.getTime() + DAY),
           ...(s.greedySource ? { source: greedy } : {}),
         });
         const download = await openProductionDownload(db, {
+          archives,
           productionId: result.productionId,
           actor: {
             userId: officerId,

@@ -7,6 +7,7 @@ import type { TransactionJob } from "../jobs/jobs.js";
 import { conflict, DomainError, notFound } from "../shared/errors.js";
 import { isUuid } from "../shared/ids.js";
 import type { Keyring } from "../shared/master-key.js";
+import { ArchiveDamagedError, ArchiveMissingError, type ArchiveStore, openStoredArchive } from "./archive.storage.js";
 import { unwrapPackageKey, wrapPackageKey } from "./keyring.js";
 import { readChunks } from "./production.store.js";
 import { createDecryptStream, IntegrityError } from "./stream-cipher.js";
@@ -51,7 +52,9 @@ export type RefusalReason =
   | "expired"
   | "purged"
   | "key_unavailable"
-  | "held_for_review";
+  | "held_for_review"
+  | "archive_missing"
+  | "archive_damaged";
 
 export class DownloadRefused extends DomainError {
   constructor(
@@ -105,6 +108,18 @@ function refusal(reason: RefusalReason, productionId: string): DownloadRefused {
         reason,
         `production ${productionId} waits for the provider's staff to review its request; it cannot be downloaded until then`,
       );
+    case "archive_missing":
+      return new DownloadRefused(
+        "conflict",
+        reason,
+        `production ${productionId} cannot be delivered: its archive is missing from the archive store; the provider's staff have been told`,
+      );
+    case "archive_damaged":
+      return new DownloadRefused(
+        "conflict",
+        reason,
+        `production ${productionId} cannot be delivered: its stored archive was altered; the provider's staff have been told`,
+      );
     case "key_unavailable":
       return new DownloadRefused(
         "conflict",
@@ -116,7 +131,13 @@ function refusal(reason: RefusalReason, productionId: string): DownloadRefused {
 
 export async function openProductionDownload(
   db: Db,
-  input: { productionId: string; actor: DownloadActor; keyring: Keyring | undefined; now?: Date },
+  input: {
+    productionId: string;
+    actor: DownloadActor;
+    keyring: Keyring | undefined;
+    archives: ArchiveStore;
+    now?: Date;
+  },
 ): Promise<ProductionDownload> {
   const now = input.now ?? new Date();
   const { productionId, actor } = input;
@@ -149,6 +170,9 @@ export async function openProductionDownload(
         "master_key_id",
         "bag_name",
         "payload_bytes",
+        "archive_key",
+        "archive_sha256",
+        "archive_bytes",
       ])
       .where("id", "=", productionId)
       .forUpdate()
@@ -179,6 +203,17 @@ export async function openProductionDownload(
     } catch (error) {
       return refuse("key_unavailable", { masterKeyId: production.master_key_id, detail: (error as Error).message });
     }
+    // Checked before the one download is spent: an archive gone from the store, or of another length, is
+    // refused (and staff told through the audit trail) with the production still ready.
+    let archive: Readable;
+    try {
+      archive = await storedArchive(tx, input.archives, production);
+    } catch (error) {
+      if (!(error instanceof ArchiveMissingError || error instanceof ArchiveDamagedError)) throw error;
+      const missing = error instanceof ArchiveMissingError;
+      await recordDamage(tx, input.archives, production, missing ? "missing" : "altered", error.message, now);
+      return refuse(missing ? "archive_missing" : "archive_damaged");
+    }
     await tx
       .updateTable("production")
       .set({ status: "downloaded", downloaded_at: now, downloaded_by: actor.userId })
@@ -196,27 +231,85 @@ export async function openProductionDownload(
       },
       now,
     );
-    return { key, bagName: production.bag_name, bytes: Number(production.payload_bytes ?? 0) } as const;
+    return {
+      key,
+      archive,
+      bagName: production.bag_name,
+      bytes: Number(production.payload_bytes ?? 0),
+      production,
+    } as const;
   });
   if ("refused" in outcome) throw outcome.refused;
+  const stream = decryptedProduction(outcome.archive, productionId, outcome.key);
+  // Altered in the store after the check above: the cipher refuses the first chunk that does not
+  // authenticate, the digest anything else, and the stream ends in error; staff learn of it here.
+  stream.on("error", (error) => {
+    if (!(error instanceof IntegrityError || error instanceof ArchiveDamagedError)) return;
+    db.transaction()
+      .execute((tx) => recordDamage(tx, input.archives, outcome.production, "altered", error.message, new Date()))
+      .catch(() => {}); // The download has failed either way; a lost audit line cannot be reported to anyone.
+  });
   return {
     productionId,
     filename: `${outcome.bagName}.tar`,
     contentType: "application/x-tar",
     bytes: outcome.bytes,
-    stream: decryptedProduction(db, productionId, outcome.key),
+    stream,
   };
 }
 
+interface ArchiveRow {
+  id: string;
+  request_id: string;
+  archive_key: string | null;
+  archive_sha256: string | null;
+  archive_bytes: number | string | bigint | null;
+}
+
+/**
+ * The stored bytes of a production: from the archive store, checked against the digest the database
+ * recorded; a production sealed before migration 0025 (no archive key) from its `production_chunk` rows.
+ */
+export async function storedArchive(db: Db | Tx, archives: ArchiveStore, row: ArchiveRow): Promise<Readable> {
+  if (!row.archive_key) return Readable.from(readChunks(db, row.id), { highWaterMark: 1 });
+  return openStoredArchive(
+    archives,
+    row.archive_key,
+    { sha256: row.archive_sha256 ?? "", bytes: Number(row.archive_bytes) },
+    `production ${row.id}`,
+  );
+}
+
+/** The audit entry that tells staff a production's archive is missing or was altered in its store. */
+export async function recordDamage(
+  tx: Tx,
+  archives: ArchiveStore,
+  row: ArchiveRow,
+  problem: "missing" | "altered",
+  detail: string,
+  now: Date,
+): Promise<void> {
+  await appendAudit(
+    tx,
+    {
+      actor: actorOf(JOB_RUNNER),
+      action: "production.archive_damaged",
+      objectType: "production",
+      objectId: row.id,
+      payload: { archiveKey: row.archive_key ?? "", store: archives.location, problem, detail: detail.slice(0, 500) },
+    },
+    now,
+  );
+}
+
 /** The stored archive decrypted, each chunk verified before it is released. */
-export function decryptedProduction(db: Db | Tx, productionId: string, key: Buffer): Readable {
+export function decryptedProduction(stored: Readable, productionId: string, key: Buffer): Readable {
   const decryptor = createDecryptStream((header) => {
     if (header.packageId !== productionId) {
       throw new IntegrityError(`the stored archive belongs to production ${header.packageId}, not ${productionId}`);
     }
     return key;
   });
-  const stored = Readable.from(readChunks(db, productionId), { highWaterMark: 1 });
   stored.on("error", (error) => decryptor.destroy(error));
   return stored.pipe(decryptor);
 }
@@ -233,20 +326,34 @@ export async function productionKey(db: Db | Tx, keyring: Keyring, productionId:
   return unwrapPackageKey(keyring, row.master_key_id, row.id, row.wrapped_key);
 }
 
-/** Job `production.purge`: after the retention, the archive is deleted and its key erased. */
-export const purgeProduction: TransactionJob<JobPayload<"production.purge">> = async (tx, { productionId }, job) => {
-  const production = await tx
-    .selectFrom("production")
-    .select(["id", "status", "purge_after", "request_id"])
-    .where("id", "=", productionId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!production || (production.status !== "ready" && production.status !== "downloaded")) return;
-  if (!production.purge_after || production.purge_after.getTime() > job.now.getTime()) return;
-  await purgeLocked(tx, production.id, production.request_id, production.status, actorOf(JOB_RUNNER), job.now);
-};
+/**
+ * Job `production.purge`: after the retention, the archive is deleted and its key erased. The store's
+ * delete comes last, inside the job's transaction: should the commit fail after it, the job runs again,
+ * finds the production still ready, and deleting what is already gone is no error.
+ */
+export function purgeProduction(archives: ArchiveStore): TransactionJob<JobPayload<"production.purge">> {
+  return async (tx, { productionId }, job) => {
+    const production = await tx
+      .selectFrom("production")
+      .select(["id", "status", "purge_after", "request_id", "archive_key"])
+      .where("id", "=", productionId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!production || (production.status !== "ready" && production.status !== "downloaded")) return;
+    if (!production.purge_after || production.purge_after.getTime() > job.now.getTime()) return;
+    await purgeLocked(tx, production, actorOf(JOB_RUNNER), job.now);
+    if (production.archive_key) await archives.delete(production.archive_key);
+  };
+}
 
-async function purgeLocked(tx: Tx, productionId: string, requestId: string, was: string, actor: string, now: Date) {
+async function purgeLocked(
+  tx: Tx,
+  production: { id: string; request_id: string; status: string; archive_key: string | null },
+  actor: string,
+  now: Date,
+) {
+  const { id: productionId, request_id: requestId, status: was } = production;
+  // Productions sealed before migration 0025 have their archive here.
   const deleted = await tx.deleteFrom("production_chunk").where("production_id", "=", productionId).executeTakeFirst();
   await tx
     .updateTable("production")
@@ -260,7 +367,12 @@ async function purgeLocked(tx: Tx, productionId: string, requestId: string, was:
       action: "production.purged",
       objectType: "production",
       objectId: productionId,
-      payload: { requestId, was, chunksDeleted: Number(deleted.numDeletedRows) },
+      payload: {
+        requestId,
+        was,
+        chunksDeleted: Number(deleted.numDeletedRows),
+        archiveDeleted: production.archive_key,
+      },
     },
     now,
   );

@@ -1,26 +1,33 @@
 import { spawn } from "node:child_process";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BULK_ACCOUNT, bulkSource } from "../../test/support/bulk-source.js";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db.js";
 import { activateExamplePolicy, ROOT, requestDocument, seedAgency } from "../../test/support/fixtures.js";
-import { approvedRequest, testKeyring } from "../../test/support/fulfilment.js";
+import { approvedRequest, testArchiveStore, testKeyring } from "../../test/support/fulfilment.js";
 import { leased, registerJobs } from "../jobs/jobs.catalogue.js";
 import { runDueJobs } from "../jobs/jobs.js";
+import { archiveKeyOf } from "./archive.storage.js";
 import { type FulfilmentSettings, fulfilRequestJob } from "./fulfilment.service.js";
 import type { DataSource } from "./sources/source.js";
 
 /**
  * Fulfilment as a job when its holder dies or stalls: the job runner takes the work over once the lease
- * has run out, discards the half-written production and delivers one production, once.
+ * has run out, discards the half-written production and delivers one production, once. Its archive
+ * is never visible half-written: only a `.partial` file of it exists until it is whole, and the
+ * discarded production's is deleted.
  */
 
+const archives = testArchiveStore();
 const settings: FulfilmentSettings = {
   keyring: testKeyring(),
   retentionDays: 30,
   downloadLinkDays: 14,
   emergencyNoticeDelayDays: 30,
   publicUrl: "https://custodian.example",
+  archives,
 };
 const MINUTE = 60_000;
 
@@ -57,13 +64,11 @@ describe.each(DRIVERS)("fulfilment taken over on %s", (driver) => {
       .where("request_id", "=", requestId)
       .orderBy("started_at")
       .execute();
+  // What the archive directory holds of a production, whole or partial.
   const storedBytes = async (productionId: string) => {
-    const rows = await database.db
-      .selectFrom("production_chunk")
-      .select("data")
-      .where("production_id", "=", productionId)
-      .execute();
-    return rows.reduce((sum, r) => sum + r.data.byteLength, 0);
+    const names = (await readdir(archives.dir)).filter((n) => n.startsWith(archiveKeyOf(productionId)));
+    const sizes = await Promise.all(names.map(async (n) => (await stat(join(archives.dir, n))).size));
+    return sizes.reduce((sum, size) => sum + size, 0);
   };
   const fulfilJob = (requestId: string) =>
     database.db
@@ -196,7 +201,7 @@ describe.each(DRIVERS)("fulfilment taken over on %s", (driver) => {
       const records = 20_000;
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", "test/support/fulfil-worker.ts", database.url as string, String(records)],
+        ["--import", "tsx", "test/support/fulfil-worker.ts", database.url as string, String(records), archives.dir],
         { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
       );
       const killedAt = await new Promise<string>((resolve, reject) => {
@@ -219,6 +224,8 @@ describe.each(DRIVERS)("fulfilment taken over on %s", (driver) => {
       expect(dead?.status).toBe("building");
       const stored = await storedBytes(dead?.id as string);
       expect(stored).toBeGreaterThan(0);
+      // Under way, but nothing under its key: a reader finds no archive rather than half of one.
+      expect(await archives.size(archiveKeyOf(dead?.id as string))).toBeUndefined();
       expect((await fulfilJob(requestId)).status).toBe("running");
 
       // Within the lease nobody takes it over; a minute after the death, the runner does.

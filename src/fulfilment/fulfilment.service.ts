@@ -1,27 +1,28 @@
-import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import type { Db, Tx } from "../db/database.js";
-import { targetFromRow, targetKey } from "../domain/request.schema.js";
-import { CATEGORIES, type Category } from "../domain/vocabulary.js";
+import { targetKey } from "../domain/request.schema.js";
+import type { Category } from "../domain/vocabulary.js";
 import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { LeasedJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { scheduleUserNotices } from "../notices/user-notice.service.js";
-import { loadPolicyInForce } from "../policy/policy.store.js";
-import { currentDecision } from "../requests/decisions.repository.js";
 import { lockRequest, transitionLocked } from "../requests/lifecycle.js";
-import { conflict, DomainError, invalidTransition } from "../shared/errors.js";
-import type { Keyring } from "../shared/master-key.js";
+import { conflict, DomainError } from "../shared/errors.js";
 import { DAY_MS } from "../shared/time.js";
+import { archiveKeyOf, type StoredArchive } from "./archive.storage.js";
 import { certificatePdf } from "./certificate.js";
-import { admits, type PlannedItem, planCollection, type StoredRequest } from "./collection.js";
-import { newPackageKey, wrapPackageKey } from "./keyring.js";
-import { csvField, PackageBuilder } from "./package.builder.js";
-import { storeChunks } from "./production.store.js";
+import { collect } from "./fulfilment.collect.js";
+import type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress, Started } from "./fulfilment.types.js";
+import { PackageBuilder } from "./package.builder.js";
+import { failProduction, start } from "./production.start.js";
 import { defaultSource } from "./sources/index.js";
-import type { AccountRef, DataSource, DataSourceFactory, SourceRecord } from "./sources/source.js";
+import type { DataSourceFactory } from "./sources/source.js";
 import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
+
+export { serializeRecord } from "./fulfilment.collect.js";
+export type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress } from "./fulfilment.types.js";
+export { STALE_BUILD_MS } from "./production.start.js";
 
 /**
  * Fulfilment: from an approved decision to an encrypted production the agency can download once.
@@ -30,7 +31,8 @@ import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-ci
  *     open a production with a fresh key wrapped by the master key, move the request to `fulfilling`;
  *  2. collect: plan from the decision's `disclose` items and the policy in force (collection.ts), ask
  *     the data source, filter each record again, spool JSON and CSV per category;
- *  3. package: certificate, bag, tar, encrypt in chunks, store, without ever holding the whole archive;
+ *  3. package: certificate, bag, tar, encrypt in chunks and store in the archive store (archive.storage.ts),
+ *     one stream and one encryption pass, without ever holding the whole archive or a copy of it;
  *  4. seal (one transaction): mark the production ready, record each target's result, deliver the
  *     request, mail the agency a link (no secret in it), notify or schedule the users' notices, schedule
  *     the purge.
@@ -42,306 +44,8 @@ import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-ci
  * lease runs out (jobs/jobs.ts), and `custodian fulfil` can be run again by hand.
  */
 
-export interface FulfilmentSettings {
-  keyring: Keyring | undefined;
-  retentionDays: number;
-  downloadLinkDays: number;
-  emergencyNoticeDelayDays: number;
-  publicUrl: string;
-}
-
-export interface Progress {
-  phase: "collect" | "package" | "seal";
-  done: number;
-  total: number;
-  detail?: string;
-}
-
-export interface FulfilOptions {
-  requestId: string;
-  actor: string;
-  settings: FulfilmentSettings;
-  now?: () => Date;
-  source?: DataSourceFactory;
-  onProgress?: (progress: Progress) => void;
-  chunkSize?: number;
-  /** Stops the work (the production fails) when aborted: the job's lease was taken over. */
-  signal?: AbortSignal;
-}
-
-export interface FulfilResult {
-  productionId: string;
-  bagName: string;
-  archiveBytes: number;
-  payloadBytes: number;
-  files: Array<{ path: string; size: number; sha256: string }>;
-  targets: Array<{ target: string; result: "data_produced" | "no_data"; records: number }>;
-  refused: Array<{ target: string; category: string; reason: string }>;
-  expiresAt: Date;
-}
-
-// A live build renews its heartbeat this often, and one whose heartbeat is older than STALE_BUILD_MS is
-// taken to have died. The job lease (30 s, renewed every 10 s) runs out at least 20 s after its holder's
-// death, so a job taken over always finds the dead holder's production stale.
+// A live build renews its heartbeat this often; production.start.ts says when one is taken to have died.
 const BUILD_HEARTBEAT_MS = 5_000;
-export const STALE_BUILD_MS = 20_000;
-
-interface Started {
-  productionId: string;
-  packageKey: Buffer;
-  bagName: string;
-  decisionId: string;
-  decisionOutcome: string;
-  policyLabel: string;
-  approvedBy: string | null;
-  approvedAt: Date | null;
-  request: StoredRequest & { id: string; agencyName: string; jurisdiction: string; process: string };
-  items: unknown[];
-  provider: string;
-  compiled: Awaited<ReturnType<typeof loadPolicyInForce>>["compiled"];
-}
-
-async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date): Promise<Started> {
-  const locked = await lockRequest(tx, options.requestId);
-  if (locked.status === "fulfilling") {
-    const live = await tx
-      .selectFrom("production")
-      .select(["id", "status", "heartbeat_at"])
-      .where("request_id", "=", locked.id)
-      .where("status", "in", ["building", "ready", "downloaded"])
-      .executeTakeFirst();
-    if (live && (live.status !== "building" || now.getTime() - live.heartbeat_at.getTime() < STALE_BUILD_MS)) {
-      throw conflict(`request ${locked.id} is being fulfilled (production ${live.id} is ${live.status})`);
-    }
-    if (live) {
-      await failProduction(tx, live.id, locked.id, options.actor, now, "abandoned: its builder stopped (no heartbeat)");
-    }
-  } else if (locked.status !== "approved") {
-    throw invalidTransition(`request ${locked.id} is ${locked.status}; only an approved request can be fulfilled`);
-  }
-  const decision = await currentDecision(tx, locked.id);
-  if (!decision) throw invalidTransition(`request ${locked.id} has no decision`);
-  const approval = await tx
-    .selectFrom("review")
-    .select(["decision_id", "reviewer", "created_at"])
-    .where("request_id", "=", locked.id)
-    .where("verdict", "=", "approve")
-    .orderBy("created_at", "desc")
-    .executeTakeFirst();
-  // Only what was approved leaves: a decision made after the approval (a resumed pause, a new policy)
-  // has not been approved, whatever it says; nor has a request moved to `approved` without a review.
-  if (!approval) throw invalidTransition(`request ${locked.id} has no recorded approval`);
-  if (approval.decision_id !== decision.id) {
-    throw invalidTransition(
-      `request ${locked.id}: the decision in force (${decision.id}) is not the one approved (${approval.decision_id})`,
-    );
-  }
-  const request = await tx
-    .selectFrom("request as r")
-    .innerJoin("agency as a", "a.id", "r.agency_id")
-    .select([
-      "r.id",
-      "r.reference",
-      "r.received_at",
-      "r.categories",
-      "r.date_from",
-      "r.date_to",
-      "r.jurisdiction",
-      "r.process",
-      "r.agency_id",
-      "a.name as agency_name",
-    ])
-    .where("r.id", "=", locked.id)
-    .executeTakeFirstOrThrow();
-  const targets = await tx
-    .selectFrom("request_target")
-    .select(["position", "type", "value", "observed_at", "time_zone", "port"])
-    .where("request_id", "=", locked.id)
-    .orderBy("position")
-    .execute();
-  const policy = await loadPolicyInForce(tx);
-
-  const productionId = randomUUID();
-  const packageKey = newPackageKey();
-  const bagName = `custodian-production-${productionId}`;
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  await tx
-    .insertInto("production")
-    .values({
-      id: productionId,
-      request_id: locked.id,
-      decision_id: decision.id,
-      agency_id: request.agency_id,
-      status: "building",
-      started_by: options.actor,
-      started_at: now,
-      heartbeat_at: now,
-      wrapped_key: wrapPackageKey(keyring.current, productionId, packageKey),
-      master_key_id: keyring.current.id,
-      chunk_size: chunkSize,
-      bag_name: bagName,
-    })
-    .execute();
-  if (locked.status === "approved") {
-    await transitionLocked(tx, locked, {
-      to: "fulfilling",
-      actor: options.actor,
-      reason: "fulfilment started",
-      now,
-      details: { productionId },
-    });
-  }
-  await appendAudit(
-    tx,
-    {
-      actor: options.actor,
-      action: "production.started",
-      objectType: "production",
-      objectId: productionId,
-      payload: {
-        requestId: locked.id,
-        decisionId: decision.id,
-        policy: { name: policy.compiled.name, version: policy.compiled.version },
-        masterKeyId: keyring.current.id,
-      },
-    },
-    now,
-  );
-  return {
-    productionId,
-    packageKey,
-    bagName,
-    decisionId: decision.id,
-    decisionOutcome: decision.outcome,
-    policyLabel: `${decision.policy_name} ${decision.policy_version}`,
-    approvedBy: approval.reviewer,
-    approvedAt: approval.created_at,
-    request: {
-      id: request.id,
-      reference: request.reference,
-      receivedAt: request.received_at,
-      categories: request.categories,
-      dateFrom: request.date_from,
-      dateTo: request.date_to,
-      // With an ip_address's moment and port, so each target's key is the one its decision items carry.
-      targets: targets.map((t) => ({ position: t.position, ...targetFromRow(t) })),
-      agencyName: request.agency_name,
-      jurisdiction: request.jurisdiction,
-      process: request.process,
-    },
-    items: decision.items,
-    provider: policy.compiled.name,
-    compiled: policy.compiled,
-  };
-}
-
-async function failProduction(tx: Tx, productionId: string, requestId: string, actor: string, now: Date, why: string) {
-  // A builder that stalled and woke after being taken over may have stored more since: its own failure
-  // deletes that too.
-  await tx.deleteFrom("production_chunk").where("production_id", "=", productionId).execute();
-  await tx.deleteFrom("production_target").where("production_id", "=", productionId).execute();
-  const failed = await tx
-    .updateTable("production")
-    .set({ status: "failed", wrapped_key: null, heartbeat_at: now })
-    .where("id", "=", productionId)
-    .where("status", "=", "building")
-    .executeTakeFirst();
-  // Already discarded by whoever took the work over: it was failed and audited then.
-  if (failed.numUpdatedRows === 0n) return;
-  await appendAudit(
-    tx,
-    {
-      actor,
-      action: "production.failed",
-      objectType: "production",
-      objectId: productionId,
-      payload: { requestId, reason: why.slice(0, 500) },
-    },
-    now,
-  );
-}
-
-interface TargetTally {
-  target: string;
-  position: number;
-  account: AccountRef | undefined;
-  records: number;
-}
-
-async function collect(
-  started: Started,
-  source: DataSource,
-  builder: PackageBuilder,
-  onProgress: FulfilOptions["onProgress"],
-): Promise<{
-  tallies: TargetTally[];
-  refused: FulfilResult["refused"];
-  categories: Category[];
-  counts: Record<string, number>;
-}> {
-  const plan = planCollection(started.request, started.items, started.compiled);
-  const tallies = new Map<string, TargetTally>();
-  for (const t of started.request.targets) {
-    const key = targetKey(t);
-    tallies.set(key, { target: key, position: t.position, account: await source.findAccount(t), records: 0 });
-  }
-  const byCategory = new Map<Category, PlannedItem[]>();
-  for (const item of plan.items) byCategory.set(item.category, [...(byCategory.get(item.category) ?? []), item]);
-  const categories = CATEGORIES.filter((c) => byCategory.has(c));
-  const counts: Record<string, number> = {};
-  let done = 0;
-  onProgress?.({ phase: "collect", done, total: plan.items.length });
-  for (const category of categories) {
-    const columns = source.columns(category) ?? [];
-    const json = builder.spool(`data/${category}.json`);
-    const csv = builder.spool(`data/${category}.csv`);
-    await json.write(
-      `{"category":${JSON.stringify(category)},"request":${JSON.stringify(started.request.reference)},` +
-        `"columns":${JSON.stringify(["target", "account_id", "at", ...columns])},"records":[`,
-    );
-    await csv.write(`${["target", "account_id", "at", ...columns].map(csvField).join(",")}\r\n`);
-    let count = 0;
-    for (const item of byCategory.get(category) ?? []) {
-      const tally = tallies.get(item.targetKey) as TargetTally;
-      if (tally.account) {
-        for await (const record of source.read(tally.account, category, item.period)) {
-          if (!admits(item, record)) continue;
-          const line = serializeRecord(item.targetKey, tally.account.id, columns, record);
-          await json.write(`${count === 0 ? "\n" : ",\n"}${line.json}`);
-          await csv.write(line.csv);
-          count += 1;
-          tally.records += 1;
-        }
-      }
-      done += 1;
-      onProgress?.({ phase: "collect", done, total: plan.items.length, detail: `${category} for ${item.targetKey}` });
-    }
-    await json.write(`${count === 0 ? "" : "\n"}]}\n`);
-    builder.add(json, await json.close());
-    builder.add(csv, await csv.close());
-    counts[category] = count;
-  }
-  return { tallies: [...tallies.values()], refused: plan.refused, categories, counts };
-}
-
-/** One record as it appears in its category's files: a JSON object, and a CSV row with its line break. */
-export function serializeRecord(
-  target: string,
-  accountId: string,
-  columns: readonly string[],
-  record: SourceRecord,
-): { json: string; csv: string } {
-  const at = record.at ? record.at.toISOString() : null;
-  const values = columns.map((c) => record.fields[c] ?? null);
-  const object: Record<string, unknown> = { target, account_id: accountId, at };
-  columns.forEach((c, i) => {
-    object[c] = values[i];
-  });
-  return {
-    json: JSON.stringify(object),
-    csv: `${[target, accountId, at, ...values].map(csvField).join(",")}\r\n`,
-  };
-}
 
 export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<FulfilResult> {
   const clock = options.now ?? (() => new Date());
@@ -353,7 +57,11 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
       "no master key configured: set CUSTODIAN_MASTER_KEY (or _FILE) to a key from `custodian keys generate`",
     );
   }
+  const archives = settings.archives;
   const started = await db.transaction().execute((tx) => start(tx, options, keyring, clock()));
+  // Best effort, here and after a failure: what is left of a failed production is ciphertext whose key
+  // was erased with its failure, noise to anyone; it must not stop this build or hide why one failed.
+  if (started.abandoned) await archives.delete(archiveKeyOf(started.abandoned)).catch(() => {});
   const builder = await PackageBuilder.create();
   let plaintext: Readable | undefined;
   let beating: Promise<unknown> = Promise.resolve();
@@ -450,9 +158,11 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
     plaintext.on("error", (error) => encryptor.destroy(error));
     plaintext.pipe(encryptor);
     onProgress({ phase: "package", done: 0, total: payloadBytes });
-    const stored = await storeChunks(db, started.productionId, encryptor, () => {
-      onProgress({ phase: "package", done: encryptor.stats.plaintextBytes, total: payloadBytes });
-    });
+    const watched = encryptor.pipe(
+      watching(() => onProgress({ phase: "package", done: encryptor.stats.plaintextBytes, total: payloadBytes })),
+    );
+    encryptor.on("error", (error) => watched.destroy(error));
+    const stored = await archives.put(started.archiveKey, watched);
     if (encryptor.stats.plaintextBytes !== payloadBytes) {
       throw new Error(`archive is ${encryptor.stats.plaintextBytes} bytes, expected ${payloadBytes}`);
     }
@@ -462,7 +172,7 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
     const result = await db.transaction().execute((tx) =>
       seal(tx, started, options, {
         now: clock(),
-        archiveBytes: stored.bytes,
+        archive: stored,
         payloadBytes,
         targets,
         categories: collected.categories,
@@ -481,6 +191,7 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
       .execute((tx) =>
         failProduction(tx, started.productionId, started.request.id, options.actor, clock(), (error as Error).message),
       );
+    await archives.delete(started.archiveKey).catch(() => {});
     throw error;
   } finally {
     clearInterval(heartbeat);
@@ -491,7 +202,7 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
 
 interface SealFacts {
   now: Date;
-  archiveBytes: number;
+  archive: StoredArchive;
   payloadBytes: number;
   targets: Array<{ target: string; account: string | null; result: "data_produced" | "no_data"; records: number }>;
   categories: Category[];
@@ -531,7 +242,8 @@ async function seal(tx: Tx, started: Started, options: FulfilOptions, facts: Sea
       heartbeat_at: facts.now,
       expires_at: expiresAt,
       purge_after: purgeAfter,
-      archive_bytes: facts.archiveBytes,
+      archive_bytes: facts.archive.bytes,
+      archive_sha256: facts.archive.sha256,
       payload_bytes: facts.payloadBytes,
       data_produced: dataProduced,
       summary: JSON.stringify(summary),
@@ -564,7 +276,8 @@ async function seal(tx: Tx, started: Started, options: FulfilOptions, facts: Sea
       payload: {
         requestId: started.request.id,
         decisionId: started.decisionId,
-        archiveBytes: facts.archiveBytes,
+        archiveBytes: facts.archive.bytes,
+        archiveSha256: facts.archive.sha256,
         payloadBytes: facts.payloadBytes,
         dataProduced,
         targets: facts.targets.map((t) => ({ target: t.target, result: t.result, records: t.records })),
@@ -614,13 +327,30 @@ async function seal(tx: Tx, started: Started, options: FulfilOptions, facts: Sea
   return {
     productionId: started.productionId,
     bagName: started.bagName,
-    archiveBytes: facts.archiveBytes,
+    archiveBytes: facts.archive.bytes,
     payloadBytes: facts.payloadBytes,
     files: facts.files,
     targets: facts.targets.map(({ target, result, records }) => ({ target, result, records })),
     refused: facts.refused,
     expiresAt,
   };
+}
+
+/**
+ * A pass-through that reports progress as the archive flows to the store: the check in `onProgress`
+ * (aborted, or taken over) stops the stream, and with it the store's write, which then leaves nothing.
+ */
+function watching(onChunk: () => void): Transform {
+  return new Transform({
+    transform(data: Buffer, _encoding, callback: TransformCallback) {
+      try {
+        onChunk();
+        callback(null, data);
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
 }
 
 /** The officer who submitted the request, or the address the request document gave. */

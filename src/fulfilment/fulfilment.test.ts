@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -13,6 +14,7 @@ import {
   recordCallback,
   seedOfficer,
   tarFiles,
+  testArchiveStore,
   testKeyring,
 } from "../../test/support/fulfilment.js";
 import { enqueueFulfilment } from "../jobs/jobs.catalogue.js";
@@ -24,6 +26,7 @@ import { intakeRequest } from "../requests/requests.service.js";
 import { recordReview } from "../requests/reviews.service.js";
 import { jobHandlers } from "../server/job-handlers.js";
 import { generateMasterKeyText, parseMasterKey } from "../shared/master-key.js";
+import { ArchiveDamagedError, archiveKeyOf } from "./archive.storage.js";
 import { verifyBag } from "./bagit.js";
 import {
   type DownloadActor,
@@ -47,12 +50,15 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
   let otherAgencyId: string;
   let officer: DownloadActor;
   const keyring = testKeyring();
+  const archives = testArchiveStore();
+  const archiveFile = (productionId: string) => join(archives.dir, archiveKeyOf(productionId));
   const settings: FulfilmentSettings = {
     keyring,
     retentionDays: 30,
     downloadLinkDays: 14,
     emergencyNoticeDelayDays: 30,
     publicUrl: "https://custodian.example",
+    archives,
   };
 
   beforeAll(async () => {
@@ -144,14 +150,19 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
       .execute();
     expect(stored.map((t) => t.result)).toEqual(["data_produced", "no_data"]);
 
-    // The ciphertext at rest holds none of the plaintext.
-    const { rows } = await sql<{
-      hit: boolean;
-    }>`select bool_or(position(${Buffer.from("1002993841")} in data) > 0) as hit
-      from production_chunk where production_id = ${result.productionId}`.execute(database.db);
-    expect(rows[0]?.hit).toBe(false);
+    // The archive rests in the store, whole, as the row records it, and holds none of the plaintext.
+    const atRest = await readFile(archiveFile(result.productionId));
+    const row = await database.db
+      .selectFrom("production")
+      .select(["archive_bytes", "archive_sha256"])
+      .where("id", "=", result.productionId)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.archive_bytes)).toBe(atRest.length);
+    expect(row.archive_sha256).toBe(createHash("sha256").update(atRest).digest("hex"));
+    expect(atRest.includes(Buffer.from("1002993841"))).toBe(false);
 
     const download = await openProductionDownload(database.db, {
+      archives: settings.archives,
       productionId: result.productionId,
       actor: officer,
       keyring,
@@ -237,7 +248,13 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
 
     // Once only, and the second attempt is audited as refused.
     await expect(
-      openProductionDownload(database.db, { productionId: result.productionId, actor: officer, keyring, now: at(3) }),
+      openProductionDownload(database.db, {
+        archives: settings.archives,
+        productionId: result.productionId,
+        actor: officer,
+        keyring,
+        now: at(3),
+      }),
     ).rejects.toMatchObject({ reason: "already_downloaded" });
     expect(await refusals(result.productionId)).toEqual(["already_downloaded"]);
     const downloaded = await database.db
@@ -254,7 +271,13 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     const { productionId, expiresAt } = await fulfil(requestId, at(1));
     const otherOfficer = await seedOfficer(database.db, otherAgencyId, "pc@met.example.uk");
     const attempt = (actor: Partial<DownloadActor>, now = at(2)) =>
-      openProductionDownload(database.db, { productionId, actor: { ...officer, ...actor }, keyring, now });
+      openProductionDownload(database.db, {
+        archives: settings.archives,
+        productionId,
+        actor: { ...officer, ...actor },
+        keyring,
+        now,
+      });
     const cases: Array<[Partial<DownloadActor>, string, string]> = [
       [{ userId: otherOfficer, agencyId: otherAgencyId }, "other_agency", "not_found"],
       [{ role: "reviewer", agencyId: null }, "not_an_agency_officer", "forbidden"],
@@ -283,8 +306,20 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
     const { productionId } = await fulfil(requestId, at(1));
     const results = await Promise.allSettled([
-      openProductionDownload(database.db, { productionId, actor: officer, keyring, now: at(2) }),
-      openProductionDownload(database.db, { productionId, actor: officer, keyring, now: at(2) }),
+      openProductionDownload(database.db, {
+        archives: settings.archives,
+        productionId,
+        actor: officer,
+        keyring,
+        now: at(2),
+      }),
+      openProductionDownload(database.db, {
+        archives: settings.archives,
+        productionId,
+        actor: officer,
+        keyring,
+        now: at(2),
+      }),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
@@ -292,25 +327,72 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
     for (const r of results) if (r.status === "fulfilled") await readStream(r.value.stream);
   });
 
-  it("fails to decrypt a tampered archive, releasing nothing from the altered chunk on", async () => {
+  const damageReports = (productionId: string) =>
+    database.db
+      .selectFrom("audit_event")
+      .select("payload")
+      .where("action", "=", "production.archive_damaged")
+      .where("object_id", "=", productionId)
+      .execute();
+
+  it("fails to decrypt an archive altered in the store, releasing nothing from the altered chunk on, and says so", async () => {
     const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
     const { productionId } = await fulfil(requestId, at(1));
-    // Flip one byte in the middle of the stored ciphertext.
-    await sql`update production_chunk set data = overlay(data placing decode(lpad(to_hex(255 - get_byte(data, 200)), 2, '0'), 'hex') from 201 for 1)
-      where production_id = ${productionId} and seq = 0`.execute(database.db);
-    const download = await openProductionDownload(database.db, { productionId, actor: officer, keyring, now: at(2) });
-    await expect(readStream(download.stream)).rejects.toBeInstanceOf(IntegrityError);
+    // Flip one byte in the middle of the stored ciphertext: same length, so only reading finds it.
+    const stored = await readFile(archiveFile(productionId));
+    stored[200] = 255 - (stored[200] as number);
+    await writeFile(archiveFile(productionId), stored);
+    const download = await openProductionDownload(database.db, {
+      archives,
+      productionId,
+      actor: officer,
+      keyring,
+      now: at(2),
+    });
+    // Whichever notices first, the cipher (a chunk that does not authenticate) or the digest at the end.
+    const failure = await readStream(download.stream).catch((error: unknown) => error);
+    expect(failure instanceof IntegrityError || failure instanceof ArchiveDamagedError).toBe(true);
+    await expect.poll(() => damageReports(productionId)).toHaveLength(1);
+    expect((await damageReports(productionId))[0]?.payload).toMatchObject({
+      archiveKey: archiveKeyOf(productionId),
+      store: archives.location,
+      problem: "altered",
+    });
+  });
+
+  it("refuses the download of an archive missing from the store or cut short, the production still ready, and says so", async () => {
+    for (const damage of ["missing", "truncated"] as const) {
+      const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
+      const { productionId } = await fulfil(requestId, at(1));
+      if (damage === "missing") await unlink(archiveFile(productionId));
+      else await writeFile(archiveFile(productionId), (await readFile(archiveFile(productionId))).subarray(0, 1000));
+      await expect(
+        openProductionDownload(database.db, { archives, productionId, actor: officer, keyring, now: at(2) }),
+      ).rejects.toMatchObject({ reason: damage === "missing" ? "archive_missing" : "archive_damaged" });
+      const row = await database.db
+        .selectFrom("production")
+        .select("status")
+        .where("id", "=", productionId)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe("ready");
+      const reports = await damageReports(productionId);
+      expect(reports.map((r) => r.payload)).toEqual([
+        expect.objectContaining({ problem: damage === "missing" ? "missing" : "altered" }),
+      ]);
+      const refused = await database.db
+        .selectFrom("audit_event")
+        .select("payload")
+        .where("action", "=", "production.download_refused")
+        .where("object_id", "=", productionId)
+        .executeTakeFirstOrThrow();
+      expect(refused.payload).toMatchObject({ reason: damage === "missing" ? "archive_missing" : "archive_damaged" });
+    }
   });
 
   it("re-wraps keys on master key rotation without touching archives", async () => {
     const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
     const { productionId } = await fulfil(requestId, at(1));
-    const chunksBefore = await database.db
-      .selectFrom("production_chunk")
-      .select(["seq", "data"])
-      .where("production_id", "=", productionId)
-      .orderBy("seq")
-      .execute();
+    const archiveBefore = await readFile(archiveFile(productionId));
     const rotated = { current: parseMasterKey(generateMasterKeyText()), previous: [keyring.current] };
     const report = await rewrapProductionKeys(database.db, { keyring: rotated, actor: "cli:admin" });
     expect(report.rewrapped).toBeGreaterThan(0);
@@ -320,19 +402,20 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
       .where("id", "=", productionId)
       .executeTakeFirstOrThrow();
     expect(row.master_key_id).toBe(rotated.current.id);
-    const chunksAfter = await database.db
-      .selectFrom("production_chunk")
-      .select(["seq", "data"])
-      .where("production_id", "=", productionId)
-      .orderBy("seq")
-      .execute();
-    expect(chunksAfter).toEqual(chunksBefore);
+    expect((await readFile(archiveFile(productionId))).equals(archiveBefore)).toBe(true);
     // Only the new key is needed from now on; the old one no longer opens it.
     const onlyNew = { current: rotated.current, previous: [] };
     await expect(
-      openProductionDownload(database.db, { productionId, actor: officer, keyring, now: at(2) }),
+      openProductionDownload(database.db, {
+        archives: settings.archives,
+        productionId,
+        actor: officer,
+        keyring,
+        now: at(2),
+      }),
     ).rejects.toMatchObject({ reason: "key_unavailable" });
     const download = await openProductionDownload(database.db, {
+      archives: settings.archives,
       productionId,
       actor: officer,
       keyring: onlyNew,
@@ -349,7 +432,10 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
   it("purges a production after its retention: archive deleted, key erased, download refused", async () => {
     const requestId = await approvedRequest(database.db, { agencyId, document: warrant(), now: RECEIVED });
     const { productionId } = await fulfil(requestId, at(1));
-    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => at(1 + settings.retentionDays - 1) });
+    await runDueJobs(database.db, jobHandlers(settings), {
+      workerId: "test",
+      now: () => at(1 + settings.retentionDays - 1),
+    });
     expect(
       await database.db
         .selectFrom("production")
@@ -357,21 +443,25 @@ describe.each(DRIVERS)("fulfilment on %s", (driver) => {
         .where("id", "=", productionId)
         .executeTakeFirstOrThrow(),
     ).toEqual({ status: "ready" });
-    await runDueJobs(database.db, jobHandlers(), { workerId: "test", now: () => at(1 + settings.retentionDays) });
+    await runDueJobs(database.db, jobHandlers(settings), {
+      workerId: "test",
+      now: () => at(1 + settings.retentionDays),
+    });
     const row = await database.db
       .selectFrom("production")
       .select(["status", "wrapped_key", "purged_at"])
       .where("id", "=", productionId)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: "purged", wrapped_key: null });
-    const chunks = await database.db
-      .selectFrom("production_chunk")
-      .select("seq")
-      .where("production_id", "=", productionId)
-      .execute();
-    expect(chunks).toEqual([]);
+    expect(await archives.size(archiveKeyOf(productionId))).toBeUndefined();
     await expect(
-      openProductionDownload(database.db, { productionId, actor: officer, keyring, now: at(2) }),
+      openProductionDownload(database.db, {
+        archives: settings.archives,
+        productionId,
+        actor: officer,
+        keyring,
+        now: at(2),
+      }),
     ).rejects.toMatchObject({ reason: "purged" });
   });
 

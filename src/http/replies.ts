@@ -22,6 +22,7 @@ export async function sendProductionDownload(
       mfa: principal.via === "session",
     },
     keyring: config.fulfilment.keyring,
+    archives: config.fulfilment.archives,
     now: now(),
   });
   return reply

@@ -10,8 +10,9 @@ import { remindDeadline, remindEmergencyFollowUp } from "../requests/reminders.j
 /**
  * What runs each kind of job, wired here, above the slices that do the work, so that jobs/ never imports
  * them. The database-only jobs run in the transaction that completes them; fulfilment runs under the
- * lease, outside any transaction. Without fulfilment settings (a master key), `request.fulfil` has no
- * handler and its jobs wait (failing with "no handler") until a process that has one runs them.
+ * lease, outside any transaction. Without fulfilment settings (a master key, the archive store),
+ * `request.fulfil` and `production.purge` have no handler and their jobs wait (failing with "no
+ * handler") until a process that has one runs them.
  */
 export function jobHandlers(fulfilment?: FulfilmentSettings): JobHandlerTable {
   return registerJobs({
@@ -19,9 +20,13 @@ export function jobHandlers(fulfilment?: FulfilmentSettings): JobHandlerTable {
     "preservation.remind": inTransaction(remindPreservationExpiry),
     "request.deadline_reminder": inTransaction(remindDeadline),
     "emergency.follow_up_due": inTransaction(remindEmergencyFollowUp),
-    "production.purge": inTransaction(purgeProduction),
     "notice.send": inTransaction(sendDeferredNotice),
-    ...(fulfilment ? { "request.fulfil": leased(fulfilRequestJob(fulfilment)) } : {}),
+    ...(fulfilment
+      ? {
+          "request.fulfil": leased(fulfilRequestJob(fulfilment)),
+          "production.purge": inTransaction(purgeProduction(fulfilment.archives)),
+        }
+      : {}),
   });
 }
 

@@ -41,6 +41,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "production.purged": "Production purged",
   "production.key_rewrapped": "Production key re-wrapped",
   "production.opened": "Production opened by staff",
+  "production.archive_damaged": "Production archive missing or altered",
   "notice.scheduled": "User notice scheduled",
   "notice.queued": "User notice queued",
   "user.created": "Account created",

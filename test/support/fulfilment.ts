@@ -1,7 +1,10 @@
+import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Db } from "../../src/db/database.js";
+import { DirectoryArchiveStore } from "../../src/fulfilment/archive-dir.storage.js";
 import { fulfilRequest } from "../../src/fulfilment/fulfilment.service.js";
 import { seedMessengerStore } from "../../src/fulfilment/sources/messenger.seed.js";
 import { readTar } from "../../src/fulfilment/tar.js";
@@ -16,6 +19,11 @@ import type { Desk } from "./http.js";
 
 export function testKeyring(): Keyring {
   return { current: parseMasterKey(Buffer.alloc(32, 7).toString("base64")), previous: [] };
+}
+
+/** A directory archive store of its own, in the temporary directory. */
+export function testArchiveStore(): DirectoryArchiveStore {
+  return new DirectoryArchiveStore(mkdtempSync(join(tmpdir(), "custodian-test-archives-")));
 }
 
 export async function approvedRequest(

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createAgency, decideAgencyChange, proposeAgencyChange } from "../../src/agencies/agencies.service.js";
 import {
   activateOfficer,
@@ -85,7 +88,16 @@ export async function openDesk(
       at += ms;
     },
   };
-  const config = loadConfig({ CUSTODIAN_PUBLIC_URL: "http://127.0.0.1:4000", ...overrides });
+  // Archives beside an embedded store on disk, as a command run with `--data` later finds them; else a
+  // directory of the test's own, never the checkout's ./.custodian.
+  const archives = where.dataDir
+    ? `${where.dataDir}.archives`
+    : mkdtempSync(join(tmpdir(), "custodian-test-archives-"));
+  const config = loadConfig({
+    CUSTODIAN_PUBLIC_URL: "http://127.0.0.1:4000",
+    CUSTODIAN_ARCHIVE_STORE: `dir:${archives}`,
+    ...overrides,
+  });
   await activateExamplePolicy(db);
   const root = { operator: "cli:test-setup" } as const;
   const staff = {} as Record<Exclude<Role, "agency">, Account>;

@@ -5,7 +5,14 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../../test/support/db.js";
 import { activateExamplePolicy, ROOT, requestDocument, seedAgency } from "../../../test/support/fixtures.js";
-import { approvedRequest, readStream, seedOfficer, tarFiles, testKeyring } from "../../../test/support/fulfilment.js";
+import {
+  approvedRequest,
+  readStream,
+  seedOfficer,
+  tarFiles,
+  testArchiveStore,
+  testKeyring,
+} from "../../../test/support/fulfilment.js";
 import {
   CHAT_QUERIES,
   type ChatLogin,
@@ -16,6 +23,7 @@ import {
   sourcesDir,
   sourcesSpec,
 } from "../../../test/support/sources.js";
+import { archiveKeyOf } from "../archive.storage.js";
 import { verifyBag } from "../bagit.js";
 import { type DownloadActor, openProductionDownload } from "../download.service.js";
 import { type FulfilmentSettings, fulfilRequest } from "../fulfilment.service.js";
@@ -95,6 +103,7 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
     downloadLinkDays: 14,
     emergencyNoticeDelayDays: 30,
     publicUrl: "https://custodian.example",
+    archives: testArchiveStore(),
   };
 
   beforeAll(async () => {
@@ -215,6 +224,7 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
       ]);
 
       const download = await openProductionDownload(database.db, {
+        archives: settings.archives,
         productionId: result.productionId,
         actor: officer,
         keyring,
@@ -275,12 +285,8 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
       .where("request_id", "=", requestId)
       .executeTakeFirstOrThrow();
     expect(production).toMatchObject({ status: "failed", wrapped_key: null });
-    const chunks = await database.db
-      .selectFrom("production_chunk")
-      .select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("production_id", "=", production.id)
-      .executeTakeFirstOrThrow();
-    expect(Number(chunks.n)).toBe(0);
+    // Nothing of it is left in the archive store.
+    expect(await settings.archives.size(archiveKeyOf(production.id))).toBeUndefined();
     const failed = await database.db
       .selectFrom("audit_event")
       .select(["payload"])

@@ -1,0 +1,103 @@
+import { createHash, type Hash } from "node:crypto";
+import { type Readable, Transform, type TransformCallback } from "node:stream";
+import { OperationalError } from "../shared/errors.js";
+
+/**
+ * Where encrypted archives rest: outside the database, in a store that only ever sees ciphertext. The
+ * database keeps each production's metadata, its wrapped key and the archive's SHA-256 and length
+ * (migration 0025); the store keeps the bytes under a key named after the production. Two stores ship:
+ * a directory on the local disk (archive-dir.storage.ts, the default) and S3-compatible object storage
+ * (archive-s3.storage.ts). Either is chosen by CUSTODIAN_ARCHIVE_STORE (config.ts, docs/storage.md).
+ *
+ * A store never shows a half-written archive under its key: `put` either leaves the whole stream there
+ * or nothing (a directory writes a temporary file and renames it; S3 completes a multipart upload or
+ * aborts it). Reading checks what comes back against the digest the database recorded, so an archive
+ * altered or truncated in the store is reported as such, not taken for a decryption fault.
+ */
+
+export interface StoredArchive {
+  /** SHA-256 of the stored bytes (the ciphertext), lowercase hex. */
+  sha256: string;
+  bytes: number;
+}
+
+export interface ArchiveStore {
+  /** Where archives go, for messages and the audit trail: `directory /var/lib/custodian/archives`, `s3://bucket/prefix`. */
+  readonly location: string;
+  /** Store the stream under `key`, whole or not at all; resolves once the bytes are durable. */
+  put(key: string, body: Readable): Promise<StoredArchive>;
+  /** The stored bytes; rejects with ArchiveMissingError when there are none. */
+  get(key: string): Promise<Readable>;
+  /** The stored length, or undefined when nothing is stored under `key`. */
+  size(key: string): Promise<number | undefined>;
+  /** Remove what is stored under `key`, and any unfinished write of it; nothing stored is no error. */
+  delete(key: string): Promise<void>;
+}
+
+export class ArchiveMissingError extends OperationalError {
+  readonly code = "archive_missing";
+}
+
+export class ArchiveDamagedError extends OperationalError {
+  readonly code = "archive_damaged";
+}
+
+/** The key a production's archive is stored under. */
+export function archiveKeyOf(productionId: string): string {
+  return `${productionId}.cpk`;
+}
+
+/** A pass-through that counts and hashes what flows through it: `put`'s digest, computed on the way in. */
+export function digesting(): Transform & { result(): StoredArchive } {
+  const hash: Hash = createHash("sha256");
+  let bytes = 0;
+  const stream = new Transform({
+    transform(data: Buffer, _encoding, callback: TransformCallback) {
+      hash.update(data);
+      bytes += data.length;
+      callback(null, data);
+    },
+  });
+  return Object.assign(stream, { result: () => ({ sha256: hash.digest("hex"), bytes }) });
+}
+
+/**
+ * The archive stored under `key`, checked against what the database recorded: a wrong length is
+ * refused before a byte is read; a wrong digest fails the stream at its end with ArchiveDamagedError
+ * (the cipher has by then refused any chunk that does not authenticate, so nothing altered was released).
+ */
+export async function openStoredArchive(
+  store: ArchiveStore,
+  key: string,
+  expected: StoredArchive,
+  what: string,
+): Promise<Readable> {
+  const size = await store.size(key);
+  if (size === undefined)
+    throw new ArchiveMissingError(`${what}: its archive ${key} is missing from ${store.location}`);
+  if (size !== expected.bytes) {
+    throw new ArchiveDamagedError(
+      `${what}: its archive ${key} in ${store.location} is ${size} bytes, ${expected.bytes} were stored`,
+    );
+  }
+  const stored = await store.get(key);
+  const hash = createHash("sha256");
+  const checking = new Transform({
+    transform(data: Buffer, _encoding, callback: TransformCallback) {
+      hash.update(data);
+      callback(null, data);
+    },
+    flush(callback: TransformCallback) {
+      const sha256 = hash.digest("hex");
+      if (sha256 !== expected.sha256) {
+        callback(
+          new ArchiveDamagedError(
+            `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
+          ),
+        );
+      } else callback();
+    },
+  });
+  stored.on("error", (error) => checking.destroy(error));
+  return stored.pipe(checking);
+}
