@@ -877,6 +877,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/{id}/emergency-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An emergency's page to the on-call person: sent, failing or not configured, and who acknowledged it */
+        get: operations["getEmergencyPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/emergency-page/acknowledgement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an emergency's page: the desk shows who has it and since when (the first stands) */
+        post: operations["acknowledgeEmergencyPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3471,6 +3505,70 @@ export interface operations {
                         form: {
                             [key: string]: unknown;
                         };
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    getEmergencyPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "queued" | "paging" | "sent" | "failed" | "not_configured" | "not_needed";
+                        attempts: number;
+                        lastError: string | null;
+                        sentAt: string | null;
+                        acknowledgedBy: string | null;
+                        acknowledgedAt: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    acknowledgeEmergencyPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "queued" | "paging" | "sent" | "failed" | "not_configured" | "not_needed";
+                        attempts: number;
+                        lastError: string | null;
+                        sentAt: string | null;
+                        acknowledgedBy: string | null;
+                        acknowledgedAt: string | null;
                     };
                 };
             };

@@ -51,6 +51,17 @@ export interface Config {
    * reach user data (cli/context.ts, withSources).
    */
   sources: SourcesSpec;
+  /** Where an emergency order wakes the on-call person (CUSTODIAN_PAGER_URL); without it nobody is paged, and the desk says so. */
+  pager: PagerSettings | undefined;
+}
+
+export interface PagerSettings {
+  /** The paging service's events endpoint: it receives a PagerDuty Events API v2 body (docs/paging.md). */
+  url: string;
+  /** The service's integration (routing) key, sent in the body; CUSTODIAN_PAGER_ROUTING_KEY. */
+  routingKey: string | undefined;
+  /** A bearer token for receivers that want one; CUSTODIAN_PAGER_TOKEN. */
+  token: string | undefined;
 }
 
 export interface FulfilmentConfig {
@@ -126,6 +137,9 @@ const envSchema = z.object({
   CUSTODIAN_S3_REGION: z.string().min(1).optional(),
   CUSTODIAN_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   CUSTODIAN_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  CUSTODIAN_PAGER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CUSTODIAN_PAGER_ROUTING_KEY: z.string().trim().min(1).max(200).optional(),
+  CUSTODIAN_PAGER_TOKEN: z.string().trim().min(1).max(4096).optional(),
 });
 
 /** The sources file shipped for the demo, used while CUSTODIAN_SOURCES names none. */
@@ -161,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     problems,
     e.CUSTODIAN_SOURCES ? `CUSTODIAN_SOURCES (${e.CUSTODIAN_SOURCES})` : DEMO_SOURCES_FILE,
   );
+  const pager = readPager(e, problems);
   if (problems.length > 0 || !sources) throw new ValidationError(problems, "environment");
 
   return {
@@ -190,7 +205,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       archives: openArchiveStore(archives),
     },
     sources,
+    pager,
   };
+}
+
+function readPager(e: Env, problems: Problem[]): PagerSettings | undefined {
+  if (!e.CUSTODIAN_PAGER_URL) {
+    for (const name of ["CUSTODIAN_PAGER_ROUTING_KEY", "CUSTODIAN_PAGER_TOKEN"] as const) {
+      if (e[name])
+        problems.push({ path: name, message: "is set but CUSTODIAN_PAGER_URL is not: nobody would be paged" });
+    }
+    return undefined;
+  }
+  return { url: e.CUSTODIAN_PAGER_URL, routingKey: e.CUSTODIAN_PAGER_ROUTING_KEY, token: e.CUSTODIAN_PAGER_TOKEN };
 }
 
 type Env = z.output<typeof envSchema>;

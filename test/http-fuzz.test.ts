@@ -156,6 +156,8 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/users/:id/suspend": { body: () => ({ reason: "fuzz" }) },
   "POST /api/v1/users/:id/release-holds": { body: () => ({ note: "fuzz" }) },
   "POST /api/v1/requests/:id/release": { body: () => ({ note: "fuzz" }) },
+  "GET /api/v1/requests/:id/emergency-page": {},
+  "POST /api/v1/requests/:id/emergency-page/acknowledgement": {},
   "GET /api/v1/health": {},
   "GET /api/v1/ready": {},
   "GET /api/v1/openapi.json": {},

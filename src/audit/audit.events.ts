@@ -32,6 +32,13 @@ export type AuditAction =
   | "request.message_sent"
   | "request.message_received"
   | "request.hold_released"
+  /**
+   * An emergency's page to the on-call person: sent (the service accepted it), an attempt that failed
+   * (retried until the last), and the member of staff who acknowledged it.
+   */
+  | "emergency.paged"
+  | "emergency.page_failed"
+  | "emergency.page_acknowledged"
   /** A jurisdiction was paused, refused or resumed by a person. */
   | "jurisdiction.status_changed"
   /** A policy version was stored and made the active one. */
@@ -212,6 +219,10 @@ export interface AuditPayloads {
   };
   /** `from`: whose it was, when someone let go of a colleague's. */
   "request.released": { from?: string };
+  "emergency.paged": { attempt: number; answered: number };
+  /** `final`: no attempt follows (the last one failed, or no pager is configured). */
+  "emergency.page_failed": { attempt: number; error: string; final: boolean };
+  "emergency.page_acknowledged": { paged: boolean };
   "jurisdiction.status_changed": { status: string; reason: string };
   "policy.activated": { name: string; version: string; sha256: string };
   "agency.created": { name: string; jurisdiction: string; via?: string; [field: string]: Json | undefined };

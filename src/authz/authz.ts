@@ -66,6 +66,7 @@ export type Action =
   | "request.assign"
   | "request.correspond"
   | "request.reply"
+  | "emergency.acknowledge"
   | "production.download"
   | "jurisdiction.read"
   | "jurisdiction.change"
@@ -105,6 +106,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.correspond": ["intake", "reviewer", "counsel"],
   // The requesting agency's answer to a clarification the desk asked on Annex III.
   "request.reply": ["agency"],
+  // Acknowledging the page an emergency sent: whoever on the desk picks it up (and then makes the call-back).
+  "emergency.acknowledge": ["intake", "reviewer", "counsel"],
   "production.download": ["agency"],
   "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "jurisdiction.change": ["admin"],

@@ -21,6 +21,7 @@ import * as m0021 from "./migrations/0021_report_versions.js";
 import * as m0022 from "./migrations/0022_request_assignee.js";
 import * as m0023 from "./migrations/0023_correspondence.js";
 import * as m0025 from "./migrations/0025_archive_store.js";
+import * as m0029 from "./migrations/0029_emergency_page.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0022_request_assignee": m0022,
   "0023_correspondence": m0023,
   "0025_archive_store": m0025,
+  "0029_emergency_page": m0029,
 };
 
 /** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */

@@ -353,6 +353,16 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     expires_at: true,
     unsupported: true,
   },
+  emergency_page: {
+    request_id: true,
+    status: true,
+    attempts: true,
+    last_error: true,
+    sent_at: true,
+    acknowledged_by: true,
+    acknowledged_at: true,
+    updated_at: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {

@@ -472,6 +472,18 @@ export interface WarrantCanaryTable {
   unsupported: string[] | null;
 }
 
+/** An emergency's page to the on-call person (migration 0029), and who on the desk acknowledged it. */
+export interface EmergencyPageTable {
+  request_id: string;
+  status: "paging" | "sent" | "failed" | "not_configured" | "not_needed";
+  attempts: number;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  acknowledged_by: string | null;
+  acknowledged_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   agency: AgencyTable;
   agency_domain: AgencyDomainTable;
@@ -508,4 +520,5 @@ export interface DB {
   production_chunk: ProductionChunkTable;
   production_target: ProductionTargetTable;
   warrant_canary: WarrantCanaryTable;
+  emergency_page: EmergencyPageTable;
 }

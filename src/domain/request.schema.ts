@@ -224,3 +224,11 @@ export function targetFromRow(row: {
   if (row.port !== null && row.port !== undefined) target.port = row.port;
   return target;
 }
+
+/**
+ * An emergency, whatever the regime: US emergency disclosure (`process: emergency`) or an order its
+ * issuing authority marks as one (an emergency EPOC, Art. 10(4)). Someone is woken for it.
+ */
+export function isEmergencyOrder(doc: { process: string; legalBasis?: { emergency?: boolean } | null }): boolean {
+  return doc.process === "emergency" || doc.legalBasis?.emergency === true;
+}

@@ -33,6 +33,8 @@ export const JOB_PAYLOADS = {
   "request.deadline_reminder": z.object({ requestId: id }),
   /** An emergency request's follow-up legal process is due. */
   "emergency.follow_up_due": z.object({ requestId: id }),
+  /** An emergency order wakes the on-call person through the configured pager (retried until accepted). */
+  "emergency.page": z.object({ requestId: id }),
   /** An approved request is fulfilled: collection, packaging, storage, delivery (a leased job). */
   "request.fulfil": z.object({ requestId: id, actor: z.string().min(1).default(actorOf(JOB_RUNNER)) }),
   /** A production's retention is over: its archive and key are erased. */
@@ -70,6 +72,9 @@ export async function enqueueFulfilment(tx: Tx, requestId: string, actor: string
     { runAt: now, dedupeKey: `fulfil:${requestId}`, maxAttempts: 3 },
   );
 }
+
+/** Attempts at paging an emergency before the desk is told paging failed: with the doubling pause, about 4 minutes. */
+export const EMERGENCY_PAGE_ATTEMPTS = 8;
 
 /** A job's row, for writers that insert many rows in one statement (intake). */
 export function catalogueJobRow<K extends JobKind>(

@@ -3,9 +3,9 @@ import { sql } from "kysely";
 import { auditRow } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
-import { parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
+import { isEmergencyOrder, parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
 import type { Status } from "../domain/vocabulary.js";
-import { catalogueJobRow } from "../jobs/jobs.catalogue.js";
+import { catalogueJobRow, EMERGENCY_PAGE_ATTEMPTS } from "../jobs/jobs.catalogue.js";
 import { type Decision, decide } from "../policy/engine.js";
 import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
@@ -315,6 +315,16 @@ function intakeRows(intake: PlannedIntake) {
                 runAt: clock.remindAt,
                 dedupeKey: `deadline:${id}`,
               },
+            ),
+          ]
+        : []),
+      // Any regime's emergency wakes the on-call person now, whatever else the desk is doing.
+      ...(isEmergencyOrder(doc)
+        ? [
+            catalogueJobRow(
+              "emergency.page",
+              { requestId: id },
+              { runAt: now, dedupeKey: `page:${id}`, maxAttempts: EMERGENCY_PAGE_ATTEMPTS },
             ),
           ]
         : []),
