@@ -197,3 +197,25 @@ export async function releaseHoldsOf(
     return { released: holds.length };
   });
 }
+
+/**
+ * Release every hold the suspension holding `requestId` placed (the desk's "all of this account's"). Without
+ * an open hold on it, this answers as releasing that one request would: that it is not held.
+ */
+export async function releaseHoldsAlongside(
+  db: Db,
+  principal: Principal,
+  requestId: string,
+  note: string,
+  now: Date,
+): Promise<{ released: number }> {
+  authorize(principal, "request.release");
+  const hold = await db
+    .selectFrom("request_hold")
+    .select("account_id")
+    .where("request_id", "=", requestId)
+    .where("released_at", "is", null)
+    .executeTakeFirst();
+  if (!hold) return releaseHold(db, principal, requestId, note, now);
+  return releaseHoldsOf(db, principal, hold.account_id, note, now);
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { may, type Principal } from "../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
-import { type HoldView, releaseHold, releaseHoldsOf } from "../requests/holds.service.js";
+import { type HoldView, releaseHold, releaseHoldsAlongside } from "../requests/holds.service.js";
 import { CsrfField, When } from "./layout.js";
 import { seeOther } from "./render.js";
 
@@ -79,19 +79,8 @@ export async function holdPages(app: App, { db, now }: AppContext): Promise<void
     async (request, reply) => {
       const principal = principalOf(request);
       const { note, scope } = request.body;
-      if (scope === "this") {
-        await releaseHold(db, principal, request.params.id, note, now());
-      } else {
-        const hold = await db
-          .selectFrom("request_hold")
-          .select("account_id")
-          .where("request_id", "=", request.params.id)
-          .where("released_at", "is", null)
-          .executeTakeFirst();
-        // Without an open hold here, releasing this one says why (not held) as the single release would.
-        if (!hold) await releaseHold(db, principal, request.params.id, note, now());
-        else await releaseHoldsOf(db, principal, hold.account_id, note, now());
-      }
+      if (scope === "this") await releaseHold(db, principal, request.params.id, note, now());
+      else await releaseHoldsAlongside(db, principal, request.params.id, note, now());
       return seeOther(
         reply,
         `/desk/requests/${request.params.id}?notice=${scope === "this" ? "released" : "released-all"}`,
