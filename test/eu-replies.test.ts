@@ -303,4 +303,19 @@ describe.each(DRIVERS)("replies to authorities on %s", (driver) => {
     );
     expect(unable.json()).toMatchObject({ awaitsAnswer: false, form: { clockPaused: false, dataPreserved: false } });
   });
+
+  it("a conflict-of-laws objection says whether it was made within 10 days of receipt (Art. 17(1))", async () => {
+    const started = (
+      await desk.db.selectFrom("request").select("clock_started_at").where("id", "=", epocId).executeTakeFirstOrThrow()
+    ).clock_started_at as Date;
+    const dueBy = new Date(started.getTime() + 10 * DAY).toISOString();
+    const objection = { kind: "annex_iii", purpose: "inability_to_execute", reasons: [{ code: "third_country_law" }] };
+    const early = await call("POST", `/api/v1/requests/${epocId}/messages`, await reviewer(), objection);
+    expect(early.status, early.body).toBe(201);
+    expect(early.json().form.objection).toEqual({ article: "Art. 17(1)", dueBy, inTime: true });
+    desk.clock.advance(started.getTime() + 10 * DAY - desk.clock.now().getTime() + 1);
+    const late = await call("POST", `/api/v1/requests/${epocId}/messages`, await reviewer(), objection);
+    expect(late.status, late.body).toBe(201);
+    expect(late.json().form.objection).toEqual({ article: "Art. 17(1)", dueBy, inTime: false });
+  });
 });

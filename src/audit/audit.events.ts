@@ -49,6 +49,8 @@ export type AuditAction =
   | "preservation.created"
   | "preservation.extended"
   | "preservation.expired"
+  /** An EU preservation confirmed on Annex V: kept until production (payload the confirming request). */
+  | "preservation.confirmed"
   /** A reminder fell due (deadline, expiry ahead). */
   | "reminder.sent"
   /** Fulfilment began: a production was opened for the approved decision (its key made and wrapped). */
@@ -227,7 +229,9 @@ export interface AuditPayloads {
   "policy.activated": { name: string; version: string; sha256: string };
   "agency.created": { name: string; jurisdiction: string; via?: string; [field: string]: Json | undefined };
   "preservation.created": { requestId: string; expiresAt: string };
-  "preservation.extended": { requestId: string; expiresAt: string; extensions: number };
+  /** `by`: the Annex VI request that extended it, when one did. */
+  "preservation.extended": { requestId: string; expiresAt: string; extensions: number; by?: string };
+  "preservation.confirmed": { requestId: string; confirmedBy: string };
   "preservation.expired": { requestId: string; expiredAt: string };
   "reminder.sent": ReminderPayload;
   "production.started": { requestId: string; decisionId: string; policy: Policy; masterKeyId: string };

@@ -4,7 +4,7 @@ import type { Principal } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import { enqueueJob } from "../jobs/jobs.catalogue.js";
 import type { DecisionItem } from "../policy/engine.js";
-import { answerClock, type ClockPause } from "../requests/clocks.js";
+import { answerClock, type ClockPause, conflictObjectionDeadline } from "../requests/clocks.js";
 import { currentDecision } from "../requests/decisions.repository.js";
 import { authorizeRequest } from "../requests/request.access.js";
 import { conflict, invalidTransition, notFound } from "../shared/errors.js";
@@ -172,6 +172,10 @@ async function buildForm(
         .where("request_id", "=", row.id)
         .where("status", "=", "active")
         .executeTakeFirst();
+      const conflict =
+        row.regime === "eu_e_evidence" && reasons.some((r) => r.code === "third_country_law")
+          ? conflictObjectionDeadline(row.clock_started_at ?? row.received_at)
+          : undefined;
       return {
         form: "annex_iii",
         ...header,
@@ -180,6 +184,15 @@ async function buildForm(
         ...(input.question ? { question: input.question } : {}),
         dataPreserved: preserved !== undefined,
         clockPaused: input.purpose === "clarification",
+        ...(conflict
+          ? {
+              objection: {
+                article: "Art. 17(1)",
+                dueBy: conflict.dueAt.toISOString(),
+                inTime: Date.parse(header.sentAt) <= conflict.dueAt.getTime(),
+              },
+            }
+          : {}),
       };
     }
   }

@@ -95,6 +95,8 @@ export type OutboundForm =
       dataPreserved: boolean;
       /** A clarification stops the answer clock until the authority answers. */
       clockPaused: boolean;
+      /** A conflict-of-laws objection on an EU order: due within 10 days of receipt (Art. 17(1)), and whether it was. */
+      objection?: { article: string; dueBy: string; inTime: boolean } | undefined;
     })
   | (FormHeader & {
       form: "production_notice";

@@ -20,6 +20,7 @@ import * as m0020 from "./migrations/0020_report_quarters.js";
 import * as m0021 from "./migrations/0021_report_versions.js";
 import * as m0022 from "./migrations/0022_request_assignee.js";
 import * as m0023 from "./migrations/0023_correspondence.js";
+import * as m0024 from "./migrations/0024_eu_preservation.js";
 import * as m0025 from "./migrations/0025_archive_store.js";
 import * as m0029 from "./migrations/0029_emergency_page.js";
 
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0021_report_versions": m0021,
   "0022_request_assignee": m0022,
   "0023_correspondence": m0023,
+  "0024_eu_preservation": m0024,
   "0025_archive_store": m0025,
   "0029_emergency_page": m0029,
 };

@@ -138,6 +138,8 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     extensions: true,
     status: true,
     created_at: true,
+    confirmed_at: true,
+    confirmed_by: true,
   },
   job: {
     id: true,

@@ -333,6 +333,10 @@ export interface PreservationHoldTable {
   extensions: Generated<number>;
   status: Generated<"active" | "expired" | "released">;
   created_at: CreatedAt;
+  /** An EU preservation confirmed on Annex V (0024): kept until production, expiry passes it by. */
+  confirmed_at: Generated<Date | null>;
+  /** The Annex V request that confirmed it. */
+  confirmed_by: Generated<string | null>;
 }
 
 export interface JobTable {

@@ -3,6 +3,7 @@ import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
 import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
+import { preservationExtensionDays } from "../requests/clocks.js";
 import { transition } from "../requests/lifecycle.js";
 import { invalidTransition, notFound } from "../shared/errors.js";
 import { DAY_MS } from "../shared/time.js";
@@ -66,6 +67,10 @@ export async function placePreservationHold(
   return id;
 }
 
+/**
+ * Renew a hold once: by 90 days under 18 U.S.C. 2703(f), by 30 for an EU order (Art. 11(1), what an Annex VI
+ * asks; requests/clocks.ts).
+ */
 export async function extendPreservationHold(db: Db, holdId: string, actor: string, now: Date) {
   return db.transaction().execute(async (tx) => {
     const hold = await lockHold(tx, holdId);
@@ -73,26 +78,49 @@ export async function extendPreservationHold(db: Db, holdId: string, actor: stri
     if (hold.status !== "active") throw invalidTransition(`preservation hold ${holdId} is ${hold.status}`);
     if (hold.extensions >= 1)
       throw invalidTransition(`preservation hold ${holdId} was already renewed once (the limit)`);
-    const expiresAt = new Date(hold.expires_at.getTime() + PRESERVATION_DAYS * DAY_MS);
-    await tx
-      .updateTable("preservation_hold")
-      .set({ expires_at: expiresAt, extensions: hold.extensions + 1 })
-      .where("id", "=", holdId)
-      .execute();
-    await appendAudit(
-      tx,
-      {
-        actor,
-        action: "preservation.extended",
-        objectType: "preservation_hold",
-        objectId: holdId,
-        payload: { requestId: hold.request_id, expiresAt: expiresAt.toISOString(), extensions: hold.extensions + 1 },
-      },
-      now,
-    );
-    await scheduleExpiry(tx, holdId, expiresAt, hold.extensions + 1);
-    return { expiresAt };
+    if (hold.confirmed_at) throw invalidTransition(`preservation hold ${holdId} is kept until production (Annex V)`);
+    const request = await tx
+      .selectFrom("request")
+      .select("regime")
+      .where("id", "=", hold.request_id)
+      .executeTakeFirstOrThrow();
+    return extendLockedHold(tx, hold, preservationExtensionDays(request.regime), actor, now);
   });
+}
+
+/** Extend a hold the caller has locked and checked, by `days`; `by`: the request (an Annex VI) that asked. */
+export async function extendLockedHold(
+  tx: Tx,
+  hold: { id: string; request_id: string; expires_at: Date; extensions: number },
+  days: number,
+  actor: string,
+  now: Date,
+  by?: string,
+): Promise<{ expiresAt: Date }> {
+  const expiresAt = new Date(hold.expires_at.getTime() + days * DAY_MS);
+  await tx
+    .updateTable("preservation_hold")
+    .set({ expires_at: expiresAt, extensions: hold.extensions + 1 })
+    .where("id", "=", hold.id)
+    .execute();
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: "preservation.extended",
+      objectType: "preservation_hold",
+      objectId: hold.id,
+      payload: {
+        requestId: hold.request_id,
+        expiresAt: expiresAt.toISOString(),
+        extensions: hold.extensions + 1,
+        ...(by ? { by } : {}),
+      },
+    },
+    now,
+  );
+  await scheduleExpiry(tx, hold.id, expiresAt, hold.extensions + 1);
+  return { expiresAt };
 }
 
 export const expirePreservationHold: TransactionJob<JobPayload<"preservation.expire">> = async (
@@ -101,8 +129,8 @@ export const expirePreservationHold: TransactionJob<JobPayload<"preservation.exp
   job,
 ) => {
   const hold = await lockHold(tx, holdId);
-  // Renewed since this job was scheduled, or already ended: nothing to do.
-  if (hold?.status !== "active" || hold.expires_at.getTime() > job.now.getTime()) return;
+  // Renewed since this job was scheduled, already ended, or confirmed on Annex V (kept until production).
+  if (hold?.status !== "active" || hold.expires_at.getTime() > job.now.getTime() || hold.confirmed_at) return;
   await tx.updateTable("preservation_hold").set({ status: "expired" }).where("id", "=", holdId).execute();
   await appendAudit(
     tx,
@@ -132,7 +160,7 @@ export const remindPreservationExpiry: TransactionJob<JobPayload<"preservation.r
   job,
 ) => {
   const hold = await tx.selectFrom("preservation_hold").selectAll().where("id", "=", holdId).executeTakeFirst();
-  if (hold?.status !== "active") return;
+  if (hold?.status !== "active" || hold.confirmed_at) return;
   // Renewed since this reminder was scheduled: the reminder for the new expiry will come in its time.
   if (hold.expires_at.getTime() - job.now.getTime() > REMINDER_DAYS_BEFORE * DAY_MS) return;
   await appendAudit(

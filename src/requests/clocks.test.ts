@@ -1,6 +1,14 @@
 /** The clocks per regime and instrument (docs/regimes.md#clocks), on a fake clock, at both sides of each boundary. */
 import { describe, expect, it } from "vitest";
-import { answerClock, EPOC_DAYS, preservationDays, preservesOnReceipt } from "./clocks.js";
+import {
+  answerClock,
+  conflictObjectionDeadline,
+  EPOC_DAYS,
+  enforcingObjectionWindow,
+  preservationDays,
+  preservationExtensionDays,
+  preservesOnReceipt,
+} from "./clocks.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -141,5 +149,30 @@ describe("answerClock with waits on the authority (Annex III clarification)", ()
     });
     expect(paused.dueAt).toEqual(at(11 * HOUR));
     expect(paused.remindAt).toEqual(at(9 * HOUR));
+  });
+});
+
+describe("the other clocks of Regulation (EU) 2023/1543", () => {
+  it("the enforcing authority's window: 10 days from notification, 96 hours in an emergency (Art. 12)", () => {
+    const window = enforcingObjectionWindow({ notifiedAt: at(0), emergency: false });
+    expect(inTime({ dueAt: window.closesAt }, at(10 * DAY))).toBe(true);
+    expect(inTime({ dueAt: window.closesAt }, at(10 * DAY + 1))).toBe(false);
+    expect(window.basis).toContain("Art. 12(1)");
+    const urgent = enforcingObjectionWindow({ notifiedAt: at(0), emergency: true });
+    expect(inTime({ dueAt: urgent.closesAt }, at(96 * HOUR))).toBe(true);
+    expect(inTime({ dueAt: urgent.closesAt }, at(96 * HOUR + 1))).toBe(false);
+  });
+
+  it("a conflict-of-laws objection within 10 days of receipt (Art. 17(1))", () => {
+    const due = conflictObjectionDeadline(at(0));
+    expect(inTime(due, at(10 * DAY))).toBe(true);
+    expect(inTime(due, at(10 * DAY + 1))).toBe(false);
+    expect(due.basis).toContain("Art. 17(1)");
+  });
+
+  it("a renewal adds 30 days to an EU hold (Annex VI), 90 to a US one (18 U.S.C. 2703(f))", () => {
+    expect(preservationExtensionDays("eu_e_evidence")).toBe(30);
+    expect(preservationExtensionDays("us")).toBe(90);
+    expect(preservationExtensionDays(null)).toBe(90);
   });
 });

@@ -14,6 +14,13 @@ const DEFAULT_ANSWER_WITHIN_DAYS = 30;
 export const EPOC_DAYS = 10;
 export const EPOC_EMERGENCY_HOURS = 8;
 export const EPOC_PR_DAYS = 60;
+/** Art. 11(1): an EPOC-PR is extended once, by 30 days, on Annex VI. */
+export const EPOC_PR_EXTENSION_DAYS = 30;
+/** Art. 12(1)-(2): the enforcing authority raises a ground within 10 days of notification, 96 hours in an emergency. */
+export const OBJECTION_DAYS = 10;
+export const OBJECTION_EMERGENCY_HOURS = 96;
+/** Art. 17(1): a reasoned objection for conflicting third-country law, within 10 days of receiving the EPOC. */
+export const CONFLICT_OBJECTION_DAYS = 10;
 
 export interface AnswerClock {
   /** When the answer is due: what the request's deadline_at holds and the desk sorts by. */
@@ -113,4 +120,36 @@ export function preservationDays(legalBasis: Pick<LegalBasis, "regime"> | null |
 /** An EU production order is preserved on receipt (Art. 10(1)), before anyone has looked at it. */
 export function preservesOnReceipt(legalBasis: Pick<LegalBasis, "regime" | "instrument"> | null | undefined): boolean {
   return legalBasis?.regime === "eu_e_evidence" && legalBasis.instrument === "epoc";
+}
+
+/** What a renewal of a hold adds: 30 days once for an EU order (Annex VI), 90 under 18 U.S.C. 2703(f). */
+export function preservationExtensionDays(regime: string | null | undefined): number {
+  return regime === "eu_e_evidence" ? EPOC_PR_EXTENSION_DAYS : 90;
+}
+
+/**
+ * Until when the enforcing authority may raise a ground for refusal (Art. 12(1)) from its notification:
+ * 10 days, or 96 hours for an emergency; in time at the moment it closes.
+ */
+export function enforcingObjectionWindow(input: { notifiedAt: Date; emergency: boolean }): {
+  closesAt: Date;
+  basis: string;
+} {
+  return input.emergency
+    ? {
+        closesAt: new Date(input.notifiedAt.getTime() + OBJECTION_EMERGENCY_HOURS * HOUR_MS),
+        basis: "Art. 12(2) Regulation (EU) 2023/1543: 96 hours from notification in an emergency",
+      }
+    : {
+        closesAt: new Date(input.notifiedAt.getTime() + OBJECTION_DAYS * DAY_MS),
+        basis: "Art. 12(1) Regulation (EU) 2023/1543: 10 days from notification",
+      };
+}
+
+/** Until when the provider may object that an EPOC conflicts with a third country's law (Art. 17(1)). */
+export function conflictObjectionDeadline(clockStartedAt: Date): { dueAt: Date; basis: string } {
+  return {
+    dueAt: new Date(clockStartedAt.getTime() + CONFLICT_OBJECTION_DAYS * DAY_MS),
+    basis: "Art. 17(1) Regulation (EU) 2023/1543: a reasoned objection within 10 days of receipt",
+  };
 }

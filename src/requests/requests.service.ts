@@ -8,6 +8,7 @@ import type { Status } from "../domain/vocabulary.js";
 import { catalogueJobRow, EMERGENCY_PAGE_ATTEMPTS } from "../jobs/jobs.catalogue.js";
 import { type Decision, decide } from "../policy/engine.js";
 import { type ActivePolicy, cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
+import { actOnEuPreservation, actsOnPreservation } from "../preservation/eu-preservation.js";
 import { placePreservationHold } from "../preservation/preservation.service.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
@@ -205,7 +206,17 @@ async function admit(db: Db, intakes: Intake[]): Promise<IntakeResult[]> {
           for (const { result, input, options, doc } of transactional) {
             // An EPOC is preserved at once (Art. 10(1)), whatever its decision, before anyone looks at it;
             // a held (paused) one too: the duty to preserve does not wait for a pause to be lifted.
-            if (result.status === "preserved" || preservesOnReceipt(doc.legalBasis)) {
+            if (result.status === "preserved" && doc.legalBasis && actsOnPreservation(doc.legalBasis)) {
+              // An Annex V or VI acts on the EPOC-PR it names and then closes: it preserves nothing of its own.
+              await actOnEuPreservation(tx, {
+                requestId: result.id,
+                agencyId: input.agencyId,
+                basis: doc.legalBasis,
+                actor: input.actor,
+                now: input.now,
+              });
+              result.status = "closed";
+            } else if (result.status === "preserved" || preservesOnReceipt(doc.legalBasis)) {
               await placePreservationHold(tx, result.id, input.actor, input.now, preservationDays(doc.legalBasis));
             }
             await options.alsoInTransaction?.(tx, result);

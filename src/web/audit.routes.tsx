@@ -35,6 +35,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "preservation.created": "Preservation hold placed",
   "preservation.extended": "Preservation hold extended",
   "preservation.expired": "Preservation hold expired",
+  "preservation.confirmed": "Preservation confirmed on Annex V: kept until production",
   "reminder.sent": "Reminder sent",
   "production.started": "Fulfilment started",
   "production.sealed": "Production sealed",
