@@ -88,3 +88,14 @@ export async function releaseRequest(db: Db, principal: Principal, requestId: st
     }),
   );
 }
+
+/** Who has taken the request (their e-mail), or null; read for a page already authorized to show it. */
+export async function assigneeOf(db: Db, requestId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom("request as r")
+    .leftJoin("app_user as u", "u.id", "r.assignee_id")
+    .select("u.email")
+    .where("r.id", "=", requestId)
+    .executeTakeFirst();
+  return row?.email ?? null;
+}

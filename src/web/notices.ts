@@ -3,14 +3,21 @@
  * can be shown: the query parameter picks one, it never carries words onto the page.
  */
 const NOTICES: Record<string, string> = {
-  submitted: "Request submitted. Its SHA-256 and documents are recorded; you can follow its status here.",
+  submitted: "Request submitted. Its SHA-256 and documents are recorded; what happens next is below.",
+  "submitted-emergency":
+    "Emergency request submitted. We call your agency's number on file now to confirm it; nothing is disclosed before that call.",
   withdrawn: "Request withdrawn.",
+  reviewed: "Review recorded. Counsel decides next: the request is now in counsel's approvals.",
+  approved:
+    "Disclosure approved. Custodian now collects and packages the data; the officer is told when the production can be downloaded.",
+  "approval-recorded": "Approval recorded. Another counsel's approval is still needed before anything is disclosed.",
+  "request-rejected": "Request rejected. Nothing is disclosed; the officer sees the rejection on the request.",
+  verifying: "Marked as being verified. Record the check again when it is complete to send it for legal review.",
+  advanced: "Verified and sent for legal review. A reviewer or counsel picks it up from their queue next.",
   answered: "Answer sent. The time to answer the order runs again from now.",
-  reviewed: "Review recorded.",
-  advanced: "Request moved on.",
   taken: "Request taken: it shows as yours in the queue until you let it go.",
   "let-go": "Request let go: anyone on the desk can take it.",
-  callback: "Call-back recorded.",
+  callback: "Call-back recorded. The request was decided again with the call's result; the next step is shown below.",
   "callback-number-reviewed": "Counsel's review of the changed number recorded; the call-back dials the number chosen.",
   paused: "Jurisdiction paused: its open requests are on hold.",
   resumed: "Jurisdiction resumed: its held requests were decided again.",

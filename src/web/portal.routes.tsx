@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
+import { callbackNumberOf } from "../agencies/callback-number.js";
 import type { Principal } from "../authz/authz.js";
 import { listMessages } from "../correspondence/correspondence.service.js";
 import { TARGET_TYPES } from "../domain/vocabulary.js";
-import { listProductions, type ProductionView, requestOfProduction } from "../fulfilment/productions.queries.js";
+import { listProductions, requestOfProduction } from "../fulfilment/productions.queries.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { sendProductionDownload } from "../http/replies.js";
 import { pageCsrf } from "../http/session.js";
@@ -12,11 +13,8 @@ import { discardUnlinkedBlobs } from "../requests/documents.store.js";
 import { submitRequest, withdrawRequest } from "../requests/request.actions.js";
 import { getRequest, listRequests } from "../requests/request.queries.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
-import { CorrespondenceSection } from "./correspondence.js";
-import { formatBytes } from "./format-bytes.js";
 import { documentStore, readMultipartForm } from "./forms.js";
 import { guideFor, type JurisdictionGuide, PROCESS_TEXT } from "./guide.js";
-import { PortalHoldNotice } from "./holds.js";
 import {
   CsrfField,
   describedBy,
@@ -29,6 +27,7 @@ import {
   When,
 } from "./layout.js";
 import { noticeText } from "./notices.js";
+import { PortalRequestPage } from "./portal.request.js";
 import { seeOther, sendPage } from "./render.js";
 import {
   documentFromForm,
@@ -43,7 +42,6 @@ import {
 /** The agency portal: an officer's requests, the request form (docs/request.md) and each request's status. */
 
 const PAGE_SIZE = 25;
-const WITHDRAWABLE = ["received", "verifying", "under_review", "approved", "on_hold"];
 
 const idParams = z.strictObject({ id: z.uuid() });
 const noticeQuery = z.strictObject({ notice: z.string().max(40).optional(), after: z.string().max(200).optional() });
@@ -364,95 +362,6 @@ function RequestForm({ principal, csrf, form, problems, guide, agencies, agencyI
   );
 }
 
-/**
- * A request's production: when it was sealed, what it holds, until when it can be downloaded, and
- * whether it was. The download is a form post (with the session's CSRF token) to a page route that
- * streams `openProductionDownload`: once, for this agency's signed-in officer, audited either way.
- */
-function ProductionSection({
-  productions,
-  csrf,
-  jurisdiction,
-  now,
-}: {
-  productions: ProductionView[];
-  csrf: string | undefined;
-  jurisdiction: string;
-  now: Date;
-}) {
-  return (
-    <section id="production" aria-labelledby="production-h">
-      <h2 id="production-h">Production</h2>
-      {productions.map((p) => {
-        const expired = p.expiresAt !== null && Date.parse(p.expiresAt) <= now.getTime();
-        const open = p.status === "ready" && !expired;
-        return (
-          <div class="production" key={p.id} data-production={p.id}>
-            <dl class="facts">
-              <dt>Made</dt>
-              <dd>
-                <When at={p.sealedAt} jurisdiction={jurisdiction} />
-              </dd>
-              <dt>Contents</dt>
-              <dd>
-                {p.files.length} {p.files.length === 1 ? "file" : "files"}
-                {p.bytes !== null && `, ${formatBytes(p.bytes)} as a tar (BagIt bag)`}
-                {p.dataProduced === false && " — no data was found for any account"}
-              </dd>
-              {p.targets.length > 0 && (
-                <>
-                  <dt>Accounts</dt>
-                  <dd>
-                    <ul>
-                      {p.targets.map((t) => (
-                        <li key={t.target}>
-                          {t.target}:{" "}
-                          {t.result === "data_produced"
-                            ? `${t.records} ${t.records === 1 ? "record" : "records"}`
-                            : "no data"}
-                        </li>
-                      ))}
-                    </ul>
-                  </dd>
-                </>
-              )}
-              <dt>Download until</dt>
-              <dd>
-                <When at={p.expiresAt} jurisdiction={jurisdiction} />
-                {expired && p.status === "ready" && " (expired)"}
-              </dd>
-              <dt>Downloaded</dt>
-              <dd class="downloaded">
-                {p.status === "downloaded" || p.downloadedAt ? (
-                  <>
-                    <When at={p.downloadedAt} jurisdiction={jurisdiction} />
-                    {p.downloadedBy && ` by ${p.downloadedBy}`}
-                  </>
-                ) : (
-                  "Not yet"
-                )}
-              </dd>
-            </dl>
-            {open && (
-              <form method="post" action={`/portal/productions/${p.id}/download`} class="narrow">
-                <CsrfField token={csrf} />
-                <p class="hint">
-                  The production can be downloaded once. Keep the file: a second download is refused. Verify it with any
-                  BagIt tool (<code>bagit.py --validate</code>).
-                </p>
-                <button type="submit">Download the production</button>
-              </form>
-            )}
-            {p.status === "downloaded" && <p class="muted">Already downloaded: it can be downloaded once.</p>}
-            {p.status === "purged" && <p class="muted">Deleted after its retention period.</p>}
-            {p.status === "ready" && expired && <p class="muted">The download period has ended.</p>}
-          </div>
-        );
-      })}
-    </section>
-  );
-}
-
 export async function portalPages(app: App, context: AppContext): Promise<void> {
   const { db, config, now } = context;
   const guide = async (jurisdiction: string) => {
@@ -611,7 +520,8 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
           now(),
         );
         const base = principal.role === "agency" ? "/portal/requests" : "/desk/requests";
-        return seeOther(reply, `${base}/${result.id}?notice=submitted`);
+        const notice = form.process === "emergency" ? "submitted-emergency" : "submitted";
+        return seeOther(reply, `${base}/${result.id}?notice=${notice}`);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         return rerender(
@@ -635,78 +545,20 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
       const productions = await listProductions(db, principal, r.id);
       const correspondence = await listMessages(db, principal, r.id);
       const csrf = pageCsrf(request);
+      // An emergency is confirmed by calling the agency back: the officer is told which of its numbers.
+      const dial = r.process === "emergency" ? (await callbackNumberOf(db, { type: "request", id: r.id })).dial : null;
       return sendPage(
         reply,
-        <Layout title={r.reference} principal={principal} csrf={csrf} notice={noticeText(request.query.notice)}>
-          <p>
-            <a href="/portal">← My requests</a>
-          </p>
-          <h1>
-            {r.reference} <StatusBadge status={r.status} />
-          </h1>
-          <p class="lead" role="status">
-            {statusText(r.status)}
-          </p>
-          <PortalHoldNotice hold={r.staffHold} />
-          <dl class="facts">
-            <dt>Legal process</dt>
-            <dd>{PROCESS_TEXT[r.process as keyof typeof PROCESS_TEXT]?.label ?? r.process}</dd>
-            <dt>Jurisdiction</dt>
-            <dd>{r.jurisdiction}</dd>
-            <dt>Received</dt>
-            <dd>
-              <When at={r.receivedAt} jurisdiction={r.jurisdiction} />
-            </dd>
-            <dt>Deadline</dt>
-            <dd>
-              <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
-            </dd>
-            {r.followUpDueAt && (
-              <>
-                <dt>Legal process due</dt>
-                <dd>
-                  <When at={r.followUpDueAt} jurisdiction={r.jurisdiction} />
-                </dd>
-              </>
-            )}
-            <dt>Accounts</dt>
-            <dd>{r.targets.map((t) => `${t.type}: ${t.value}`).join(", ")}</dd>
-            <dt>Data asked for</dt>
-            <dd>{r.categories.join(", ")}</dd>
-          </dl>
-          <h2>Documents</h2>
-          <ul>
-            {r.documents.map((d) => (
-              <li key={d.position}>
-                {d.stored ? <a href={`/api/v1/requests/${r.id}/documents/${d.position}`}>{d.name}</a> : d.name}{" "}
-                <span class="muted mono">SHA-256 {d.sha256}</span>
-              </li>
-            ))}
-            {r.documents.length === 0 && <li>None.</li>}
-          </ul>
-          {productions.length > 0 && (
-            <ProductionSection productions={productions} csrf={csrf} jurisdiction={r.jurisdiction} now={now()} />
-          )}
-          <CorrespondenceSection
-            requestId={r.id}
-            correspondence={correspondence}
-            csrf={csrf}
-            jurisdiction={r.jurisdiction}
-          />
-          {WITHDRAWABLE.includes(r.status) && (
-            <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="narrow">
-              <CsrfField token={csrf} />
-              <h2>Withdraw this request</h2>
-              <div class="field">
-                <label for="f-reason">Reason</label>
-                <input id="f-reason" name="reason" required maxLength={2000} />
-              </div>
-              <button type="submit" class="danger">
-                Withdraw
-              </button>
-            </form>
-          )}
-        </Layout>,
+        <PortalRequestPage
+          principal={principal}
+          csrf={csrf}
+          r={r}
+          productions={productions}
+          notice={noticeText(request.query.notice)}
+          dial={dial}
+          correspondence={correspondence}
+          now={now()}
+        />,
       );
     },
   );

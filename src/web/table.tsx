@@ -111,3 +111,16 @@ export function SecondAdminDecision({
     </form>
   );
 }
+
+/**
+ * A table that may be wider than a phone, scrolling in a box of its own instead of widening the page. The
+ * box can take focus (and is named), so a keyboard user can scroll it too.
+ */
+export function ScrollBox({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (WCAG 2.1.1)
+    <section class="table-scroll" tabIndex={0} aria-label={label}>
+      {children}
+    </section>
+  );
+}

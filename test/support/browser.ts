@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { currentTotpCode } from "../../src/auth/credentials.js";
+import { seriousViolations } from "./axe.js";
 import { ROOT } from "./fixtures.js";
 import { type Account, PASSWORD } from "./http.js";
 
@@ -89,4 +90,43 @@ export async function answerChecklist(page: Page, risk: "low" | "medium" | "high
     .getByRole("group", { name: /^Human-rights risk/ })
     .getByLabel(risk, { exact: true })
     .check();
+}
+
+/**
+ * The page as it stands at a laptop's width (1280 px) and a phone's (390 px): a screenshot of each
+ * (`<name>-1280`, `<name>-390`), the serious or critical axe-core violations found at either, and what
+ * sticks out past the phone's width (so the page would scroll sideways). The viewport is left at 1280 px.
+ */
+export async function atBothWidths(
+  page: Page,
+  name: string,
+): Promise<{ violations: Array<{ width: number; id: string; targets: string[] }>; phoneOverflow: string[] }> {
+  const violations: Array<{ width: number; id: string; targets: string[] }> = [];
+  let phoneOverflow: string[] = [];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    await screenshot(page, `${name}-${width}`);
+    for (const v of await seriousViolations(page)) violations.push({ width, id: v.id, targets: v.targets });
+    if (width === 390) {
+      // The outermost elements past the edge, not counting what scrolls inside a box of its own.
+      phoneOverflow = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("body *"))
+          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .filter((e) => !e.parentElement?.closest(".table-scroll"))
+          .filter(
+            (e) =>
+              !(
+                e.parentElement &&
+                e.parentElement.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+              ),
+          )
+          .map(
+            (e) =>
+              `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${e.className ? `.${String(e.className).replaceAll(" ", ".")}` : ""}`,
+          ),
+      );
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return { violations, phoneOverflow };
 }

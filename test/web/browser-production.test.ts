@@ -75,9 +75,9 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
   it("a reviewer recommends and counsel approves through the pages; the fulfilment job packages it", async () => {
     const reviewer = await signedIn(desk.accounts.reviewer);
     await reviewer.goto(`${server.url}/desk/requests/${requestId}`);
-    await reviewer.getByLabel("Move to").selectOption("under_review");
-    await reviewer.getByLabel("What was checked").fill("Court order checked with the clerk.");
-    await reviewer.getByRole("button", { name: "Move on" }).click();
+    await reviewer.getByLabel("Verified: send it for legal review").check();
+    await reviewer.getByLabel("What you checked").fill("Court order checked with the clerk.");
+    await reviewer.getByRole("button", { name: "Record the check" }).click();
     await reviewer.waitForURL(/notice=advanced/);
     await answerChecklist(reviewer);
     await reviewer.getByLabel("Recommend approval").check();
@@ -90,7 +90,8 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
     await answerChecklist(counsel);
     await counsel.getByLabel("Approve the disclosure").check();
     await counsel.getByRole("button", { name: "Record the review" }).click();
-    await counsel.waitForURL(/notice=reviewed/);
+    await counsel.getByRole("button", { name: "Approve and disclose" }).click();
+    await counsel.waitForURL(/notice=approved/);
     await expect.poll(() => counsel.locator("h1 .badge").textContent()).toBe("approved");
 
     // The approval queued `request.fulfil` in its own transaction; run it as a worker would.

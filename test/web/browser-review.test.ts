@@ -170,7 +170,8 @@ describe.skipIf(!CHROMIUM_FOUND).each(DRIVERS)(
         .getByLabel("Reasoning on the human-rights risk")
         .fill("A federal court's particular warrant; the user is told when the order ends.");
       await counsel.getByRole("button", { name: "Record the review" }).click();
-      await counsel.waitForURL(/notice=reviewed/);
+      await counsel.getByRole("button", { name: "Approve and disclose" }).click();
+      await counsel.waitForURL(/notice=approved/);
       await expect.poll(() => counsel.locator("h1 .badge").textContent()).toBe("approved");
       await screenshot(counsel, "12-desk-review-approved");
     }, 120_000);

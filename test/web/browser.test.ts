@@ -107,9 +107,9 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await screenshot(reviewer, "04-desk-queue");
     await reviewer.getByRole("link", { name: "FBI-BROWSER-0001" }).click();
     await reviewer.waitForURL(`**/desk/requests/${id}`);
-    await reviewer.getByLabel("Move to").selectOption("under_review");
-    await reviewer.getByLabel("What was checked").fill("Warrant checked with the clerk of the court.");
-    await reviewer.getByRole("button", { name: "Move on" }).click();
+    await reviewer.getByLabel("Verified: send it for legal review").check();
+    await reviewer.getByLabel("What you checked").fill("Warrant checked with the clerk of the court.");
+    await reviewer.getByRole("button", { name: "Record the check" }).click();
     await reviewer.waitForURL(/notice=advanced/);
     const decision = reviewer.locator("table.decision");
     await expect.poll(() => decision.textContent()).toContain("search_warrant unlocks account contents");
@@ -128,9 +128,12 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await answerChecklist(counsel);
     await counsel.getByLabel("Approve the disclosure").check();
     await counsel.getByRole("button", { name: "Record the review" }).click();
-    await counsel.waitForURL(/notice=reviewed/);
+    await counsel.getByRole("button", { name: "Approve and disclose" }).click();
+    await counsel.waitForURL(/notice=approved/);
     await expect.poll(() => counsel.locator("h1 .badge").textContent()).toBe("approved");
-    await expect.poll(() => counsel.locator("#timeline-h + table").textContent()).toContain("request.reviewed");
+    await expect
+      .poll(() => counsel.locator("#timeline-h ~ .table-scroll table").textContent())
+      .toContain("request.reviewed");
     await screenshot(counsel, "06-desk-request-approved");
   }, 180_000);
 
