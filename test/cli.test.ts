@@ -374,6 +374,11 @@ describe("custodian import and report", () => {
     expect(document.period).toBe("2019");
     expect(document.rows.length).toBeGreaterThan(0);
     expect(document.rows.every((r) => r.period === "2019")).toBe(true);
+    // The DSA's template for the year: the example ledger's orders from Member States, by category.
+    const dsa = custodian(["report", "--period", "2019", "--format", "dsa-csv", "--data", data]);
+    expect(dsa.stderr).toBe("");
+    expect(dsa.stdout.split("\r\n")[0]).toMatch(/^Applicability,Service,Reporting period,Category of illegal content,/);
+    expect(dsa.stdout.split("\r\n")[1]).toMatch(/^All,.*,2019-01-01\/2019-12-31,TOTAL,,TOTAL,,,,,\d+,/);
     const quarter = custodian(["report", "--period", "2019Q1", "--data", data]);
     expect(quarter.status).toBe(0);
     expect(
@@ -390,6 +395,11 @@ describe("custodian import and report", () => {
     expect(period.status).toBe(2);
     expect(period.stderr).toBe(
       'custodian: report: --period must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3 (four-digit year) (got "2020H3")\n',
+    );
+    const dsaHalf = custodian(["report", "--period", "2020H2", "--format", "dsa-csv"]);
+    expect(dsaHalf.status).toBe(2);
+    expect(dsaHalf.stderr).toBe(
+      "custodian: report: --format dsa-csv is for a calendar year (--period 2025), not 2020H2\n",
     );
     const format = custodian(["report", "--period", "2020H2", "--format", "xml"]);
     expect(format.status).toBe(2);

@@ -39,6 +39,13 @@ export type AuditAction =
   | "emergency.paged"
   | "emergency.page_failed"
   | "emergency.page_acknowledged"
+  /**
+   * The DSA's facts on an order (docs/reports.md#the-dsa-report): the authority was told of its receipt (by
+   * the answer to an officer's submission, or as staff recorded for one that came by post), and the category
+   * of illegal content it concerns was recorded or corrected by staff.
+   */
+  | "request.receipt_confirmed"
+  | "request.category_recorded"
   /** A jurisdiction was paused, refused or resumed by a person. */
   | "jurisdiction.status_changed"
   /** A policy version was stored and made the active one. */
@@ -225,6 +232,9 @@ export interface AuditPayloads {
   /** `final`: no attempt follows (the last one failed, or no pager is configured). */
   "emergency.page_failed": { attempt: number; error: string; final: boolean };
   "emergency.page_acknowledged": { paged: boolean };
+  /** `at`: when the authority was told; `means`: the answer at intake, or recorded by staff with a note. */
+  "request.receipt_confirmed": { at: string; means: "intake_answer" | "recorded"; note?: string };
+  "request.category_recorded": { category: string; from: string | null };
   "jurisdiction.status_changed": { status: string; reason: string };
   "policy.activated": { name: string; version: string; sha256: string };
   "agency.created": { name: string; jurisdiction: string; via?: string; [field: string]: Json | undefined };

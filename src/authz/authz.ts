@@ -67,6 +67,7 @@ export type Action =
   | "request.correspond"
   | "request.reply"
   | "emergency.acknowledge"
+  | "request.record_facts"
   | "production.download"
   | "jurisdiction.read"
   | "jurisdiction.change"
@@ -108,6 +109,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.reply": ["agency"],
   // Acknowledging the page an emergency sent: whoever on the desk picks it up (and then makes the call-back).
   "emergency.acknowledge": ["intake", "reviewer", "counsel"],
+  // The DSA report's facts on an order (its category, when receipt was confirmed): the staff who handle it.
+  "request.record_facts": ["intake", "reviewer", "counsel"],
   "production.download": ["agency"],
   "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "jurisdiction.change": ["admin"],

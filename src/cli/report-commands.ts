@@ -1,16 +1,16 @@
 import { writeFileSync } from "node:fs";
-import { type Period, periodSchema } from "../reports/period.js";
+import { type Period, periodKind, periodSchema, type Year } from "../reports/period.js";
 import { toReportDocument } from "../reports/report.format.js";
 import { layoutCsv } from "../reports/report.layouts.js";
 import { renderReportPage } from "../reports/report.page.js";
 import { readReport } from "../reports/report.repository.js";
-import { loadReportPageData } from "../reports/report.service.js";
+import { loadDsaCsv, loadReportPageData } from "../reports/report.service.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { configFrom, withDatabase } from "./context.js";
 
 /** `custodian report`: a thin edge over src/reports. */
 
-const FORMATS = ["csv", "json", "html", "google-csv", "apple-csv", "oti-csv"] as const;
+const FORMATS = ["csv", "json", "html", "google-csv", "apple-csv", "oti-csv", "dsa-csv"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parsePeriod(value: string | undefined): Period {
@@ -35,7 +35,11 @@ export async function runReport(args: string[]): Promise<number> {
   if (!FORMATS.includes(format)) {
     throw new UsageError(`report: --format must be one of ${FORMATS.join(", ")} (got "${values.format}")`);
   }
+  if (format === "dsa-csv" && periodKind(period) !== "year") {
+    throw new UsageError(`report: --format dsa-csv is for a calendar year (--period 2025), not ${period}`);
+  }
   const output = await withDatabase(configFrom(values.data), async ({ db }) => {
+    if (format === "dsa-csv") return loadDsaCsv(db, period as Year);
     if (format === "html") return renderReportPage(await loadReportPageData(db, period));
     const rows = await readReport(db, period);
     if (format === "json") return `${JSON.stringify(toReportDocument(period, rows), null, 2)}\n`;

@@ -22,6 +22,7 @@ import * as m0022 from "./migrations/0022_request_assignee.js";
 import * as m0023 from "./migrations/0023_correspondence.js";
 import * as m0024 from "./migrations/0024_eu_preservation.js";
 import * as m0025 from "./migrations/0025_archive_store.js";
+import * as m0026 from "./migrations/0026_dsa_order_facts.js";
 import * as m0029 from "./migrations/0029_emergency_page.js";
 
 /**
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0024_eu_preservation": m0024,
   "0025_archive_store": m0025,
   "0029_emergency_page": m0029,
+  "0026_dsa_order_facts": m0026,
 };
 
 /** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */

@@ -83,6 +83,10 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     assigned_at: true,
     clock_started_at: true,
     clock_paused_at: true,
+    illegal_content_category: true,
+    receipt_confirmed_at: true,
+    effect: true,
+    effect_at: true,
   },
   request_target: {
     request_id: true,

@@ -234,6 +234,13 @@ export interface RequestTable {
   clock_started_at: Generated<Date | null>;
   /** While an Annex III clarification waits for the authority's answer: since when the clock stands still. */
   clock_paused_at: Generated<Date | null>;
+  /** The DSA template's category of illegal content (0026, src/domain/dsa.ts); null: not specified. */
+  illegal_content_category: Generated<string | null>;
+  /** When the authority was told the order was received (Art. 10(1) DSA), null until then. */
+  receipt_confirmed_at: Generated<Date | null>;
+  /** `given` (delivered) or `not_executed` (rejected), and when: set by 0026's trigger on the first such move. */
+  effect: Generated<string | null>;
+  effect_at: Generated<Date | null>;
 }
 
 /** The correspondence with the authority (0023): never changed, except a clarification marked answered. */

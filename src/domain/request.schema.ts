@@ -8,6 +8,7 @@ import {
   processSchema,
   targetTypeSchema,
 } from "./domain.schema.js";
+import { dsaCategorySchema } from "./dsa.js";
 import { countryOf } from "./jurisdictions.js";
 import { legalBasisSchema, processRequiredBy } from "./legal-basis.schema.js";
 import type { TargetType } from "./vocabulary.js";
@@ -127,6 +128,11 @@ export const requestDocumentSchema = z
     documents: z.array(documentSchema).max(50).default([]),
     /** Absent: the `us` regime, decided by `process` as it always was (docs/regimes.md). */
     legalBasis: legalBasisSchema.optional(),
+    /**
+     * The category of illegal content the order concerns, as the DSA report counts it (src/domain/dsa.ts);
+     * absent, an EU order's offence gives it where one follows, or staff set it later.
+     */
+    illegalContentCategory: dsaCategorySchema.optional(),
   })
   .superRefine((request, ctx) => {
     const basis = request.legalBasis;

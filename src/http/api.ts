@@ -8,6 +8,7 @@ import { correspondenceRoutes } from "./routes/correspondence.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { holdRoutes } from "./routes/holds.routes.js";
+import { orderFactsRoutes } from "./routes/order-facts.routes.js";
 import { pagingRoutes } from "./routes/paging.routes.js";
 import { productionRoutes } from "./routes/productions.routes.js";
 import { reportApiRoutes } from "./routes/reports.routes.js";
@@ -31,5 +32,6 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await holdRoutes(api, context);
     await correspondenceRoutes(api, context);
     await pagingRoutes(api, context);
+    await orderFactsRoutes(api, context);
   };
 }

@@ -120,7 +120,8 @@ export async function renewCanary(db: Db, settings: CanarySettings, now: Date): 
   });
 }
 
-async function policyName(tx: Tx): Promise<string> {
+/** The name the provider goes by where nothing configured says: its policy in force's. */
+export async function policyName(tx: Db | Tx): Promise<string> {
   const row = await tx.selectFrom("policy_version").select("name").where("active", "=", true).executeTakeFirst();
   return row?.name ?? "This service";
 }

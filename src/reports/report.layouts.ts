@@ -1,6 +1,6 @@
 import { APPLE_COUNTRIES } from "./apple-countries.js";
 import { countryName } from "./country-names.js";
-import type { Period } from "./period.js";
+import { type Period, periodKind } from "./period.js";
 import type { ReportRow } from "./report.definitions.js";
 import { band, csv, type Figure, percentOf, toCsv, toGoogleCsv } from "./report.format.js";
 
@@ -16,7 +16,9 @@ import { band, csv, type Figure, percentOf, toCsv, toGoogleCsv } from "./report.
 
 export interface Layout {
   /** `custodian report --format <id>`. */
-  id: "csv" | "json" | "google-csv" | "apple-csv" | "oti-csv";
+  id: "csv" | "json" | "google-csv" | "apple-csv" | "oti-csv" | "dsa-csv";
+  /** Published for calendar years only (the DSA's reporting period for Art. 15). */
+  yearsOnly?: true;
   /** What the public page calls it. */
   title: string;
   /** The file a period's report is served as, under /reports/: `2025H2.apple.csv`. */
@@ -55,7 +57,20 @@ export const LAYOUTS: readonly Layout[] = [
     file: (p) => `${p}.oti.csv`,
     description: "the Transparency Reporting Toolkit template's legal-process categories",
   },
+  {
+    id: "dsa-csv",
+    title: "EU DSA template",
+    file: (p) => `${p}.dsa.csv`,
+    description:
+      "orders to provide information from EU Member States by category of illegal content, with the median times (Implementing Regulation (EU) 2024/2835)",
+    yearsOnly: true,
+  },
 ];
+
+/** The layouts a period is published in: the DSA's for calendar years only. */
+export function layoutsFor(period: Period): readonly Layout[] {
+  return periodKind(period) === "year" ? LAYOUTS : LAYOUTS.filter((l) => !l.yearsOnly);
+}
 
 // ——— Apple ———
 
@@ -219,7 +234,7 @@ export function toOtiCsv(rows: readonly ReportRow[]): string {
 }
 
 /** A CSV layout of a period's rows by its id (JSON is served by the API's document, not here). */
-export function layoutCsv(id: Exclude<Layout["id"], "json">, rows: readonly ReportRow[]): string {
+export function layoutCsv(id: Exclude<Layout["id"], "json" | "dsa-csv">, rows: readonly ReportRow[]): string {
   switch (id) {
     case "csv":
       return toCsv(rows);

@@ -4,7 +4,7 @@ import { type Period, periodKind, periodsBetween } from "./period.js";
 import { type ChartPause, type ChartPoint, dayOf, HELD_PATTERN, renderChart } from "./report.chart.js";
 import type { ReportRow } from "./report.definitions.js";
 import { percentOf, publishRow } from "./report.format.js";
-import { LAYOUTS } from "./report.layouts.js";
+import { layoutsFor } from "./report.layouts.js";
 import type { ReportVersionSummary } from "./report.versions.js";
 
 export { escapeHtml };
@@ -85,11 +85,12 @@ function periodNoun(period: Period): string {
 
 /** Every layout the period's figures are published in (report.layouts.ts), each linked. */
 function layoutsList(period: Period, href: (file: string) => string): string {
-  const items = LAYOUTS.map(
+  const layouts = layoutsFor(period);
+  const items = layouts.map(
     (l) =>
       `<li><a href="${escapeHtml(href(l.file(period)))}">${escapeHtml(l.title)}</a> <small>${escapeHtml(l.description)}</small></li>`,
   );
-  return `<p id="layouts">${escapeHtml(period)}'s figures are published in ${LAYOUTS.length} layouts:</p>
+  return `<p id="layouts">${escapeHtml(period)}'s figures are published in ${layouts.length} layouts:</p>
 <ul aria-labelledby="layouts">${items.join("")}</ul>`;
 }
 

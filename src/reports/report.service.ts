@@ -1,7 +1,10 @@
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
 import { cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
-import { type Period, periodKind } from "./period.js";
+import { policyName } from "./canary.service.js";
+import { toDsaCsv } from "./dsa.format.js";
+import { readDsaReport } from "./dsa.repository.js";
+import { type Period, periodKind, type Year } from "./period.js";
 import { type ReportDocument, toReportDocument } from "./report.format.js";
 import type { ReportPageData, ReportPause } from "./report.page.js";
 import { readReport } from "./report.repository.js";
@@ -36,6 +39,11 @@ async function pausesInForce(db: Db): Promise<ReportPause[]> {
     pauses.push({ jurisdiction: code, status: entry.status, since: entry.since });
   }
   return pauses.sort((a, b) => (a.jurisdiction < b.jurisdiction ? -1 : 1));
+}
+
+/** The DSA report of a calendar year in the template's layout; refused if its breakdowns disagree. */
+export async function loadDsaCsv(db: Db, year: Year, service?: string): Promise<string> {
+  return toDsaCsv(year, service ?? (await policyName(db)), await readDsaReport(db, year));
 }
 
 /** The JSON report of one period (`GET /api/v1/reports/{period}`, `custodian report --format json`). */

@@ -128,6 +128,8 @@ async function admitSubmission(
       now,
       agencyVerified: principal.role === "agency",
       submittedBy: principal.userId,
+      // The authority's own officer gets the request's number in the answer: that confirms its receipt.
+      confirmsReceipt: principal.role === "agency",
       ownCountryOnly: true,
       ...(followUp ? { followUpDueAt: followUp } : {}),
     },

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { auditRow } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import type { Db, Tx } from "../db/database.js";
+import { dsaCategoryOfOffence } from "../domain/dsa.js";
 import { isEmergencyOrder, parseRequestDocument, type RequestDocument } from "../domain/request.schema.js";
 import type { Status } from "../domain/vocabulary.js";
 import { catalogueJobRow, EMERGENCY_PAGE_ATTEMPTS } from "../jobs/jobs.catalogue.js";
@@ -28,6 +29,11 @@ export interface IntakeInput {
   emergencyVerified?: boolean;
   /** The account that submitted it over the API (an officer, or intake staff for mailed requests). */
   submittedBy?: string;
+  /**
+   * The submitter is the authority itself (an officer over the portal or the API), whose answer with the
+   * request's number confirms receipt to it (Art. 10(1) DSA); not so for a request intake types in.
+   */
+  confirmsReceipt?: boolean;
   /** When the legal process following an emergency disclosure is due. */
   followUpDueAt?: Date;
   /**
@@ -259,6 +265,9 @@ function intakeRows(intake: PlannedIntake) {
   const deadline = clock.dueAt;
   const originalSha256 = sha256Hex(input.originalDocument);
   const decisionValues = decisionRow(id, decision, "intake", now, undefined);
+  // An officer's submission (portal or API) is answered at once with the request's number: that answer
+  // confirms receipt to the authority (Art. 10(1) DSA). A request intake types in from the post has none yet.
+  const receiptConfirmedAt = input.confirmsReceipt ? new Date(Math.max(now.getTime(), receivedAt.getTime())) : null;
   return {
     request: {
       id,
@@ -292,6 +301,9 @@ function intakeRows(intake: PlannedIntake) {
       regime: doc.legalBasis?.regime ?? "us",
       instrument: doc.legalBasis?.instrument ?? null,
       legal_basis: doc.legalBasis ? JSON.stringify(doc.legalBasis) : null,
+      illegal_content_category:
+        doc.illegalContentCategory ?? dsaCategoryOfOffence(doc.legalBasis?.offence?.category) ?? null,
+      receipt_confirmed_at: receiptConfirmedAt,
     },
     targets: doc.targets.map((t, position) => ({
       request_id: id,
@@ -372,6 +384,20 @@ function intakeRows(intake: PlannedIntake) {
         now,
       ),
       auditRow(decidedEntry(id, decisionValues.id, decision, "intake", input.actor), now),
+      ...(receiptConfirmedAt
+        ? [
+            auditRow(
+              {
+                actor: input.actor,
+                action: "request.receipt_confirmed",
+                objectType: "request",
+                objectId: id,
+                payload: { at: receiptConfirmedAt.toISOString(), means: "intake_answer" },
+              },
+              now,
+            ),
+          ]
+        : []),
     ],
   };
 }

@@ -29,6 +29,8 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "emergency.paged": "Emergency paged to the on-call person",
   "emergency.page_failed": "Emergency page failed",
   "emergency.page_acknowledged": "Emergency page acknowledged",
+  "request.receipt_confirmed": "Receipt confirmed to the authority",
+  "request.category_recorded": "Category of illegal content recorded",
   "jurisdiction.status_changed": "Jurisdiction paused, refused or resumed",
   "policy.activated": "Policy activated",
   "agency.created": "Agency registered",

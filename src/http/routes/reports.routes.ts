@@ -1,16 +1,17 @@
 import { z } from "zod";
-import { type Period, periodOf, periodSchema, previousPeriod } from "../../reports/period.js";
+import { type Period, periodOf, periodSchema, previousPeriod, type Year } from "../../reports/period.js";
 import { CSV_COLUMNS, type PublishedRow, toCsv, toReportDocument } from "../../reports/report.format.js";
-import { LAYOUTS, layoutCsv } from "../../reports/report.layouts.js";
+import { layoutCsv, layoutsFor } from "../../reports/report.layouts.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
-import { loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
+import { loadDsaCsv, loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
 import {
   getReportVersion,
   listReportVersions,
   publishReport,
   type ReportChange,
 } from "../../reports/report.versions.js";
+import { DomainError } from "../../shared/errors.js";
 import { text } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 
@@ -159,9 +160,9 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
         params: z.strictObject({
           name: z
             .string()
-            .regex(/^\d{4}(H[12]|Q[1-4])?(\.csv|\.json|\.google\.csv|\.apple\.csv|\.oti\.csv)?$/, {
+            .regex(/^\d{4}(H[12]|Q[1-4])?(\.csv|\.json|\.google\.csv|\.apple\.csv|\.oti\.csv|\.dsa\.csv)?$/, {
               error:
-                "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, alone or with .csv, .json, .google.csv, .apple.csv or .oti.csv",
+                "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, alone or with .csv, .json, .google.csv, .apple.csv, .oti.csv or .dsa.csv (a year only)",
             })
             .refine((name) => Number(name.slice(0, 4)) >= 1970, { error: "must be in 1970 or later" }),
         }),
@@ -170,9 +171,20 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
     async (request, reply) => {
       const { name } = request.params;
       const period = name.replace(/\..*$/, "") as Period;
-      // Every layout the page lists (report.layouts.ts LAYOUTS) is served here under its file name.
-      const layout = LAYOUTS.find((l) => l.file(period) === name);
+      // Every layout the page lists (report.layouts.ts layoutsFor) is served here under its file name.
+      const layout = layoutsFor(period).find((l) => l.file(period) === name);
+      if (!layout && name !== period)
+        throw new DomainError(
+          "not_found",
+          `${name} does not exist: the DSA layout is published for calendar years only`,
+        );
       if (layout) {
+        if (layout.id === "dsa-csv") {
+          return reply
+            .type("text/csv; charset=utf-8")
+            .header("content-disposition", `attachment; filename="transparency-${name}"`)
+            .send(await loadDsaCsv(db, period as Year));
+        }
         const rows = await readReport(db, period);
         if (layout.id === "json")
           return reply.type("application/json; charset=utf-8").send(toReportDocument(period, rows));
