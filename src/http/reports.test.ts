@@ -109,6 +109,22 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect(unpublished.body).toContain("2020H1 has not been published as a numbered version");
   });
 
+  it("answers 404 for a period that has not begun, its page and its files, and 200 for the period under way", async () => {
+    const next = String(desk.clock.now().getUTCFullYear() + 1);
+    for (const url of [
+      `/reports/${next}`,
+      `/reports/${next}H1`,
+      `/reports/${next}Q1.csv`,
+      `/reports/${next}.dsa.csv`,
+    ]) {
+      const answer = await desk.app.inject({ method: "GET", url });
+      expect(answer.statusCode, url).toBe(404);
+      expect(answer.body).toContain("has not begun");
+    }
+    const current = String(desk.clock.now().getUTCFullYear());
+    expect((await desk.app.inject({ method: "GET", url: `/reports/${current}` })).statusCode).toBe(200);
+  });
+
   it("serves every layout the page lists, under the file name the page links", async () => {
     const page = await desk.app.inject({ method: "GET", url: "/reports/2020H2" });
     for (const file of ["2020H2.csv", "2020H2.json", "2020H2.google.csv", "2020H2.apple.csv", "2020H2.oti.csv"]) {

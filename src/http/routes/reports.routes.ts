@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { type Period, periodOf, periodSchema, previousPeriod, type Year } from "../../reports/period.js";
+import {
+  describePeriod,
+  type Period,
+  periodBounds,
+  periodOf,
+  periodSchema,
+  previousPeriod,
+  type Year,
+} from "../../reports/period.js";
 import { CSV_COLUMNS, type PublishedRow, toCsv, toReportDocument } from "../../reports/report.format.js";
 import { layoutCsv, layoutsFor } from "../../reports/report.layouts.js";
 import { renderReportPage } from "../../reports/report.page.js";
@@ -171,6 +179,10 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
     async (request, reply) => {
       const { name } = request.params;
       const period = name.replace(/\..*$/, "") as Period;
+      // A period that has not begun has no report yet: saying "no requests" for it would be a statement.
+      if (periodBounds(period).start.getTime() > now().getTime()) {
+        throw new DomainError("not_found", `${describePeriod(period)} has not begun: there is no report for it`);
+      }
       // Every layout the page lists (report.layouts.ts layoutsFor) is served here under its file name.
       const layout = layoutsFor(period).find((l) => l.file(period) === name);
       if (!layout && name !== period)
