@@ -43,6 +43,7 @@ describe("the portal's request form", () => {
       "dateRange.from": ["2020-07-01"],
     });
     expect(formProblems(form).map((p) => p.path)).toEqual([
+      "reference",
       "targets.0.value",
       "categories",
       "emergency.justification",

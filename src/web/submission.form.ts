@@ -100,8 +100,16 @@ export function documentFromForm(
 }
 
 /** Problems the document's schema cannot word for a form: nothing chosen, or nothing typed. */
-export function formProblems(form: SubmissionForm): Array<{ path: string; message: string }> {
+/** The processes that are acted on only with their signed document attached. */
+const NEEDS_DOCUMENT: readonly string[] = ["subpoena", "court_order", "search_warrant", "mlat"];
+
+/**
+ * What the form itself can tell is missing or wrong, before the request document is checked. `attached` is
+ * the number of files sent; given, a process that is acted on only with its document must have one.
+ */
+export function formProblems(form: SubmissionForm, attached?: number): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
+  if (!form.reference.trim()) problems.push({ path: "reference", message: "Enter the agency's reference" });
   if (!form.process) problems.push({ path: "process", message: "choose the legal process the request is made under" });
   else if (!(PROCESSES as readonly string[]).includes(form.process)) {
     problems.push({ path: "process", message: `unknown legal process "${form.process}"` });
@@ -126,6 +134,12 @@ export function formProblems(form: SubmissionForm): Array<{ path: string; messag
       path: form.dateFrom ? "dateRange.to" : "dateRange.from",
       message: "give both ends of the period, or neither",
     });
+  }
+  if (form.dateFrom && form.dateTo && form.dateFrom > form.dateTo) {
+    problems.push({ path: "dateRange.to", message: "The end date must be after the start date" });
+  }
+  if (attached === 0 && NEEDS_DOCUMENT.includes(form.process)) {
+    problems.push({ path: "documents", message: "Attach the signed legal process: it is not acted on without it" });
   }
   return problems;
 }

@@ -84,6 +84,38 @@ describe.skipIf(!CHROMIUM_FOUND).each(DRIVERS)("what happens next, in Chromium o
     expect(phoneOverflow).toEqual([]);
   };
 
+  it("reports every problem of a request form at once, in sentences, and asks for the document again (item 3)", async () => {
+    const officer = await as(desk.accounts.officerA);
+    await officer.goto(`${server.url}/portal/requests/new`);
+    await officer.getByLabel("Search warrant").check();
+    await officer.getByLabel("Target 1: kind").selectOption("username");
+    await officer.getByLabel("Target 1: value").fill("suspect.three");
+    await officer.locator("#f-cat-subscriber-name").check();
+    await officer.getByLabel("Records from (optional)").fill("2020-07-31");
+    await officer.getByLabel("Records to").fill("2020-07-01");
+    await officer.getByLabel("The signed legal process (PDF or scans)").setInputFiles({
+      name: "warrant.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from("%PDF-1.4 search warrant"),
+    });
+    await officer.getByRole("button", { name: "Submit the request" }).click();
+    const summary = officer.locator(".error-summary");
+    await expect
+      .poll(() => summary.locator("li").allTextContents())
+      .toEqual(["Enter the agency's reference", "The end date must be after the start date"]);
+    expect(await officer.title()).toMatch(/^Error: New request/);
+    expect(await officer.locator("#f-documents-again").textContent()).toContain("Attach warrant.pdf again");
+    // Sent again without the document: the warrant is not acted on without it, and the form says so.
+    await officer.getByLabel("Your reference").fill("NEXT-NO-DOCUMENT");
+    await officer.getByLabel("Records from (optional)").fill("2020-07-01");
+    await officer.getByLabel("Records to").fill("2020-07-31");
+    await officer.getByRole("button", { name: "Submit the request" }).click();
+    await expect
+      .poll(() => summary.locator("li").allTextContents())
+      .toEqual(["Attach the signed legal process: it is not acted on without it"]);
+    await expectClean(officer, "18-3-portal-form-refused");
+  }, 120_000);
+
   it("tells the officer after submitting an emergency that the agency's number on file will be called", async () => {
     const officer = await as(desk.accounts.officerA);
     await officer.goto(`${server.url}/portal/requests/new`);

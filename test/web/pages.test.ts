@@ -105,9 +105,12 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     expect(response.statusCode).toBe(400);
     // The bad phone is in the second row on the page, and its message is right beside it.
     expect(response.body).toMatch(
-      /id="f-targets-1-value-error">must be an E.164 phone number[^<]*<\/(?:p|div)><input[^>]*name="targets.1.value"[^>]*value="12345"/,
+      /id="f-targets-1-value-error">Target 2: must be an E.164 phone number[^<]*<\/(?:p|div)><input[^>]*name="targets.1.value"[^>]*value="12345"/,
     );
-    expect(response.body).toMatch(/id="f-dateRange-to-error">from must not be after to/);
+    expect(response.body).toMatch(/id="f-dateRange-to-error">The end date must be after the start date/);
+    // Every problem at once, in sentences: the subpoena's missing document too; the title says so.
+    expect(response.body).toMatch(/id="f-documents-error">Attach the signed legal process/);
+    expect(response.body).toContain("<title>Error: New request");
     expect(response.body).toContain('href="#f-targets-1-value"');
   });
 
