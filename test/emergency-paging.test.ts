@@ -208,6 +208,47 @@ describe.each(DRIVERS)("paging an emergency on %s", (driver) => {
     expect((await pageOf(id)).json()).toMatchObject({ status: "not_needed", sentAt: null });
   });
 
+  it("shows the desk whether anyone was woken and who has it, and acknowledges from the request page", async () => {
+    const id = await submit(desk.accounts.officerA, { ...EMERGENCY, reference: "EMERG-PAGE-DESK" });
+    desk.clock.advance(60_000);
+    await runJobs();
+    const browser = await desk.signInPage(desk.accounts.counsel);
+    const open = () =>
+      desk.app.inject({ method: "GET", url: `/desk/requests/${id}`, headers: { cookie: browser.cookie } });
+    const before = await open();
+    expect(before.statusCode).toBe(200);
+    expect(before.body).toContain("Emergency: who has it");
+    expect(before.body).toContain("The on-call person was paged at");
+    expect(before.body).toContain("Nobody on the desk has acknowledged it yet.");
+    expect(before.body).toContain(`action="/desk/requests/${id}/emergency-page/acknowledge"`);
+
+    const posted = await desk.app.inject({
+      method: "POST",
+      url: `/desk/requests/${id}/emergency-page/acknowledge`,
+      headers: { cookie: browser.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({ _csrf: browser.csrf }).toString(),
+    });
+    expect(posted.statusCode, posted.body).toBe(303);
+    expect(posted.headers.location).toBe(`/desk/requests/${id}?notice=acknowledged`);
+    const after = await open();
+    expect(after.body).toContain(`Acknowledged by ${desk.accounts.counsel.email}`);
+    expect(after.body).not.toContain("emergency-page/acknowledge");
+
+    // An ordinary request's page has no such panel.
+    const ordinary = await submit(desk.accounts.officerA, {
+      jurisdiction: "US",
+      process: "subpoena",
+      reference: "ORDINARY-DESK",
+    });
+    const plain = await desk.app.inject({
+      method: "GET",
+      url: `/desk/requests/${ordinary}`,
+      headers: { cookie: browser.cookie },
+    });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.body).not.toContain("Emergency: who has it");
+  });
+
   it("pages nobody for an ordinary request, and tells the officer nothing of the desk's paging", async () => {
     const before = receiver.received.length;
     const id = await submit(desk.accounts.officerA, {

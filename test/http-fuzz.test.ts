@@ -157,6 +157,14 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/users/:id/release-holds": { body: () => ({ note: "fuzz" }) },
   "POST /api/v1/requests/:id/release": { body: () => ({ note: "fuzz" }) },
   "GET /api/v1/requests/:id/emergency-page": {},
+  "GET /api/v1/requests/:id/messages": {},
+  "POST /api/v1/requests/:id/messages": { body: () => ({ kind: "acknowledgement" }) },
+  "GET /api/v1/requests/:id/messages/:messageId": {},
+  "GET /api/v1/requests/:id/messages/:messageId/pdf": {},
+  "POST /api/v1/requests/:id/messages/:messageId/answer": { body: () => ({ answer: "fuzz" }) },
+  "POST /api/v1/requests/:id/order-facts": {
+    body: () => ({ illegalContentCategory: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" }),
+  },
   "POST /api/v1/requests/:id/emergency-page/acknowledgement": {},
   "GET /api/v1/health": {},
   "GET /api/v1/ready": {},
@@ -377,6 +385,8 @@ describe.each(DRIVERS)("malformed requests to every route on %s", (driver) => {
       ],
       code: ["GB", "HK", "US", "FR"],
       position: ["0", "1"],
+      // No message exists under these: each answers not found, or is refused before it is looked up.
+      messageId: ["00000000-0000-4000-8000-000000000000"],
       period: ["2020H2", "2019H1", "2025", "2025Q3"],
       version: ["1", "2"],
     };
@@ -467,7 +477,7 @@ describe.each(DRIVERS)("malformed requests to every route on %s", (driver) => {
     }
     for (const name of route.params) {
       const bad =
-        name === "id"
+        name === "id" || name === "messageId"
           ? badUuid
           : name === "code"
             ? refused(junk, (s) => jurisdictionSchema.safeParse(s).success)

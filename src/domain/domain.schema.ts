@@ -1,10 +1,9 @@
 import { z } from "zod";
+import { quoted } from "../shared/validation.js";
 import { checkJurisdiction } from "./jurisdictions.js";
 import { CATEGORIES, PROCESSES, TARGET_TYPES, TIERS } from "./vocabulary.js";
 
 /** One schema per concept, shared by the request document, the policy document and (later) HTTP. */
-
-const quoted = (input: unknown) => (typeof input === "string" ? `"${input}"` : JSON.stringify(input));
 
 export const processSchema = z.enum(PROCESSES, {
   error: (issue) => `unknown process ${quoted(issue.input)} (one of: ${PROCESSES.join(", ")})`,

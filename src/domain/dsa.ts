@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { quoted } from "../shared/validation.js";
 import type { OffenceCategory } from "./vocabulary.js";
 
 /**
@@ -34,7 +35,7 @@ export const DSA_NOT_SPECIFIED: DsaCategory = "STATEMENT_CATEGORY_NOT_SPECIFIED_
 
 export const dsaCategorySchema = z.enum(DSA_CATEGORIES, {
   error: (issue) =>
-    `unknown category of illegal content ${JSON.stringify(issue.input)} (one of the Implementing Regulation (EU) 2024/2835 template's: ${DSA_CATEGORIES.join(", ")})`,
+    `unknown category of illegal content ${quoted(issue.input)} (one of the Implementing Regulation (EU) 2024/2835 template's: ${DSA_CATEGORIES.join(", ")})`,
 });
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text } from "../shared/validation.js";
+import { quoted, text } from "../shared/validation.js";
 import { calendarDateSchema } from "./domain.schema.js";
 import {
   AUTHORITY_KINDS,
@@ -18,8 +18,6 @@ import {
  * and who validated it, for what offence, and what the form says of urgency and of informing the user.
  * A request document without one is the `us` regime, decided as it always was.
  */
-
-const quoted = (input: unknown) => (typeof input === "string" ? `"${input}"` : JSON.stringify(input));
 
 export const regimeSchema = z.enum(REGIMES, {
   error: (issue) => `unknown regime ${quoted(issue.input)} (one of: ${REGIMES.join(", ")})`,

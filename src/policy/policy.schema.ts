@@ -11,7 +11,7 @@ import {
   tierSchema,
 } from "../domain/domain.schema.js";
 import { EU_DATA_CATEGORIES, type Process } from "../domain/vocabulary.js";
-import { text } from "../shared/validation.js";
+import { quoted, text } from "../shared/validation.js";
 
 /** The policy document, docs/policy.md (contract). */
 
@@ -21,7 +21,7 @@ const OWN_STEP_PROCESSES: readonly Process[] = ["emergency", "preservation"];
 
 const unlockingProcessSchema = processSchema.refine((p) => !OWN_STEP_PROCESSES.includes(p), {
   error: (issue) =>
-    `${JSON.stringify(issue.input)} is decided by its own step (the emergency section, or preservation), not here`,
+    `${quoted(issue.input)} is decided by its own step (the emergency section, or preservation), not here`,
 });
 
 const legalProcessSchema = z.record(tierKeySchema, z.array(unlockingProcessSchema).max(8));

@@ -32,6 +32,17 @@ export function describeProblems(problems: Problem[], source?: string): string {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/**
+ * A refused value as an error message quotes it: a string (cut to 100 characters) in quotes, a number or
+ * boolean as it is, anything else by its kind. Never JSON.stringify: a value nested thousands deep (sent on
+ * purpose) would overflow the stack and turn a 400 into a 500.
+ */
+export function quoted(input: unknown): string {
+  if (typeof input === "string") return `"${input.length > 100 ? `${input.slice(0, 100)}…` : input}"`;
+  if (typeof input === "number" || typeof input === "boolean" || input === null) return String(input);
+  return Array.isArray(input) ? "(a list)" : `(a value of type ${typeof input})`;
+}
+
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const key of path) {

@@ -1,8 +1,10 @@
 import type { CallbackNumber } from "../agencies/callback-number.js";
 import type { Principal } from "../authz/authz.js";
+import type { EmergencyPageView } from "../paging/emergency-page.service.js";
 import type { requestTimeline } from "../requests/request.queries.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { ActionsPanel, type RequestView } from "./desk.actions.js";
+import { EmergencyPagePanel } from "./emergency-page.js";
 import type { FormFailure } from "./forms.js";
 import { CATEGORY_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
@@ -100,6 +102,7 @@ export function RequestPage({
   notice,
   callbackNumber,
   assignee,
+  emergencyPage,
   failure,
 }: {
   principal: Principal;
@@ -110,6 +113,8 @@ export function RequestPage({
   callbackNumber: CallbackNumber | undefined;
   /** Who has taken the request (an e-mail), if anyone has. */
   assignee: string | null;
+  /** An emergency's page to the on-call person, for the staff who acknowledge it. */
+  emergencyPage: EmergencyPageView | null;
   notice: string | undefined;
 }) {
   const decision = r.decision;
@@ -129,6 +134,7 @@ export function RequestPage({
       </h1>
       <p class="lead">{statusText(r.status)}</p>
       <StaffHoldPanel principal={principal} csrf={csrf} requestId={r.id} hold={r.staffHold} />
+      <EmergencyPagePanel principal={principal} csrf={csrf} requestId={r.id} page={emergencyPage} />
       <div class="columns">
         <div>
           <RequestFiled r={r} humanRights={humanRights} />

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { callbackNumberOf, reviewCallbackNumber } from "../agencies/callback-number.js";
 import { may, type Principal } from "../authz/authz.js";
+import { isEmergencyOrder } from "../domain/request.schema.js";
 import type { Status } from "../domain/vocabulary.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
+import { emergencyPageOf } from "../paging/emergency-page.service.js";
 import { authorizeRequest } from "../requests/request.access.js";
 import {
   advanceRequest,
@@ -61,6 +63,10 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
     const r = (await getRequest(db, principal, id)) as RequestView;
     const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
     const assignee = may(principal, "request.assign") ? await assigneeOf(db, r.id) : null;
+    const emergencyPage =
+      isEmergencyOrder(r) && may(principal, "emergency.acknowledge")
+        ? await emergencyPageOf(db, principal, r.id)
+        : null;
     return (
       <RequestPage
         principal={principal}
@@ -70,6 +76,7 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
         notice={noticeText(notice)}
         failure={failure}
         assignee={assignee}
+        emergencyPage={emergencyPage}
         callbackNumber={
           r.process === "emergency" && may(principal, "request.callback")
             ? await callbackNumberOf(db, { type: "request", id: r.id })

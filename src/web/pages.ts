@@ -10,6 +10,7 @@ import { adminPages } from "./admin.routes.js";
 import { auditPages } from "./audit.routes.js";
 import { correspondencePages } from "./correspondence.js";
 import { deskPages } from "./desk.routes.js";
+import { emergencyPagePages } from "./emergency-page.js";
 import { holdPages } from "./holds.js";
 import { ErrorPage, NotFoundPage } from "./layout.js";
 import { portalPages } from "./portal.routes.js";
@@ -61,6 +62,7 @@ export function webPages(context: AppContext): FastifyPluginAsyncZod {
     await adminPages(pages, context);
     await auditPages(pages, context);
     await holdPages(pages, context);
+    await emergencyPagePages(pages, context);
     await correspondencePages(pages, context);
   };
 }
