@@ -54,37 +54,3 @@ const OFFENCE_TO_DSA: Partial<Record<OffenceCategory, DsaCategory>> = {
 export function dsaCategoryOfOffence(offence: OffenceCategory | undefined): DsaCategory | undefined {
   return offence === undefined ? undefined : OFFENCE_TO_DSA[offence];
 }
-
-/**
- * The 27 Member States, whose authorities' orders the DSA report counts (Art. 10 covers orders of any
- * Member State's judicial or administrative authorities, Denmark included, unlike Regulation 2023/1543).
- */
-export const EU_MEMBER_STATES = [
-  "AT",
-  "BE",
-  "BG",
-  "CY",
-  "CZ",
-  "DE",
-  "DK",
-  "EE",
-  "ES",
-  "FI",
-  "FR",
-  "GR",
-  "HR",
-  "HU",
-  "IE",
-  "IT",
-  "LT",
-  "LU",
-  "LV",
-  "MT",
-  "NL",
-  "PL",
-  "PT",
-  "RO",
-  "SE",
-  "SI",
-  "SK",
-] as const;

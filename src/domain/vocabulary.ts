@@ -161,17 +161,15 @@ export const OFFENCE_CATEGORIES = [
 ] as const;
 export type OffenceCategory = (typeof OFFENCE_CATEGORIES)[number];
 
-/**
- * Member States bound by Regulation (EU) 2023/1543: all but Denmark, which takes no part in measures
- * under Title V TFEU (Protocol No 22); Ireland opted in. An EU order names one of these as its issuing State.
- */
-export const E_EVIDENCE_STATES = [
+/** The 27 Member States of the European Union (ISO 3166-1 alpha-2; Greece as GR, as everywhere here). */
+export const EU_MEMBER_STATES = [
   "AT",
   "BE",
   "BG",
   "CY",
   "CZ",
   "DE",
+  "DK",
   "EE",
   "ES",
   "FI",
@@ -193,3 +191,12 @@ export const E_EVIDENCE_STATES = [
   "SI",
   "SK",
 ] as const;
+export type EuMemberState = (typeof EU_MEMBER_STATES)[number];
+
+/**
+ * Member States bound by Regulation (EU) 2023/1543: all but Denmark, which takes no part in measures
+ * under Title V TFEU (Protocol No 22); Ireland opted in. An EU order names one of these as its issuing State.
+ */
+export const E_EVIDENCE_STATES: readonly Exclude<EuMemberState, "DK">[] = EU_MEMBER_STATES.filter(
+  (state): state is Exclude<EuMemberState, "DK"> => state !== "DK",
+);

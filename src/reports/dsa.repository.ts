@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db, Tx } from "../db/database.js";
-import { DSA_NOT_SPECIFIED, EU_MEMBER_STATES } from "../domain/dsa.js";
+import { DSA_NOT_SPECIFIED } from "../domain/dsa.js";
+import { EU_MEMBER_STATES } from "../domain/vocabulary.js";
 import { periodBounds, type Year } from "./period.js";
 
 /**
@@ -32,6 +33,7 @@ export interface DsaCell {
 type Reader = Db | Tx;
 
 // Literal, not parameters, and the same text as migration 0026's partial index, so the planner uses it.
+// All 27: Art. 10 DSA covers orders of any Member State's authorities, Denmark included, unlike Regulation 2023/1543.
 const MEMBER_STATES = sql.raw(EU_MEMBER_STATES.map((code) => `'${code}'`).join(", "));
 
 export async function readDsaReport(db: Reader, year: Year): Promise<DsaCell[]> {

@@ -4,8 +4,9 @@ import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db
 import { activateExamplePolicy, requestDocument, seedAgency } from "../../test/support/fixtures.js";
 import { bootstrapStaffUser } from "../auth/accounts.service.js";
 import type { Principal } from "../authz/authz.js";
-import { DSA_CATEGORIES, DSA_NOT_SPECIFIED, dsaCategoryOfOffence, EU_MEMBER_STATES } from "../domain/dsa.js";
+import { DSA_CATEGORIES, DSA_NOT_SPECIFIED, dsaCategoryOfOffence } from "../domain/dsa.js";
 import type { OffenceCategory, Status } from "../domain/vocabulary.js";
+import { EU_MEMBER_STATES } from "../domain/vocabulary.js";
 import { canTransition, transition } from "../requests/lifecycle.js";
 import { recordOrderFacts } from "../requests/order-facts.service.js";
 import { intakeRequest } from "../requests/requests.service.js";
