@@ -1,4 +1,4 @@
-import { chromium, type Page } from "playwright-core";
+import { chromium } from "playwright-core";
 import { currentTotpCode } from "../src/auth/credentials.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
@@ -7,6 +7,7 @@ import { DEMO_SCALE, seedDemoHistory } from "../src/demo/history.js";
 import { seedDemo } from "../src/demo/seed.js";
 import { startServer } from "../src/server/server.js";
 import { type BenchResult, median, ratioOf } from "./harness.js";
+import { type PageTiming, timePageLoad } from "./support/page-timing.js";
 
 /**
  * The desk's pages as intake's browser gets them, on the demo (its world and its history of 57,508
@@ -16,28 +17,6 @@ import { type BenchResult, median, ratioOf } from "./harness.js";
  * The peer is the sign-in page from the same server (no data read), what every page costs at least.
  * The demo is seeded into memory each run; CUSTODIAN_CHROMIUM names the browser.
  */
-
-interface Timing {
-  ttfb: number;
-  load: number;
-  bytes: number;
-  nodes: number;
-}
-
-async function timed(page: Page, url: string): Promise<Timing> {
-  const response = await page.goto(url, { waitUntil: "load" });
-  if (response?.status() !== 200) throw new Error(`${url}: ${response?.status()}`);
-  const bytes = (await response.body()).length;
-  const timing = await page.evaluate(() => {
-    const [nav] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
-    return {
-      ttfb: (nav?.responseStart ?? 0) - (nav?.requestStart ?? 0),
-      load: nav?.loadEventEnd ?? 0,
-      nodes: document.getElementsByTagName("*").length,
-    };
-  });
-  return { ...timing, bytes };
-}
 
 export const benchmark = {
   name: "desk-pages",
@@ -59,7 +38,7 @@ export const benchmark = {
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
-      const signIn = await timed(page, `${server.url}/signin`);
+      const signIn = await timePageLoad(page, `${server.url}/signin`);
       await page.getByLabel("E-mail").fill(intake.email);
       await page.getByLabel("Password").fill(intake.password);
       await page.getByLabel("Code from your authenticator app").fill(currentTotpCode(intake.totpSecret));
@@ -74,13 +53,13 @@ export const benchmark = {
       ] as const;
       const results: BenchResult[] = [];
       const peer: number[] = [signIn.ttfb];
-      for (let i = 0; i < 5; i++) peer.push((await timed(page, `${server.url}/signin`)).ttfb);
+      for (let i = 0; i < 5; i++) peer.push((await timePageLoad(page, `${server.url}/signin`)).ttfb);
       const peerTtfb = median(peer);
       const round = (n: number) => Number(n.toFixed(1));
       for (const [name, path] of pages) {
-        const first = await timed(page, `${server.url}${path}`);
-        const warm: Timing[] = [];
-        for (let i = 0; i < 5; i++) warm.push(await timed(page, `${server.url}${path}`));
+        const first = await timePageLoad(page, `${server.url}${path}`);
+        const warm: PageTiming[] = [];
+        for (let i = 0; i < 5; i++) warm.push(await timePageLoad(page, `${server.url}${path}`));
         const ttfb = median(warm.map((t) => t.ttfb));
         results.push({
           bench: "desk-pages",

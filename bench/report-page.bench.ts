@@ -5,6 +5,7 @@ import { migrateToLatest } from "../src/db/migrate.js";
 import { DEMO_SCALE, seedDemoHistory } from "../src/demo/history.js";
 import { startServer } from "../src/server/server.js";
 import { type BenchResult, median, ratioOf } from "./harness.js";
+import { type PageTiming, timePageLoad } from "./support/page-timing.js";
 
 /**
  * The public report page as a visitor's browser gets it, on the demo's history (57,508 requests at
@@ -19,13 +20,6 @@ import { type BenchResult, median, ratioOf } from "./harness.js";
  */
 
 const PERIOD = "2020H2";
-
-interface Timing {
-  ttfb: number;
-  load: number;
-  bytes: number;
-  nodes: number;
-}
 
 export const benchmark = {
   name: "report-page",
@@ -45,20 +39,7 @@ export const benchmark = {
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
-      const load = async (path: string): Promise<Timing> => {
-        const response = await page.goto(`${server.url}${path}`, { waitUntil: "load" });
-        if (response?.status() !== 200) throw new Error(`${path}: ${response?.status()}`);
-        const bytes = (await response.body()).length;
-        const timing = await page.evaluate(() => {
-          const [nav] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
-          return {
-            ttfb: (nav?.responseStart ?? 0) - (nav?.requestStart ?? 0),
-            load: nav?.loadEventEnd ?? 0,
-            nodes: document.getElementsByTagName("*").length,
-          };
-        });
-        return { ...timing, bytes };
-      };
+      const load = (path: string) => timePageLoad(page, `${server.url}${path}`);
       // A CSV is downloaded, not shown: its first byte is timed from Node (the same server, warm).
       const csvTtfb = async (): Promise<number> => {
         const started = performance.now();
@@ -71,7 +52,7 @@ export const benchmark = {
       };
 
       const first = await load(`/reports/${PERIOD}`);
-      const warm: Timing[] = [];
+      const warm: PageTiming[] = [];
       for (let i = 0; i < 5; i++) warm.push(await load(`/reports/${PERIOD}`));
       const csv: number[] = [];
       for (let i = 0; i < 5; i++) csv.push(await csvTtfb());
