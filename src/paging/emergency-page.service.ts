@@ -22,6 +22,15 @@ import { pagerEvent, postPage } from "./pager.js";
  */
 
 export type PageStatus = EmergencyPageTable["status"] | "queued";
+/** Where a page stands (docs/paging.md): `queued` until the job first runs, then the row's status. */
+export const PAGE_STATUSES = [
+  "queued",
+  "paging",
+  "sent",
+  "failed",
+  "not_configured",
+  "not_needed",
+] as const satisfies readonly PageStatus[];
 
 export interface EmergencyPageView {
   /** `queued` until the paging job first runs. */

@@ -3,6 +3,7 @@ import {
   acknowledgeEmergencyPage,
   type EmergencyPageView,
   emergencyPageOf,
+  PAGE_STATUSES,
 } from "../../paging/emergency-page.service.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { requestIdParams } from "./requests.routes.js";
@@ -10,7 +11,7 @@ import { requestIdParams } from "./requests.routes.js";
 /** An emergency's page to the on-call person (docs/paging.md): where it stands, and who on the desk has it. */
 
 const pageView = z.object({
-  status: z.enum(["queued", "paging", "sent", "failed", "not_configured", "not_needed"]),
+  status: z.enum(PAGE_STATUSES),
   attempts: z.number().int(),
   lastError: z.string().nullable(),
   sentAt: z.string().nullable(),
