@@ -103,6 +103,15 @@ async function fingerprint(db: Db): Promise<string> {
   return rows[0]?.fp ?? "";
 }
 
+async function refusalCount(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom("audit_event")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("action", "=", "security.refused")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
   let desk: Desk;
   const callers: Caller[] = [];
@@ -216,6 +225,7 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
     let checked = 0;
     let pagesChecked = 0;
     const leaks: string[] = [];
+    const unaudited: string[] = [];
     for (const route of desk.app.routeTable) {
       if (route.access === "public") continue;
       for (const caller of callers) {
@@ -232,6 +242,7 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
         }
         if (!forbidden) continue;
         const before = await fingerprint(desk.db);
+        const refusalsBefore = await refusalCount(desk.db);
         const body = sampleBody(route.method, route.url, desk);
         const response = await desk.app.inject({
           method: route.method as "GET",
@@ -242,6 +253,10 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
         checked += 1;
         if (route.page) pagesChecked += 1;
         const after = await fingerprint(desk.db);
+        // Every refusal of a signed-in caller is on the record, the edge's role check included.
+        if (response.statusCode === 403 && (await refusalCount(desk.db)) === refusalsBefore) {
+          unaudited.push(`${caller.name} ${route.method} ${route.url}`);
+        }
         // A page answers an anonymous caller by sending them to sign in; anything else is refused outright.
         const signInRedirect =
           route.page && caller.role === "anonymous" && response.statusCode === 303
@@ -261,6 +276,7 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
       }
     }
     expect(leaks).toEqual([]);
+    expect(unaudited).toEqual([]);
     expect(checked).toBeGreaterThan(100);
     expect(pagesChecked).toBeGreaterThan(40);
   });
@@ -286,6 +302,45 @@ describe.each(DRIVERS)("authorization on every route, on %s", (driver) => {
       headers: officerA.headers,
     });
     expect((list.json() as { items: unknown[] }).items).toEqual([]);
+  });
+
+  it("writes down a role refused at the edge: who, which route, which object, and why", async () => {
+    const reviewer = await desk.signIn(desk.accounts.reviewer);
+    const response = await desk.app.inject({
+      method: "POST",
+      url: "/api/v1/jurisdictions/FR/pause",
+      headers: { ...reviewer.headers, "content-type": "application/json" },
+      payload: JSON.stringify({ reason: "probing" }),
+    });
+    expect(response.statusCode).toBe(403);
+    const officerA = await desk.signIn(desk.accounts.officerA);
+    const officer = await desk.app.inject({
+      method: "POST",
+      url: `/api/v1/requests/${objects.request}/advance`,
+      headers: { ...officerA.headers, "content-type": "application/json" },
+      payload: JSON.stringify({ to: "verifying", note: "let me through" }),
+    });
+    expect(officer.statusCode).toBe(403);
+    const entries = await desk.db
+      .selectFrom("audit_event")
+      .select(["actor", "object_type", "object_id", "payload"])
+      .where("action", "=", "security.refused")
+      .where("object_type", "=", "route")
+      .orderBy("id", "desc")
+      .limit(2)
+      .execute();
+    expect(entries.map((e) => [e.actor, e.object_id])).toEqual([
+      [desk.accounts.officerA.email, "POST /api/v1/requests/:id/advance"],
+      [desk.accounts.reviewer.email, "POST /api/v1/jurisdictions/:code/pause"],
+    ]);
+    expect(entries[0]?.payload).toMatchObject({
+      reason: "the agency role may not request advance",
+      access: "request.advance",
+      via: "session",
+      agencyId: desk.agencies.a,
+      id: objects.request,
+    });
+    expect(entries[1]?.payload).toMatchObject({ reason: "the reviewer role may not jurisdiction change" });
   });
 
   it("checks the role again at every service entry point, whatever the route in front of it let through", async () => {

@@ -5,7 +5,8 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import { authorize } from "../authz/authz.js";
+import { actorOf, authorize } from "../authz/authz.js";
+import { auditRefusal } from "../authz/refusals.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { apiV1 } from "../http/api.js";
@@ -18,7 +19,7 @@ import { reportPageRoutes } from "../http/routes/reports.routes.js";
 import { CSRF_HEADER, identify } from "../http/session.js";
 import { MAX_API_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from "../http/uploads.js";
 import { zodValidatorCompiler } from "../http/validation.js";
-import { unauthenticated } from "../shared/errors.js";
+import { DomainError, unauthenticated } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { sendNotFoundPage, webPages } from "../web/pages.js";
 import { configuredRejectionNotices } from "./review-outcomes.js";
@@ -161,7 +162,33 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (access === "public") return;
     if (!request.principal) throw unauthenticated("sign in, or send an API token");
     // The role (and a token's scope) is checked here for every route; handlers check the object.
-    if (access !== "signed-in") authorize(request.principal, access);
+    if (access === "signed-in") return;
+    try {
+      authorize(request.principal, access);
+    } catch (error) {
+      // A role reaching for what it may not do is written down like any other refusal: an officer probing
+      // staff routes is exactly what an investigator looks for. The route is the object (no handler ran).
+      if (error instanceof DomainError && error.code === "forbidden") {
+        const params = request.params as Record<string, unknown> | undefined;
+        await auditRefusal(
+          context.db,
+          {
+            actor: actorOf(request.principal),
+            objectType: "route",
+            objectId: `${request.method} ${request.routeOptions.url}`,
+            reason: error.message,
+            details: {
+              access,
+              via: request.principal.via,
+              agencyId: request.principal.agencyId,
+              ...(typeof params?.id === "string" ? { id: params.id } : {}),
+            },
+          },
+          context.now(),
+        );
+      }
+      throw error;
+    }
   });
 
   await app.register(apiV1(context), { prefix: "/api/v1" });
