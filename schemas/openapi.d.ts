@@ -620,6 +620,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/addressees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where authorities send orders, per region: the designated establishment or legal representative (EU) or contact point, how to reach it, and the languages it accepts */
+        get: operations["listAddressees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/{period}": {
         parameters: {
             query?: never;
@@ -2818,6 +2835,43 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         status: "applied" | "rejected";
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    listAddressees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        addressees: {
+                            region: string;
+                            /** @enum {string} */
+                            kind: "designated_establishment" | "legal_representative" | "contact_point";
+                            name: string;
+                            establishedIn: string;
+                            address: string;
+                            email?: string;
+                            phone?: string;
+                            emergencyPhone?: string;
+                            languages: string[];
+                            receives?: ("subpoena" | "court_order" | "search_warrant" | "emergency" | "preservation" | "national_security" | "informal" | "epoc" | "epoc_pr" | "annex_v_confirmation" | "annex_vi_extension" | "overseas_production_order" | "mlat")[];
+                            note?: string;
+                        }[];
                     };
                 };
             };

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { type Addressee, readAddresseesFile } from "./addressees/addressees.js";
 import { parseSigningKey, type SigningKey } from "./audit/signing.js";
 import type { ArchiveStore } from "./fulfilment/archive.storage.js";
 import { type ArchiveStoreSpec, openArchiveStore } from "./fulfilment/archive-stores.js";
@@ -53,6 +54,11 @@ export interface Config {
   sources: SourcesSpec;
   /** Where an emergency order wakes the on-call person (CUSTODIAN_PAGER_URL); without it nobody is paged, and the desk says so. */
   pager: PagerSettings | undefined;
+  /**
+   * Where authorities send orders, per region (docs/addressees.md): the file CUSTODIAN_ADDRESSEES names,
+   * shown to agencies as it stands; none published without it.
+   */
+  addressees: Addressee[];
 }
 
 export interface PagerSettings {
@@ -127,6 +133,7 @@ const envSchema = z.object({
   CUSTODIAN_DOWNLOAD_LINK_DAYS: z.coerce.number().int().min(1).max(90).optional(),
   CUSTODIAN_EMERGENCY_NOTICE_DELAY_DAYS: z.coerce.number().int().min(0).max(365).optional(),
   CUSTODIAN_SOURCES: z.string().min(1).optional(),
+  CUSTODIAN_ADDRESSEES: z.string().min(1).optional(),
   CUSTODIAN_ARCHIVE_STORE: z
     .string()
     .regex(/^(dir:.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, {
@@ -144,6 +151,9 @@ const envSchema = z.object({
 
 /** The sources file shipped for the demo, used while CUSTODIAN_SOURCES names none. */
 export const DEMO_SOURCES_FILE = packagePath("data/sources/messenger.yaml");
+
+/** The demo's addressees (a fictional provider's), published by `demo` while CUSTODIAN_ADDRESSEES names none. */
+export const DEMO_ADDRESSEES_FILE = packagePath("data/addressees.yaml");
 
 export const DEFAULT_DATA_DIR = "./.custodian/data";
 
@@ -176,6 +186,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     e.CUSTODIAN_SOURCES ? `CUSTODIAN_SOURCES (${e.CUSTODIAN_SOURCES})` : DEMO_SOURCES_FILE,
   );
   const pager = readPager(e, problems);
+  const addressees = readAddresseesFile(
+    e.CUSTODIAN_ADDRESSEES,
+    `CUSTODIAN_ADDRESSEES (${e.CUSTODIAN_ADDRESSEES})`,
+    problems,
+  );
   if (problems.length > 0 || !sources) throw new ValidationError(problems, "environment");
 
   return {
@@ -206,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     },
     sources,
     pager,
+    addressees,
   };
 }
 

@@ -183,6 +183,7 @@ const ROUTES: Record<string, RouteSpec> = {
   // The note is optional (a first version needs none): a template with it would make "missing key" a valid call.
   "POST /api/v1/reports/:period/versions": { body: () => ({}) },
   "GET /api/v1/canary": {},
+  "GET /api/v1/addressees": {},
 };
 
 /**

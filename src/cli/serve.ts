@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { generateSigningKeySeed } from "../audit/signing.js";
 import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
-import { loadConfig } from "../config.js";
+import { DEMO_ADDRESSEES_FILE, loadConfig } from "../config.js";
 import type { Db } from "../db/database.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
@@ -114,8 +114,14 @@ export async function runDemo(args: string[]): Promise<number> {
     "audit-signing-key",
     generateSigningKeySeed,
   );
-  // The demo's own sources (the messenger it fills), whatever CUSTODIAN_SOURCES names for `serve`.
-  const config = { ...loadConfig({ ...process.env, CUSTODIAN_SOURCES: undefined }, { dataDir: values.data }), dataDir };
+  // The demo's own sources (the messenger it fills), whatever CUSTODIAN_SOURCES names for `serve`; its
+  // fictional addressees unless CUSTODIAN_ADDRESSEES names others.
+  const demoEnv = {
+    ...process.env,
+    CUSTODIAN_SOURCES: undefined,
+    CUSTODIAN_ADDRESSEES: process.env.CUSTODIAN_ADDRESSEES ?? DEMO_ADDRESSEES_FILE,
+  };
+  const config = { ...loadConfig(demoEnv, { dataDir: values.data }), dataDir };
   const scale = demoScale();
   process.stdout.write(engineTour());
   const started = Date.now();

@@ -200,3 +200,34 @@ export type EuMemberState = (typeof EU_MEMBER_STATES)[number];
 export const E_EVIDENCE_STATES: readonly Exclude<EuMemberState, "DK">[] = EU_MEMBER_STATES.filter(
   (state): state is Exclude<EuMemberState, "DK"> => state !== "DK",
 );
+
+/**
+ * The official languages of the Union (ISO 639-1), among which an EU addressee names those it accepts
+ * orders in (Directive (EU) 2023/1544): an order in another language may be sent back for translation.
+ */
+export const EU_OFFICIAL_LANGUAGES = [
+  "bg",
+  "cs",
+  "da",
+  "de",
+  "el",
+  "en",
+  "es",
+  "et",
+  "fi",
+  "fr",
+  "ga",
+  "hr",
+  "hu",
+  "it",
+  "lt",
+  "lv",
+  "mt",
+  "nl",
+  "pl",
+  "pt",
+  "ro",
+  "sk",
+  "sl",
+  "sv",
+] as const;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppContext } from "./context.js";
+import { addresseeRoutes } from "./routes/addressees.routes.js";
 import { agencyRoutes } from "./routes/agencies.routes.js";
 import { auditRoutes } from "./routes/audit.routes.js";
 import { authRoutes } from "./routes/auth.routes.js";
@@ -24,6 +25,7 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await deskRoutes(api, context);
     await userRoutes(api, context);
     await agencyRoutes(api, context);
+    await addresseeRoutes(api, context);
     await reportApiRoutes(api, context);
     await canaryApiRoutes(api, context);
     await productionRoutes(api, context);

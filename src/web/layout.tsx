@@ -16,6 +16,7 @@ interface NavLink {
 const NAV: NavLink[] = [
   { href: "/portal", label: "My requests", action: "request.submit" },
   { href: "/portal/requests/new", label: "New request", action: "request.submit" },
+  { href: "/portal/addressees", label: "Where to send orders", action: "request.submit" },
   { href: "/desk", label: "Queue", action: "request.list" },
   { href: "/desk/audit", label: "Audit trail", action: "audit.read" },
   { href: "/admin/jurisdictions", label: "Jurisdictions", action: "jurisdiction.read" },

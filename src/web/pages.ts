@@ -13,6 +13,7 @@ import { deskPages } from "./desk.routes.js";
 import { emergencyPagePages } from "./emergency-page.js";
 import { holdPages } from "./holds.js";
 import { ErrorPage, NotFoundPage } from "./layout.js";
+import { addresseePages } from "./portal.addressees.js";
 import { portalPages } from "./portal.routes.js";
 import { homeOf, seeOther, sendPage } from "./render.js";
 import { setupPages } from "./setup.routes.js";
@@ -58,6 +59,7 @@ export function webPages(context: AppContext): FastifyPluginAsyncZod {
     await signInPages(pages, context);
     await setupPages(pages, context);
     await portalPages(pages, context);
+    await addresseePages(pages, context);
     await deskPages(pages, context);
     await adminPages(pages, context);
     await auditPages(pages, context);

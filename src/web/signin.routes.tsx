@@ -53,7 +53,8 @@ function SignInPage({ error, email, next }: { error?: string | undefined; email?
       </form>
       <p class="muted">
         Agency officers register through the API with an address on their agency's verified domain; provider staff
-        accounts are created by an administrator.
+        accounts are created by an administrator. Authorities without an account:{" "}
+        <a href="/portal/addressees">where to send orders</a>.
       </p>
     </Layout>
   );

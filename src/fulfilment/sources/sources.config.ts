@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type Category, isCategory, TARGET_TYPES, type TargetType } from "../../domain/vocabulary.js";
-import { formatPath, type Problem } from "../../shared/validation.js";
+import { readConfigFile, zodProblems } from "../../shared/config-file.js";
+import type { Problem } from "../../shared/validation.js";
 import { namedParameters } from "./sql.params.js";
 
 /**
@@ -153,30 +152,6 @@ const PARAMETERS = {
   read: { allowed: ["account_id", "from", "to"], required: "account_id" },
 } as const;
 
-function readStructured(file: string, label: string, problems: Problem[]): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    problems.push({ path: label, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}` });
-    return undefined;
-  }
-  try {
-    // YAML is a superset of JSON: one parser reads both. Duplicate keys are an error, not a silent override.
-    return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
-  } catch (error) {
-    problems.push({ path: label, message: `not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}` });
-    return undefined;
-  }
-}
-
-function zodProblems(error: z.ZodError, prefix: string, problems: Problem[]) {
-  for (const issue of error.issues) {
-    const path = formatPath(issue.path);
-    problems.push({ path: path ? `${prefix} ${path}` : prefix, message: issue.message });
-  }
-}
-
 function checkParameters(query: SqlQuery, use: keyof typeof PARAMETERS, problems: Problem[]) {
   const { allowed, required } = PARAMETERS[use];
   const names = namedParameters(query.text);
@@ -230,7 +205,7 @@ function readMapping(
 ): Pick<SqlSourceSpec, "queriesFile" | "find" | "contact" | "categories"> | undefined {
   const queriesFile = isAbsolute(raw.queries) ? raw.queries : resolve(baseDir, raw.queries);
   const mappingLabel = `${label} sources.${name}.queries (${raw.queries}):`;
-  const data = readStructured(queriesFile, mappingLabel, problems);
+  const data = readConfigFile(queriesFile, mappingLabel, problems);
   if (data === undefined) return undefined;
   const parsed = mappingSchema.safeParse(data);
   if (!parsed.success) {
@@ -280,7 +255,7 @@ export function readSourcesFile(
 ): SourcesSpec | undefined {
   const before = problems.length;
   const prefix = `${label}:`;
-  const data = readStructured(file, prefix, problems);
+  const data = readConfigFile(file, prefix, problems);
   if (data === undefined) return undefined;
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
