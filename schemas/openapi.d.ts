@@ -2911,6 +2911,19 @@ export interface operations {
                             requests_rejected: number | string;
                             requests_no_data: number | string;
                         }[];
+                        notices: {
+                            readonly columns: string[];
+                            rows: {
+                                period: string;
+                                jurisdiction: string;
+                                process: string;
+                                notices_given: number | string;
+                                notices_delayed_by_non_disclosure: number | string;
+                                notices_barred: number | string;
+                                notices_pending_emergency_delay: number | string;
+                                notices_not_possible: number | string;
+                            }[];
+                        };
                     };
                 };
             };

@@ -93,6 +93,8 @@ export type AuditAction =
   | "notice.scheduled"
   /** A notice to an affected account's owner was put in the outbox, or could not be (no address known). */
   | "notice.queued"
+  /** No owner of any account a request named could be told: none was found, or none had an address. */
+  | "notice.not_possible"
   /** Accounts: created by an admin, registered by an officer, confirmed, enrolled, activated, suspended. */
   | "user.created"
   | "user.registered"
@@ -271,10 +273,12 @@ export interface AuditPayloads {
   "production.opened": { file: string; out: string | null | undefined };
   "notice.scheduled": {
     kind: string;
-    dueAt: string;
-    because: "non_disclosure_order" | "emergency";
+    /** Null: barred with no end known (a national-security request that records none); no job waits. */
+    dueAt: string | null;
+    because: "non_disclosure_order" | "national_security" | "emergency";
     nonDisclosureUntil: string | null;
   };
+  "notice.not_possible": { kind: string; accounts: number; found: number };
   "notice.queued":
     | { kind: string; account: string; mailed: true; mailId: number }
     | { kind: string; account: string; mailed: false; why: string };

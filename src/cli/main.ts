@@ -38,9 +38,11 @@ Commands:
                  Sign a checkpoint of the audit chain and add it to FILE, kept outside the database.
   audit verify [--against FILE] [--json]
                  Walk the chain and check every signature and exported checkpoint; exit 1 if tampered.
-  report --period 2025|2025H2|2025Q3 [--format csv|json|html|google-csv|apple-csv|oti-csv] [--out FILE]
-                 The transparency report of a half-year (docs/reports.md): csv (default), json,
-                 the public HTML page, or Google's CSV layout.
+  report --period 2025|2025H2|2025Q3 [--format csv|json|html|google-csv|apple-csv|oti-csv|notices-csv|dsa-csv]
+         [--out FILE]
+                 The transparency report of a year, half-year or quarter (docs/reports.md): csv
+                 (default), json (with the user-notice figures), the public HTML page, Google's,
+                 Apple's or the OTI template's layout, the user-notice figures, or the DSA's (years).
   import FILE.csv
                  Load past requests from a ledger (one row per request; see README); every row
                  is checked first and nothing is imported if one is bad.

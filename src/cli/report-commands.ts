@@ -1,16 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { type Period, periodKind, periodSchema, type Year } from "../reports/period.js";
-import { toReportDocument } from "../reports/report.format.js";
 import { layoutCsv } from "../reports/report.layouts.js";
 import { renderReportPage } from "../reports/report.page.js";
 import { readReport } from "../reports/report.repository.js";
-import { loadDsaCsv, loadReportPageData } from "../reports/report.service.js";
+import { loadDsaCsv, loadNoticeCsv, loadReportDocument, loadReportPageData } from "../reports/report.service.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import { configFrom, withDatabase } from "./context.js";
 
 /** `custodian report`: a thin edge over src/reports. */
 
-const FORMATS = ["csv", "json", "html", "google-csv", "apple-csv", "oti-csv", "dsa-csv"] as const;
+const FORMATS = ["csv", "json", "html", "google-csv", "apple-csv", "oti-csv", "notices-csv", "dsa-csv"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parsePeriod(value: string | undefined): Period {
@@ -41,9 +40,9 @@ export async function runReport(args: string[]): Promise<number> {
   const output = await withDatabase(configFrom(values.data), async ({ db }) => {
     if (format === "dsa-csv") return loadDsaCsv(db, period as Year);
     if (format === "html") return renderReportPage(await loadReportPageData(db, period));
-    const rows = await readReport(db, period);
-    if (format === "json") return `${JSON.stringify(toReportDocument(period, rows), null, 2)}\n`;
-    return layoutCsv(format, rows);
+    if (format === "json") return `${JSON.stringify(await loadReportDocument(db, period), null, 2)}\n`;
+    if (format === "notices-csv") return loadNoticeCsv(db, period);
+    return layoutCsv(format, await readReport(db, period));
   });
   if (values.out) writeFileSync(values.out, output);
   else process.stdout.write(output);

@@ -369,6 +369,29 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     acknowledged_at: true,
     updated_at: true,
   },
+  user_notice: {
+    request_id: true,
+    kind: true,
+    status: true,
+    barred_until: true,
+    accounts_notified: true,
+    period: true,
+    country: true,
+    process: true,
+    recorded_at: true,
+    updated_at: true,
+  },
+  notice_rollup: {
+    period: true,
+    country: true,
+    process: true,
+    shard: true,
+    given: true,
+    delayed: true,
+    barred: true,
+    pending: true,
+    not_possible: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {

@@ -495,6 +495,35 @@ export interface EmergencyPageTable {
   updated_at: Timestamp;
 }
 
+/** What became of the notice owed to a request's users (migration 0028, src/notices/user-notice.service.ts). */
+export interface UserNoticeTable {
+  request_id: string;
+  kind: "delivered" | "rejected";
+  status: "given" | "delayed" | "barred" | "pending" | "not_possible";
+  /** While barred: the non-disclosure order's last day; null for a national-security gag with no end. */
+  barred_until: DateOnly | null;
+  accounts_notified: number;
+  /** The request's quarter (`2025Q3`), country and process, copied for the rollup: they never change. */
+  period: string;
+  country: string;
+  process: string;
+  recorded_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Kept exact by a trigger on `user_notice` (0028), per quarter like report_rollup; a report sums the shards. */
+export interface NoticeRollupTable {
+  period: string;
+  country: string;
+  process: string;
+  shard: number;
+  given: number;
+  delayed: number;
+  barred: number;
+  pending: number;
+  not_possible: number;
+}
+
 export interface DB {
   agency: AgencyTable;
   agency_domain: AgencyDomainTable;
@@ -532,4 +561,6 @@ export interface DB {
   production_target: ProductionTargetTable;
   warrant_canary: WarrantCanaryTable;
   emergency_page: EmergencyPageTable;
+  user_notice: UserNoticeTable;
+  notice_rollup: NoticeRollupTable;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS } from "../../test/support/db.js";
 import { type Desk, openDesk } from "../../test/support/http.js";
 import { seedDemoHistory } from "../demo/history.js";
+import { NOTICE_CSV_COLUMNS } from "../reports/notice.format.js";
 import { CSV_COLUMNS } from "../reports/report.format.js";
 import { APPLE_COLUMNS, OTI_COLUMNS } from "../reports/report.layouts.js";
 
@@ -127,7 +128,14 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
 
   it("serves every layout the page lists, under the file name the page links", async () => {
     const page = await desk.app.inject({ method: "GET", url: "/reports/2020H2" });
-    for (const file of ["2020H2.csv", "2020H2.json", "2020H2.google.csv", "2020H2.apple.csv", "2020H2.oti.csv"]) {
+    for (const file of [
+      "2020H2.csv",
+      "2020H2.json",
+      "2020H2.google.csv",
+      "2020H2.apple.csv",
+      "2020H2.oti.csv",
+      "2020H2.notices.csv",
+    ]) {
       expect(page.body).toContain(`href="/reports/${file}"`);
       const response = await desk.app.inject({ method: "GET", url: `/reports/${file}` });
       expect(response.statusCode, file).toBe(200);
@@ -137,6 +145,14 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect(apple.body).toContain("2020H2,Hong Kong,account,");
     const oti = await desk.app.inject({ method: "GET", url: "/reports/2020H2.oti.csv" });
     expect(oti.body.split("\r\n")[0]).toBe(OTI_COLUMNS.map((c) => (c.includes(",") ? `"${c}"` : c)).join(","));
+    const notices = await desk.app.inject({ method: "GET", url: "/reports/2020H2.notices.csv" });
+    expect(notices.body.split("\r\n")[0]).toBe(NOTICE_CSV_COLUMNS.join(","));
+    const json = (await desk.app.inject({ method: "GET", url: "/reports/2020H2.json" })).json() as {
+      notices: { columns: string[]; rows: unknown[] };
+    };
+    expect(json.notices.columns).toEqual([...NOTICE_CSV_COLUMNS]);
+    expect(json.notices.rows).toHaveLength(notices.body.trim().split("\r\n").length - 1);
+    expect(page.body).toContain('<h2 id="notices">Telling the people concerned</h2>');
   });
 
   it("refuses a malformed period with a problem naming it", async () => {

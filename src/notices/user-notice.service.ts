@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Tx } from "../db/database.js";
@@ -12,9 +13,14 @@ import { DAY_MS } from "../shared/time.js";
 /**
  * Telling the people whose data was asked for. When a request is fulfilled or rejected, each affected
  * account's owner is notified through the outbox, unless a non-disclosure order is in force (the notice
- * waits, as a job, until the order expires) or the request was an emergency (the notice waits until the
- * emergency is over: a configured delay). The job checks the order again when it runs, so an order
- * extended in the meantime defers the notice again instead of breaching it.
+ * waits, as a job, until the order expires), the request is national-security process that records no end
+ * to its gag (the notice is barred until one is recorded: no job waits), or the request was an emergency
+ * (the notice waits until the emergency is over: a configured delay). The job checks the order again when
+ * it runs, so an order extended in the meantime defers the notice again instead of breaching it.
+ *
+ * Every step also writes the request's `user_notice` row (migration 0028) in the same transaction: given,
+ * delayed (given after a gag), barred, pending (an emergency's wait) or not possible; the report's notice
+ * figures (docs/reports.md#user-notices) are summed from those rows by the rollup they keep.
  */
 
 export type NoticeKind = "delivered" | "rejected";
@@ -41,14 +47,62 @@ async function loadRequest(tx: Tx, requestId: string): Promise<NoticeRequest | u
     .executeTakeFirst();
 }
 
-/** The moment a notice about this request may go out: now, the order's expiry, or after the emergency. */
-export function noticeDueAt(request: NoticeRequest, now: Date, settings: NoticeSettings): Date {
+/** Why a notice waits: a gag (dated, or national security's without an end), or an emergency's delay. */
+export type NoticeWait = "non_disclosure_order" | "national_security" | "emergency";
+
+/**
+ * When a notice about this request may go out, and what it waits for: `dueAt` now (`because` null), a
+ * later moment, or null when a national-security request records no end to its gag (such letters come
+ * with an open-ended gag unless a court lifts it, as the canary also takes them: canary.service.ts).
+ */
+export function noticeDueAt(
+  request: Pick<NoticeRequest, "process" | "non_disclosure_until">,
+  now: Date,
+  settings: NoticeSettings,
+): { dueAt: Date | null; because: NoticeWait | null } {
+  if (request.process === "national_security" && !request.non_disclosure_until)
+    return { dueAt: null, because: "national_security" };
   let due = now.getTime();
+  let because: NoticeWait | null = null;
   // The order binds through the whole day it names; the notice goes the day after.
-  if (request.non_disclosure_until)
-    due = Math.max(due, Date.parse(`${request.non_disclosure_until}T00:00:00Z`) + DAY_MS);
-  if (request.process === "emergency") due = Math.max(due, now.getTime() + settings.emergencyDelayDays * DAY_MS);
-  return new Date(due);
+  if (request.non_disclosure_until) {
+    const lifts = Date.parse(`${request.non_disclosure_until}T00:00:00Z`) + DAY_MS;
+    if (lifts > due) [due, because] = [lifts, "non_disclosure_order"];
+  }
+  if (request.process === "emergency" && settings.emergencyDelayDays > 0) {
+    // A gag in force still names the wait, even when the emergency's delay runs longer: it bars the notice.
+    due = Math.max(due, now.getTime() + settings.emergencyDelayDays * DAY_MS);
+    because ??= "emergency";
+  }
+  return { dueAt: new Date(due), because };
+}
+
+export type NoticeStatus = "given" | "delayed" | "barred" | "pending" | "not_possible";
+
+/**
+ * The request's notice record, as this step leaves it. A notice given after its record said barred was
+ * delayed by the gag, and stays counted so; a record already given or delayed is not taken back.
+ */
+async function recordNotice(
+  tx: Tx,
+  request: NoticeRequest,
+  input: { kind: NoticeKind; status: NoticeStatus; accountsNotified?: number; now: Date },
+): Promise<void> {
+  const barredUntil = input.status === "barred" ? request.non_disclosure_until : null;
+  await sql`
+    insert into user_notice as n (request_id, kind, status, barred_until, accounts_notified, period, country, process,
+                                  recorded_at, updated_at)
+    select r.id, ${input.kind}, ${input.status}, ${barredUntil}::date, ${input.accountsNotified ?? 0},
+           report_quarter(r.received_at), split_part(r.jurisdiction, '-', 1), r.process, ${input.now}, ${input.now}
+      from request r where r.id = ${request.id}
+    on conflict (request_id) do update set
+      kind = excluded.kind,
+      status = case when n.status = 'barred' and excluded.status = 'given' then 'delayed'
+                    else excluded.status end,
+      barred_until = excluded.barred_until,
+      accounts_notified = excluded.accounts_notified,
+      updated_at = excluded.updated_at
+    where n.status not in ('given', 'delayed')`.execute(tx);
 }
 
 /** In the transaction that fulfils or rejects the request: send the notices now, or schedule them. */
@@ -62,17 +116,19 @@ export async function scheduleUserNotices(
     settings: NoticeSettings;
     source?: DataSourceFactory;
   },
-): Promise<{ sent: number; deferredUntil: Date | null }> {
+): Promise<{ sent: number; deferredUntil: Date | null; barred: boolean }> {
   const request = await loadRequest(tx, input.requestId);
-  if (!request) return { sent: 0, deferredUntil: null };
-  const due = noticeDueAt(request, input.now, input.settings);
-  if (due.getTime() > input.now.getTime()) {
-    await enqueueJob(
-      tx,
-      "notice.send",
-      { requestId: input.requestId, kind: input.kind },
-      { runAt: due, dedupeKey: `notice:${input.requestId}:${input.kind}:${due.toISOString()}` },
-    );
+  if (!request) return { sent: 0, deferredUntil: null, barred: false };
+  const { dueAt, because } = noticeDueAt(request, input.now, input.settings);
+  if (because !== null) {
+    // Without an end to the gag no job waits: nothing could tell when to run it.
+    if (dueAt)
+      await enqueueJob(
+        tx,
+        "notice.send",
+        { requestId: input.requestId, kind: input.kind },
+        { runAt: dueAt, dedupeKey: `notice:${input.requestId}:${input.kind}:${dueAt.toISOString()}` },
+      );
     await appendAudit(
       tx,
       {
@@ -82,18 +138,24 @@ export async function scheduleUserNotices(
         objectId: input.requestId,
         payload: {
           kind: input.kind,
-          dueAt: due.toISOString(),
-          because: request.non_disclosure_until ? "non_disclosure_order" : "emergency",
+          dueAt: dueAt?.toISOString() ?? null,
+          because,
           nonDisclosureUntil: request.non_disclosure_until,
         },
       },
       input.now,
     );
-    return { sent: 0, deferredUntil: due };
+    await recordNotice(tx, request, {
+      kind: input.kind,
+      status: because === "emergency" ? "pending" : "barred",
+      now: input.now,
+    });
+    return { sent: 0, deferredUntil: dueAt, barred: because !== "emergency" };
   }
   return {
     sent: await sendUserNotices(tx, request, input.kind, input.actor, input.now, input.source),
     deferredUntil: null,
+    barred: false,
   };
 }
 
@@ -165,25 +227,34 @@ async function sendUserNotices(
     await audit({ mailed: true, mailId });
     sent += 1;
   }
+  if (sent === 0) {
+    await appendAudit(
+      tx,
+      {
+        actor,
+        action: "notice.not_possible",
+        objectType: "request",
+        objectId: request.id,
+        payload: { kind, accounts: targets.length, found: seen.size },
+      },
+      now,
+    );
+  }
+  await recordNotice(tx, request, { kind, status: sent > 0 ? "given" : "not_possible", accountsNotified: sent, now });
   return sent;
 }
 
-/** Job `notice.send`: a deferred notice falls due. Re-checks the order: an extended one defers it again. */
+/**
+ * Job `notice.send`: a deferred notice falls due. Re-checks the gag: an order extended (or a
+ * national-security request's end taken back) defers it again.
+ */
 export const sendDeferredNotice: TransactionJob<JobPayload<"notice.send">> = async (tx, { requestId, kind }, job) => {
   const request = await loadRequest(tx, requestId);
   if (!request) return;
-  if (
-    request.non_disclosure_until &&
-    Date.parse(`${request.non_disclosure_until}T00:00:00Z`) + DAY_MS > job.now.getTime()
-  ) {
-    await scheduleUserNotices(tx, {
-      requestId,
-      kind,
-      actor: actorOf(JOB_RUNNER),
-      now: job.now,
-      // The emergency delay already ran when this job was first scheduled.
-      settings: { emergencyDelayDays: 0 },
-    });
+  // The emergency delay already ran when this job was first scheduled.
+  const settings = { emergencyDelayDays: 0 };
+  if (noticeDueAt(request, job.now, settings).because !== null) {
+    await scheduleUserNotices(tx, { requestId, kind, actor: actorOf(JOB_RUNNER), now: job.now, settings });
     return;
   }
   await sendUserNotices(tx, request, kind, actorOf(JOB_RUNNER), job.now);

@@ -16,7 +16,7 @@ import { band, csv, type Figure, percentOf, toCsv, toGoogleCsv } from "./report.
 
 export interface Layout {
   /** `custodian report --format <id>`. */
-  id: "csv" | "json" | "google-csv" | "apple-csv" | "oti-csv" | "dsa-csv";
+  id: "csv" | "json" | "google-csv" | "apple-csv" | "oti-csv" | "notices-csv" | "dsa-csv";
   /** Published for calendar years only (the DSA's reporting period for Art. 15). */
   yearsOnly?: true;
   /** What the public page calls it. */
@@ -56,6 +56,13 @@ export const LAYOUTS: readonly Layout[] = [
     title: "OTI template",
     file: (p) => `${p}.oti.csv`,
     description: "the Transparency Reporting Toolkit template's legal-process categories",
+  },
+  {
+    id: "notices-csv",
+    title: "User notices",
+    file: (p) => `${p}.notices.csv`,
+    description:
+      "whether the users a request was about were told: given, delayed by a non-disclosure order, still barred, not possible (notice.format.ts)",
   },
   {
     id: "dsa-csv",
@@ -234,7 +241,10 @@ export function toOtiCsv(rows: readonly ReportRow[]): string {
 }
 
 /** A CSV layout of a period's rows by its id (JSON is served by the API's document, not here). */
-export function layoutCsv(id: Exclude<Layout["id"], "json" | "dsa-csv">, rows: readonly ReportRow[]): string {
+export function layoutCsv(
+  id: Exclude<Layout["id"], "json" | "notices-csv" | "dsa-csv">,
+  rows: readonly ReportRow[],
+): string {
   switch (id) {
     case "csv":
       return toCsv(rows);

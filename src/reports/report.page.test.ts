@@ -163,4 +163,37 @@ describe("the public report page", () => {
     expect(html).toContain('aria-current="page">2021H1</a>');
     expect(html).not.toContain('<dl class="headline">');
   });
+
+  it("tables the period's user notices, national security in bands and out of the total", () => {
+    const notices = (jurisdiction: string, process: string, given: number, delayed: number, barred: number) => ({
+      period: "2020H2",
+      jurisdiction,
+      process,
+      given,
+      delayed,
+      barred,
+      pending: 0,
+      notPossible: 1,
+    });
+    const html = renderReportPage({
+      ...DATA,
+      notices: [
+        notices("US", "subpoena", 1200, 30, 4),
+        notices("US", "national_security", 3, 0, 5),
+        notices("HK", "court_order", 0, 0, 0),
+      ],
+    });
+    expect(html).toContain(
+      "<tr><th scope=row>United States</th><td>US</td><td>national security</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td></tr>",
+    );
+    expect(html).toContain(
+      "<tr><th scope=row>United States</th><td>US</td><td>subpoena</td><td>1,200</td><td>30</td><td>4</td><td>0</td><td>1</td></tr>",
+    );
+    expect(html).toContain(
+      "<tr><th scope=row colspan=3>Total (national security excluded)</th><td>1,200</td><td>30</td><td>4</td><td>0</td><td>2</td></tr>",
+    );
+    expect(renderReportPage({ ...DATA, notices: [] })).toContain(
+      "No request received in 2020H2 has been answered yet: no notice was due.",
+    );
+  });
 });

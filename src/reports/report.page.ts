@@ -1,5 +1,7 @@
 import { countryName } from "./country-names.js";
 import { escapeHtml } from "./html.js";
+import { noticesSection } from "./notice.page.js";
+import type { NoticeRow } from "./notice.repository.js";
 import { type Period, periodKind, periodsBetween } from "./period.js";
 import { type ChartPause, type ChartPoint, dayOf, HELD_PATTERN, renderChart } from "./report.chart.js";
 import type { ReportRow } from "./report.definitions.js";
@@ -25,6 +27,8 @@ export interface ReportPageData {
   periods: Period[];
   /** The report rows of every period (from the rollup). */
   rows: ReportRow[];
+  /** The period's user-notice figures (notice.repository.ts), tabled after the requests. */
+  notices?: NoticeRow[];
   /** Jurisdictions paused or refused by the policy in force, marked on their charts. */
   pauses?: ReportPause[];
   /** The period's published versions, oldest first (report.versions.ts); listed under the download. */
@@ -328,6 +332,7 @@ ${charts.join("\n")}
 </div>
 <h2>${escapeHtml(data.period)} in figures</h2>
 ${table}
+${data.notices ? noticesSection(data.period, data.notices) : ""}
 </main>
 </body>
 </html>

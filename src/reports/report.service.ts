@@ -4,8 +4,10 @@ import { cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
 import { policyName } from "./canary.service.js";
 import { toDsaCsv } from "./dsa.format.js";
 import { readDsaReport } from "./dsa.repository.js";
+import { type PublishedReport, toNoticeCsv, withNotices } from "./notice.format.js";
+import { readNoticeReport } from "./notice.repository.js";
 import { type Period, periodKind, type Year } from "./period.js";
-import { type ReportDocument, toReportDocument } from "./report.format.js";
+import { toReportDocument } from "./report.format.js";
 import type { ReportPageData, ReportPause } from "./report.page.js";
 import { readReport } from "./report.repository.js";
 import { listReportVersions } from "./report.versions.js";
@@ -19,7 +21,14 @@ export async function loadReportPageData(db: Db, period: Period): Promise<Report
   // The page charts the periods of the kind asked for: a quarter's page, every quarter on record.
   const rows = await readReport(db, { kind: periodKind(period) });
   const periods = [...new Set(rows.map((r) => r.period as Period))].sort();
-  return { period, periods, rows, pauses: await pausesInForce(db), versions: await listReportVersions(db, period) };
+  return {
+    period,
+    periods,
+    rows,
+    notices: await readNoticeReport(db, period),
+    pauses: await pausesInForce(db),
+    versions: await listReportVersions(db, period),
+  };
 }
 
 /**
@@ -47,6 +56,11 @@ export async function loadDsaCsv(db: Db, year: Year, service?: string): Promise<
 }
 
 /** The JSON report of one period (`GET /api/v1/reports/{period}`, `custodian report --format json`). */
-export async function loadReportDocument(db: Db, period: Period): Promise<ReportDocument> {
-  return toReportDocument(period, await readReport(db, period));
+export async function loadReportDocument(db: Db, period: Period): Promise<PublishedReport> {
+  return withNotices(toReportDocument(period, await readReport(db, period)), await readNoticeReport(db, period));
+}
+
+/** The period's user-notice figures as CSV (`2025H2.notices.csv`). */
+export async function loadNoticeCsv(db: Db, period: Period): Promise<string> {
+  return toNoticeCsv(await readNoticeReport(db, period));
 }

@@ -50,6 +50,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "production.archive_damaged": "Production archive missing or altered",
   "notice.scheduled": "User notice scheduled",
   "notice.queued": "User notice queued",
+  "notice.not_possible": "User notice not possible",
   "user.created": "Account created",
   "user.registered": "Officer registered",
   "user.email_confirmed": "E-mail confirmed",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { PublishedNoticeRow } from "../../reports/notice.format.js";
 import {
   describePeriod,
   type Period,
@@ -12,7 +13,7 @@ import { CSV_COLUMNS, type PublishedRow, toCsv, toReportDocument } from "../../r
 import { layoutCsv, layoutsFor } from "../../reports/report.layouts.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
-import { loadDsaCsv, loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
+import { loadDsaCsv, loadNoticeCsv, loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
 import {
   getReportVersion,
   listReportVersions,
@@ -44,6 +45,22 @@ const reportDocumentSchema = z.object({
       requests_rejected: figure,
       requests_no_data: figure,
     }) satisfies z.ZodType<PublishedRow>,
+  ),
+});
+
+const noticeSectionSchema = z.object({
+  columns: z.array(z.string()).readonly(),
+  rows: z.array(
+    z.object({
+      period: z.string(),
+      jurisdiction: z.string(),
+      process: z.string(),
+      notices_given: figure,
+      notices_delayed_by_non_disclosure: figure,
+      notices_barred: figure,
+      notices_pending_emergency_delay: figure,
+      notices_not_possible: figure,
+    }) satisfies z.ZodType<PublishedNoticeRow>,
   ),
 });
 
@@ -80,7 +97,7 @@ export async function reportApiRoutes(api: App, { db, now }: AppContext): Promis
           "The transparency report of a year, half-year or quarter (2025, 2025H2, 2025Q3), as published (no sign-in)",
         tags: ["reports"],
         params: z.strictObject({ period: periodSchema }),
-        response: { 200: reportDocumentSchema },
+        response: { 200: reportDocumentSchema.extend({ notices: noticeSectionSchema }) },
       },
     },
     async (request) => loadReportDocument(db, request.params.period as Period),
@@ -168,10 +185,13 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
         params: z.strictObject({
           name: z
             .string()
-            .regex(/^\d{4}(H[12]|Q[1-4])?(\.csv|\.json|\.google\.csv|\.apple\.csv|\.oti\.csv|\.dsa\.csv)?$/, {
-              error:
-                "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, alone or with .csv, .json, .google.csv, .apple.csv, .oti.csv or .dsa.csv (a year only)",
-            })
+            .regex(
+              /^\d{4}(H[12]|Q[1-4])?(\.csv|\.json|\.google\.csv|\.apple\.csv|\.oti\.csv|\.notices\.csv|\.dsa\.csv)?$/,
+              {
+                error:
+                  "must be a year, half-year or quarter like 2025, 2025H2 or 2025Q3, alone or with .csv, .json, .google.csv, .apple.csv, .oti.csv, .notices.csv or .dsa.csv (a year only)",
+              },
+            )
             .refine((name) => Number(name.slice(0, 4)) >= 1970, { error: "must be in 1970 or later" }),
         }),
       },
@@ -197,13 +217,16 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
             .header("content-disposition", `attachment; filename="transparency-${name}"`)
             .send(await loadDsaCsv(db, period as Year));
         }
-        const rows = await readReport(db, period);
         if (layout.id === "json")
-          return reply.type("application/json; charset=utf-8").send(toReportDocument(period, rows));
+          return reply.type("application/json; charset=utf-8").send(await loadReportDocument(db, period));
         return reply
           .type("text/csv; charset=utf-8")
           .header("content-disposition", `attachment; filename="transparency-${name}"`)
-          .send(layoutCsv(layout.id, rows));
+          .send(
+            layout.id === "notices-csv"
+              ? await loadNoticeCsv(db, period)
+              : layoutCsv(layout.id, await readReport(db, period)),
+          );
       }
       const html = await renderReportPage(await loadReportPageData(db, period));
       return reply.type("text/html; charset=utf-8").send(html);
