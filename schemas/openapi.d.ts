@@ -1666,6 +1666,13 @@ export interface operations {
                             deadline?: string;
                             relatesTo?: string;
                         } | null;
+                        userNotice: {
+                            /** @enum {string} */
+                            by: "provider" | "issuing_authority";
+                            afterDays: number;
+                            rule: string;
+                            reason: string;
+                        } | null;
                         decision: {
                             /** Format: uuid */
                             id: string;

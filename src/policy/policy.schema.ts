@@ -10,7 +10,7 @@ import {
   tierKeySchema,
   tierSchema,
 } from "../domain/domain.schema.js";
-import { EU_DATA_CATEGORIES, type Process } from "../domain/vocabulary.js";
+import { EU_DATA_CATEGORIES, type Process, REGIMES } from "../domain/vocabulary.js";
 import { quoted, text } from "../shared/validation.js";
 
 /** The policy document, docs/policy.md (contract). */
@@ -89,6 +89,36 @@ const regimesSchema = z.strictObject({
   eu_e_evidence: z.strictObject({ categories: euCategoriesSchema }).optional(),
 });
 
+/**
+ * Who tells the person whose data were asked for, per regime (docs/policy.md#user-notice): the provider
+ * (once no order, delay or emergency bars it, and `afterDays` after the answer), or the issuing authority,
+ * the provider keeping the order confidential (Regulation (EU) 2023/1543 Art. 13). A regime the policy
+ * leaves out keeps its default (src/policy/user-notice.ts).
+ */
+export const NOTICE_GIVERS = ["provider", "issuing_authority"] as const;
+export type NoticeGiver = (typeof NOTICE_GIVERS)[number];
+
+const userNoticeRuleSchema = z
+  .strictObject({
+    by: z.enum(NOTICE_GIVERS, {
+      error: (issue) => `unknown ${quoted(issue.input)} (one of: ${NOTICE_GIVERS.join(", ")})`,
+    }),
+    /** Days after the request is answered before the provider's notice goes out. */
+    afterDays: z.int().min(0).max(3650).optional(),
+    description: text(500).optional(),
+  })
+  .refine((rule) => rule.by === "provider" || rule.afterDays === undefined, {
+    path: ["afterDays"],
+    error: "only with by: provider (the issuing authority decides when it informs)",
+  });
+
+const userNoticeSchema = z.strictObject(
+  Object.fromEntries(REGIMES.map((regime) => [regime, userNoticeRuleSchema.optional()])) as Record<
+    (typeof REGIMES)[number],
+    z.ZodOptional<typeof userNoticeRuleSchema>
+  >,
+);
+
 export const policyDocumentSchema = z
   .strictObject({
     policy: z.literal(1, { error: "must be 1 (the only policy format version)" }),
@@ -110,6 +140,7 @@ export const policyDocumentSchema = z
     humanRightsReview: z.array(jurisdictionSchema).max(300).default([]),
     rules: z.array(ruleSchema).max(200).default([]),
     regimes: regimesSchema.optional(),
+    userNotice: userNoticeSchema.optional(),
   })
   .superRefine((policy, ctx) => {
     const eu = policy.regimes?.eu_e_evidence;
@@ -141,3 +172,4 @@ export const policyDocumentSchema = z
 export type PolicyDocument = z.output<typeof policyDocumentSchema>;
 export type JurisdictionEntry = PolicyDocument["jurisdictions"][string];
 export type EmergencyPolicy = z.output<typeof emergencyPolicySchema>;
+export type UserNoticeRuleDocument = z.output<typeof userNoticeRuleSchema>;

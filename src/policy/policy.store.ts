@@ -145,18 +145,24 @@ export function cachedPolicy(key: string): ActivePolicy | undefined {
   return compiled ? { id: key.slice(0, key.indexOf(":")), key, compiled } : undefined;
 }
 
+async function policyInForceKey(db: Db): Promise<string | null> {
+  const result = await sql<{ key: string | null }>`select policy_in_force_key() as key`.execute(db);
+  return result.rows[0]?.key ?? null;
+}
+
+/** The policy in force, or null in a store where none was ever activated: for readers that show, not decide. */
+export async function policyInForceOrNone(db: Db): Promise<ActivePolicy | null> {
+  const key = await policyInForceKey(db);
+  return key ? loadPolicyInForce(db, key) : null;
+}
+
 /**
  * Load the policy in force, compiled. `known` is the key of the (policy, overlay) pair in force
  * (`policy_in_force_key()`, migration 0006) when the caller already read it; intake runs this on every
  * request, so the document and the overlay rows are read and compiled only for a pair not seen before.
  */
 export async function loadPolicyInForce(db: Db, known?: string | null): Promise<ActivePolicy> {
-  const key =
-    known === undefined
-      ? await sql<{ key: string | null }>`select policy_in_force_key() as key`
-          .execute(db)
-          .then((result) => result.rows[0]?.key ?? null)
-      : known;
+  const key = known === undefined ? await policyInForceKey(db) : known;
   if (!key) throw notFound("active policy (activate one with `custodian policy activate FILE`)");
   const [policyId, overlayIds] = key.split(":") as [string, string];
   const cached = cachedPolicy(key);

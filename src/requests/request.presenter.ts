@@ -4,6 +4,8 @@ import type { DecisionTable } from "../db/schema.js";
 import { type LegalBasis, legalBasisSchema } from "../domain/legal-basis.schema.js";
 import { CATEGORIES, REGIMES, type Regime, STATUSES, type Status, TARGET_TYPES } from "../domain/vocabulary.js";
 import { ACTIONS, type DecisionItem, OUTCOMES, type Outcome, REFUSAL_GROUNDS } from "../policy/engine.js";
+import { NOTICE_GIVERS } from "../policy/policy.schema.js";
+import type { UserNoticeRule } from "../policy/user-notice.js";
 import type { HoldView } from "./holds.service.js";
 
 /**
@@ -202,6 +204,18 @@ export const requestDetailStaffSchema = z.strictObject({
   emergency: z.strictObject({ justification: z.string(), verified: z.boolean() }).nullable(),
   /** The legal basis as filed (docs/regimes.md), null for a request without one. */
   legalBasis: legalBasisSchema.nullable(),
+  /**
+   * Who tells the user under the request's regime, by the policy in force (docs/policy.md#user-notice),
+   * with the line it comes from; null while no policy is in force.
+   */
+  userNotice: z
+    .strictObject({
+      by: z.enum(NOTICE_GIVERS),
+      afterDays: z.number().int(),
+      rule: z.string(),
+      reason: z.string(),
+    })
+    .nullable(),
   decision: decisionSchema.nullable(),
   reviews: z.array(reviewSchema),
   callbacks: z.array(callbackSchema),
@@ -264,6 +278,7 @@ export interface DeskRows {
     decision_id: string;
   }>;
   callbacks: Array<{ called_number: string; outcome: string; note: string; made_at: Date; email: string }>;
+  userNotice: UserNoticeRule | null;
 }
 
 function presentBase(rows: DetailRows) {
@@ -324,6 +339,7 @@ export function presentStaffDetail(rows: DetailRows, desk: DeskRows): RequestDet
       ? { justification: row.emergency_justification, verified: row.emergency_verified === true }
       : null,
     legalBasis: (row.legal_basis as LegalBasis | null) ?? null,
+    userNotice: desk.userNotice,
     decision: decision
       ? {
           id: decision.id,

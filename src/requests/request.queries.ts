@@ -2,7 +2,9 @@ import { type RawBuilder, sql } from "kysely";
 import { authorize, type Principal } from "../authz/authz.js";
 import type { Db } from "../db/database.js";
 import { targetFromRow } from "../domain/request.schema.js";
-import type { Status } from "../domain/vocabulary.js";
+import type { Regime, Status } from "../domain/vocabulary.js";
+import { policyInForceOrNone } from "../policy/policy.store.js";
+import { userNoticeRule } from "../policy/user-notice.js";
 import { forbidden, notFound } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
@@ -260,7 +262,10 @@ export async function getRequest(db: Db, principal: Principal, requestId: string
     non_disclosure_until: row.non_disclosure_until,
     submitted_by_email: submitter?.email ?? null,
   };
-  return presentStaffDetail(rows, { filed, verificationNotes, decision, reviews, callbacks });
+  const userNotice = await policyInForceOrNone(db).then((policy) =>
+    policy ? userNoticeRule(policy.compiled.document, row.regime as Regime) : null,
+  );
+  return presentStaffDetail(rows, { filed, verificationNotes, decision, reviews, callbacks, userNotice });
 }
 
 export async function getDocument(db: Db, principal: Principal, requestId: string, position: number) {

@@ -70,8 +70,12 @@ export function RequestFiled({ r, humanRights }: { r: RequestDetailStaff; humanR
               the user may not be told until <time datetime={r.nonDisclosureUntil}>{r.nonDisclosureUntil}</time>
             </>
           ) : (
-            "none: the user may be told"
+            "none"
           )}
+        </dd>
+        <dt>Telling the user</dt>
+        <dd>
+          <UserNotice r={r} />
         </dd>
         <dt>Received</dt>
         <dd>
@@ -111,5 +115,42 @@ export function RequestFiled({ r, humanRights }: { r: RequestDetailStaff; humanR
         <dd class="mono">SHA-256 {r.originalSha256}</dd>
       </dl>
     </section>
+  );
+}
+
+/** Who tells the user under this request's regime, and what stands in the way, as the policy in force says. */
+function UserNotice({ r }: { r: RequestDetailStaff }) {
+  const rule = r.userNotice;
+  if (!rule) return <span class="muted">no policy in force</span>;
+  const delay = r.legalBasis?.userInformationDelay;
+  return (
+    <>
+      {rule.by === "issuing_authority" ? (
+        <strong>the issuing authority informs the person; we send nothing and keep the order confidential</strong>
+      ) : (
+        <>
+          we tell the user
+          {rule.afterDays > 0 ? ` ${rule.afterDays} days after we answer,` : ""} once nothing bars it
+          {delay && (
+            <>
+              {" "}
+              — <strong>the issuing authority delays informing the user</strong>
+              {delay.until ? (
+                <>
+                  {" "}
+                  until <time datetime={delay.until}>{delay.until}</time>
+                </>
+              ) : (
+                ", with no end date"
+              )}
+              : {delay.reason}
+            </>
+          )}
+        </>
+      )}
+      <span class="hint">
+        {rule.reason} <span class="mono">({rule.rule})</span>
+      </span>
+    </>
   );
 }
