@@ -3,19 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.js";
 import { PIECE_BYTES } from "../src/requests/documents.store.js";
-import { DRIVERS } from "./support/db.js";
-
-async function dropDatabase(url: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
-  await admin.end();
-}
-
+import { DRIVERS, dropPostgresDatabase } from "./support/db.js";
 import { requestDocument } from "./support/fixtures.js";
 import { freePort } from "./support/pg-cluster.js";
 import { type ServerProcess, startProcess, storeWithOfficerToken } from "./support/server-process.js";
@@ -110,7 +101,7 @@ describe.each(DRIVERS)("uploads to the real server (%s)", (driver) => {
   afterAll(async () => {
     await server?.kill();
     rmSync(scratch, { recursive: true, force: true });
-    if (url) await dropDatabase(url);
+    if (url) await dropPostgresDatabase(url);
   });
 
   it("stores documents as they arrive and gives them back byte for byte, with their SHA-256", async () => {

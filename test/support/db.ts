@@ -29,15 +29,19 @@ export async function createPostgresDatabase(
   await client.connect();
   await client.query(`create database ${name}`);
   await client.end();
-  return {
-    url: withDatabase(admin, name),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  const url = withDatabase(admin, name);
+  return { url, drop: () => dropPostgresDatabase(url, admin) };
+}
+
+/** Drops the database `url` names (one a helper made and left, such as storeWithOfficerToken's). */
+export async function dropPostgresDatabase(url: string, admin = process.env.DATABASE_URL as string): Promise<void> {
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  try {
+    await c.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
+  } finally {
+    await c.end();
+  }
 }
 
 export async function freshDatabase(
