@@ -945,6 +945,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/{id}/enforcing-state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An EU production order's enforcing State: its notification, the enforcing authority's answers, and whether traffic and content data may leave now */
+        get: operations["getEnforcingState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/enforcing-state/notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the issuing authority notified the enforcing State of this EPOC (Art. 8(1)), where the order did not say so; once */
+        post: operations["recordEnforcingNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/enforcing-state/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the enforcing authority's answer: no ground, a refusal or objection on Art. 12(1) grounds, or conditions on use; also after delivery */
+        post: operations["recordEnforcingAnswer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1436,6 +1487,13 @@ export interface operations {
                         /** Format: date-time */
                         deadline?: string;
                         relatesTo?: string;
+                        enforcingNotification?: {
+                            enforcingState: string;
+                            /** Format: date-time */
+                            notifiedAt: string;
+                        };
+                        /** @default false */
+                        offenceAndPersonInIssuingState?: boolean;
                     };
                     /** @enum {string} */
                     illegalContentCategory?: "STATEMENT_CATEGORY_ANIMAL_WELFARE" | "STATEMENT_CATEGORY_CONSUMER_INFORMATION" | "STATEMENT_CATEGORY_CYBER_VIOLENCE" | "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN" | "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS" | "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH" | "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS" | "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS" | "STATEMENT_CATEGORY_PROTECTION_OF_MINORS" | "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY" | "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" | "STATEMENT_CATEGORY_SELF_HARM" | "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS" | "STATEMENT_CATEGORY_VIOLENCE" | "STATEMENT_CATEGORY_NOT_SPECIFIED_ORDER";
@@ -1665,6 +1723,13 @@ export interface operations {
                             /** Format: date-time */
                             deadline?: string;
                             relatesTo?: string;
+                            enforcingNotification?: {
+                                enforcingState: string;
+                                /** Format: date-time */
+                                notifiedAt: string;
+                            };
+                            /** @default false */
+                            offenceAndPersonInIssuingState: boolean;
                         } | null;
                         userNotice: {
                             /** @enum {string} */
@@ -3701,6 +3766,199 @@ export interface operations {
                         receiptConfirmedAt: string | null;
                         effect: ("given" | "not_executed") | null;
                         effectAt: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    getEnforcingState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notificationNotRequired: boolean;
+                        notification: {
+                            enforcingState: string;
+                            /** Format: date-time */
+                            notifiedAt: string;
+                            /** Format: date-time */
+                            windowClosesAt: string;
+                            emergency: boolean;
+                        } | null;
+                        answers: {
+                            /** @enum {string} */
+                            kind: "no_ground" | "refusal" | "objection" | "conditions";
+                            grounds: {
+                                ground: string;
+                                article: string;
+                            }[];
+                            categories: string[];
+                            conditions: string | null;
+                            /** Format: date-time */
+                            answeredAt: string;
+                            inTime: boolean;
+                            afterDelivery: boolean;
+                        }[];
+                        release: {
+                            /** @enum {string} */
+                            category: "traffic" | "content";
+                            /** @enum {string} */
+                            status: "release" | "wait" | "refused";
+                            until: string | null;
+                            reason: string | null;
+                        }[];
+                        useBarred: string[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    recordEnforcingNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enforcingState: string;
+                    /** Format: date-time */
+                    notifiedAt: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notificationNotRequired: boolean;
+                        notification: {
+                            enforcingState: string;
+                            /** Format: date-time */
+                            notifiedAt: string;
+                            /** Format: date-time */
+                            windowClosesAt: string;
+                            emergency: boolean;
+                        } | null;
+                        answers: {
+                            /** @enum {string} */
+                            kind: "no_ground" | "refusal" | "objection" | "conditions";
+                            grounds: {
+                                ground: string;
+                                article: string;
+                            }[];
+                            categories: string[];
+                            conditions: string | null;
+                            /** Format: date-time */
+                            answeredAt: string;
+                            inTime: boolean;
+                            afterDelivery: boolean;
+                        }[];
+                        release: {
+                            /** @enum {string} */
+                            category: "traffic" | "content";
+                            /** @enum {string} */
+                            status: "release" | "wait" | "refused";
+                            until: string | null;
+                            reason: string | null;
+                        }[];
+                        useBarred: string[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    recordEnforcingAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "no_ground" | "refusal" | "objection" | "conditions";
+                    grounds?: ("immunities_or_privileges" | "press_freedom" | "fundamental_rights" | "ne_bis_in_idem" | "double_criminality")[];
+                    categories?: ("traffic" | "content")[];
+                    conditions?: string;
+                    /** Format: date-time */
+                    answeredAt: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notificationNotRequired: boolean;
+                        notification: {
+                            enforcingState: string;
+                            /** Format: date-time */
+                            notifiedAt: string;
+                            /** Format: date-time */
+                            windowClosesAt: string;
+                            emergency: boolean;
+                        } | null;
+                        answers: {
+                            /** @enum {string} */
+                            kind: "no_ground" | "refusal" | "objection" | "conditions";
+                            grounds: {
+                                ground: string;
+                                article: string;
+                            }[];
+                            categories: string[];
+                            conditions: string | null;
+                            /** Format: date-time */
+                            answeredAt: string;
+                            inTime: boolean;
+                            afterDelivery: boolean;
+                        }[];
+                        release: {
+                            /** @enum {string} */
+                            category: "traffic" | "content";
+                            /** @enum {string} */
+                            status: "release" | "wait" | "refused";
+                            until: string | null;
+                            reason: string | null;
+                        }[];
+                        useBarred: string[];
                     };
                 };
             };

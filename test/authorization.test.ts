@@ -62,6 +62,8 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/api/v1/requests/:id/messages/:messageId/answer": { answer: "the start of the session" },
     "/portal/requests/:id/messages/:messageId/answer": { answer: "the start of the session" },
     "/api/v1/requests/:id/order-facts": { illegalContentCategory: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" },
+    "/api/v1/requests/:id/enforcing-state/notification": { enforcingState: "DE", notifiedAt: "2026-12-01T10:00:00Z" },
+    "/api/v1/requests/:id/enforcing-state/answers": { kind: "no_ground", answeredAt: "2026-12-01T10:00:00Z" },
     "/api/v1/users/:id/release-holds": { note: "called the agency" },
     "/desk/requests/:id/release": { note: "called the agency", scope: "this" },
     "/api/v1/agencies": { name: "New Agency", jurisdiction: "FR" },

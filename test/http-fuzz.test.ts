@@ -166,6 +166,13 @@ const ROUTES: Record<string, RouteSpec> = {
     body: () => ({ illegalContentCategory: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" }),
   },
   "POST /api/v1/requests/:id/emergency-page/acknowledgement": {},
+  "GET /api/v1/requests/:id/enforcing-state": {},
+  "POST /api/v1/requests/:id/enforcing-state/notification": {
+    body: () => ({ enforcingState: "DE", notifiedAt: "2026-12-01T10:00:00Z" }),
+  },
+  "POST /api/v1/requests/:id/enforcing-state/answers": {
+    body: () => ({ kind: "refusal", grounds: ["ne_bis_in_idem"], answeredAt: "2026-12-01T10:00:00Z" }),
+  },
   "GET /api/v1/health": {},
   "GET /api/v1/ready": {},
   "GET /api/v1/openapi.json": {},

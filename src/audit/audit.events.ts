@@ -46,6 +46,13 @@ export type AuditAction =
    */
   | "request.receipt_confirmed"
   | "request.category_recorded"
+  /**
+   * The enforcing State of an EU production order (docs/regimes.md#the-enforcing-state): its authority was
+   * notified (as the order states, or staff recorded), and it answered (no ground, a refusal or objection on
+   * Art. 12(1) grounds, conditions on use), also after delivery.
+   */
+  | "request.enforcing_notified"
+  | "request.enforcing_answered"
   /** A jurisdiction was paused, refused or resumed by a person. */
   | "jurisdiction.status_changed"
   /** A policy version was stored and made the active one. */
@@ -77,6 +84,8 @@ export type AuditAction =
   | "production.sealed"
   /** A production could not be built; what was stored of it was deleted. */
   | "production.failed"
+  /** A production was refused before it began: its traffic or content data wait for the enforcing State. */
+  | "production.refused"
   /** The requesting agency's officer downloaded a production (once). */
   | "production.downloaded"
   /** A download was refused, and why (wrong agency, no second factor, expired, already downloaded …). */
@@ -237,6 +246,25 @@ export interface AuditPayloads {
   /** `at`: when the authority was told; `means`: the answer at intake, or recorded by staff with a note. */
   "request.receipt_confirmed": { at: string; means: "intake_answer" | "recorded"; note?: string };
   "request.category_recorded": { category: string; from: string | null };
+  "request.enforcing_notified": {
+    enforcingState: string;
+    notifiedAt: string;
+    windowClosesAt: string;
+    basis: string;
+    emergency: boolean;
+    from: "document" | "staff";
+    note?: string;
+  };
+  "request.enforcing_answered": {
+    kind: string;
+    grounds: Array<{ ground: string; article: string }>;
+    categories: string[];
+    conditions?: string;
+    answeredAt: string;
+    inTime: boolean;
+    afterDelivery: boolean;
+    note?: string;
+  };
   "jurisdiction.status_changed": { status: string; reason: string };
   "policy.activated": { name: string; version: string; sha256: string };
   "agency.created": { name: string; jurisdiction: string; via?: string; [field: string]: Json | undefined };
@@ -265,6 +293,7 @@ export interface AuditPayloads {
     purgeAfter: string;
   };
   "production.failed": { requestId: string; reason: string };
+  "production.refused": RefusalPayload;
   "production.downloaded": { agencyId: string | null; bytes: number | string | bigint | null };
   "production.download_refused": RefusalPayload;
   "production.purged": { requestId: string; was: string; chunksDeleted: number; archiveDeleted: string | null };
@@ -331,7 +360,11 @@ interface AgencyChangeDecided {
 }
 
 /** The actions whose payload is a refusal (`auditRefusal` writes them). */
-export type RefusalAction = "security.refused" | "session.refused" | "production.download_refused";
+export type RefusalAction =
+  | "security.refused"
+  | "session.refused"
+  | "production.download_refused"
+  | "production.refused";
 
 /**
  * One entry, its payload typed by its action. (An action added to `AuditAction` without its line in

@@ -60,7 +60,7 @@ const entry = (overrides: Partial<AnyEntry> = {}): AuditEntry =>
 describe("audit payloads are typed per action", () => {
   it("gives each action its payload, and the refusals theirs", () => {
     expectTypeOf<RefusalAction>().toEqualTypeOf<
-      "production.download_refused" | "session.refused" | "security.refused"
+      "production.download_refused" | "session.refused" | "security.refused" | "production.refused"
     >();
     expectTypeOf<Extract<AuditEntry, { action: "request.reviewed" }>["payload"]>().toEqualTypeOf<
       AuditPayloads["request.reviewed"]

@@ -68,6 +68,7 @@ export type Action =
   | "request.reply"
   | "emergency.acknowledge"
   | "request.record_facts"
+  | "request.enforcing_state"
   | "production.download"
   | "jurisdiction.read"
   | "jurisdiction.change"
@@ -111,6 +112,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "emergency.acknowledge": ["intake", "reviewer", "counsel"],
   // The DSA report's facts on an order (its category, when receipt was confirmed): the staff who handle it.
   "request.record_facts": ["intake", "reviewer", "counsel"],
+  // An EU order's enforcing State: its notification and the enforcing authority's answers, as they arrive.
+  "request.enforcing_state": ["intake", "reviewer", "counsel"],
   "production.download": ["agency"],
   "jurisdiction.read": ["intake", "reviewer", "counsel", "admin", "auditor"],
   "jurisdiction.change": ["admin"],

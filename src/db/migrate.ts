@@ -23,6 +23,7 @@ import * as m0023 from "./migrations/0023_correspondence.js";
 import * as m0024 from "./migrations/0024_eu_preservation.js";
 import * as m0025 from "./migrations/0025_archive_store.js";
 import * as m0026 from "./migrations/0026_dsa_order_facts.js";
+import * as m0027 from "./migrations/0027_enforcing_state.js";
 import * as m0028 from "./migrations/0028_user_notices.js";
 import * as m0029 from "./migrations/0029_emergency_page.js";
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0029_emergency_page": m0029,
   "0026_dsa_order_facts": m0026,
   "0028_user_notices": m0028,
+  "0027_enforcing_state": m0027,
 };
 
 /** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */

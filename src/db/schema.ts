@@ -259,6 +259,34 @@ export interface RequestMessageTable {
   answered_at: Timestamp | null;
 }
 
+/** The enforcing authority's notification of an EU production order (0027): one per request, never changed. */
+export interface EnforcingNotificationTable {
+  request_id: string;
+  enforcing_state: string;
+  notified_at: Timestamp;
+  window_closes_at: Timestamp;
+  emergency: boolean;
+  recorded_from: "document" | "staff";
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+
+/** Each answer of the enforcing authority (0027), as staff record it; never changed. */
+export interface EnforcingAnswerTable {
+  id: Generated<string>;
+  request_id: string;
+  kind: "no_ground" | "refusal" | "objection" | "conditions";
+  grounds: ColumnType<string[], string[] | undefined, never>;
+  categories: ColumnType<string[], string[] | undefined, never>;
+  conditions: string | null;
+  note: string | null;
+  answered_at: Timestamp;
+  in_time: boolean;
+  after_delivery: boolean;
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+
 export interface RequestTargetTable {
   request_id: string;
   position: number;
@@ -539,6 +567,8 @@ export interface DB {
   jurisdiction_status: JurisdictionStatusTable;
   preservation_hold: PreservationHoldTable;
   request_message: RequestMessageTable;
+  enforcing_notification: EnforcingNotificationTable;
+  enforcing_answer: EnforcingAnswerTable;
   job: JobTable;
   audit_event: AuditEventTable;
   audit_chain: AuditChainTable;

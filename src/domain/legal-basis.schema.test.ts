@@ -69,6 +69,43 @@ describe("legalBasis", () => {
     ]);
   });
 
+  it("takes the enforcing State's notification on an EPOC (Art. 8(1)), and refuses one that cannot be", () => {
+    expect(parseRequestDocument(example("eu-epoc-judge")).legalBasis?.enforcingNotification).toEqual({
+      enforcingState: "DE",
+      notifiedAt: "2026-12-01T11:00:00+01:00",
+    });
+    const notify = (state: string) => (b: Json) => {
+      b.enforcingNotification = { enforcingState: state, notifiedAt: "2026-12-01T11:00:00+01:00" };
+    };
+    expect(problems(withBasis(notify("ES")))).toEqual([
+      {
+        path: "legalBasis.enforcingNotification.enforcingState",
+        message: "must be another State than the issuing State (ES)",
+      },
+    ]);
+    expect(problems(withBasis(notify("DK")))).toEqual([
+      {
+        path: "legalBasis.enforcingNotification.enforcingState",
+        message: '"DK" is not a Member State bound by Regulation (EU) 2023/1543',
+      },
+    ]);
+    expect(problems(withBasis(notify("DE"), "eu-epoc-pr"))).toEqual([
+      {
+        path: "legalBasis.enforcingNotification",
+        message: "only an epoc is notified to the enforcing State (Art. 8(1))",
+      },
+    ]);
+    expect(problems(withBasis((b) => (b.offenceAndPersonInIssuingState = true)))).toEqual([
+      {
+        path: "legalBasis.offenceAndPersonInIssuingState",
+        message: "an order stating Art. 8(2) (offence and person in the issuing State) notifies no enforcing State",
+      },
+    ]);
+    expect(problems(withBasis((b) => (b.enforcingNotification.notifiedAt = "yesterday")))[0]?.path).toBe(
+      "legalBasis.enforcingNotification.notifiedAt",
+    );
+  });
+
   it("refuses a deadline before the order arrived", () => {
     expect(problems(withBasis((b) => (b.deadline = "2026-11-30T10:00:00Z")))).toEqual([
       {

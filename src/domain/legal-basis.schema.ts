@@ -55,16 +55,24 @@ const userInformationDelaySchema = z.strictObject({
   until: calendarDateSchema.optional(),
 });
 
+const euStateSchema = z.string().regex(/^[A-Z]{2}$/, { error: "must be an ISO 3166-1 alpha-2 country code like DE" });
+
+/**
+ * The issuing authority notified the enforcing authority (Art. 8(1)): which State's, and when (the EPOC is
+ * sent to both at once). Its window for a ground for refusal runs from then (docs/regimes.md#the-enforcing-state).
+ */
+export const enforcingNotificationSchema = z.strictObject({
+  enforcingState: euStateSchema,
+  notifiedAt: z.iso.datetime({ offset: true }),
+});
+
 export const legalBasisSchema = z
   .strictObject({
     regime: regimeSchema,
     instrument: instrumentSchema,
     issuingAuthority: authoritySchema.optional(),
     validatingAuthority: authoritySchema.optional(),
-    issuingState: z
-      .string()
-      .regex(/^[A-Z]{2}$/, { error: "must be an ISO 3166-1 alpha-2 country code like DE" })
-      .optional(),
+    issuingState: euStateSchema.optional(),
     offence: offenceSchema.optional(),
     emergency: z.boolean().default(false),
     userInformationDelay: userInformationDelaySchema.optional(),
@@ -72,6 +80,13 @@ export const legalBasisSchema = z
     deadline: z.iso.datetime({ offset: true }).optional(),
     /** The reference of the preservation an Annex V confirmation or Annex VI extension is about. */
     relatesTo: text(128).optional(),
+    /** An EPOC for traffic or content data: the enforcing State's notification, as the order states it (Art. 8(1)). */
+    enforcingNotification: enforcingNotificationSchema.optional(),
+    /**
+     * The issuing authority states Art. 8(2): the offence was, is being or is likely to be committed in the
+     * issuing State and the person whose data are sought resides there, so no enforcing State is notified.
+     */
+    offenceAndPersonInIssuingState: z.boolean().default(false),
   })
   .superRefine((basis, ctx) => {
     const instruments = REGIME_INSTRUMENTS[basis.regime] as readonly string[];
@@ -111,6 +126,25 @@ export const legalBasisSchema = z
     if (basis.emergency && instrument !== "epoc") {
       ctx.addIssue({ code: "custom", path: ["emergency"], message: "only an epoc can be an emergency (Art. 10(4))" });
     }
+    const notification = basis.enforcingNotification;
+    if (notification && instrument !== "epoc") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["enforcingNotification"],
+        message: "only an epoc is notified to the enforcing State (Art. 8(1))",
+      });
+    } else if (notification) {
+      const problem = enforcingStateProblem(notification.enforcingState, basis.issuingState);
+      if (problem)
+        ctx.addIssue({ code: "custom", path: ["enforcingNotification", "enforcingState"], message: problem });
+      if (basis.offenceAndPersonInIssuingState) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["offenceAndPersonInIssuingState"],
+          message: "an order stating Art. 8(2) (offence and person in the issuing State) notifies no enforcing State",
+        });
+      }
+    }
     if (basis.validatingAuthority && !VALIDATING_KINDS.includes(basis.validatingAuthority.kind)) {
       ctx.addIssue({
         code: "custom",
@@ -119,6 +153,18 @@ export const legalBasisSchema = z
       });
     }
   });
+
+/**
+ * The enforcing State is the one where the order's addressee sits: a Member State bound by the Regulation
+ * other than the issuing State (an order to an addressee in its own State is not cross-border).
+ */
+export function enforcingStateProblem(state: string, issuingState: string | null | undefined): string | undefined {
+  if (!(E_EVIDENCE_STATES as readonly string[]).includes(state)) {
+    return `"${state}" is not a Member State bound by Regulation (EU) 2023/1543`;
+  }
+  if (state === issuingState) return `must be another State than the issuing State (${state})`;
+  return undefined;
+}
 
 /** Who may validate an order another authority issued (Art. 4(1)(b), 4(2)(b)). */
 const VALIDATING_KINDS: readonly AuthorityKind[] = ["judge", "court", "investigating_judge", "public_prosecutor"];

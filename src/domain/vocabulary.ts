@@ -231,3 +231,32 @@ export const EU_OFFICIAL_LANGUAGES = [
   "sl",
   "sv",
 ] as const;
+
+/**
+ * The grounds on which the enforcing authority refuses an EPOC notified to it (Art. 12(1) Regulation (EU)
+ * 2023/1543), each with its letter: (a) immunities or privileges, or the rules on press freedom and freedom
+ * of expression, of the enforcing State; (b) exceptionally, a manifest breach of a fundamental right of
+ * Art. 6 TEU and the Charter; (c) ne bis in idem; (d) no double criminality, unless the offence is of an
+ * Annex IV category punishable by at least three years in the issuing State.
+ */
+export const ENFORCING_GROUNDS = {
+  immunities_or_privileges: "Art. 12(1)(a)",
+  press_freedom: "Art. 12(1)(a)",
+  fundamental_rights: "Art. 12(1)(b)",
+  ne_bis_in_idem: "Art. 12(1)(c)",
+  double_criminality: "Art. 12(1)(d)",
+} as const;
+export type EnforcingGround = keyof typeof ENFORCING_GROUNDS;
+export const ENFORCING_GROUND_CODES = Object.keys(ENFORCING_GROUNDS) as [EnforcingGround, ...EnforcingGround[]];
+
+/**
+ * What the enforcing authority answers: no ground for refusal (the wait ends); a refusal on Art. 12(1)
+ * grounds; an objection to the use of data (after an emergency's delivery, Art. 10(4)), also on those
+ * grounds; or conditions on the use of the data.
+ */
+export const ENFORCING_ANSWERS = ["no_ground", "refusal", "objection", "conditions"] as const;
+export type EnforcingAnswerKind = (typeof ENFORCING_ANSWERS)[number];
+
+/** The EU categories the enforcing State is notified of (Art. 8(1)): traffic (not identification) and content. */
+export const NOTIFIED_EU_CATEGORIES = ["traffic", "content"] as const satisfies readonly EuDataCategory[];
+export type NotifiedEuCategory = (typeof NOTIFIED_EU_CATEGORIES)[number];

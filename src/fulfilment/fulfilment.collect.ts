@@ -71,7 +71,7 @@ export async function collect(
     builder.add(csv, await csv.close());
     counts[category] = count;
   }
-  return { tallies: [...tallies.values()], refused: plan.refused, categories, counts };
+  return { tallies: [...tallies.values()], refused: [...started.withheld, ...plan.refused], categories, counts };
 }
 
 /** One record as it appears in its category's files: a JSON object, and a CSV row with its line break. */

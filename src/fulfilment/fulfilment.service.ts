@@ -1,5 +1,6 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
+import { auditRefusal } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import { targetKey } from "../domain/request.schema.js";
 import type { Category } from "../domain/vocabulary.js";
@@ -15,7 +16,7 @@ import { certificatePdf } from "./certificate.js";
 import { collect } from "./fulfilment.collect.js";
 import type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress, Started } from "./fulfilment.types.js";
 import { PackageBuilder } from "./package.builder.js";
-import { failProduction, start } from "./production.start.js";
+import { EnforcingWait, failProduction, start } from "./production.start.js";
 import { defaultSource } from "./sources/index.js";
 import type { DataSourceFactory } from "./sources/source.js";
 import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
@@ -58,7 +59,27 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
     );
   }
   const archives = settings.archives;
-  const started = await db.transaction().execute((tx) => start(tx, options, keyring, clock()));
+  const started = await db
+    .transaction()
+    .execute((tx) => start(tx, options, keyring, clock()))
+    .catch(async (error: unknown) => {
+      // Refused before anything was written: the refusal is audited on its own, on the request's timeline.
+      if (error instanceof EnforcingWait) {
+        await auditRefusal(
+          db,
+          {
+            actor: options.actor,
+            action: "production.refused",
+            objectType: "request",
+            objectId: options.requestId,
+            reason: error.message,
+            details: { waitsUntil: error.until.toISOString() },
+          },
+          clock(),
+        );
+      }
+      throw error;
+    });
   // Best effort, here and after a failure: what is left of a failed production is ciphertext whose key
   // was erased with its failure, noise to anyone; it must not stop this build or hide why one failed.
   if (started.abandoned) await archives.delete(archiveKeyOf(started.abandoned)).catch(() => {});

@@ -61,6 +61,8 @@ export interface Started {
   approvedAt: Date | null;
   request: StoredRequest & { id: string; agencyName: string; jurisdiction: string; process: string };
   items: unknown[];
+  /** Items the enforcing authority refused (Art. 12(1)): left out of the production, listed as not produced. */
+  withheld: Array<{ target: string; category: string; reason: string }>;
   provider: string;
   compiled: Awaited<ReturnType<typeof loadPolicyInForce>>["compiled"];
 }

@@ -2,10 +2,14 @@ import { randomUUID } from "node:crypto";
 import { appendAudit } from "../audit/audit.js";
 import type { Tx } from "../db/database.js";
 import { targetFromRow } from "../domain/request.schema.js";
+import type { EuDataCategory } from "../domain/vocabulary.js";
+import type { DecisionItem } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { currentDecision } from "../requests/decisions.repository.js";
+import { enforcingGate } from "../requests/enforcing-state.js";
+import { readEnforcingState } from "../requests/enforcing-state.service.js";
 import { lockRequest, transitionLocked } from "../requests/lifecycle.js";
-import { conflict, invalidTransition } from "../shared/errors.js";
+import { conflict, DomainError, invalidTransition } from "../shared/errors.js";
 import type { Keyring } from "../shared/master-key.js";
 import { archiveKeyOf } from "./archive.storage.js";
 import type { FulfilOptions, Started } from "./fulfilment.types.js";
@@ -23,6 +27,18 @@ import { DEFAULT_CHUNK_SIZE } from "./stream-cipher.js";
 // older than this is taken to have died. The job lease (30 s, renewed every 10 s) runs out at least 20 s
 // after its holder's death, so a job taken over always finds the dead holder's production stale.
 export const STALE_BUILD_MS = 20_000;
+
+/** A production refused because traffic or content data still wait for the enforcing State (Art. 10(2)). */
+export class EnforcingWait extends DomainError {
+  constructor(
+    message: string,
+    readonly until: Date,
+  ) {
+    super("conflict", message);
+  }
+}
+
+const EU_RULE = /^regimes\.eu_e_evidence\.categories\.(subscriber|identification|traffic|content)$/;
 
 export async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, now: Date): Promise<Started> {
   const locked = await lockRequest(tx, options.requestId);
@@ -85,6 +101,27 @@ export async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, no
     .orderBy("position")
     .execute();
   const policy = await loadPolicyInForce(tx);
+  // The enforcing State's gate, the one place it is applied: nothing of traffic or content leaves while
+  // its authority may still refuse (the whole production waits: a request is produced once), and what it
+  // refused is left out. Each item is placed in the Regulation's four by the policy in force, else by the
+  // rule that decided it.
+  const disclosed = (decision.items as DecisionItem[]).filter((item) => item.action === "disclose");
+  const gate = enforcingGate(
+    await readEnforcingState(tx, locked.id),
+    disclosed,
+    (item) =>
+      policy.compiled.eu?.categoryOf.get(item.category)?.euCategory ??
+      (EU_RULE.exec(item.rule)?.[1] as EuDataCategory | undefined),
+    now,
+  );
+  const [first] = gate.waiting;
+  if (first) {
+    const until = new Date(Math.max(...gate.waiting.map((w) => w.until.getTime())));
+    throw new EnforcingWait(
+      `request ${locked.id}: no production yet: ${first.reason}; ${gate.waiting.length} item(s) of traffic or content data wait, subscriber and identification data leave with them`,
+      until,
+    );
+  }
 
   const productionId = randomUUID();
   const packageKey = newPackageKey();
@@ -157,7 +194,13 @@ export async function start(tx: Tx, options: FulfilOptions, keyring: Keyring, no
       jurisdiction: request.jurisdiction,
       process: request.process,
     },
-    items: decision.items,
+    items: decision.items.filter(
+      (item) =>
+        !gate.refused.some(
+          (r) => r.target === (item as DecisionItem).target && r.category === (item as DecisionItem).category,
+        ),
+    ),
+    withheld: gate.refused,
     provider: policy.compiled.name,
     compiled: policy.compiled,
   };

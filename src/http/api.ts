@@ -7,6 +7,7 @@ import { authRoutes } from "./routes/auth.routes.js";
 import { canaryApiRoutes } from "./routes/canary.routes.js";
 import { correspondenceRoutes } from "./routes/correspondence.routes.js";
 import { deskRoutes } from "./routes/desk.routes.js";
+import { enforcingStateRoutes } from "./routes/enforcing-state.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { holdRoutes } from "./routes/holds.routes.js";
 import { orderFactsRoutes } from "./routes/order-facts.routes.js";
@@ -35,5 +36,6 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await correspondenceRoutes(api, context);
     await pagingRoutes(api, context);
     await orderFactsRoutes(api, context);
+    await enforcingStateRoutes(api, context);
   };
 }

@@ -64,13 +64,31 @@ export async function enqueueJob<K extends JobKind>(
  * An approved request's fulfilment, queued in the approving transaction so that an approval is never
  * forgotten and never acted on if it rolls back; one per request however often it is approved.
  */
-export async function enqueueFulfilment(tx: Tx, requestId: string, actor: string, now: Date): Promise<void> {
+export async function enqueueFulfilment(
+  tx: Tx,
+  requestId: string,
+  actor: string,
+  now: Date,
+  runAt: Date = now,
+): Promise<void> {
   await enqueueJob(
     tx,
     "request.fulfil",
     { requestId, actor },
-    { runAt: now, dedupeKey: `fulfil:${requestId}`, maxAttempts: 3 },
+    { runAt, dedupeKey: fulfilmentKey(requestId), maxAttempts: 3 },
   );
+}
+
+const fulfilmentKey = (requestId: string) => `fulfil:${requestId}`;
+
+/** Move a request's fulfilment still waiting to run (the enforcing State's wait began or ended). */
+export async function rescheduleFulfilment(tx: Tx, requestId: string, runAt: Date): Promise<void> {
+  await tx
+    .updateTable("job")
+    .set({ run_at: runAt })
+    .where("dedupe_key", "=", fulfilmentKey(requestId))
+    .where("status", "=", "pending")
+    .execute();
 }
 
 /** Attempts at paging an emergency before the desk is told paging failed: with the doubling pause, about 4 minutes. */

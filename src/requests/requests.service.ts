@@ -16,6 +16,7 @@ import { ValidationError } from "../shared/validation.js";
 import { ADMISSION_CODES } from "./admission.codes.js";
 import { answerClock, preservationDays, preservesOnReceipt } from "./clocks.js";
 import { decidedEntry, decisionRow } from "./decisions.repository.js";
+import { notifyFromDocument } from "./enforcing-state.service.js";
 
 export interface IntakeInput {
   agencyId: string;
@@ -64,6 +65,15 @@ export function prepareDocument(input: IntakeInput): RequestDocument {
   if (doc.legalBasis?.deadline !== undefined && Date.parse(doc.legalBasis.deadline) <= input.now.getTime()) {
     throw new ValidationError([
       { path: "legalBasis.deadline", message: `is in the past (${doc.legalBasis.deadline}); nothing was stored` },
+    ]);
+  }
+  const notifiedAt = doc.legalBasis?.enforcingNotification?.notifiedAt;
+  if (notifiedAt !== undefined && Date.parse(notifiedAt) > input.now.getTime()) {
+    throw new ValidationError([
+      {
+        path: "legalBasis.enforcingNotification.notifiedAt",
+        message: `is in the future (${notifiedAt}); nothing was stored`,
+      },
     ]);
   }
   return {
@@ -225,6 +235,12 @@ async function admit(db: Db, intakes: Intake[]): Promise<IntakeResult[]> {
             } else if (result.status === "preserved" || preservesOnReceipt(doc.legalBasis)) {
               await placePreservationHold(tx, result.id, input.actor, input.now, preservationDays(doc.legalBasis));
             }
+            await notifyFromDocument(tx, {
+              requestId: result.id,
+              basis: doc.legalBasis,
+              actor: input.actor,
+              now: input.now,
+            });
             await options.alsoInTransaction?.(tx, result);
           }
         });

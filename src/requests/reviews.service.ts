@@ -6,6 +6,7 @@ import { enqueueFulfilment } from "../jobs/jobs.catalogue.js";
 import { invalidTransition } from "../shared/errors.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
+import { fulfilmentRunAt, readEnforcingState } from "./enforcing-state.service.js";
 import { lockRequest, transitionLocked } from "./lifecycle.js";
 import { type Checklist, checklistProblems, highestRisk, parseChecklist } from "./review.rules.js";
 
@@ -133,7 +134,11 @@ async function reviewInTransaction(db: Db, requestId: string, input: ReviewInput
       : request;
     // Approved: the fulfilment job is queued by the same transaction, so an approval is never forgotten
     // and never acted on if it rolls back.
-    if (to === "approved") await enqueueFulfilment(tx, requestId, input.reviewer, input.now);
+    // An EU order waiting for its enforcing State is fulfilled once the wait ends (an answer moves it).
+    if (to === "approved") {
+      const runAt = fulfilmentRunAt(await readEnforcingState(tx, requestId), input.now);
+      await enqueueFulfilment(tx, requestId, input.reviewer, input.now, runAt);
+    }
     if (to === "rejected") await input.onRejected(tx, { requestId, actor: input.reviewer, now: input.now });
     return { reviewId: id, status: after.status };
   });
