@@ -996,6 +996,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/{id}/publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A request's publication, drafted or approved: what is shown, what is withheld and why */
+        get: operations["getPublication"];
+        put?: never;
+        /** Draft (or redraft) the publication of an answered request whose non-disclosure order has lifted: every publishable field is shown but those redacted, each with its reason */
+        post: operations["draftPublication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/publication/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve the drafted publication at the version read (counsel, not the drafter); it is public from then on */
+        post: operations["approvePublication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/publications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The demands published after their gag lifted, newest first, as approved (no sign-in) */
+        get: operations["listPublications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/publications/lumen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published demands as notices of Lumen's notices API, type LawEnforcementRequest (no sign-in) */
+        get: operations["exportPublicationsLumen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3959,6 +4028,275 @@ export interface operations {
                             reason: string | null;
                         }[];
                         useBarred: string[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    getPublication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requestId: string;
+                        shown: {
+                            agency?: string;
+                            reference?: string;
+                            jurisdiction?: string;
+                            process?: string;
+                            instrument?: string | null;
+                            issuedBy?: string | null;
+                            receivedAt?: string;
+                            categories?: string[];
+                            dateRange?: {
+                                from: string | null;
+                                to: string | null;
+                            } | null;
+                            nonDisclosureUntil?: string | null;
+                            outcome?: string | null;
+                        };
+                        redactions: {
+                            field: string;
+                            reason: string;
+                        }[];
+                        summary: string | null;
+                        approvedAt: string | null;
+                        version: number;
+                        draftedBy: string;
+                        draftedAt: string;
+                        approvedBy: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    draftPublication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    redactions: {
+                        /** @enum {string} */
+                        field: "agency" | "reference" | "jurisdiction" | "process" | "instrument" | "issuedBy" | "receivedAt" | "categories" | "dateRange" | "nonDisclosureUntil" | "outcome";
+                        reason: string;
+                    }[];
+                    summary?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requestId: string;
+                        shown: {
+                            agency?: string;
+                            reference?: string;
+                            jurisdiction?: string;
+                            process?: string;
+                            instrument?: string | null;
+                            issuedBy?: string | null;
+                            receivedAt?: string;
+                            categories?: string[];
+                            dateRange?: {
+                                from: string | null;
+                                to: string | null;
+                            } | null;
+                            nonDisclosureUntil?: string | null;
+                            outcome?: string | null;
+                        };
+                        redactions: {
+                            field: string;
+                            reason: string;
+                        }[];
+                        summary: string | null;
+                        approvedAt: string | null;
+                        version: number;
+                        draftedBy: string;
+                        draftedAt: string;
+                        approvedBy: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    approvePublication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requestId: string;
+                        shown: {
+                            agency?: string;
+                            reference?: string;
+                            jurisdiction?: string;
+                            process?: string;
+                            instrument?: string | null;
+                            issuedBy?: string | null;
+                            receivedAt?: string;
+                            categories?: string[];
+                            dateRange?: {
+                                from: string | null;
+                                to: string | null;
+                            } | null;
+                            nonDisclosureUntil?: string | null;
+                            outcome?: string | null;
+                        };
+                        redactions: {
+                            field: string;
+                            reason: string;
+                        }[];
+                        summary: string | null;
+                        approvedAt: string | null;
+                        version: number;
+                        draftedBy: string;
+                        draftedAt: string;
+                        approvedBy: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    listPublications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        publications: {
+                            requestId: string;
+                            shown: {
+                                agency?: string;
+                                reference?: string;
+                                jurisdiction?: string;
+                                process?: string;
+                                instrument?: string | null;
+                                issuedBy?: string | null;
+                                receivedAt?: string;
+                                categories?: string[];
+                                dateRange?: {
+                                    from: string | null;
+                                    to: string | null;
+                                } | null;
+                                nonDisclosureUntil?: string | null;
+                                outcome?: string | null;
+                            };
+                            redactions: {
+                                field: string;
+                                reason: string;
+                            }[];
+                            summary: string | null;
+                            approvedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Unavailable"];
+        };
+    };
+    exportPublicationsLumen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notices: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "LawEnforcementRequest";
+                            title: string;
+                            explanation: string;
+                            date_sent: null;
+                            date_received: string | null;
+                            categories: string[];
+                            sender_name: string | null;
+                            recipient_name: string;
+                            works: {
+                                subject_of_enforcement_request: string | null;
+                                original_work_urls: {
+                                    url: string;
+                                }[];
+                                urls_in_request: {
+                                    url: string;
+                                }[];
+                            }[];
+                            tags: string[];
+                            jurisdictions: string[];
+                            regulations: string[];
+                            request_type: string | null;
+                        }[];
                     };
                 };
             };

@@ -173,6 +173,13 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/requests/:id/enforcing-state/answers": {
     body: () => ({ kind: "refusal", grounds: ["ne_bis_in_idem"], answeredAt: "2026-12-01T10:00:00Z" }),
   },
+  "GET /api/v1/requests/:id/publication": {},
+  "POST /api/v1/requests/:id/publication": {
+    body: () => ({ redactions: [{ field: "reference", reason: "fuzz" }], summary: "fuzz" }),
+  },
+  "POST /api/v1/requests/:id/publication/approval": { body: () => ({ version: 1 }) },
+  "GET /api/v1/publications": {},
+  "GET /api/v1/publications/lumen": {},
   "GET /api/v1/health": {},
   "GET /api/v1/ready": {},
   "GET /api/v1/openapi.json": {},

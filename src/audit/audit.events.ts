@@ -80,6 +80,10 @@ export type AuditAction =
    * with its note); payload the version, the SHA-256 of its CSV, the note and how many figures changed.
    */
   | "report.published"
+  /** A demand's publication was drafted or redrafted: which fields are shown, which withheld (docs/publications.md). */
+  | "publication.drafted"
+  /** Counsel approved a demand's drafted publication: it is public from now on. */
+  | "publication.approved"
   /** A production's archive was stored encrypted and the request delivered; payload counts and targets' results. */
   | "production.sealed"
   /** A production could not be built; what was stored of it was deleted. */
@@ -278,6 +282,8 @@ export interface AuditPayloads {
   "canary.issued": { expiresAt: string; statements: string[]; keyId: string };
   "canary.withheld": { unsupported: string[] };
   "report.published": { version: number; sha256: string; note: string | null; rows: number; changes: number };
+  "publication.drafted": { version: number; shown: string[]; redacted: string[] };
+  "publication.approved": { version: number };
   "production.sealed": {
     requestId: string;
     decisionId: string;

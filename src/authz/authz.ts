@@ -83,7 +83,9 @@ export type Action =
   | "audit.read"
   | "outbox.read"
   | "token.manage"
-  | "report.publish";
+  | "report.publish"
+  | "publication.draft"
+  | "publication.approve";
 
 const STAFF_READERS: readonly Role[] = ["intake", "reviewer", "counsel", "auditor"];
 
@@ -133,6 +135,10 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   // Publishing freezes a transparency report as a numbered version (or corrects one): the lawyers sign off
   // what the provider states in public, as they approve what it discloses.
   "report.publish": ["counsel"],
+  // A demand published after its gag lifted: legal operations or counsel draft what the public sees, and
+  // counsel, never the drafter, approves it (docs/publications.md).
+  "publication.draft": ["reviewer", "counsel"],
+  "publication.approve": ["counsel"],
 };
 
 /** What an API token's scopes let it do; anything else needs a signed-in session. */

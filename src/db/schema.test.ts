@@ -416,6 +416,17 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     pending: true,
     not_possible: true,
   },
+  demand_publication: {
+    request_id: true,
+    version: true,
+    shown: true,
+    redactions: true,
+    summary: true,
+    drafted_by: true,
+    drafted_at: true,
+    approved_by: true,
+    approved_at: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {

@@ -552,6 +552,21 @@ export interface NoticeRollupTable {
   not_possible: number;
 }
 
+/** A demand published after its gag lifted (migration 0030): drafted by one person, approved by another. */
+export interface DemandPublicationTable {
+  request_id: string;
+  version: Generated<number>;
+  /** What the public sees: ShownFields (src/reports/publication.format.ts). */
+  shown: Json<Record<string, unknown>>;
+  /** What is withheld and why: Redaction[]. */
+  redactions: Json<unknown[]>;
+  summary: string | null;
+  drafted_by: string;
+  drafted_at: Timestamp;
+  approved_by: string | null;
+  approved_at: Timestamp | null;
+}
+
 export interface DB {
   agency: AgencyTable;
   agency_domain: AgencyDomainTable;
@@ -593,4 +608,5 @@ export interface DB {
   emergency_page: EmergencyPageTable;
   user_notice: UserNoticeTable;
   notice_rollup: NoticeRollupTable;
+  demand_publication: DemandPublicationTable;
 }

@@ -13,6 +13,7 @@ import { holdRoutes } from "./routes/holds.routes.js";
 import { orderFactsRoutes } from "./routes/order-facts.routes.js";
 import { pagingRoutes } from "./routes/paging.routes.js";
 import { productionRoutes } from "./routes/productions.routes.js";
+import { publicationApiRoutes } from "./routes/publications.routes.js";
 import { reportApiRoutes } from "./routes/reports.routes.js";
 import { requestRoutes } from "./routes/requests.routes.js";
 import { userRoutes } from "./routes/users.routes.js";
@@ -37,5 +38,6 @@ export function apiV1(context: AppContext): FastifyPluginAsyncZod {
     await pagingRoutes(api, context);
     await orderFactsRoutes(api, context);
     await enforcingStateRoutes(api, context);
+    await publicationApiRoutes(api, context);
   };
 }

@@ -15,6 +15,7 @@ import { logSerializers } from "../http/log.js";
 import { swaggerOptions } from "../http/openapi.js";
 import { problemFor, sendProblem } from "../http/problem.js";
 import { canaryPageRoutes } from "../http/routes/canary.routes.js";
+import { publicationPageRoutes } from "../http/routes/publications.routes.js";
 import { reportPageRoutes } from "../http/routes/reports.routes.js";
 import { CSRF_HEADER, identify } from "../http/session.js";
 import { MAX_API_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from "../http/uploads.js";
@@ -193,6 +194,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await app.register(apiV1(context), { prefix: "/api/v1" });
   await reportPageRoutes(app, context);
+  await publicationPageRoutes(app, context);
   await canaryPageRoutes(app, context);
   await app.register(webPages(context));
   return app;

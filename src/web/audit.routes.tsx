@@ -54,6 +54,8 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "notice.scheduled": "User notice scheduled",
   "notice.queued": "User notice queued",
   "notice.not_possible": "User notice not possible",
+  "publication.drafted": "Publication drafted",
+  "publication.approved": "Publication approved",
   "user.created": "Account created",
   "user.registered": "Officer registered",
   "user.email_confirmed": "E-mail confirmed",
