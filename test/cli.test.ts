@@ -331,6 +331,9 @@ describe("custodian", () => {
       expect(run.stdout).not.toContain("Commands:");
     }
     expect(custodian(["report", "-h"]).stdout).toContain("--period 2025|2025H2|2025Q3");
+    expect(custodian(["report", "publish", "--help"]).stdout).toContain(
+      "report publish --period 2025|2025H2|2025Q3 [--note TEXT]",
+    );
     expect(custodian(["help", "audit"]).stdout).toContain("audit verify [--against FILE]");
     // Twenty processes, each loading TypeScript through tsx: seconds apiece on a loaded two-core machine.
   }, 180_000);
@@ -389,6 +392,19 @@ describe("custodian import and report", () => {
     ).toBe(true);
     // Seven processes, each loading TypeScript through tsx: seconds apiece on a loaded two-core machine.
   }, 240_000);
+
+  it("publishes a period's report as numbered versions, a correction only with a note and a change", () => {
+    const first = custodian(["report", "publish", "--period", "2019H1", "--data", data]);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^2019H1 published as version 1 \(sha256 [0-9a-f]{64}\)\n$/);
+    const noNote = custodian(["report", "publish", "--period", "2019H1", "--data", data]);
+    expect(noNote.status).not.toBe(0);
+    expect(noNote.stderr).toContain("a correction must say what changed and why");
+    const nothing = custodian(["report", "publish", "--period", "2019H1", "--note", "recount", "--data", data]);
+    expect(nothing.status).not.toBe(0);
+    expect(nothing.stderr).toContain("are those of version 1; nothing to correct");
+  }, 120_000);
 
   it("refuses a bad period, format or ledger with one line and exit 2, importing nothing", () => {
     const period = custodian(["report", "--period", "2020H3", "--data", data]);

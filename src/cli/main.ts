@@ -43,6 +43,10 @@ Commands:
                  The transparency report of a year, half-year or quarter (docs/reports.md): csv
                  (default), json (with the user-notice figures), the public HTML page, Google's,
                  Apple's or the OTI template's layout, the user-notice figures, or the DSA's (years).
+  report publish --period 2025|2025H2|2025Q3 [--note TEXT]
+                 Publish the period's report as it stands as its next numbered version, never changed
+                 afterwards (docs/reports.md#published-versions); a correction (version 2 on) must say
+                 with --note what changed and why. Audited as the operator (cli:<login>).
   import FILE.csv
                  Load past requests from a ledger (one row per request; see README); every row
                  is checked first and nothing is imported if one is bad.

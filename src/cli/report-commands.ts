@@ -4,8 +4,9 @@ import { layoutCsv } from "../reports/report.layouts.js";
 import { renderReportPage } from "../reports/report.page.js";
 import { readReport } from "../reports/report.repository.js";
 import { loadDsaCsv, loadNoticeCsv, loadReportDocument, loadReportPageData } from "../reports/report.service.js";
+import { publishReport } from "../reports/report.versions.js";
 import { parseCommandArgs, UsageError } from "./args.js";
-import { configFrom, withDatabase } from "./context.js";
+import { cliOperator, configFrom, withDatabase } from "./context.js";
 
 /** `custodian report`: a thin edge over src/reports. */
 
@@ -23,6 +24,7 @@ function parsePeriod(value: string | undefined): Period {
 }
 
 export async function runReport(args: string[]): Promise<number> {
+  if (args[0] === "publish") return runReportPublish(args.slice(1));
   const { values } = parseCommandArgs("report", args, {
     data: { type: "string" },
     period: { type: "string" },
@@ -46,5 +48,23 @@ export async function runReport(args: string[]): Promise<number> {
   });
   if (values.out) writeFileSync(values.out, output);
   else process.stdout.write(output);
+  return 0;
+}
+
+/** `custodian report publish`: the same publication as `POST /api/v1/reports/{period}/versions`, by an operator. */
+async function runReportPublish(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs("report publish", args, {
+    data: { type: "string" },
+    period: { type: "string" },
+    note: { type: "string" },
+  });
+  const period = parsePeriod(values.period);
+  const published = await withDatabase(configFrom(values.data), ({ db }) =>
+    publishReport(db, { period, note: values.note, by: cliOperator(), now: new Date() }),
+  );
+  process.stdout.write(
+    `${period} published as version ${published.version} (sha256 ${published.sha256})` +
+      `${published.changes.length > 0 ? `, ${published.changes.length} published figure(s) changed` : ""}\n`,
+  );
   return 0;
 }
