@@ -66,6 +66,8 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/api/v1/requests/:id/enforcing-state/answers": { kind: "no_ground", answeredAt: "2026-12-01T10:00:00Z" },
     "/api/v1/requests/:id/publication": { redactions: [{ field: "reference", reason: "the agency asked" }] },
     "/api/v1/requests/:id/publication/approval": { version: 1 },
+    "/desk/requests/:id/enforcing-state/notification": { enforcingState: "DE", notifiedAt: "2026-12-01 10:00" },
+    "/desk/requests/:id/enforcing-state/answers": { kind: "no_ground" },
     "/api/v1/users/:id/release-holds": { note: "called the agency" },
     "/desk/requests/:id/release": { note: "called the agency", scope: "this" },
     "/api/v1/agencies": { name: "New Agency", jurisdiction: "FR" },

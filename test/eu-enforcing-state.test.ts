@@ -249,6 +249,55 @@ describe.each(DRIVERS)("an enforcing-State refusal on %s", (driver) => {
     });
   }, 120_000);
 
+  it("on the desk: the request page shows the wait, and staff record an answer with the page's form", async () => {
+    const id = await submit("DP-391-2026-E");
+    const page = await desk.signInPage(desk.accounts.reviewer);
+    const view = async () =>
+      (await desk.app.inject({ method: "GET", url: `/desk/requests/${id}`, headers: { cookie: page.cookie } })).body;
+    const before = await view();
+    expect(before).toContain("Enforcing State");
+    expect(before).toMatch(/content data: <strong>waits<\/strong>/);
+    const post = (fields: Array<[string, string]>) =>
+      desk.app.inject({
+        method: "POST",
+        url: `/desk/requests/${id}/enforcing-state/answers`,
+        headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams([["_csrf", page.csrf], ...fields]).toString(),
+      });
+    // A refusal without its ground comes back with the problem beside the form, nothing stored.
+    const bad = await post([
+      ["kind", "refusal"],
+      ["categories", "content"],
+    ]);
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.body).toContain("names at least one ground of Art. 12(1)");
+    expect(await events(id, "request.enforcing_answered")).toEqual([]);
+    const good = await post([
+      ["kind", "refusal"],
+      ["grounds", "immunities_or_privileges"],
+      ["grounds", "fundamental_rights"],
+      ["categories", "content"],
+      ["answeredAt", ""],
+    ]);
+    expect(good.statusCode, good.body).toBe(303);
+    expect(await events(id, "request.enforcing_answered")).toMatchObject([
+      {
+        actor: desk.accounts.reviewer.email,
+        payload: {
+          kind: "refusal",
+          categories: ["content"],
+          grounds: [
+            { ground: "immunities_or_privileges", article: "Art. 12(1)(a)" },
+            { ground: "fundamental_rights", article: "Art. 12(1)(b)" },
+          ],
+        },
+      },
+    ]);
+    const after = await view();
+    expect(after).toMatch(/content data: <strong>refused: not produced<\/strong>/);
+    expect(after).toMatch(/traffic data: <strong>may leave<\/strong>/);
+  }, 120_000);
+
   it("refuses bad answers naming the field, an answer before any notification, and another agency's look", async () => {
     const stored = async () =>
       Number(

@@ -1,10 +1,12 @@
 import type { CallbackNumber } from "../agencies/callback-number.js";
 import type { Principal } from "../authz/authz.js";
 import type { EmergencyPageView } from "../paging/emergency-page.service.js";
+import type { EnforcingView } from "../requests/enforcing-state.service.js";
 import type { requestTimeline } from "../requests/request.queries.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { ActionsPanel, type RequestView } from "./desk.actions.js";
 import { EmergencyPagePanel } from "./emergency-page.js";
+import { EnforcingStatePanel } from "./enforcing-state.js";
 import type { FormFailure } from "./forms.js";
 import { CATEGORY_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
@@ -103,6 +105,7 @@ export function RequestPage({
   callbackNumber,
   assignee,
   emergencyPage,
+  enforcing,
   failure,
 }: {
   principal: Principal;
@@ -115,6 +118,8 @@ export function RequestPage({
   assignee: string | null;
   /** An emergency's page to the on-call person, for the staff who acknowledge it. */
   emergencyPage: EmergencyPageView | null;
+  /** An EPOC's enforcing State (docs/regimes.md#the-enforcing-state). */
+  enforcing: EnforcingView | null;
   notice: string | undefined;
 }) {
   const decision = r.decision;
@@ -135,6 +140,7 @@ export function RequestPage({
       <p class="lead">{statusText(r.status)}</p>
       <StaffHoldPanel principal={principal} csrf={csrf} requestId={r.id} hold={r.staffHold} />
       <EmergencyPagePanel principal={principal} csrf={csrf} requestId={r.id} page={emergencyPage} />
+      <EnforcingStatePanel principal={principal} csrf={csrf} requestId={r.id} view={enforcing} failure={failure} />
       <div class="columns">
         <div>
           <RequestFiled r={r} humanRights={humanRights} />

@@ -6,6 +6,7 @@ import type { Status } from "../domain/vocabulary.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
 import { emergencyPageOf } from "../paging/emergency-page.service.js";
+import { viewOf } from "../requests/enforcing-state.service.js";
 import { authorizeRequest } from "../requests/request.access.js";
 import {
   advanceRequest,
@@ -27,6 +28,7 @@ import { ADVANCE_FORM, CALLBACK_FORM, type RequestView } from "./desk.actions.js
 import { ApprovalCheck } from "./desk.approve.js";
 import { PAGE_SIZE, Queue, type QueueQuery, queueQuery } from "./desk.queue.js";
 import { RequestPage } from "./desk.request.js";
+import { enforcingStatePages } from "./enforcing-state.js";
 import { attemptForm, type FormFailure } from "./forms.js";
 import { resolveJurisdiction } from "./jurisdiction-input.js";
 import { noticeText } from "./notices.js";
@@ -51,7 +53,8 @@ function approvalReady(principal: Principal, r: RequestView, checklist: Record<s
   }
 }
 
-export async function deskPages(app: App, { db, now, onRejected }: AppContext): Promise<void> {
+export async function deskPages(app: App, context: AppContext): Promise<void> {
+  const { db, now, onRejected } = context;
   /** A request's desk page; with a refused form's problems where they belong. */
   const requestPage = async (
     principal: Principal,
@@ -67,6 +70,7 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
       isEmergencyOrder(r) && may(principal, "emergency.acknowledge")
         ? await emergencyPageOf(db, principal, r.id)
         : null;
+    const enforcing = r.regime === "eu_e_evidence" && r.instrument === "epoc" ? await viewOf(db, r.id, now()) : null;
     return (
       <RequestPage
         principal={principal}
@@ -77,6 +81,7 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
         failure={failure}
         assignee={assignee}
         emergencyPage={emergencyPage}
+        enforcing={enforcing}
         callbackNumber={
           r.process === "emergency" && may(principal, "request.callback")
             ? await callbackNumberOf(db, { type: "request", id: r.id })
@@ -85,6 +90,10 @@ export async function deskPages(app: App, { db, now, onRejected }: AppContext): 
       />
     );
   };
+
+  await enforcingStatePages(app, context, async (request, reply, id, failure) =>
+    sendPage(reply, await requestPage(principalOf(request), pageCsrf(request), id, undefined, failure), failure.status),
+  );
 
   app.get(
     "/desk",

@@ -18,6 +18,9 @@ const NOTICES: Record<string, string> = {
   taken: "Request taken: it shows as yours in the queue until you let it go.",
   "let-go": "Request let go: anyone on the desk can take it.",
   callback: "Call-back recorded. The request was decided again with the call's result; the next step is shown below.",
+  "enforcing-notified":
+    "Notification of the enforcing State recorded. Traffic and content data wait until its window closes or it answers.",
+  "enforcing-answered": "The enforcing authority's answer recorded. What may leave is shown under Enforcing State.",
   acknowledged: "Emergency acknowledged: the desk shows it is yours. Make the call-back to verify it.",
   "callback-number-reviewed": "Counsel's review of the changed number recorded; the call-back dials the number chosen.",
   paused: "Jurisdiction paused: its open requests are on hold.",
