@@ -230,7 +230,12 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
     expect(summary).toContain('href="#f-review-necessityAndProportionality"');
     expect(summary).toContain('href="#f-review-dueProcessNote"');
     expect(summary).toContain('href="#f-review-humanRightsRiskNote"');
-    expect(refused.text).toMatch(/id="f-review-dueProcessNote-error"[^>]*>required: say why it is not met/);
+    // Each in a sentence for the reviewer (issue 18, item 3), the page's title saying so.
+    expect(refused.text).toMatch(/id="f-review-dueProcessNote-error"[^>]*>Say why due process is not met</);
+    expect(refused.text).toContain(
+      "The human-rights risk is high: give a reasoned note on why disclosure is still justified, in at least 20 characters",
+    );
+    expect(refused.text).toContain("<title>Error: ");
     // What was sent is kept: the answers given and the note.
     expect(refused.text).toMatch(/<input[^>]*id="f-review-legality"[^>]*checked/);
     expect(refused.text).toMatch(/<input[^>]*value="not_met"[^>]*checked|<input[^>]*checked[^>]*value="not_met"/);
@@ -245,7 +250,7 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
     const noVerdict = await page(`/desk/requests/${id}/review`, session, { legality: "met", note: "undecided" });
     expect(noVerdict.status).toBe(400);
     expect(noVerdict.text).toContain('href="#f-review-verdict"');
-    expect(noVerdict.text).toMatch(/id="f-review-verdict-error"[^>]*>choose a verdict/);
+    expect(noVerdict.text).toMatch(/id="f-review-verdict-error"[^>]*>Choose your verdict</);
     expect(noVerdict.text).toMatch(/<input[^>]*id="f-review-legality"[^>]*checked/);
     expect((await refusalsOf(id)).map((r) => r.details.attempted)).toEqual(["recommend_approve", "review"]);
 

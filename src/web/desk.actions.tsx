@@ -3,7 +3,7 @@ import { may, type Principal } from "../authz/authz.js";
 import type { RequestDetailStaff } from "../requests/request.presenter.js";
 import type { FormFailure } from "./forms.js";
 import { CsrfField, describedBy, ErrorSummary, FieldError } from "./layout.js";
-import { ReviewForm } from "./review-form.js";
+import { REVIEW_FORM, ReviewForm } from "./review-form.js";
 
 /**
  * The request page's answer to "what happens next, and who does it": one sentence naming the step and
@@ -160,9 +160,18 @@ export function ActionsPanel({
   const canReview = !emergencyUnverified && open && r.status === "under_review" && (approves || recommends);
   const yours = canCallback || canAdvance || canReview;
   const optional = canReview && !approves && step.owner === "counsel";
+  // A form refused because the request moved on (another person acted) is no longer on the page: its
+  // problems are said here, above the step as it is now, rather than lost.
+  const shown: Record<string, boolean> = {
+    [CALLBACK_FORM]: canCallback,
+    [ADVANCE_FORM]: canAdvance,
+    [REVIEW_FORM]: canReview,
+  };
+  const gone = failure && !shown[failure.form] ? failure : undefined;
   return (
     <section aria-labelledby="actions-h" class="actions">
       <h2 id="actions-h">What happens next</h2>
+      {gone && <ErrorSummary problems={gone.problems} named={() => ""} />}
       <p class="next-step" data-owner={step.owner}>
         {step.who && <strong>{step.who} </strong>}
         {step.what}

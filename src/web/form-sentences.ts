@@ -1,12 +1,17 @@
+import { CHECK_ITEMS, type CheckItem, HIGH_RISK_REASONING_MIN } from "../requests/review.rules.js";
 import type { Problem } from "../shared/validation.js";
 
 /**
- * The request form's problems as sentences written for the officer ("Enter the agency's reference", "The
- * end date must be after the start date"), not the document's field paths and checker wording. A problem
- * this does not know keeps its own words, capitalised, and names the target row it is about.
+ * A page form's problems as sentences written for the person at the form ("Enter the agency's reference",
+ * "The end date must be after the start date"), not the document's field paths and the checker's wording.
+ * Each form has its table of sentences by field; a problem its table does not know keeps its own words,
+ * capitalised. One message per field: the form's own check and the service's may both find the same thing.
  */
 
-const BY_PATH: Record<string, (message: string) => string> = {
+/** A form's sentence for a problem, or undefined to keep the problem's own words. */
+type Sentences = (problem: Problem) => string | undefined;
+
+const REQUEST: Record<string, (message: string) => string> = {
   reference: () => "Enter the agency's reference",
   jurisdiction: (m) =>
     /unknown|ISO|code/i.test(m) ? "Enter the jurisdiction as a country code, such as US, GB or DE" : capital(m),
@@ -23,26 +28,96 @@ const BY_PATH: Record<string, (message: string) => string> = {
         : capital(m),
 };
 
+/** The officer's request form (portal.form.tsx), its paths those of the request document. */
+const requestSentence: Sentences = (p) => {
+  const known = REQUEST[p.path]?.(p.message);
+  if (known) return known;
+  const target = /^targets\.(\d+)\.(value|type)$/.exec(p.path);
+  if (!target) return undefined;
+  return /at least one/.test(p.message)
+    ? "Enter at least one account: a username, e-mail address or phone number"
+    : `Target ${Number(target[1]) + 1}: ${p.message}`;
+};
+
+const ITEM_NAME: Record<CheckItem, string> = {
+  legality: "legality",
+  necessityAndProportionality: "necessity and proportionality",
+  dueProcess: "due process",
+};
+
+/** What the review service says when the request is not in a state to take this review, for the reviewer. */
+const REVIEW_REFUSALS: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => string]> = [
+  [
+    /is (\w+); only a request under review can be reviewed/,
+    (m) =>
+      `This request is not under review (it is ${(m[1] ?? "").replace("_", " ")}), so nothing was recorded. The page shows where it stands now.`,
+  ],
+  [/has no decision to review/, () => "This request has not been decided yet, so there is nothing to review."],
+  [
+    /nothing to approve for disclosure/,
+    () =>
+      "The decision in force discloses nothing, so there is nothing to approve. Reject the request, or recommend rejection.",
+  ],
+  [
+    /has already approved this decision/,
+    () => "You have already approved this request. The second approval must come from someone else.",
+  ],
+  [
+    /needs two people/,
+    () =>
+      "This request needs two people: a reviewer's recommendation to approve, then counsel's approval by someone else. Nobody else has recommended approval yet.",
+  ],
+  [
+    /only after a recorded call-back/,
+    () => "An emergency is approved only after intake has called the agency back and recorded the call.",
+  ],
+  [
+    /whoever made the emergency call-back/,
+    () => "You made the call-back for this emergency, so someone else must approve the disclosure.",
+  ],
+];
+
+/** The desk's review form (review-form.tsx), its paths the form's: `review.legality`, `review.verdict`. */
+const reviewSentence: Sentences = (p) => {
+  const field = p.path.replace(/^review\.?/, "");
+  if (field === "") {
+    for (const [pattern, say] of REVIEW_REFUSALS) {
+      const m = pattern.exec(p.message);
+      if (m) return say(m);
+    }
+    return undefined;
+  }
+  if (field === "verdict") return "Choose your verdict";
+  const item = CHECK_ITEMS.find((i) => field === i || field === `${i}Note`);
+  if (item) {
+    const name = ITEM_NAME[item];
+    if (field === item) return `Say whether ${name} is met or not met`;
+    return /required/.test(p.message) ? `Say why ${name} is not met` : undefined;
+  }
+  if (field === "humanRightsRisk") return "Choose the human-rights risk of the jurisdiction: low, medium or high";
+  if (field === "humanRightsRiskNote" && /required/.test(p.message)) {
+    const why = /earlier review/.test(p.message)
+      ? "An earlier review found the human-rights risk high"
+      : "The human-rights risk is high";
+    const whose = /counsel's/.test(p.message) ? "counsel's" : "a";
+    return `${why}: give ${whose} reasoned note on why disclosure is still justified, in at least ${HIGH_RISK_REASONING_MIN} characters`;
+  }
+  return undefined;
+};
+
+export const SENTENCES = { request: requestSentence, review: reviewSentence } as const;
+
 function capital(message: string): string {
   return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
-export function inSentences(problems: readonly Problem[]): Problem[] {
+export function inSentences(problems: readonly Problem[], sentence: Sentences = SENTENCES.request): Problem[] {
   const seen = new Set<string>();
   const out: Problem[] = [];
   for (const p of problems) {
-    const target = /^targets\.(\d+)\.(value|type)$/.exec(p.path);
-    const message =
-      BY_PATH[p.path]?.(p.message) ??
-      (target
-        ? /at least one/.test(p.message)
-          ? "Enter at least one account: a username, e-mail address or phone number"
-          : `Target ${Number(target[1]) + 1}: ${p.message}`
-        : capital(p.message));
-    // One message per field: the form's own check and the document's may both find the same thing.
     if (seen.has(p.path)) continue;
     seen.add(p.path);
-    out.push({ ...p, message });
+    out.push({ ...p, message: sentence(p) ?? capital(p.message) });
   }
   return out;
 }

@@ -1,6 +1,5 @@
 import type { ComponentChildren } from "preact";
 import { type Action, may, type Principal } from "../authz/authz.js";
-import type { ProblemDocument } from "../http/problem.js";
 import type { Problem } from "../shared/validation.js";
 import type { FormFailure } from "./forms.js";
 import { formatInZone, zoneOf } from "./zones.js";
@@ -203,31 +202,6 @@ export function StatusBadge({ status }: { status: string }) {
     <span class={`badge status-${status}`} title={statusText(status)}>
       {status.replace("_", " ")}
     </span>
-  );
-}
-
-export function ErrorPage({
-  principal,
-  status,
-  title,
-  problem,
-}: {
-  principal: Principal | undefined;
-  status: number;
-  title: string;
-  problem: ProblemDocument;
-}) {
-  return (
-    <Layout title={title} principal={principal}>
-      <h1>
-        {status} {title}
-      </h1>
-      <p>{problem.detail}</p>
-      {problem.errors && <ErrorSummary problems={problem.errors} />}
-      <p>
-        <a href="/">Back to the start</a>
-      </p>
-    </Layout>
   );
 }
 

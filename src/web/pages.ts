@@ -11,8 +11,9 @@ import { auditPages } from "./audit.routes.js";
 import { correspondencePages } from "./correspondence.js";
 import { deskPages } from "./desk.routes.js";
 import { emergencyPagePages } from "./emergency-page.js";
+import { ErrorPage } from "./error-pages.js";
 import { holdPages } from "./holds.js";
-import { ErrorPage, NotFoundPage } from "./layout.js";
+import { NotFoundPage } from "./layout.js";
 import { addresseePages } from "./portal.addressees.js";
 import { portalPages } from "./portal.routes.js";
 import { homeOf, seeOther, sendPage } from "./render.js";
@@ -52,7 +53,12 @@ export function webPages(context: AppContext): FastifyPluginAsyncZod {
       }
       return sendPage(
         withRetryAfter(reply, problem),
-        ErrorPage({ principal: request.principal, status: problem.status, title: problem.title, problem }),
+        ErrorPage({
+          principal: request.principal,
+          csrf: request.principal ? pageCsrf(request) : undefined,
+          problem,
+          path: request.url.split("?")[0] ?? "/",
+        }),
         problem.status,
       );
     });

@@ -4,8 +4,10 @@ import { callbackNumberOf } from "../agencies/callback-number.js";
 import type { Principal } from "../authz/authz.js";
 import { listMessages } from "../correspondence/correspondence.service.js";
 import { parseRequestDocument } from "../domain/request.schema.js";
+import { DownloadRefused } from "../fulfilment/download.service.js";
 import { listProductions, requestOfProduction } from "../fulfilment/productions.queries.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
+import { problemFor } from "../http/problem.js";
 import { sendProductionDownload } from "../http/replies.js";
 import { pageCsrf } from "../http/session.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
@@ -13,6 +15,7 @@ import { discardUnlinkedBlobs } from "../requests/documents.store.js";
 import { submitRequest, withdrawRequest } from "../requests/request.actions.js";
 import { getRequest, listRequests } from "../requests/request.queries.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
+import { alreadyDownloaded, ErrorPage } from "./error-pages.js";
 import { inSentences } from "./form-sentences.js";
 import { documentStore, readMultipartForm } from "./forms.js";
 import { guideFor } from "./guide.js";
@@ -293,6 +296,29 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
         body: z.strictObject({ _csrf: z.string().max(200).optional() }).optional(),
       },
     },
-    async (request, reply) => sendProductionDownload(reply, context, principalOf(request), request.params.id),
+    async (request, reply) => {
+      const principal = principalOf(request);
+      try {
+        return await sendProductionDownload(reply, context, principal, request.params.id);
+      } catch (error) {
+        // The refusal is audited already; the page says when, by whom, and what to do if that copy is lost.
+        if (!(error instanceof DownloadRefused) || error.reason !== "already_downloaded") throw error;
+        const requestId = await requestOfProduction(db, principal, request.params.id, now());
+        const r = await getRequest(db, principal, requestId);
+        const production = (await listProductions(db, principal, requestId)).find((p) => p.id === request.params.id);
+        const problem = problemFor(error, request);
+        return sendPage(
+          reply,
+          <ErrorPage
+            principal={principal}
+            csrf={pageCsrf(request)}
+            problem={problem}
+            path={request.url}
+            explanation={alreadyDownloaded(r.reference, production)}
+          />,
+          problem.status,
+        );
+      }
+    },
   );
 }

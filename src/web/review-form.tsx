@@ -8,6 +8,7 @@ import {
   RISKS,
 } from "../requests/review.rules.js";
 import type { Problem } from "../shared/validation.js";
+import { inSentences, SENTENCES } from "./form-sentences.js";
 import type { FormFailure } from "./forms.js";
 import { CsrfField, describedBy, ErrorSummary, FieldError, fieldId } from "./layout.js";
 
@@ -41,12 +42,18 @@ const FIELD_TEXT: Record<string, string> = {
 };
 const FIELDS = Object.keys(FIELD_TEXT);
 
-/** The review's problems as the page names its fields: `checklist.legality` is the form's `review.legality`. */
+/**
+ * The review's problems as the page names its fields (`checklist.legality` is the form's `review.legality`),
+ * each in a sentence for the reviewer (form-sentences.ts).
+ */
 export function reviewFormProblems(problems: readonly Problem[]): Problem[] {
-  return problems.map((p) => ({
-    ...p,
-    path: p.path.replace(/^review\.checklist(\.|$)/, (_m, dot: string) => (dot ? "review." : "review")),
-  }));
+  return inSentences(
+    problems.map((p) => ({
+      ...p,
+      path: p.path.replace(/^review\.checklist(\.|$)/, (_m, dot: string) => (dot ? "review." : "review")),
+    })),
+    SENTENCES.review,
+  );
 }
 
 /** What the form sent, as the review takes it: an empty field is a field not answered. */
@@ -141,11 +148,7 @@ export function ReviewForm({
   return (
     <form method="post" action={action} class="card" id="review" novalidate>
       <CsrfField token={csrf} />
-      <ErrorSummary
-        problems={problems}
-        fields={new Set(FIELDS.map(path))}
-        named={(p) => FIELD_TEXT[p.path.slice(REVIEW_FORM.length + 1)] ?? ""}
-      />
+      <ErrorSummary problems={problems} fields={new Set(FIELDS.map(path))} named={() => ""} />
       <fieldset>
         <legend>Standards checklist</legend>
         <p class="hint">

@@ -151,8 +151,9 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
 
     // The page still shows the button; pressing it again is refused, on a page that says why.
     await Promise.all([officer.waitForURL(`**/portal/productions/${productionId}/download`), button.click()]);
-    await expect.poll(() => officer.locator("main h1").textContent()).toMatch(/^409/);
-    expect(await officer.locator("main").textContent()).toContain("already downloaded");
+    await expect.poll(() => officer.locator("main h1").textContent()).toBe("This production was already downloaded");
+    expect(await officer.locator("main").textContent()).toContain(`by ${desk.accounts.officerA.email}`);
+    expect(await officer.getByRole("link", { name: "Back to the request and its production" }).count()).toBe(1);
     await screenshot(officer, "15-portal-production-refused");
 
     await officer.goto(`${server.url}/portal/requests/${requestId}`);

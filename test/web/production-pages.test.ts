@@ -109,7 +109,15 @@ describe.each(DRIVERS)("the portal's production pages on %s", (driver) => {
     const again = await desk.app.inject({ method: "POST", url, headers, payload: form({ _csrf: officer.csrf }) });
     expect(again.statusCode).toBe(409);
     expect(again.headers["content-type"]).toMatch(/text\/html/);
-    expect(again.body).toContain("already downloaded");
+    // Said plainly (issue 18, item 3): when and by whom, why once, what to do, and the way back to the request.
+    expect(again.body).toContain("<h1>This production was already downloaded</h1>");
+    expect(again.body).toContain(`by ${desk.accounts.officerA.email}`);
+    expect(again.body).toMatch(/<time datetime="[^"]+"/);
+    expect(again.body).toContain("can be downloaded only once");
+    expect(again.body).toContain("If that copy is lost or damaged");
+    expect(again.body).toContain(`href="/portal/productions/${productionId}">Back to the request and its production`);
+    expect(again.body).toContain('href="/portal">Go to your requests');
+    expect(again.body).not.toMatch(/409|Conflict|Back to the start/);
 
     const after = await desk.app.inject({
       method: "GET",
