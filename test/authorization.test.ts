@@ -78,7 +78,7 @@ function sampleBody(method: string, url: string, desk: Desk): unknown {
     "/desk/requests/:id/advance": { to: "verifying", note: "checked" },
     "/desk/requests/:id/callback": { confirmed: "yes", note: "confirmed" },
     "/desk/requests/:id/callback-number/review": { dial: "on_record", note: "looked" },
-    "/admin/jurisdictions/pause": { code: "GB", reason: "test" },
+    "/admin/jurisdictions/:code/pause": { reason: "test" },
     "/admin/jurisdictions/:code/resume": { reason: "test" },
     "/admin/policy/activate": { document: "policy: 1\nname: X\nversion: '1'\n", sha256: "0".repeat(64) },
     "/admin/agencies": { name: "New Agency", jurisdiction: "FR" },

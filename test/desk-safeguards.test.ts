@@ -159,17 +159,28 @@ describe.each(DRIVERS)("desk safeguards on %s", (driver) => {
       url: "/admin/jurisdictions",
       headers: { cookie: page.cookie },
     });
-    expect(list.body).toContain("Resume HK");
-    expect(list.body).not.toContain("Resume KP");
-    expect(list.body).not.toContain('action="/admin/jurisdictions/KP/resume"');
+    expect(list.body).toContain('href="/admin/jurisdictions/HK/resume"');
+    expect(list.body).not.toContain("Resume North Korea");
+    expect(list.body).not.toContain('href="/admin/jurisdictions/KP/resume"');
+    // Neither is offered on its confirmation page either (issue 18, item 4): no form, and why not.
+    for (const [path, why] of [
+      ["/admin/jurisdictions/HK/pause", "Hong Kong is already paused, so it cannot be paused again."],
+      ["/admin/jurisdictions/KP/resume", "North Korea is refused by the policy: a refusal is not resumed."],
+    ] as const) {
+      const confirm = await desk.app.inject({ method: "GET", url: path, headers: { cookie: page.cookie } });
+      expect(confirm.statusCode, path).toBe(200);
+      expect(confirm.body).toContain(why);
+      expect(confirm.body).not.toContain(`action="${path}"`);
+    }
+    // A stale confirmation page's post is refused by the service, and the page says why.
     const repause = await desk.app.inject({
       method: "POST",
-      url: "/admin/jurisdictions/pause",
+      url: "/admin/jurisdictions/HK/pause",
       headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
-      payload: form({ _csrf: page.csrf, code: "HK", reason: "still no assessment" }),
+      payload: form({ _csrf: page.csrf, reason: "still no assessment" }),
     });
     expect(repause.statusCode).toBe(409);
-    expect(repause.body).toContain("HK is already paused since 2020-07-06");
-    expect(repause.body).toContain('value="still no assessment"');
+    expect(repause.body).toContain("Hong Kong is paused since 6 Jul 2020");
+    expect(repause.body).toContain("Hong Kong is already paused, so it cannot be paused again.");
   });
 });

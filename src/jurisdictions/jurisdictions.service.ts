@@ -4,18 +4,13 @@ import { actorOf, authorizeCaller, type Caller } from "../authz/authz.js";
 import { auditingRefusals } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
 import type { Status } from "../domain/vocabulary.js";
-import {
-  type CompiledPolicy,
-  type Decision,
-  type DecisionInput,
-  decide,
-  lookupJurisdiction,
-} from "../policy/engine.js";
+import { type Decision, type DecisionInput, decide, lookupJurisdiction } from "../policy/engine.js";
 import { loadPolicyInForce } from "../policy/policy.store.js";
 import { loadDecisionInputs, recordDecision } from "../requests/decisions.repository.js";
 import { HOLDABLE, type LockedRequest, transitionLocked } from "../requests/lifecycle.js";
 import { conflict } from "../shared/errors.js";
 import { lockJurisdictionExclusive } from "./jurisdiction.lock.js";
+import { describeStatus, refusalNotLiftable } from "./jurisdictions.queries.js";
 
 /**
  * Pausing and resuming a jurisdiction. A pause moves every request from that jurisdiction that has not
@@ -129,32 +124,6 @@ export async function pauseJurisdiction(db: Db, asked: JurisdictionChange, statu
   );
 }
 
-/** "paused since 2020-07-06 by the policy (reason)", as a refusal tells it. */
-function describeStatus(j: ReturnType<typeof lookupJurisdiction>): string {
-  const where =
-    j.statusSource === `jurisdictions.${j.code}` ? "" : ` (through ${j.statusSource.replace("jurisdictions.", "")})`;
-  return `${j.status}${where}${j.since ? ` since ${j.since}` : ""}${j.statusReason ? `: ${j.statusReason}` : ""}`;
-}
-
-/**
- * A refusal in force that a person may not lift by resuming: one the policy document makes, or one set on
- * the country for a subdivision. Lifting it means changing the policy (or resuming the country).
- */
-async function refusalNotLiftable(tx: Tx, policy: CompiledPolicy, code: string): Promise<string | undefined> {
-  const inForce = lookupJurisdiction(policy, code);
-  if (inForce.status !== "refused") return undefined;
-  const own = inForce.statusSource === `jurisdictions.${code}`;
-  const latest = await tx
-    .selectFrom("jurisdiction_status")
-    .select("status")
-    .where("jurisdiction", "=", code)
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  if (own && latest?.status === "refused") return undefined;
-  return `${code} is ${describeStatus(inForce)}, set by ${own ? "the policy in force" : "its country"}; a refusal is not resumed: change the policy to lift it`;
-}
-
 /** Where a request goes when its hold is lifted: back to intake steps it had not finished, else to review. */
 function afterHold(heldFrom: string | null, decision: Decision): Status {
   if (decision.outcome === "hold") return "on_hold";
@@ -170,7 +139,12 @@ export async function resumeJurisdiction(db: Db, asked: JurisdictionChange) {
   return auditingRefusals(db, { ...attempt, attempted: "resume" }, change.now, () =>
     db.transaction().execute(async (tx): Promise<StatusChangeResult> => {
       await lockJurisdictionExclusive(tx, change.jurisdiction);
-      const refused = await refusalNotLiftable(tx, (await loadPolicyInForce(tx)).compiled, change.jurisdiction);
+      const compiled = (await loadPolicyInForce(tx)).compiled;
+      // Resuming what is not paused would only add a line to its history that says nothing happened.
+      if (lookupJurisdiction(compiled, change.jurisdiction).status === "active") {
+        throw conflict(`${change.jurisdiction} is not paused; nothing was changed`);
+      }
+      const refused = await refusalNotLiftable(tx, compiled, change.jurisdiction);
       if (refused) throw conflict(refused);
       await recordStatus(tx, { ...change, status: "active" });
       const policy = await loadPolicyInForce(tx);

@@ -42,3 +42,14 @@ export function resolveJurisdiction(input: string): JurisdictionInput {
     problem: `There is no country called "${text}". Enter a country's name, like Germany, or its two-letter code, like DE`,
   };
 }
+
+/** "Hong Kong" for HK; a subdivision under its country's name ("United States, CA" for US-CA). */
+export function jurisdictionName(code: string): string {
+  const [country = code, sub] = code.split("-");
+  return sub ? `${countryName(country)}, ${sub}` : countryName(country);
+}
+
+/** "Hong Kong (HK)": the name people read, the code the policy and the API use. */
+export function jurisdictionLabel(code: string): string {
+  return `${jurisdictionName(code)} (${code})`;
+}

@@ -80,3 +80,10 @@ export function formatInZone(at: Date, zone: string): string {
   }
   return format.format(at);
 }
+
+const days = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+
+/** `6 Jul 2020`, the pages' one way of writing a day (a policy's `since`, a date without a time). */
+export function formatDay(day: string | Date): string {
+  return days.format(typeof day === "string" ? new Date(`${day.slice(0, 10)}T00:00:00Z`) : day);
+}

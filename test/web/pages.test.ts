@@ -145,11 +145,11 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     expect(lookalike.body).toContain('value="fbi-gov.com"');
     expect(lookalike.body).toMatch(new RegExp(`<option value="${desk.agencies.b}" selected>`));
 
-    // An empty reason is refused beside its field, the code kept.
-    const pauseBad = await post("/admin/jurisdictions/pause", { code: "US", reason: "" });
+    // An empty reason is refused beside its field, on the pause's confirmation page.
+    const pauseBad = await post("/admin/jurisdictions/US/pause", { reason: "" });
     expect(pauseBad.statusCode).toBe(400);
     expect(pauseBad.body).toContain('id="f-pause-reason-error"');
-    expect(pauseBad.body).toContain('value="US"');
+    expect(pauseBad.body).toContain("<h1>Pause United States (US)</h1>");
 
     const user = await post("/admin/users", { email: "not-an-address", displayName: "New Reviewer", role: "reviewer" });
     expect(user.statusCode).toBe(400);
