@@ -182,5 +182,12 @@ describe.each(DRIVERS)("desk safeguards on %s", (driver) => {
     expect(repause.statusCode).toBe(409);
     expect(repause.body).toContain("Hong Kong is paused since 6 Jul 2020");
     expect(repause.body).toContain("Hong Kong is already paused, so it cannot be paused again.");
+
+    // Resuming what is not paused is refused by the service too (it would only write a line saying nothing).
+    const historyBefore = await desk.db.selectFrom("jurisdiction_status").select("id").execute();
+    const resumeActive = await post(admin, "/api/v1/jurisdictions/DE/resume", { reason: "nothing to resume" });
+    expect(resumeActive.statusCode, resumeActive.body).toBe(409);
+    expect(resumeActive.json()).toMatchObject({ detail: "DE is not paused; nothing was changed" });
+    expect(await desk.db.selectFrom("jurisdiction_status").select("id").execute()).toEqual(historyBefore);
   });
 });
