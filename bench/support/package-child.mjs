@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openDatabase } from "../../dist/db/database.js";
 import { DirectoryArchiveStore } from "../../dist/fulfilment/archive-dir.storage.js";
 import { openProductionDownload } from "../../dist/fulfilment/download.service.js";
@@ -13,6 +14,7 @@ import { parseMasterKey } from "../../dist/shared/master-key.js";
  *   node bench/support/package-child.mjs package <database-url> <request-id> <records>
  *   node bench/support/package-child.mjs download <database-url> <production-id> <user-id> <agency-id>
  *   node bench/support/package-child.mjs serialize - <records>
+ * Each also reports its event-loop delay (p99 and max, ms) while it worked.
  * The last only serializes the same records to JSON and CSV bytes as packaging does, and keeps nothing:
  * the floor under any packaging of them in this runtime, before hashing, encryption and storage.
  *
@@ -53,6 +55,9 @@ const keyring = { current: parseMasterKey(process.env.BENCH_MASTER_KEY ?? ""), p
 const archives = new DirectoryArchiveStore(process.env.BENCH_ARCHIVE_DIR ?? "");
 const database = mode === "serialize" ? undefined : await openDatabase({ url });
 const baselineKiB = process.resourceUsage().maxRSS;
+// How long the event loop was held at a time: what a server running this as a job could not answer in.
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 const started = performance.now();
 let answer;
 if (mode === "package") {
@@ -111,7 +116,9 @@ if (mode === "package") {
   throw new Error(`unknown mode ${mode}`);
 }
 const seconds = (performance.now() - started) / 1000;
+loop.disable();
+const loopDelay = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
 await database?.close();
 process.stdout.write(
-  `${JSON.stringify({ ...answer, seconds, peakMiB: process.resourceUsage().maxRSS / 1024, baselineMiB: baselineKiB / 1024 })}\n`,
+  `${JSON.stringify({ ...answer, seconds, loopDelay, peakMiB: process.resourceUsage().maxRSS / 1024, baselineMiB: baselineKiB / 1024 })}\n`,
 );

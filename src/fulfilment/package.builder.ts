@@ -63,6 +63,11 @@ export class Spool {
     this.hash.update(data);
     this.size += data.length;
     if (!this.encryptor.write(data)) await Promise.race([once(this.encryptor, "drain"), this.finished]);
+    // A source that answers from memory or an embedded database never leaves the microtask queue, and
+    // records are serialized, hashed and encrypted until the spool's buffers fill: megabytes, hundreds of
+    // milliseconds in which a server running this job answered nothing. A turn of the event loop per
+    // flush (every 256 KiB, a few milliseconds of work) lets it answer between them.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   async close(): Promise<BagFile> {
