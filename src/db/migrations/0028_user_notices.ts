@@ -67,8 +67,6 @@ const STATEMENTS = [
      end if;
      return null;
    end $$`,
-  `create trigger notice_rollup_apply after insert or update or delete on user_notice
-     for each row execute function notice_rollup_apply()`,
   // The trail's account of each request answered so far: mailed to someone (after a gag: delayed), else
   // the newest word on it (deferred: barred or pending; could not be sent: not possible).
   `insert into user_notice (request_id, kind, status, barred_until, accounts_notified, period, country, process,
@@ -94,6 +92,13 @@ const STATEMENTS = [
              from audit_event e
             where e.object_type = 'request' and e.action in ('notice.scheduled', 'notice.queued')
             group by e.object_id) t on t.object_id = r.id::text`,
+  // The rollup of the rows just written in one pass, then the trigger for every row after them (a row
+  // trigger over a whole history's backfill would upsert once per row: minutes for a million).
+  `insert into notice_rollup (period, country, process, shard, ${STATUSES.join(", ")})
+   select period, country, process, 0, ${STATUSES.map((s) => `count(*) filter (where status = '${s}')`).join(", ")}
+     from user_notice group by period, country, process`,
+  `create trigger notice_rollup_apply after insert or update or delete on user_notice
+     for each row execute function notice_rollup_apply()`,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
