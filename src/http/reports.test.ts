@@ -153,6 +153,7 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect(json.notices.columns).toEqual([...NOTICE_CSV_COLUMNS]);
     expect(json.notices.rows).toHaveLength(notices.body.trim().split("\r\n").length - 1);
     expect(page.body).toContain('<h2 id="notices">Telling the people concerned</h2>');
+    expect(page.body).toContain('<a href="/reports/demands">Demands published after their gag lifted</a>');
   });
 
   it("refuses a malformed period with a problem naming it", async () => {

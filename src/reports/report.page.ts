@@ -44,6 +44,8 @@ export interface ReportPageOptions {
   pageHref?: (period: Period) => string;
   /** Where a layout's file (`2025H2.apple.csv`) is served. */
   layoutHref?: (file: string) => string;
+  /** Where the page of demands published after their gag lifted is served (publication.page.ts). */
+  demandsHref?: string;
   /** Where a published version's CSV is served. */
   versionCsvHref?: (period: Period, version: number) => string;
 }
@@ -321,6 +323,7 @@ ${headline}
 <p><a class="download" href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
 ${layoutsList(data.period, options.layoutHref ?? ((file) => `/reports/${file}`))}
 ${versionsSection(data, options.versionCsvHref ?? ((p, n) => `/reports/${p}/versions/${n}.csv`))}
+<p><a href="${escapeHtml(options.demandsHref ?? "/reports/demands")}">Demands published after their gag lifted</a>, redacted, each approved by counsel.</p>
 <p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the ${periodNoun(data.period)} it was received.
 A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.
 National-security requests are published only in bands of 250 and are left out of the charts and totals.</p>
