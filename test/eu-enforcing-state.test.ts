@@ -298,6 +298,38 @@ describe.each(DRIVERS)("an enforcing-State refusal on %s", (driver) => {
     expect(after).toMatch(/traffic data: <strong>may leave<\/strong>/);
   }, 120_000);
 
+  it("a hold kept until production on Annex V is released when the EPOC naming it is delivered", async () => {
+    const preservation = (reference: string, instrument: string, relatesTo?: string) => {
+      const doc = JSON.parse(read("examples/requests/eu-epoc-pr.json")) as Json;
+      Object.assign(doc, { reference, jurisdiction: "ES" });
+      Object.assign(doc.legalBasis, { issuingState: "ES", instrument, ...(relatesTo ? { relatesTo } : {}) });
+      return doc;
+    };
+    const file = async (doc: Json) => {
+      const response = await call("POST", "/api/v1/requests", await as(officer), doc);
+      expect(response.status, response.body).toBe(201);
+      return response.json().id as string;
+    };
+    const prId = await file(preservation("DP-391-PR", "epoc_pr"));
+    await file(preservation("DP-391-PR-V", "annex_v_confirmation", "DP-391-PR"));
+    const hold = () =>
+      desk.db.selectFrom("preservation_hold").selectAll().where("request_id", "=", prId).executeTakeFirstOrThrow();
+    expect(await hold()).toMatchObject({ status: "active", confirmed_at: expect.any(Date) });
+    // The production request names the preservation; no enforcing State was notified, so nothing waits.
+    const id = await submit("DP-391-2026-F", (doc) => {
+      delete doc.legalBasis.enforcingNotification;
+      doc.legalBasis.relatesTo = "DP-391-PR";
+    });
+    await approve(id);
+    expect((await runJobs()).failed).toBe(0);
+    expect(await hold()).toMatchObject({ status: "released" });
+    expect(await events((await hold()).id, "preservation.released")).toMatchObject([
+      { payload: { requestId: prId, deliveredFor: id } },
+    ]);
+    const pr = await desk.db.selectFrom("request").select("status").where("id", "=", prId).executeTakeFirstOrThrow();
+    expect(pr.status).toBe("closed");
+  }, 120_000);
+
   it("refuses bad answers naming the field, an answer before any notification, and another agency's look", async () => {
     const stored = async () =>
       Number(

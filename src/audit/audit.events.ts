@@ -65,6 +65,8 @@ export type AuditAction =
   | "preservation.expired"
   /** An EU preservation confirmed on Annex V: kept until production (payload the confirming request). */
   | "preservation.confirmed"
+  /** An EPOC-PR kept until production on Annex V was released: the EPOC naming it was delivered. */
+  | "preservation.released"
   /** A reminder fell due (deadline, expiry ahead). */
   | "reminder.sent"
   /** Fulfilment began: a production was opened for the approved decision (its key made and wrapped). */
@@ -276,6 +278,7 @@ export interface AuditPayloads {
   /** `by`: the Annex VI request that extended it, when one did. */
   "preservation.extended": { requestId: string; expiresAt: string; extensions: number; by?: string };
   "preservation.confirmed": { requestId: string; confirmedBy: string };
+  "preservation.released": { requestId: string; deliveredFor: string };
   "preservation.expired": { requestId: string; expiredAt: string };
   "reminder.sent": ReminderPayload;
   "production.started": { requestId: string; decisionId: string; policy: Policy; masterKeyId: string };

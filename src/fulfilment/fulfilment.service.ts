@@ -8,6 +8,7 @@ import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { LeasedJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { scheduleUserNotices } from "../notices/user-notice.service.js";
+import { releaseConfirmedHoldOnDelivery } from "../preservation/eu-preservation.js";
 import { lockRequest, transitionLocked } from "../requests/lifecycle.js";
 import { conflict, DomainError } from "../shared/errors.js";
 import { DAY_MS } from "../shared/time.js";
@@ -318,6 +319,7 @@ async function seal(tx: Tx, started: Started, options: FulfilOptions, facts: Sea
     now: facts.now,
     details: { productionId: started.productionId },
   });
+  await releaseConfirmedHoldOnDelivery(tx, { requestId: started.request.id, actor: options.actor, now: facts.now });
   await enqueueJob(
     tx,
     "production.purge",

@@ -93,3 +93,55 @@ export async function actOnEuPreservation(
   }
   await transition(tx, order.requestId, { to: "closed", actor, reason, now });
 }
+
+/**
+ * An EPOC that follows a preservation names its EPOC-PR in `relatesTo`. When that EPOC's production is
+ * delivered, the EPOC-PR's hold confirmed on Annex V ("kept until production", Art. 11(1)) has done its
+ * work: it is released and the EPOC-PR closed, in the delivering transaction. A hold not confirmed keeps
+ * its own expiry; one of another agency is not touched.
+ */
+export async function releaseConfirmedHoldOnDelivery(
+  tx: Tx,
+  delivered: { requestId: string; actor: string; now: Date },
+): Promise<void> {
+  const request = await tx
+    .selectFrom("request")
+    .select(["agency_id", "regime", "instrument", "legal_basis", "reference"])
+    .where("id", "=", delivered.requestId)
+    .executeTakeFirstOrThrow();
+  const relatesTo = (request.legal_basis as LegalBasis | null)?.relatesTo;
+  if (request.regime !== "eu_e_evidence" || request.instrument !== "epoc" || !relatesTo) return;
+  const held = await tx
+    .selectFrom("preservation_hold as h")
+    .innerJoin("request as r", "r.id", "h.request_id")
+    .select(["h.id", "h.request_id", "r.status"])
+    .where("r.agency_id", "=", request.agency_id)
+    .where("r.reference", "=", relatesTo)
+    .where("r.instrument", "=", "epoc_pr")
+    .where("h.status", "=", "active")
+    .where("h.confirmed_at", "is not", null)
+    .forUpdate("h")
+    .execute();
+  for (const hold of held) {
+    await tx.updateTable("preservation_hold").set({ status: "released" }).where("id", "=", hold.id).execute();
+    await appendAudit(
+      tx,
+      {
+        actor: delivered.actor,
+        action: "preservation.released",
+        objectType: "preservation_hold",
+        objectId: hold.id,
+        payload: { requestId: hold.request_id, deliveredFor: delivered.requestId },
+      },
+      delivered.now,
+    );
+    if (hold.status === "preserved") {
+      await transition(tx, hold.request_id, {
+        to: "closed",
+        actor: delivered.actor,
+        reason: `Annex V: the production it was kept for (${request.reference}) was delivered`,
+        now: delivered.now,
+      });
+    }
+  }
+}

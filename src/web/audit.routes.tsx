@@ -39,6 +39,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "preservation.created": "Preservation hold placed",
   "preservation.extended": "Preservation hold extended",
   "preservation.expired": "Preservation hold expired",
+  "preservation.released": "Preservation hold released (its production was delivered)",
   "preservation.confirmed": "Preservation confirmed on Annex V: kept until production",
   "reminder.sent": "Reminder sent",
   "production.started": "Fulfilment started",
