@@ -97,6 +97,23 @@ describe.each(DRIVERS)("published demands on %s", (driver) => {
     expect(drafted.json()).toMatchObject({ version: 1, approvedAt: null, draftedBy: desk.accounts.reviewer.email });
   });
 
+  it("refuses the approval when the order was extended after the draft", async () => {
+    await signInStaff();
+    const id = await answeredDemand({ nonDisclosure: { until: day(-3) } });
+    const drafted = await draft(reviewer, id, { redactions: [] });
+    expect(drafted.statusCode, drafted.body).toBe(200);
+    // A court extends the order before counsel approves.
+    await desk.db
+      .updateTable("request")
+      .set({ non_disclosure_until: day(40) })
+      .where("id", "=", id)
+      .execute();
+    const refused = await approve(counsel, id, 1);
+    expectProblem(refused, 409);
+    expect(refused.body).toContain(`under a non-disclosure order until ${day(40)}`);
+    expect((await stored(id))?.approved_at).toBeNull();
+  });
+
   it("refuses a national-security demand with no end to its gag, and a demand not yet answered", async () => {
     await signInStaff();
     const gagged = await answeredDemand({ process: "national_security" });
