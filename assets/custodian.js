@@ -2,7 +2,8 @@
 // because the Content-Security-Policy allows no inline script.
 (() => {
   // Dates: the markup carries UTC; show them in the viewer's own zone (the jurisdiction's stays beside).
-  const local = new Intl.DateTimeFormat(undefined, {
+  // The server's one format (web/zones.ts formatInZone: "1 Dec 2026, 09:00 GMT+1"), in the viewer's zone.
+  const local = new Intl.DateTimeFormat("en-GB", {
     day: "numeric",
     month: "short",
     year: "numeric",
@@ -15,6 +16,9 @@
     if (Number.isNaN(at.getTime())) continue;
     el.setAttribute("title", `${el.textContent} (UTC)`);
     el.textContent = local.format(at);
+    // The jurisdiction's time beside it says nothing more when the viewer keeps the same clock.
+    const zone = el.nextElementSibling;
+    if (zone?.classList.contains("zone") && zone.textContent.includes(el.textContent)) zone.hidden = true;
   }
 
   // The request form: the emergency section only when the process is "emergency".

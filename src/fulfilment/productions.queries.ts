@@ -109,3 +109,17 @@ export async function requestOfProduction(
   );
   return row.request_id;
 }
+
+/** Which of these requests had their production downloaded: a list says so rather than "ready to download". */
+export async function downloadedRequests(db: Db, principal: Principal, requestIds: string[]): Promise<Set<string>> {
+  authorize(principal, "request.list");
+  if (requestIds.length === 0) return new Set();
+  let query = db
+    .selectFrom("production")
+    .select("request_id")
+    .where("request_id", "in", requestIds)
+    .where("downloaded_at", "is not", null);
+  // An officer learns only of their own agency's productions, whatever ids are asked about.
+  if (principal.role === "agency") query = query.where("agency_id", "=", principal.agencyId ?? "");
+  return new Set((await query.execute()).map((row) => row.request_id));
+}

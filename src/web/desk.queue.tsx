@@ -10,6 +10,7 @@ import { PROCESS_TEXT } from "./guide.js";
 import { CsrfField, ErrorSummary, Layout, StatusBadge } from "./layout.js";
 import { QUEUE_VIEWS, type QueueView, type ViewDefinition } from "./queue.views.js";
 import { type Column, WorkTable } from "./table.js";
+import { formatDay, formatInZone } from "./zones.js";
 
 /** The desk's queue page: the views with their counts, the filters, one line per request, the pager. */
 
@@ -31,14 +32,6 @@ export const queueQuery = z.strictObject({
   notice: z.string().max(40).optional(),
 });
 export type QueueQuery = z.output<typeof queueQuery>;
-
-const shortDate = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  timeZone: "UTC",
-});
-const fullDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 /** Time left to a deadline in words, and how close it is: overdue, under a day, under three days. */
 export function timeLeft(deadline: string | null, now: Date): { text: string; level?: "overdue" | "urgent" | "soon" } {
@@ -152,7 +145,7 @@ export function Queue({
     { header: "Status", cell: (r) => <StatusBadge status={r.status} /> },
     {
       header: "Received",
-      cell: (r) => <time datetime={r.receivedAt}>{shortDate.format(new Date(r.receivedAt))}</time>,
+      cell: (r) => <time datetime={r.receivedAt}>{formatDay(r.receivedAt)}</time>,
     },
     {
       header: "Time left",
@@ -160,7 +153,7 @@ export function Queue({
         const left = timeLeft(r.deadlineAt, now);
         return r.deadlineAt ? (
           <span class={`due${left.level ? ` due-${left.level}` : ""}`}>
-            <time datetime={r.deadlineAt} title={`Deadline ${fullDate.format(new Date(r.deadlineAt))} UTC`}>
+            <time datetime={r.deadlineAt} title={`Deadline ${formatInZone(new Date(r.deadlineAt), "UTC")}`}>
               {left.text}
             </time>
           </span>

@@ -193,7 +193,9 @@ const STATUS_TEXT: Record<string, string> = {
   withdrawn: "Withdrawn",
 };
 
-export function statusText(status: string): string {
+/** A status in words; a delivered request whose production was downloaded says so, not "ready to download". */
+export function statusText(status: string, downloaded = false): string {
+  if (status === "delivered" && downloaded) return "Delivered: the production was downloaded";
   return STATUS_TEXT[status] ?? status;
 }
 

@@ -161,7 +161,7 @@ export function PortalRequestPage({
         {r.reference} <StatusBadge status={r.status} />
       </h1>
       <p class="lead" role="status">
-        {downloaded && r.status === "delivered" ? "Delivered: the production was downloaded" : statusText(r.status)}
+        {statusText(r.status, downloaded)}
       </p>
       <PortalHoldNotice hold={r.staffHold} />
       <section aria-labelledby="next-h" class="next">

@@ -5,7 +5,7 @@ import type { Principal } from "../authz/authz.js";
 import { listMessages } from "../correspondence/correspondence.service.js";
 import { parseRequestDocument } from "../domain/request.schema.js";
 import { DownloadRefused } from "../fulfilment/download.service.js";
-import { listProductions, requestOfProduction } from "../fulfilment/productions.queries.js";
+import { downloadedRequests, listProductions, requestOfProduction } from "../fulfilment/productions.queries.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { problemFor } from "../http/problem.js";
 import { sendProductionDownload } from "../http/replies.js";
@@ -36,6 +36,8 @@ import {
 /** The agency portal: an officer's requests, the request form (docs/request.md) and each request's status. */
 
 const PAGE_SIZE = 25;
+
+const FINISHED: readonly string[] = ["delivered", "closed", "rejected", "withdrawn"];
 
 const idParams = z.strictObject({ id: z.uuid() });
 const noticeQuery = z.strictObject({ notice: z.string().max(40).optional(), after: z.string().max(200).optional() });
@@ -70,6 +72,11 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
       if (principal.role !== "agency") return seeOther(reply, "/desk");
       const agency = await agencyOf(principal);
       const page = await listRequests(db, principal, { limit: PAGE_SIZE, after: request.query.after });
+      const downloaded = await downloadedRequests(
+        db,
+        principal,
+        page.items.filter((r) => r.status === "delivered").map((r) => r.id),
+      );
       return sendPage(
         reply,
         <Layout
@@ -85,7 +92,7 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
               New request
             </a>
           </p>
-          <table>
+          <table class="cards">
             <caption>Your agency's requests, soonest deadline first</caption>
             <thead>
               <tr>
@@ -107,15 +114,21 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
                   <th scope="row">
                     <a href={`/portal/requests/${r.id}`}>{r.reference}</a>
                   </th>
-                  <td>{r.process.replace("_", " ")}</td>
-                  <td>
-                    <StatusBadge status={r.status} /> <span class="muted">{statusText(r.status)}</span>
+                  <td data-label="Process">{r.process.replace("_", " ")}</td>
+                  <td data-label="Status">
+                    <StatusBadge status={r.status} />{" "}
+                    <span class="muted">{statusText(r.status, downloaded.has(r.id))}</span>
                   </td>
-                  <td>
+                  <td data-label="Received">
                     <When at={r.receivedAt} jurisdiction={r.jurisdiction} />
                   </td>
-                  <td>
-                    <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
+                  <td data-label="Deadline">
+                    {/* A finished request has no deadline left to meet. */}
+                    {FINISHED.includes(r.status) ? (
+                      <span class="muted">none: finished</span>
+                    ) : (
+                      <When at={r.deadlineAt} jurisdiction={r.jurisdiction} />
+                    )}
                   </td>
                 </tr>
               ))}

@@ -12,7 +12,7 @@ import { may, type Principal } from "../../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
 import { attemptForm, type FormFailure } from "../forms.js";
-import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField } from "../layout.js";
+import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
 import { SecondAdminDecision, WorkTable } from "../table.js";
@@ -59,7 +59,10 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
                 header: "Proposed by",
                 cell: (c) => (
                   <>
-                    {c.proposedBy} <span class="muted">at {c.proposedAt}</span>
+                    {c.proposedBy}{" "}
+                    <span class="muted">
+                      at <When at={c.proposedAt} />
+                    </span>
                   </>
                 ),
               },
