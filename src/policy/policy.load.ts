@@ -34,3 +34,24 @@ export function parsePolicyText(text: string, source?: string): PolicyDocument {
 export function loadPolicy(text: string, source?: string): CompiledPolicy {
   return compilePolicy(parsePolicyText(text, source));
 }
+
+/**
+ * The line of `text` a problem's path points at (`dataMap["records.last_seen"].retentionDays`,
+ * `legalProcess.content[0]`), so a person reads "line 41" beside the field; a field that is missing is
+ * shown at the nearest enclosing one that is there. Undefined when the text is not YAML at all.
+ */
+export function lineOfPath(text: string, path: string): number | undefined {
+  const segments: Array<string | number> = [];
+  for (const m of path.matchAll(/\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|([^.[\]]+)/g)) {
+    if (m[1] !== undefined) segments.push(m[1].replace(/\\(.)/g, "$1"));
+    else if (m[2] !== undefined) segments.push(Number(m[2]));
+    else if (m[3] !== undefined) segments.push(m[3]);
+  }
+  const doc = parseDocument(text, { version: "1.2" });
+  if (doc.errors.length > 0) return undefined;
+  for (let length = segments.length; length > 0; length--) {
+    const node = doc.getIn(segments.slice(0, length), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return text.slice(0, node.range[0]).split("\n").length;
+  }
+  return undefined;
+}

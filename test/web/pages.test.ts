@@ -310,6 +310,22 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.body).toContain("There is a problem");
+    // A problem is named by its line in the text as uploaded, then its field (issue 18, item 4).
+    const typo = multipart([
+      ["_csrf", admin.csrf],
+      ["document", EXAMPLE_POLICY.replace("retentionDays: 90,", 'retentionDays: "ninety",')],
+    ]);
+    const atLine = await desk.app.inject({
+      method: "POST",
+      url: "/admin/policy/preview",
+      headers: { cookie: admin.cookie, "content-type": typo.contentType },
+      payload: typo.payload,
+    });
+    expect(atLine.statusCode).toBe(400);
+    const line = EXAMPLE_POLICY.split("\n").findIndex((l) => l.includes("retentionDays: 90,")) + 1;
+    expect(atLine.body).toMatch(
+      new RegExp(`Line ${line}, dataMap\\[(&quot;|")records\\.ip_logs(&quot;|")\\]\\.retentionDays: `),
+    );
     const upload = multipart([["_csrf", admin.csrf]], [["file", "stricter.yaml", stricter]]);
     const preview = await desk.app.inject({
       method: "POST",

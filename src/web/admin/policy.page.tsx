@@ -3,6 +3,7 @@ import { sha256Hex } from "../../audit/canonical.js";
 import { may, type Principal } from "../../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
+import { lineOfPath } from "../../policy/policy.load.js";
 import { type PolicyPreview, previewPolicy } from "../../policy/policy.preview.js";
 import { activatePolicy, activePolicySummary, type PolicySummary } from "../../policy/policy.store.js";
 import { conflict } from "../../shared/errors.js";
@@ -50,7 +51,14 @@ export function PolicyView({
       {candidate && (
         <section aria-labelledby="candidate-h" class="card">
           <h2 id="candidate-h">The uploaded policy</h2>
-          <ErrorSummary problems={candidate.problems} />
+          {/* Each problem at its line of the text as uploaded, then the field it concerns. */}
+          <ErrorSummary
+            problems={candidate.problems}
+            named={(p) => {
+              const line = p.path && !p.path.startsWith("line ") ? lineOfPath(candidate.text, p.path) : undefined;
+              return line ? `Line ${line}, ${p.path}` : p.path;
+            }}
+          />
           {candidate.preview && (
             <>
               <p role="status">
