@@ -3063,6 +3063,7 @@ export interface operations {
                                 notices_barred: number | string;
                                 notices_pending_emergency_delay: number | string;
                                 notices_not_possible: number | string;
+                                notices_left_to_issuing_authority: number | string;
                             }[];
                         };
                     };

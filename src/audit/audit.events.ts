@@ -110,6 +110,8 @@ export type AuditAction =
   | "notice.queued"
   /** No owner of any account a request named could be told: none was found, or none had an address. */
   | "notice.not_possible"
+  /** The policy leaves telling the user to the issuing authority under the request's regime: nothing is sent. */
+  | "notice.left_to_authority"
   /** Accounts: created by an admin, registered by an officer, confirmed, enrolled, activated, suspended. */
   | "user.created"
   | "user.registered"
@@ -313,9 +315,16 @@ export interface AuditPayloads {
     kind: string;
     /** Null: barred with no end known (a national-security request that records none); no job waits. */
     dueAt: string | null;
-    because: "non_disclosure_order" | "national_security" | "emergency";
+    /**
+     * What waits: a gag (dated; national security's, open-ended), an EU authority's Art. 13(3) delay, an
+     * emergency's delay, or the days the policy waits after the answer (userNotice.<regime>.afterDays).
+     */
+    because: "non_disclosure_order" | "national_security" | "authority_delay" | "emergency" | "policy_delay";
     nonDisclosureUntil: string | null;
+    /** An EU authority's Art. 13(3) delay of informing the user, when that is what waits. */
+    authorityDelayUntil?: string | null;
   };
+  "notice.left_to_authority": { kind: string; regime: string; rule: string; reason: string; policy: Policy };
   "notice.not_possible": { kind: string; accounts: number; found: number };
   "notice.queued":
     | { kind: string; account: string; mailed: true; mailId: number }

@@ -415,6 +415,7 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     barred: true,
     pending: true,
     not_possible: true,
+    by_authority: true,
   },
   demand_publication: {
     request_id: true,

@@ -527,8 +527,12 @@ export interface EmergencyPageTable {
 export interface UserNoticeTable {
   request_id: string;
   kind: "delivered" | "rejected";
-  status: "given" | "delayed" | "barred" | "pending" | "not_possible";
-  /** While barred: the non-disclosure order's last day; null for a national-security gag with no end. */
+  /** by_authority (0031): the policy leaves the notice to the issuing authority (docs/policy.md#user-notice). */
+  status: "given" | "delayed" | "barred" | "pending" | "not_possible" | "by_authority";
+  /**
+   * While barred: the last day of the non-disclosure order (or of an EU authority's Art. 13(3) delay); null
+   * for a gag or delay with no end.
+   */
   barred_until: DateOnly | null;
   accounts_notified: number;
   /** The request's quarter (`2025Q3`), country and process, copied for the rollup: they never change. */
@@ -550,6 +554,7 @@ export interface NoticeRollupTable {
   barred: number;
   pending: number;
   not_possible: number;
+  by_authority: number;
 }
 
 /** A demand published after its gag lifted (migration 0030): drafted by one person, approved by another. */

@@ -1,13 +1,17 @@
 import { sql } from "kysely";
+import type { AuditPayloads } from "../audit/audit.events.js";
 import { appendAudit } from "../audit/audit.js";
 import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Tx } from "../db/database.js";
-import type { TargetType } from "../domain/vocabulary.js";
+import type { LegalBasis } from "../domain/legal-basis.schema.js";
+import type { Regime, TargetType } from "../domain/vocabulary.js";
 import { defaultSource } from "../fulfilment/sources/index.js";
 import type { DataSourceFactory } from "../fulfilment/sources/source.js";
 import { enqueueJob, type JobPayload } from "../jobs/jobs.catalogue.js";
 import type { TransactionJob } from "../jobs/jobs.js";
 import { enqueueMail } from "../mail/outbox.js";
+import { loadPolicyInForce } from "../policy/policy.store.js";
+import { userNoticeRule } from "../policy/user-notice.js";
 import { DAY_MS } from "../shared/time.js";
 
 /**
@@ -17,6 +21,11 @@ import { DAY_MS } from "../shared/time.js";
  * to its gag (the notice is barred until one is recorded: no job waits), or the request was an emergency
  * (the notice waits until the emergency is over: a configured delay). The job checks the order again when
  * it runs, so an order extended in the meantime defers the notice again instead of breaching it.
+ *
+ * Who tells at all is the policy's rule for the request's regime (docs/policy.md#user-notice), read when
+ * the notice falls due: where it leaves the notice to the issuing authority (an EU order, by default)
+ * nothing is sent and the trail says so; where the provider tells, an EU authority's Art. 13(3) delay bars
+ * the notice like a non-disclosure order, and the rule's `afterDays` make it wait like an emergency.
  *
  * Every step also writes the request's `user_notice` row (migration 0028) in the same transaction: given,
  * delayed (given after a gag), barred, pending (an emergency's wait) or not possible; the report's notice
@@ -33,6 +42,8 @@ export interface NoticeSettings {
 interface NoticeRequest {
   id: string;
   process: string;
+  regime: string;
+  legal_basis: unknown;
   non_disclosure_until: string | null;
   jurisdiction: string;
   categories: string[];
@@ -42,13 +53,29 @@ interface NoticeRequest {
 async function loadRequest(tx: Tx, requestId: string): Promise<NoticeRequest | undefined> {
   return tx
     .selectFrom("request")
-    .select(["id", "process", "non_disclosure_until", "jurisdiction", "categories", "received_at"])
+    .select([
+      "id",
+      "process",
+      "regime",
+      "legal_basis",
+      "non_disclosure_until",
+      "jurisdiction",
+      "categories",
+      "received_at",
+    ])
     .where("id", "=", requestId)
     .executeTakeFirst();
 }
 
-/** Why a notice waits: a gag (dated, or national security's without an end), or an emergency's delay. */
-export type NoticeWait = "non_disclosure_order" | "national_security" | "emergency";
+/** Why a notice waits: a gag or an authority's delay (dated, or without an end), an emergency's or the policy's days. */
+export type NoticeWait = AuditPayloads["notice.scheduled"]["because"];
+
+/** The waits that only defer a notice; the others bar it while they last. */
+const MERELY_DEFERS: readonly NoticeWait[] = ["emergency", "policy_delay"];
+
+function authorityDelayOf(request: { legal_basis?: unknown }) {
+  return (request.legal_basis as LegalBasis | null)?.userInformationDelay;
+}
 
 /**
  * When a notice about this request may go out, and what it waits for: `dueAt` now (`because` null), a
@@ -56,28 +83,40 @@ export type NoticeWait = "non_disclosure_order" | "national_security" | "emergen
  * with an open-ended gag unless a court lifts it, as the canary also takes them: canary.service.ts).
  */
 export function noticeDueAt(
-  request: Pick<NoticeRequest, "process" | "non_disclosure_until">,
+  request: Pick<NoticeRequest, "process" | "non_disclosure_until"> & { legal_basis?: unknown },
   now: Date,
   settings: NoticeSettings,
-): { dueAt: Date | null; because: NoticeWait | null } {
+  afterDays = 0,
+): { dueAt: Date | null; because: NoticeWait | null; barredUntil: string | null } {
   if (request.process === "national_security" && !request.non_disclosure_until)
-    return { dueAt: null, because: "national_security" };
+    return { dueAt: null, because: "national_security", barredUntil: null };
+  const delay = authorityDelayOf(request);
+  if (delay && !delay.until) return { dueAt: null, because: "authority_delay", barredUntil: null };
   let due = now.getTime();
   let because: NoticeWait | null = null;
-  // The order binds through the whole day it names; the notice goes the day after.
-  if (request.non_disclosure_until) {
-    const lifts = Date.parse(`${request.non_disclosure_until}T00:00:00Z`) + DAY_MS;
-    if (lifts > due) [due, because] = [lifts, "non_disclosure_order"];
+  let barredUntil: string | null = null;
+  // An order or a delay binds through the whole day it names; the notice goes the day after.
+  for (const [until, wait] of [
+    [request.non_disclosure_until, "non_disclosure_order"],
+    [delay?.until, "authority_delay"],
+  ] as const) {
+    if (!until) continue;
+    const lifts = Date.parse(`${until}T00:00:00Z`) + DAY_MS;
+    if (lifts > due) [due, because, barredUntil] = [lifts, wait, until];
   }
+  // A gag in force still names the wait, even when a mere delay runs longer: it bars the notice.
   if (request.process === "emergency" && settings.emergencyDelayDays > 0) {
-    // A gag in force still names the wait, even when the emergency's delay runs longer: it bars the notice.
     due = Math.max(due, now.getTime() + settings.emergencyDelayDays * DAY_MS);
     because ??= "emergency";
   }
-  return { dueAt: new Date(due), because };
+  if (afterDays > 0) {
+    due = Math.max(due, now.getTime() + afterDays * DAY_MS);
+    because ??= "policy_delay";
+  }
+  return { dueAt: new Date(due), because, barredUntil };
 }
 
-export type NoticeStatus = "given" | "delayed" | "barred" | "pending" | "not_possible";
+export type NoticeStatus = "given" | "delayed" | "barred" | "pending" | "not_possible" | "by_authority";
 
 /**
  * The request's notice record, as this step leaves it. A notice given after its record said barred was
@@ -86,9 +125,9 @@ export type NoticeStatus = "given" | "delayed" | "barred" | "pending" | "not_pos
 async function recordNotice(
   tx: Tx,
   request: NoticeRequest,
-  input: { kind: NoticeKind; status: NoticeStatus; accountsNotified?: number; now: Date },
+  input: { kind: NoticeKind; status: NoticeStatus; barredUntil?: string | null; accountsNotified?: number; now: Date },
 ): Promise<void> {
-  const barredUntil = input.status === "barred" ? request.non_disclosure_until : null;
+  const barredUntil = input.status === "barred" ? (input.barredUntil ?? null) : null;
   await sql`
     insert into user_notice as n (request_id, kind, status, barred_until, accounts_notified, period, country, process,
                                   recorded_at, updated_at)
@@ -115,11 +154,42 @@ export async function scheduleUserNotices(
     now: Date;
     settings: NoticeSettings;
     source?: DataSourceFactory;
+    /** From the deferred job: the emergency's and the policy's days already ran when it was scheduled. */
+    delaysServed?: boolean;
   },
 ): Promise<{ sent: number; deferredUntil: Date | null; barred: boolean }> {
   const request = await loadRequest(tx, input.requestId);
   if (!request) return { sent: 0, deferredUntil: null, barred: false };
-  const { dueAt, because } = noticeDueAt(request, input.now, input.settings);
+  const policy = (await loadPolicyInForce(tx)).compiled;
+  const rule = userNoticeRule(policy.document, request.regime as Regime);
+  if (rule.by === "issuing_authority") {
+    await appendAudit(
+      tx,
+      {
+        actor: input.actor,
+        action: "notice.left_to_authority",
+        objectType: "request",
+        objectId: input.requestId,
+        payload: {
+          kind: input.kind,
+          regime: request.regime,
+          rule: rule.rule,
+          reason: rule.reason,
+          policy: { name: policy.name, version: policy.version },
+        },
+      },
+      input.now,
+    );
+    await recordNotice(tx, request, { kind: input.kind, status: "by_authority", now: input.now });
+    return { sent: 0, deferredUntil: null, barred: false };
+  }
+  const settings = input.delaysServed ? { emergencyDelayDays: 0 } : input.settings;
+  const { dueAt, because, barredUntil } = noticeDueAt(
+    request,
+    input.now,
+    settings,
+    input.delaysServed ? 0 : rule.afterDays,
+  );
   if (because !== null) {
     // Without an end to the gag no job waits: nothing could tell when to run it.
     if (dueAt)
@@ -141,16 +211,19 @@ export async function scheduleUserNotices(
           dueAt: dueAt?.toISOString() ?? null,
           because,
           nonDisclosureUntil: request.non_disclosure_until,
+          ...(because === "authority_delay" ? { authorityDelayUntil: barredUntil } : {}),
         },
       },
       input.now,
     );
+    const barred = !MERELY_DEFERS.includes(because);
     await recordNotice(tx, request, {
       kind: input.kind,
-      status: because === "emergency" ? "pending" : "barred",
+      status: barred ? "barred" : "pending",
+      barredUntil,
       now: input.now,
     });
-    return { sent: 0, deferredUntil: dueAt, barred: because !== "emergency" };
+    return { sent: 0, deferredUntil: dueAt, barred };
   }
   return {
     sent: await sendUserNotices(tx, request, input.kind, input.actor, input.now, input.source),
@@ -245,17 +318,17 @@ async function sendUserNotices(
 }
 
 /**
- * Job `notice.send`: a deferred notice falls due. Re-checks the gag: an order extended (or a
- * national-security request's end taken back) defers it again.
+ * Job `notice.send`: a deferred notice falls due. Everything is decided again as it stands now: the rule
+ * (counsel may have changed who tells), the gag (an order extended, or a national-security request's end
+ * taken back, defers it again); only the delays that already ran are not served twice.
  */
 export const sendDeferredNotice: TransactionJob<JobPayload<"notice.send">> = async (tx, { requestId, kind }, job) => {
-  const request = await loadRequest(tx, requestId);
-  if (!request) return;
-  // The emergency delay already ran when this job was first scheduled.
-  const settings = { emergencyDelayDays: 0 };
-  if (noticeDueAt(request, job.now, settings).because !== null) {
-    await scheduleUserNotices(tx, { requestId, kind, actor: actorOf(JOB_RUNNER), now: job.now, settings });
-    return;
-  }
-  await sendUserNotices(tx, request, kind, actorOf(JOB_RUNNER), job.now);
+  await scheduleUserNotices(tx, {
+    requestId,
+    kind,
+    actor: actorOf(JOB_RUNNER),
+    now: job.now,
+    settings: { emergencyDelayDays: 0 },
+    delaysServed: true,
+  });
 };

@@ -27,27 +27,71 @@ describe("noticeDueAt", () => {
     expect(noticeDueAt({ process: "national_security", non_disclosure_until: null }, now, SETTINGS)).toEqual({
       dueAt: null,
       because: "national_security",
+      barredUntil: null,
     });
   });
   it("lets a national-security request's notice go the day after its gag's last day", () => {
     expect(noticeDueAt({ process: "national_security", non_disclosure_until: "2021-06-30" }, now, SETTINGS)).toEqual({
       dueAt: new Date("2021-07-01T00:00:00Z"),
       because: "non_disclosure_order",
+      barredUntil: "2021-06-30",
     });
     // A gag that ended already bars nothing.
     expect(noticeDueAt({ process: "national_security", non_disclosure_until: "2021-04-30" }, now, SETTINGS)).toEqual({
       dueAt: now,
       because: null,
+      barredUntil: null,
     });
   });
   it("names the gag, not the emergency, when both hold a notice back", () => {
     expect(noticeDueAt({ process: "emergency", non_disclosure_until: "2021-05-03" }, now, SETTINGS)).toEqual({
       dueAt: new Date(now.getTime() + 30 * DAY_MS),
       because: "non_disclosure_order",
+      barredUntil: "2021-05-03",
     });
     expect(noticeDueAt({ process: "emergency", non_disclosure_until: "2020-01-01" }, now, SETTINGS)).toEqual({
       dueAt: new Date(now.getTime() + 30 * DAY_MS),
       because: "emergency",
+      barredUntil: null,
+    });
+  });
+  it("bars the notice while an EU authority delays informing the user (Art. 13(3)), the later bar naming the wait", () => {
+    const eu = (until?: string, ndo: string | null = null) => ({
+      process: "court_order",
+      non_disclosure_until: ndo,
+      legal_basis: { userInformationDelay: { reason: "the investigation", ...(until ? { until } : {}) } },
+    });
+    expect(noticeDueAt(eu(), now, SETTINGS)).toEqual({ dueAt: null, because: "authority_delay", barredUntil: null });
+    expect(noticeDueAt(eu("2021-06-30"), now, SETTINGS)).toEqual({
+      dueAt: new Date("2021-07-01T00:00:00Z"),
+      because: "authority_delay",
+      barredUntil: "2021-06-30",
+    });
+    expect(noticeDueAt(eu("2021-06-30", "2021-08-31"), now, SETTINGS)).toEqual({
+      dueAt: new Date("2021-09-01T00:00:00Z"),
+      because: "non_disclosure_order",
+      barredUntil: "2021-08-31",
+    });
+    // Its last day still binds; the day after, nothing does.
+    const lastDay = new Date("2021-06-30T23:59:59Z");
+    expect(noticeDueAt(eu("2021-06-30"), lastDay, SETTINGS).because).toBe("authority_delay");
+    const dayAfter = new Date("2021-07-01T00:00:00Z");
+    expect(noticeDueAt(eu("2021-06-30"), dayAfter, SETTINGS)).toEqual({
+      dueAt: dayAfter,
+      because: null,
+      barredUntil: null,
+    });
+  });
+  it("waits the policy's days after the answer, behind any bar", () => {
+    expect(noticeDueAt({ process: "subpoena", non_disclosure_until: null }, now, SETTINGS, 14)).toEqual({
+      dueAt: new Date(now.getTime() + 14 * DAY_MS),
+      because: "policy_delay",
+      barredUntil: null,
+    });
+    expect(noticeDueAt({ process: "subpoena", non_disclosure_until: "2021-05-03" }, now, SETTINGS, 14)).toEqual({
+      dueAt: new Date(now.getTime() + 14 * DAY_MS),
+      because: "non_disclosure_order",
+      barredUntil: "2021-05-03",
     });
   });
 });
@@ -210,6 +254,7 @@ describe.each(DRIVERS)("user notices on %s", (driver) => {
         barred: 1,
         pending: 0,
         notPossible: 0,
+        byAuthority: 0,
       },
     ]);
   });

@@ -16,6 +16,7 @@ export interface PublishedNoticeRow {
   notices_barred: Figure;
   notices_pending_emergency_delay: Figure;
   notices_not_possible: Figure;
+  notices_left_to_issuing_authority: Figure;
 }
 
 export const NOTICE_CSV_COLUMNS = [
@@ -27,6 +28,7 @@ export const NOTICE_CSV_COLUMNS = [
   "notices_barred",
   "notices_pending_emergency_delay",
   "notices_not_possible",
+  "notices_left_to_issuing_authority",
 ] as const satisfies readonly (keyof PublishedNoticeRow)[];
 
 export function publishNoticeRow(row: NoticeRow): PublishedNoticeRow {
@@ -40,6 +42,7 @@ export function publishNoticeRow(row: NoticeRow): PublishedNoticeRow {
     notices_barred: figure(row.barred),
     notices_pending_emergency_delay: figure(row.pending),
     notices_not_possible: figure(row.notPossible),
+    notices_left_to_issuing_authority: figure(row.byAuthority),
   };
 }
 

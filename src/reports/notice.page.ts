@@ -18,7 +18,8 @@ export function noticesSection(period: string, rows: readonly NoticeRow[]): stri
   const intro = `<h2 id="notices">Telling the people concerned</h2>
 <p>When a request has been answered (data disclosed, or the request refused) the owners of the accounts it named are told, unless the law bars it.
 <em>Given</em>: told without delay. <em>Delayed</em>: told once a non-disclosure order had ended. <em>Barred</em>: a non-disclosure order, or the open-ended gag of a national-security request, still forbids it.
-<em>Waiting</em>: an emergency's delay has not passed. <em>Not possible</em>: no account named was found, or none had an address to write to.
+<em>Waiting</em>: an emergency's delay, or the days the policy waits after answering, have not passed. <em>Not possible</em>: no account named was found, or none had an address to write to.
+<em>By the authority</em>: the law the request was made under leaves telling the person to the authority that issued it (a European Production Order: Regulation (EU) 2023/1543 Art. 13), and we keep the order confidential.
 Each request counts once, in the period it was received, under the jurisdiction it came from.</p>`;
   if (rows.length === 0)
     return `${intro}\n<p>No request received in ${escapeHtml(period)} has been answered yet: no notice was due.</p>`;
@@ -35,6 +36,7 @@ Each request counts once, in the period it was received, under the jurisdiction 
         p.notices_barred,
         p.notices_pending_emergency_delay,
         p.notices_not_possible,
+        p.notices_left_to_issuing_authority,
       ].map((v) => `<td>${escapeHtml(shown(v))}</td>`);
       return `<tr><th scope=row>${escapeHtml(name)}</th><td>${escapeHtml(row.jurisdiction)}</td><td>${escapeHtml(row.process.replaceAll("_", " "))}</td>${cells.join("")}</tr>`;
     })
@@ -46,10 +48,11 @@ Each request counts once, in the period it was received, under the jurisdiction 
     sum((r) => r.barred),
     sum((r) => r.pending),
     sum((r) => r.notPossible),
+    sum((r) => r.byAuthority),
   ].map((v) => `<td>${v}</td>`);
   return `${intro}
 <div class="scroll" role="region" aria-labelledby="notices-caption" tabindex="0"><table><caption id="notices-caption">User notices for requests received in ${escapeHtml(period)}, by jurisdiction and legal process</caption>
-<thead><tr><th scope=col>Jurisdiction</th><th scope=col>Code</th><th scope=col>Legal process</th><th scope=col>Given</th><th scope=col>Delayed by a non-disclosure order</th><th scope=col>Barred</th><th scope=col>Waiting (emergency)</th><th scope=col>Not possible</th></tr></thead><tbody>
+<thead><tr><th scope=col>Jurisdiction</th><th scope=col>Code</th><th scope=col>Legal process</th><th scope=col>Given</th><th scope=col>Delayed by a non-disclosure order</th><th scope=col>Barred</th><th scope=col>Waiting (emergency)</th><th scope=col>Not possible</th><th scope=col>Left to the issuing authority</th></tr></thead><tbody>
 ${body}
 </tbody><tfoot><tr><th scope=row colspan=3>Total${banded ? " (national security excluded)" : ""}</th>${total.join("")}</tr></tfoot></table></div>`;
 }

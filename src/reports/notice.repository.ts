@@ -6,16 +6,16 @@ import type { ReportScope } from "./report.repository.js";
 /**
  * The user-notice figures (issue 17, item 3; docs/reports.md#user-notices): per period, country and process,
  * how many requests' users were told (`given`), told after a gag had barred it (`delayed`), are barred from
- * being told now (`barred`), wait out an emergency's delay (`pending`), or could not be told
- * (`notPossible`). A request counts in the period it was received, like every other figure of the report,
+ * being told now (`barred`), wait out an emergency's delay or the policy's (`pending`), could not be told
+ * (`notPossible`), or were left for the issuing authority to tell (`byAuthority`, docs/policy.md#user-notice). A request counts in the period it was received, like every other figure of the report,
  * once its notice was decided (when it was fulfilled or rejected).
  *
  * `readNoticeReport` sums the rollup migration 0028's trigger keeps from the `user_notice` rows;
  * `recomputeNoticeReport` computes the same figures from the audit trail alone (notice.scheduled,
- * notice.queued, notice.not_possible), which is what the property test holds the rollup against.
+ * notice.queued, notice.not_possible, notice.left_to_authority), which is what the property test holds the rollup against.
  */
 
-export const NOTICE_STATUSES = ["given", "delayed", "barred", "pending", "notPossible"] as const;
+export const NOTICE_STATUSES = ["given", "delayed", "barred", "pending", "notPossible", "byAuthority"] as const;
 export type NoticeFigure = (typeof NOTICE_STATUSES)[number];
 
 export interface NoticeRow extends Record<NoticeFigure, number> {
@@ -36,6 +36,7 @@ interface Row {
   barred: string | number;
   pending: string | number;
   not_possible: string | number;
+  by_authority: string | number;
 }
 
 function toNoticeRow(row: Row): NoticeRow {
@@ -48,6 +49,7 @@ function toNoticeRow(row: Row): NoticeRow {
     barred: Number(row.barred),
     pending: Number(row.pending),
     notPossible: Number(row.not_possible),
+    byAuthority: Number(row.by_authority),
   };
 }
 
@@ -63,18 +65,20 @@ export async function readNoticeReport(db: Reader, scope?: ReportScope): Promise
   const { rows } = await sql<Row>`
     select report_period_of(period, ${kind}) as period, country as jurisdiction, process,
            sum(given)::bigint as given, sum(delayed)::bigint as delayed, sum(barred)::bigint as barred,
-           sum(pending)::bigint as pending, sum(not_possible)::bigint as not_possible
+           sum(pending)::bigint as pending, sum(not_possible)::bigint as not_possible,
+           sum(by_authority)::bigint as by_authority
       from notice_rollup ${where}
      group by 1, 2, 3
-    having sum(given) + sum(delayed) + sum(barred) + sum(pending) + sum(not_possible) > 0
+    having sum(given) + sum(delayed) + sum(barred) + sum(pending) + sum(not_possible) + sum(by_authority) > 0
      order by 1, 2, 3`.execute(db);
   return rows.map(toNoticeRow);
 }
 
 /**
  * The same figures from the audit trail: a request whose notice was mailed to anyone was told (delayed if
- * a gag deferred it first); otherwise the newest word on it decides: deferred by a gag (barred) or by an
- * emergency (pending), or not possible (nobody found, or nobody with an address).
+ * a gag deferred it first); otherwise the newest word on it decides: deferred by a gag or an authority's
+ * delay (barred) or by an emergency or the policy's days (pending), left to the issuing authority, or not
+ * possible (nobody found, or nobody with an address).
  */
 export async function recomputeNoticeReport(db: Reader, scope?: ReportScope): Promise<NoticeRow[]> {
   const { kind, period } = scopeOf(scope);
@@ -87,18 +91,21 @@ export async function recomputeNoticeReport(db: Reader, scope?: ReportScope): Pr
     with trail as (
       select e.object_id,
              count(*) filter (where e.action = 'notice.queued' and (e.payload->>'mailed')::boolean) as mailed,
-             bool_or(e.action = 'notice.scheduled' and e.payload->>'because' <> 'emergency') as gagged,
+             bool_or(e.action = 'notice.scheduled' and e.payload->>'because' not in ('emergency', 'policy_delay'))
+               as gagged,
              (array_agg(case when e.action = 'notice.scheduled' then e.payload->>'because' else e.action end
                         order by e.id desc))[1] as last_word
         from audit_event e
-       where e.object_type = 'request' and e.action in ('notice.scheduled', 'notice.queued', 'notice.not_possible')
+       where e.object_type = 'request'
+         and e.action in ('notice.scheduled', 'notice.queued', 'notice.not_possible', 'notice.left_to_authority')
        group by e.object_id
     ), classed as (
       select r.received_at, r.jurisdiction, r.process,
              case when t.mailed > 0 and t.gagged then 'delayed'
                   when t.mailed > 0 then 'given'
-                  when t.last_word = 'emergency' then 'pending'
-                  when t.last_word in ('non_disclosure_order', 'national_security') then 'barred'
+                  when t.last_word in ('emergency', 'policy_delay') then 'pending'
+                  when t.last_word in ('non_disclosure_order', 'national_security', 'authority_delay') then 'barred'
+                  when t.last_word = 'notice.left_to_authority' then 'by_authority'
                   else 'not_possible' end as status
         from request r join trail t on t.object_id = r.id::text
         ${where}
@@ -109,7 +116,8 @@ export async function recomputeNoticeReport(db: Reader, scope?: ReportScope): Pr
            count(*) filter (where status = 'delayed') as delayed,
            count(*) filter (where status = 'barred') as barred,
            count(*) filter (where status = 'pending') as pending,
-           count(*) filter (where status = 'not_possible') as not_possible
+           count(*) filter (where status = 'not_possible') as not_possible,
+           count(*) filter (where status = 'by_authority') as by_authority
       from classed
      group by 1, 2, 3
      order by 1, 2, 3`.execute(db);

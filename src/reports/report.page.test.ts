@@ -174,6 +174,7 @@ describe("the public report page", () => {
       barred,
       pending: 0,
       notPossible: 1,
+      byAuthority: process === "court_order" ? 2 : 0,
     });
     const html = renderReportPage({
       ...DATA,
@@ -184,13 +185,13 @@ describe("the public report page", () => {
       ],
     });
     expect(html).toContain(
-      "<tr><th scope=row>United States</th><td>US</td><td>national security</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td></tr>",
+      "<tr><th scope=row>United States</th><td>US</td><td>national security</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td><td>0-249</td></tr>",
     );
     expect(html).toContain(
-      "<tr><th scope=row>United States</th><td>US</td><td>subpoena</td><td>1,200</td><td>30</td><td>4</td><td>0</td><td>1</td></tr>",
+      "<tr><th scope=row>United States</th><td>US</td><td>subpoena</td><td>1,200</td><td>30</td><td>4</td><td>0</td><td>1</td><td>0</td></tr>",
     );
     expect(html).toContain(
-      "<tr><th scope=row colspan=3>Total (national security excluded)</th><td>1,200</td><td>30</td><td>4</td><td>0</td><td>2</td></tr>",
+      "<tr><th scope=row colspan=3>Total (national security excluded)</th><td>1,200</td><td>30</td><td>4</td><td>0</td><td>2</td><td>2</td></tr>",
     );
     expect(renderReportPage({ ...DATA, notices: [] })).toContain(
       "No request received in 2020H2 has been answered yet: no notice was due.",

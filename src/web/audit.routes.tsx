@@ -57,6 +57,7 @@ const ACTION_TEXT: Record<AuditAction, string> = {
   "notice.not_possible": "User notice not possible",
   "publication.drafted": "Publication drafted",
   "publication.approved": "Publication approved",
+  "notice.left_to_authority": "User notice left to the issuing authority",
   "user.created": "Account created",
   "user.registered": "Officer registered",
   "user.email_confirmed": "E-mail confirmed",

@@ -60,6 +60,7 @@ const noticeSectionSchema = z.object({
       notices_barred: figure,
       notices_pending_emergency_delay: figure,
       notices_not_possible: figure,
+      notices_left_to_issuing_authority: figure,
     }) satisfies z.ZodType<PublishedNoticeRow>,
   ),
 });
