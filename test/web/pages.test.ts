@@ -337,6 +337,10 @@ describe.each(DRIVERS)("web pages on %s", (driver) => {
     expect(preview.body).toMatch(/<strong>1<\/strong> would be decided differently/);
     expect(preview.body).toContain("FBI-PAGE-2");
     expect(preview.body).toContain("comply_full");
+    // The edit itself, against the policy in force, before its effects (issue 18, item 4).
+    expect(preview.body).toContain("What the upload changes in the policy in force");
+    expect(preview.body).toMatch(/class="diff-removed">− +\d+ +version: (&quot;|")2020-07-06/);
+    expect(preview.body).toMatch(/class="diff-added">\+ +\d+ +version: (&quot;|")2020-09-01/);
     const sha = /name="sha256" value="([0-9a-f]{64})"/.exec(preview.body)?.[1] as string;
     const activated = await desk.app.inject({
       method: "POST",

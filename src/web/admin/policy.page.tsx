@@ -12,7 +12,9 @@ import { readMultipartForm } from "../forms.js";
 import { CsrfField, ErrorSummary, Layout, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
+import { ScrollBox } from "../table.js";
 import { csrfField, noticeQuery } from "./admin.forms.js";
+import { lineDiff } from "./line-diff.js";
 
 /** The policy: the one in force, a new one checked and compared with every open request, then activated. */
 
@@ -66,6 +68,7 @@ export function PolicyView({
                 {candidate.preview.compared} open requests compared; <strong>{candidate.preview.changes.length}</strong>{" "}
                 would be decided differently.
               </p>
+              {active && <PolicyDiff before={active.document} after={candidate.text} />}
               {candidate.preview.changes.length > 0 && (
                 <table>
                   <caption>Open requests that would be decided differently</caption>
@@ -154,6 +157,37 @@ export function PolicyView({
         </details>
       )}
     </Layout>
+  );
+}
+
+/** The uploaded policy against the one in force, line by line: the edit itself, before its effects. */
+function PolicyDiff({ before, after }: { before: string; after: string }) {
+  const diff = lineDiff(before, after);
+  if (!diff) return <p class="muted">The documents are too long to compare line by line here.</p>;
+  const changed = diff.filter((l) => l.kind === "added" || l.kind === "removed").length;
+  return (
+    <section aria-labelledby="diff-h">
+      <h3 id="diff-h">What the upload changes in the policy in force</h3>
+      {changed === 0 ? (
+        <p>The uploaded document is the same as the policy in force.</p>
+      ) : (
+        <ScrollBox label="Lines removed (−) and added (+), numbered as in the upload">
+          <pre class="policy diff">
+            {diff.map((l, k) =>
+              l.kind === "gap" ? (
+                <span key={k} class="muted">
+                  {"…\n"}
+                </span>
+              ) : (
+                <span key={k} class={`diff-${l.kind}`}>
+                  {`${l.kind === "added" ? "+" : l.kind === "removed" ? "−" : " "} ${String(l.line).padStart(4)}  ${l.text}\n`}
+                </span>
+              ),
+            )}
+          </pre>
+        </ScrollBox>
+      )}
+    </section>
   );
 }
 
