@@ -112,6 +112,62 @@ describe.each(DRIVERS)("an enforcing-State refusal on %s", (driver) => {
       .map((f) => f.path)
       .filter((p) => p.endsWith(".json") && p.startsWith("data/") && p !== "data/summary.json");
 
+  it("an emergency EPOC from intake to a delivered production inside its 8 hours, not suspended by the enforcing State", async () => {
+    const before = desk.clock.now().getTime();
+    const id = await submit("DP-391-2026-URGENT", (doc) => {
+      doc.process = "emergency";
+      doc.emergency = { justification: "an attack is planned for tonight" };
+      doc.legalBasis.emergency = true;
+    });
+    const stored = await desk.db
+      .selectFrom("request")
+      .select(["deadline_at"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    // Eight hours from the moment it was taken in (between these two readings of the clock).
+    const due = stored.deadline_at?.getTime() ?? 0;
+    expect(due).toBeGreaterThanOrEqual(before + 8 * 3_600_000);
+    expect(due).toBeLessThanOrEqual(desk.clock.now().getTime() + 8 * 3_600_000);
+    // An hour later intake has called the agency back on its number on file.
+    desk.clock.advance(3_600_000);
+    const number = (await call("GET", `/api/v1/requests/${id}/callback-number`, await as(desk.accounts.intake))).json();
+    expect(number.dial).toBeTruthy();
+    const called = await call("POST", `/api/v1/requests/${id}/callback`, await as(desk.accounts.intake), {
+      confirmed: true,
+      note: "called the Guardia Civil's number on file; the officer confirmed the order",
+    });
+    expect(called.status, called.body).toBe(200);
+    // The window for Germany's answer is 96 hours, but an emergency does not wait for it (Art. 10(4)).
+    const state = (
+      await call("GET", `/api/v1/requests/${id}/enforcing-state`, await as(desk.accounts.reviewer))
+    ).json();
+    expect(state.notification).toMatchObject({ emergency: true });
+    expect(state.release.every((r: Json) => r.status !== "wait")).toBe(true);
+    desk.clock.advance(3_600_000);
+    // The call-back moved it to review; a reviewer recommends and counsel, who made no call, approves.
+    for (const [account, verdict] of [
+      [desk.accounts.reviewer, "recommend_approve"],
+      [desk.accounts.counsel, "approve"],
+    ] as const) {
+      const reviewed = await call("POST", `/api/v1/requests/${id}/reviews`, await as(account), {
+        verdict,
+        checklist: CHECKLIST_MET,
+      });
+      expect(reviewed.status, reviewed.body).toBe(200);
+    }
+    expect((await fulfilJob(id)).run_at.getTime()).toBeLessThanOrEqual(desk.clock.now().getTime());
+    expect((await runJobs()).failed).toBe(0);
+    const done = await desk.db.selectFrom("request").select("status").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(done.status).toBe("delivered");
+    const production = await desk.db
+      .selectFrom("production")
+      .select("sealed_at")
+      .where("request_id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(production.sealed_at?.getTime()).toBeLessThan(due);
+    expect(files(await sealed(id))).toContain("data/content.messages.json");
+  });
+
   it("an EPOC for content from intake: notified, waits, a production is refused, the refusal recorded, only subscriber data delivered", async () => {
     const notifiedAt = desk.clock.now();
     const id = await submit("DP-391-2026-A");
