@@ -147,7 +147,8 @@ export async function runDemo(args: string[]): Promise<number> {
         const lines = [
           "",
           `Custodian demo at ${url}   (API: ${url}/api/v1, OpenAPI: ${url}/api/v1/openapi.json)`,
-          `Embedded database in ${config.dataDir}; stop with Ctrl-C. Ready to sign in after ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+          // The URL is not echoed: it usually carries a password.
+          `${config.databaseUrl ? "PostgreSQL database of DATABASE_URL" : `Embedded database in ${config.dataDir}`}; stop with Ctrl-C. Ready to sign in after ${((Date.now() - started) / 1000).toFixed(1)} s.`,
           "",
           "Sign in as (second-factor secrets for an authenticator app; `npx custodian totp SECRET` prints the code):",
           `  ${"role".padEnd(8)} ${"e-mail".padEnd(28)} ${"password".padEnd(28)} ${"TOTP secret".padEnd(33)} now`,
