@@ -140,21 +140,25 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
   it("an admin pauses the jurisdiction and the officer sees the request held", async () => {
     const admin = await signedIn(desk.accounts.admin);
     expect(new URL(admin.url()).pathname).toBe("/admin/jurisdictions");
-    // A bad code comes back on the same page, the error beside the field and the reason kept.
-    await admin.getByLabel("Jurisdiction code").fill("U$");
-    await admin.getByLabel("Reason (published in the audit trail)").fill("Human-rights assessment after new law");
-    await admin.getByRole("button", { name: "Pause", exact: true }).click();
+    // A bad code comes back on the same page, the error beside the field.
+    await admin.getByLabel("Country or code").fill("U$");
+    await admin.getByRole("button", { name: "Continue" }).click();
     await admin.waitForSelector("#f-pause-code-error");
     expect(await admin.locator("#f-pause-code-error").textContent()).toBeTruthy();
-    expect(await admin.getByLabel("Jurisdiction code").getAttribute("aria-invalid")).toBe("true");
-    expect(await admin.getByLabel("Reason (published in the audit trail)").inputValue()).toBe(
-      "Human-rights assessment after new law",
-    );
+    expect(await admin.getByLabel("Country or code").getAttribute("aria-invalid")).toBe("true");
     expect(await admin.locator(".error-summary a").getAttribute("href")).toBe("#f-pause-code");
     await screenshot(admin, "07a-admin-pause-refused");
-    await admin.getByLabel("Jurisdiction code").fill("US");
-    await admin.getByRole("button", { name: "Pause", exact: true }).click();
-    await admin.waitForURL(/notice=paused/);
+    // The pause itself goes through a page that names its effect and asks for the reason.
+    await admin.getByLabel("Country or code").fill("US");
+    await Promise.all([
+      admin.waitForURL("**/admin/jurisdictions/US/pause"),
+      admin.getByRole("button", { name: "Continue" }).click(),
+    ]);
+    await admin.getByLabel("Reason (published in the audit trail)").fill("Human-rights assessment after new law");
+    await Promise.all([
+      admin.waitForURL("**/admin/jurisdictions?**"),
+      admin.getByRole("button", { name: /^Pause / }).click(),
+    ]);
     const row = admin.locator("#jurisdiction-US");
     await expect.poll(() => row.textContent()).toContain("Human-rights assessment after new law");
     await screenshot(admin, "07-admin-jurisdictions");
