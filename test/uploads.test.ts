@@ -181,6 +181,46 @@ describe.each(DRIVERS)("uploads to the real server (%s)", (driver) => {
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status).toBe(200);
   });
 
+  it("takes the request document sent as a file (curl -F request=@file) as the document, not as one of the documents", async () => {
+    const form = new FormData();
+    form.append(
+      "request",
+      new Blob([requestDocument({ jurisdiction: "US", process: "subpoena" })], { type: "application/json" }),
+      "request.json",
+    );
+    const order = randomBytes(1000);
+    form.append("order", new Blob([order], { type: "application/pdf" }), "order.pdf");
+    const answer = await fetch(`http://127.0.0.1:${port}/api/v1/requests`, { method: "POST", headers: auth(), body: form });
+    const text = await answer.text();
+    expect(answer.status, text).toBe(201);
+    const { id } = JSON.parse(text) as { id: string };
+    const first = await fetch(`http://127.0.0.1:${port}/api/v1/requests/${id}/documents/0`, { headers: auth() });
+    expect(Buffer.from(await first.arrayBuffer()).equals(order)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/requests/${id}/documents/1`, { headers: auth() })).status).toBe(
+      404,
+    );
+  });
+
+  it("refuses a body without the request document, or with it twice, naming `request`, and keeps its files", async () => {
+    const withoutRequest = new FormData();
+    withoutRequest.append("doc", new Blob([randomBytes(PIECE_BYTES + 10)], { type: "application/pdf" }), "doc.pdf");
+    const twice = new FormData();
+    twice.append("doc", new Blob([randomBytes(20_000)], { type: "application/pdf" }), "doc.pdf");
+    twice.append("request", requestDocument({ jurisdiction: "US", process: "subpoena" }));
+    twice.append("request", requestDocument({ jurisdiction: "US", process: "subpoena" }));
+    for (const [body, message] of [
+      [withoutRequest, /required/],
+      [twice, /sent twice/],
+    ] as const) {
+      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/requests`, { method: "POST", headers: auth(), body });
+      expect(answer.status).toBe(400);
+      const problem = (await answer.json()) as { errors: { path: string; message: string }[] };
+      expect(problem.errors[0]?.path).toBe("request");
+      expect(problem.errors[0]?.message).toMatch(message);
+    }
+    // The last test of this file finds no unlinked blob: the files of both bodies were discarded.
+  });
+
   it("a refused submission (a field at fault) keeps none of its files; nothing is left unlinked", async () => {
     const form = new FormData();
     form.append("request", requestDocument({ jurisdiction: "XX-NOT-A-PLACE" }));
@@ -211,7 +251,8 @@ describe.each(DRIVERS)("uploads to the real server (%s)", (driver) => {
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .where("blob_id", "is not", null)
         .executeTakeFirstOrThrow();
-      expect(Number(linked.n)).toBe(4);
+      // The four documents of the first test and the order sent beside a request document as a file.
+      expect(Number(linked.n)).toBe(5);
     } finally {
       await database.close();
     }

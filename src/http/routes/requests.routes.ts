@@ -12,7 +12,7 @@ import { getDocument, getRequest, listRequests, requestTimeline } from "../../re
 import { text, ValidationError } from "../../shared/validation.js";
 import { type App, type AppContext, principalOf } from "../context.js";
 import { binary } from "../openapi.js";
-import { MAX_FILES, multipartBodyLimit, tooLarge, withinLimit } from "../uploads.js";
+import { MAX_FIELD_BYTES, MAX_FILES, multipartBodyLimit, tooLarge, withinLimit } from "../uploads.js";
 import { zodValidatorCompiler } from "../validation.js";
 
 /** Requests as agencies submit and follow them, and as the desk reads them. */
@@ -49,17 +49,18 @@ async function readSubmission(
   if (Number.isFinite(declared) && declared > multipartBodyLimit(maxUploadBytes)) {
     throw tooLarge(`the body (${declared} bytes) is larger than ${MAX_FILES} documents at the upload limit allow`);
   }
-  // multipart/form-data: a `request` field with the JSON document, and the documents as files, each
-  // stored while it arrives.
+  // multipart/form-data: a `request` part with the JSON document, and the documents as files, each
+  // stored while it arrives. The `request` part may come as a field (`curl -F 'request=<file'`) or as a
+  // file (`curl -F request=@file`): either way it is the document, not one of the documents.
   let document: string | undefined;
   const uploads: StoredUpload[] = [];
   try {
     for await (const part of request.parts()) {
-      if (part.type === "field") {
-        if (part.fieldname !== "request") {
-          throw new ValidationError([{ path: part.fieldname, message: "unknown field (send `request` and files)" }]);
-        }
-        document = String(part.value);
+      if (part.fieldname === "request") {
+        if (document !== undefined) throw new ValidationError([{ path: "request", message: "sent twice" }]);
+        document = part.type === "field" ? String(part.value) : await documentPart(part as MultipartFile);
+      } else if (part.type === "field") {
+        throw new ValidationError([{ path: part.fieldname, message: "unknown field (send `request` and files)" }]);
       } else {
         const file = part as MultipartFile;
         const refuse = () => tooLarge(`${file.filename || file.fieldname} is larger than the upload limit`);
@@ -67,7 +68,11 @@ async function readSubmission(
         uploads.push({ ...stored, name: file.filename.slice(0, 255) || "document", mediaType: file.mimetype });
       }
     }
+    if (document === undefined) {
+      throw new ValidationError([{ path: "request", message: "required (the request JSON)" }]);
+    }
   } catch (error) {
+    // Nothing of a refused body is kept: the files already stored go with it.
     await discardUnlinkedBlobs(
       db,
       uploads.map((u) => u.blobId),
@@ -79,8 +84,22 @@ async function readSubmission(
       { path: "body", message: `is not a valid multipart/form-data body: ${(error as Error).message}` },
     ]);
   }
-  if (document === undefined) throw new ValidationError([{ path: "request", message: "required (the request JSON)" }]);
   return { document, uploads };
+}
+
+/** The request document sent as a file part: read whole, within the limit a field has. */
+async function documentPart(file: MultipartFile): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const refuse = () => tooLarge("the request document is larger than the upload limit");
+  for await (const chunk of withinLimit(file, refuse)) {
+    size += chunk.length;
+    if (size > MAX_FIELD_BYTES) {
+      throw new ValidationError([{ path: "request", message: `is larger than ${MAX_FIELD_BYTES} bytes` }]);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export async function requestRoutes(api: App, { db, config, now }: AppContext): Promise<void> {
