@@ -190,15 +190,19 @@ describe.each(DRIVERS)("uploads to the real server (%s)", (driver) => {
     );
     const order = randomBytes(1000);
     form.append("order", new Blob([order], { type: "application/pdf" }), "order.pdf");
-    const answer = await fetch(`http://127.0.0.1:${port}/api/v1/requests`, { method: "POST", headers: auth(), body: form });
+    const answer = await fetch(`http://127.0.0.1:${port}/api/v1/requests`, {
+      method: "POST",
+      headers: auth(),
+      body: form,
+    });
     const text = await answer.text();
     expect(answer.status, text).toBe(201);
     const { id } = JSON.parse(text) as { id: string };
     const first = await fetch(`http://127.0.0.1:${port}/api/v1/requests/${id}/documents/0`, { headers: auth() });
     expect(Buffer.from(await first.arrayBuffer()).equals(order)).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${port}/api/v1/requests/${id}/documents/1`, { headers: auth() })).status).toBe(
-      404,
-    );
+    expect(
+      (await fetch(`http://127.0.0.1:${port}/api/v1/requests/${id}/documents/1`, { headers: auth() })).status,
+    ).toBe(404);
   });
 
   it("refuses a body without the request document, or with it twice, naming `request`, and keeps its files", async () => {
