@@ -3105,6 +3105,26 @@ export interface operations {
                                 before: number | string | null;
                                 after: number | string | null;
                             }[];
+                            noticeChanges: {
+                                jurisdiction: string;
+                                process: string;
+                                /** @enum {string} */
+                                column: "period" | "jurisdiction" | "process" | "notices_given" | "notices_delayed_by_non_disclosure" | "notices_barred" | "notices_pending_emergency_delay" | "notices_not_possible" | "notices_left_to_issuing_authority";
+                                before: number | string | null;
+                                after: number | string | null;
+                            }[];
+                            dsaChanges: {
+                                scope: string;
+                                category: string;
+                                /** @enum {string} */
+                                column: "Applicability" | "Service" | "Reporting period" | "Category of illegal content" | "Description of the sub-category \"Other\"" | "Scope" | "Number of orders to act against illegal content received" | "Number of specific items of information included in the total number of orders to act against illegal content" | "Median time to inform the authority of the receipt of the order to act against illegal content" | "Median time to give effect to the order to act against illegal content" | "Number of orders to provide information" | "Median time to inform the authority of the receipt of the order to provide information" | "Median time to give effect to the order to provide information" | "Contextual information on number of orders to act against illegal content received" | "Contextual information on number of specific items of information included in the total number of orders to act against illegal content" | "Contextual information on Median time to inform the authority of the receipt of the order to act against illegal content" | "Contextual information on Median time to give effect to the order to act against illegal content" | "Contextual information on Number of orders to provide information" | "Contextual information on Median time to inform the authority of the receipt of the order to provide information" | "Contextual information on Median time to give effect to the order to provide information";
+                                before: number | string | null;
+                                after: number | string | null;
+                            }[];
+                            includes: {
+                                notices: boolean;
+                                dsa: boolean;
+                            };
                             sha256: string;
                         }[];
                     };
@@ -3150,6 +3170,26 @@ export interface operations {
                             before: number | string | null;
                             after: number | string | null;
                         }[];
+                        noticeChanges: {
+                            jurisdiction: string;
+                            process: string;
+                            /** @enum {string} */
+                            column: "period" | "jurisdiction" | "process" | "notices_given" | "notices_delayed_by_non_disclosure" | "notices_barred" | "notices_pending_emergency_delay" | "notices_not_possible" | "notices_left_to_issuing_authority";
+                            before: number | string | null;
+                            after: number | string | null;
+                        }[];
+                        dsaChanges: {
+                            scope: string;
+                            category: string;
+                            /** @enum {string} */
+                            column: "Applicability" | "Service" | "Reporting period" | "Category of illegal content" | "Description of the sub-category \"Other\"" | "Scope" | "Number of orders to act against illegal content received" | "Number of specific items of information included in the total number of orders to act against illegal content" | "Median time to inform the authority of the receipt of the order to act against illegal content" | "Median time to give effect to the order to act against illegal content" | "Number of orders to provide information" | "Median time to inform the authority of the receipt of the order to provide information" | "Median time to give effect to the order to provide information" | "Contextual information on number of orders to act against illegal content received" | "Contextual information on number of specific items of information included in the total number of orders to act against illegal content" | "Contextual information on Median time to inform the authority of the receipt of the order to act against illegal content" | "Contextual information on Median time to give effect to the order to act against illegal content" | "Contextual information on Number of orders to provide information" | "Contextual information on Median time to inform the authority of the receipt of the order to provide information" | "Contextual information on Median time to give effect to the order to provide information";
+                            before: number | string | null;
+                            after: number | string | null;
+                        }[];
+                        includes: {
+                            notices: boolean;
+                            dsa: boolean;
+                        };
                         sha256: string;
                     };
                 };
@@ -3189,6 +3229,26 @@ export interface operations {
                             before: number | string | null;
                             after: number | string | null;
                         }[];
+                        noticeChanges: {
+                            jurisdiction: string;
+                            process: string;
+                            /** @enum {string} */
+                            column: "period" | "jurisdiction" | "process" | "notices_given" | "notices_delayed_by_non_disclosure" | "notices_barred" | "notices_pending_emergency_delay" | "notices_not_possible" | "notices_left_to_issuing_authority";
+                            before: number | string | null;
+                            after: number | string | null;
+                        }[];
+                        dsaChanges: {
+                            scope: string;
+                            category: string;
+                            /** @enum {string} */
+                            column: "Applicability" | "Service" | "Reporting period" | "Category of illegal content" | "Description of the sub-category \"Other\"" | "Scope" | "Number of orders to act against illegal content received" | "Number of specific items of information included in the total number of orders to act against illegal content" | "Median time to inform the authority of the receipt of the order to act against illegal content" | "Median time to give effect to the order to act against illegal content" | "Number of orders to provide information" | "Median time to inform the authority of the receipt of the order to provide information" | "Median time to give effect to the order to provide information" | "Contextual information on number of orders to act against illegal content received" | "Contextual information on number of specific items of information included in the total number of orders to act against illegal content" | "Contextual information on Median time to inform the authority of the receipt of the order to act against illegal content" | "Contextual information on Median time to give effect to the order to act against illegal content" | "Contextual information on Number of orders to provide information" | "Contextual information on Median time to inform the authority of the receipt of the order to provide information" | "Contextual information on Median time to give effect to the order to provide information";
+                            before: number | string | null;
+                            after: number | string | null;
+                        }[];
+                        includes: {
+                            notices: boolean;
+                            dsa: boolean;
+                        };
                         sha256: string;
                         readonly columns: string[];
                         rows: {
@@ -3203,6 +3263,20 @@ export interface operations {
                             requests_rejected: number | string;
                             requests_no_data: number | string;
                         }[];
+                        notices: {
+                            readonly columns: string[];
+                            rows: {
+                                period: string;
+                                jurisdiction: string;
+                                process: string;
+                                notices_given: number | string;
+                                notices_delayed_by_non_disclosure: number | string;
+                                notices_barred: number | string;
+                                notices_pending_emergency_delay: number | string;
+                                notices_not_possible: number | string;
+                                notices_left_to_issuing_authority: number | string;
+                            }[];
+                        } | null;
                     };
                 };
             };

@@ -286,7 +286,19 @@ export interface AuditPayloads {
   "production.started": { requestId: string; decisionId: string; policy: Policy; masterKeyId: string };
   "canary.issued": { expiresAt: string; statements: string[]; keyId: string };
   "canary.withheld": { unsupported: string[] };
-  "report.published": { version: number; sha256: string; note: string | null; rows: number; changes: number };
+  "report.published": {
+    version: number;
+    sha256: string;
+    note: string | null;
+    rows: number;
+    changes: number;
+    /** From migration 0032: the user-notice rows frozen and their changed figures. */
+    noticeRows?: number;
+    noticeChanges?: number;
+    /** A year's DSA orders in total as frozen (null for other periods), and its changed cells. */
+    dsaOrders?: number | null;
+    dsaChanges?: number;
+  };
   "publication.drafted": { version: number; shown: string[]; redacted: string[] };
   "publication.approved": { version: number };
   "production.sealed": {

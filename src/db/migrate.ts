@@ -28,6 +28,7 @@ import * as m0028 from "./migrations/0028_user_notices.js";
 import * as m0029 from "./migrations/0029_emergency_page.js";
 import * as m0030 from "./migrations/0030_demand_publication.js";
 import * as m0031 from "./migrations/0031_notice_by_authority.js";
+import * as m0032 from "./migrations/0032_report_version_figures.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -64,6 +65,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0027_enforcing_state": m0027,
   "0030_demand_publication": m0030,
   "0031_notice_by_authority": m0031,
+  "0032_report_version_figures": m0032,
 };
 
 /** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */

@@ -337,6 +337,10 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     rows: true,
     changes: true,
     sha256: true,
+    notices: true,
+    dsa: true,
+    notice_changes: true,
+    dsa_changes: true,
   },
   production: {
     id: true,

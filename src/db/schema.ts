@@ -452,6 +452,13 @@ export interface ReportVersionTable {
   /** What changed in the published figures since the version before: ReportChange[]. */
   changes: Json<unknown[]>;
   sha256: string;
+  /** The period's NoticeRow[] as published (0032); null for a version published before. */
+  notices: Json<unknown[]> | null;
+  /** A year's DSA report as published, `{ service, cells: DsaCell[] }` (0032); null for other periods. */
+  dsa: Json<unknown> | null;
+  /** NoticeChange[] and DsaChange[] since the version before (0032). */
+  notice_changes: Json<unknown[]>;
+  dsa_changes: Json<unknown[]>;
 }
 
 export type ProductionStatus = "building" | "ready" | "downloaded" | "purged" | "failed";

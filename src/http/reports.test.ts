@@ -104,8 +104,45 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect(csv.statusCode).toBe(200);
     expect(createHash("sha256").update(csv.rawPayload).digest("hex")).toBe(summary.sha256);
     const page = await desk.app.inject({ method: "GET", url: "/reports/2020H2" });
-    expect(page.body).toContain('<a href="/reports/2020H2/versions/1.csv">Version 1</a>');
+    expect(page.body).toContain('<a href="/reports/2020H2/versions/1">Version 1</a>');
     expect(page.body).toContain(summary.sha256);
+
+    // Every file of the version, and its page, from what it froze: today they read as the live ones.
+    const get = (url: string) => desk.app.inject({ method: "GET", url });
+    const versionPage = await get("/reports/2020H2/versions/1");
+    expect(versionPage.statusCode).toBe(200);
+    expect(versionPage.body).toContain("This is version 1 of 2020H2's report as published on");
+    expect(versionPage.body).toContain('<a href="/reports/2020H2/versions/1" aria-current="page">Version 1</a>');
+    expect(versionPage.body).toContain('href="/reports/2020H2/versions/1.notices.csv"');
+    expect(versionPage.body).toContain('<h2 id="notices">Telling the people concerned</h2>');
+    expect((await get("/reports/2020H2/versions/1.notices.csv")).body).toBe(
+      (await get("/reports/2020H2.notices.csv")).body,
+    );
+    expect((await get("/reports/2020H2/versions/1.apple.csv")).body).toBe(
+      (await get("/reports/2020H2.apple.csv")).body,
+    );
+    const versionJson = (await get("/reports/2020H2/versions/1.json")).json() as { notices: unknown; rows: unknown };
+    expect(versionJson.notices).toEqual((one.json() as { notices: unknown }).notices);
+    expect(versionJson.notices).toEqual((await get("/api/v1/reports/2020H2")).json().notices);
+    const noDsa = await get("/reports/2020H2/versions/1.dsa.csv");
+    expect(noDsa.statusCode).toBe(404);
+    expect(noDsa.body).toContain("calendar years only");
+    expect((await get("/reports/2020H2/versions/1.pdf")).statusCode).toBe(400);
+    // A year's version freezes its DSA report.
+    expect(
+      (
+        await desk.app.inject({
+          method: "POST",
+          url: "/api/v1/reports/2020/versions",
+          headers: counsel.headers,
+          payload: {},
+        })
+      ).statusCode,
+    ).toBe(201);
+    const dsa = await get("/reports/2020/versions/1.dsa.csv");
+    expect(dsa.statusCode).toBe(200);
+    expect(dsa.headers["content-disposition"]).toContain("transparency-2020-v1.dsa.csv");
+    expect(dsa.body).toBe((await get("/reports/2020.dsa.csv")).body);
     const unpublished = await desk.app.inject({ method: "GET", url: "/reports/2020H1" });
     expect(unpublished.body).toContain("2020H1 has not been published as a numbered version");
   });

@@ -85,7 +85,10 @@ export function dsaReportingPeriod(year: Year): string {
   return `${periodBounds(year).start.toISOString().slice(0, 10)}/${periodEnding(year)}`;
 }
 
-export function toDsaCsv(year: Year, service: string, cells: readonly DsaCell[]): string {
+export type DsaLine = (string | number | null)[];
+
+/** The CSV's lines (without the header), in its order; checked like the CSV (`checkDsaBreakdowns`). */
+export function dsaLines(year: Year, service: string, cells: readonly DsaCell[]): DsaLine[] {
   checkDsaBreakdowns(cells);
   const find = (state: string | null, category: string | null) =>
     cells.find((c) => c.memberState === state && c.category === category);
@@ -120,7 +123,7 @@ export function toDsaCsv(year: Year, service: string, cells: readonly DsaCell[])
         : null,
     ];
   };
-  const lines = [line(null, null, find(null, null), true)];
+  const lines: DsaLine[] = [line(null, null, find(null, null), true)];
   for (const category of DSA_CATEGORIES) lines.push(line(category, null, find(null, category)));
   const states = cells
     .filter((c) => c.memberState !== null && c.category === null && c.orders > 0)
@@ -133,5 +136,9 @@ export function toDsaCsv(year: Year, service: string, cells: readonly DsaCell[])
       if (cell && cell.orders > 0) lines.push(line(category, state, cell));
     }
   }
-  return csv(DSA_COLUMNS, lines);
+  return lines;
+}
+
+export function toDsaCsv(year: Year, service: string, cells: readonly DsaCell[]): string {
+  return csv(DSA_COLUMNS, dsaLines(year, service, cells));
 }

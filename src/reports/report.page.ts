@@ -33,6 +33,11 @@ export interface ReportPageData {
   pauses?: ReportPause[];
   /** The period's published versions, oldest first (report.versions.ts); listed under the download. */
   versions?: ReportVersionSummary[];
+  /**
+   * Set on the page of one published version (`/reports/2025H2/versions/1`): everything shown is what it
+   * froze (`rows` of its period only, `notices` null when it froze none), and there is no chart over time.
+   */
+  version?: ReportVersionSummary;
 }
 
 export interface ReportPageOptions {
@@ -46,8 +51,8 @@ export interface ReportPageOptions {
   layoutHref?: (file: string) => string;
   /** Where the page of demands published after their gag lifted is served (publication.page.ts). */
   demandsHref?: string;
-  /** Where a published version's CSV is served. */
-  versionCsvHref?: (period: Period, version: number) => string;
+  /** Where a published version's page is served. */
+  versionHref?: (period: Period, version: number) => string;
 }
 
 /** A jurisdiction not answered as usual on the day the page is made, as the policy in force says. */
@@ -90,19 +95,43 @@ function periodNoun(period: Period): string {
 }
 
 /** Every layout the period's figures are published in (report.layouts.ts), each linked. */
-function layoutsList(period: Period, href: (file: string) => string): string {
-  const layouts = layoutsFor(period);
+function layoutsList(period: Period, href: (file: string) => string, version?: ReportVersionSummary): string {
+  // A version published before migration 0032 froze no notice or DSA figures: those files do not exist.
+  const layouts = layoutsFor(period).filter(
+    (l) =>
+      !version ||
+      ((l.id !== "notices-csv" || version.includes.notices) && (l.id !== "dsa-csv" || version.includes.dsa)),
+  );
   const items = layouts.map(
     (l) =>
       `<li><a href="${escapeHtml(href(l.file(period)))}">${escapeHtml(l.title)}</a> <small>${escapeHtml(l.description)}</small></li>`,
   );
-  return `<p id="layouts">${escapeHtml(period)}'s figures are published in ${layouts.length} layouts:</p>
+  const whose = version ? `Version ${version.version}'s figures are` : `${escapeHtml(period)}'s figures are published`;
+  return `<p id="layouts">${whose} in ${layouts.length} layouts:</p>
 <ul aria-labelledby="layouts">${items.join("")}</ul>`;
 }
 
+/** The published figures a correction changed, each "where: before → after", in the tables' order. */
+export function describeChanges(v: ReportVersionSummary): string {
+  const words = (s: string) => s.replaceAll("_", " ");
+  const cell = (x: string | number | null) => (x === null || x === "" ? "—" : String(x));
+  const category = (c: string) =>
+    c === "TOTAL" ? "all categories" : words(c.replace(/^STATEMENT_CATEGORY_/, "").toLowerCase());
+  return [
+    ...[...v.changes, ...v.noticeChanges].map(
+      (c) => `${c.jurisdiction} ${words(c.process)} ${words(c.column)}: ${cell(c.before)} → ${cell(c.after)}`,
+    ),
+    ...v.dsaChanges.map(
+      (c) =>
+        `DSA ${c.scope === "TOTAL" ? "all Member States" : c.scope}, ${category(c.category)}, ${c.column}: ${cell(c.before)} → ${cell(c.after)}`,
+    ),
+  ].join("; ");
+}
+
 /**
- * The published versions of the period: each a frozen CSV with its SHA-256; a correction with its note and
- * the published figures it changed. Without one, the page says its figures are the ledger's as of now.
+ * The published versions of the period: each with its page, the SHA-256 of its CSV, and for a correction
+ * its note and the published figures it changed. Without one, the page says its figures are the ledger's as
+ * of now; on a version's own page, that they are the version's.
  */
 function versionsSection(data: ReportPageData, href: (period: Period, version: number) => string): string {
   const versions = data.versions ?? [];
@@ -110,20 +139,19 @@ function versionsSection(data: ReportPageData, href: (period: Period, version: n
     return `<p>${escapeHtml(data.period)} has not been published as a numbered version: the figures below are the ledger's as of now.</p>`;
   }
   const items = versions.map((v) => {
-    const changed = v.changes
-      .map(
-        (c) =>
-          `${c.jurisdiction} ${c.process.replaceAll("_", " ")} ${c.column.replaceAll("_", " ")}: ${c.before ?? "—"} → ${c.after ?? "—"}`,
-      )
-      .join("; ");
+    const changed = describeChanges(v);
     const correction = v.version === 1 ? "" : ` (a correction${changed ? `: ${escapeHtml(changed)}` : ""})`;
+    const current = v.version === data.version?.version ? ' aria-current="page"' : "";
     return (
-      `<li><a href="${escapeHtml(href(data.period, v.version))}">Version ${v.version}</a>, published ${dayOf(v.publishedAt.slice(0, 10))}${correction}` +
+      `<li><a href="${escapeHtml(href(data.period, v.version))}"${current}>Version ${v.version}</a>, published ${dayOf(v.publishedAt.slice(0, 10))}${correction}` +
       `${v.note ? `. ${escapeHtml(v.note)}` : ""} <small>SHA-256 <code>${v.sha256}</code></small></li>`
     );
   });
+  const whose = data.version
+    ? `The figures below are those of version ${data.version.version}, as published on ${dayOf(data.version.publishedAt.slice(0, 10))}; <a href="/reports/${escapeHtml(data.period)}">the ledger's as of now</a> may differ.`
+    : "The figures below are the ledger's as of now.";
   return `<h2 id="versions">Published versions of ${escapeHtml(data.period)}</h2>
-<p>A published version never changes; a correction is the next version, with what changed and why. The figures below are the ledger's as of now.</p>
+<p>A published version never changes; a correction is the next version, with what changed and why. ${whose}</p>
 <ol aria-labelledby="versions">${items.join("")}</ol>`;
 }
 
@@ -181,7 +209,11 @@ tfoot th,tfoot td{border-top:2px solid #1b1b1b;font-weight:700}
 
 export function renderReportPage(data: ReportPageData, options: ReportPageOptions = {}): string {
   const publisher = options.publisher ?? "Custodian";
-  const csvHref = options.csvHref ?? ((period: Period) => `/reports/${period}.csv`);
+  // A version's files are named as the period's are, under its number: 2025H2.apple.csv → versions/1.apple.csv.
+  const base = data.version ? `/reports/${data.period}/versions/${data.version.version}` : null;
+  const layoutHref =
+    options.layoutHref ?? ((file: string) => (base ? `${base}${file.slice(data.period.length)}` : `/reports/${file}`));
+  const csvHref = options.csvHref ?? ((period: Period) => layoutHref(`${period}.csv`));
   const pageHref = options.pageHref ?? ((period: Period) => `/reports/${period}`);
   const listed = data.periods.includes(data.period) ? data.periods : [...data.periods, data.period].sort();
   // The charts' axis: every half-year from the first to the last on record, so gaps stay gaps.
@@ -297,13 +329,28 @@ export function renderReportPage(data: ReportPageData, options: ReportPageOption
 ${body}
 </tbody><tfoot>${footer}</tfoot></table></div>`;
 
-  const title = `Government requests for user data, ${data.period} — ${publisher}`;
+  const version = data.version;
   const legend = `<ul class="legend">
 <li><i style="background:#1f4e79"></i>requests received in ${escapeHtml(data.period)}</li>
 <li><i style="background:#a9c3de"></i>other ${periodNoun(data.period)}s</li>
 <li><i style="background:repeating-linear-gradient(45deg,#b35c00 0 2px,#f6dcc2 2px 4px)"></i>held while paused</li>
 <li><i style="height:2px;background:#b03a2e;vertical-align:.2rem"></i>share answered of the requests not held (right axis)</li>
 </ul>`;
+  const title = `Government requests for user data, ${data.period}${version ? `, version ${version.version}` : ""} — ${publisher}`;
+  // A version froze its period's figures only: no chart over time, the live page one link away.
+  const overTime = version
+    ? `<p>This is version ${version.version} of ${escapeHtml(data.period)}'s report as published on ${escapeHtml(dayOf(version.publishedAt.slice(0, 10)))}: its figures never change. <a href="${escapeHtml(pageHref(data.period))}">${escapeHtml(data.period)} as the ledger stands now</a>, with the charts over time.</p>`
+    : `<h2>Requests and share answered, by jurisdiction</h2>
+<p>Every ${periodNoun(data.period)} has its place on the time axis: one without requests is left empty, and the line is broken across it.</p>
+${legend}
+<div class="charts">
+${charts.join("\n")}
+</div>`;
+  const notices = data.notices
+    ? noticesSection(data.period, data.notices)
+    : version
+      ? `<h2 id="notices">Telling the people concerned</h2>\n<p>Version ${version.version} was published before user-notice figures were frozen with a version: it has none. The <a href="${escapeHtml(pageHref(data.period))}">page of ${escapeHtml(data.period)}</a> shows the ledger's as of now.</p>`
+      : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -316,26 +363,21 @@ ${body}
 ${HELD_PATTERN}
 <header>
 <h1>${escapeHtml(title)}</h1>
-<nav aria-label="Half-years"><ul>${navItems.join("")}</ul></nav>
+${version ? "" : `<nav aria-label="Half-years"><ul>${navItems.join("")}</ul></nav>`}
 </header>
 <main>
 ${headline}
 <p><a class="download" href="${escapeHtml(csvHref(data.period))}" download>Download ${escapeHtml(data.period)} as CSV</a></p>
-${layoutsList(data.period, options.layoutHref ?? ((file) => `/reports/${file}`))}
-${versionsSection(data, options.versionCsvHref ?? ((p, n) => `/reports/${p}/versions/${n}.csv`))}
+${layoutsList(data.period, layoutHref, version)}
+${versionsSection(data, options.versionHref ?? ((p, n) => `/reports/${p}/versions/${n}`))}
 <p><a href="${escapeHtml(options.demandsHref ?? "/reports/demands")}">Demands published after their gag lifted</a>, redacted, each approved by counsel.</p>
 <p>${escapeHtml(publisher)} publishes every government request for user data it receives, counted in the ${periodNoun(data.period)} it was received.
 A request is <em>held</em> while its jurisdiction is paused (received, nothing produced); it counts as <em>data produced</em> once data was approved for disclosure.
 National-security requests are published only in bands of 250 and are left out of the charts and totals.</p>
-<h2>Requests and share answered, by jurisdiction</h2>
-<p>Every ${periodNoun(data.period)} has its place on the time axis: one without requests is left empty, and the line is broken across it.</p>
-${legend}
-<div class="charts">
-${charts.join("\n")}
-</div>
+${overTime}
 <h2>${escapeHtml(data.period)} in figures</h2>
 ${table}
-${data.notices ? noticesSection(data.period, data.notices) : ""}
+${notices}
 </main>
 </body>
 </html>

@@ -1,16 +1,29 @@
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
 import { cachedPolicy, loadPolicyInForce } from "../policy/policy.store.js";
+import { DomainError } from "../shared/errors.js";
 import { policyName } from "./canary.service.js";
 import { toDsaCsv } from "./dsa.format.js";
 import { readDsaReport } from "./dsa.repository.js";
-import { type PublishedReport, toNoticeCsv, withNotices } from "./notice.format.js";
+import {
+  type NoticeSection,
+  type PublishedReport,
+  toNoticeCsv,
+  toNoticeSection,
+  withNotices,
+} from "./notice.format.js";
 import { readNoticeReport } from "./notice.repository.js";
 import { type Period, periodKind, type Year } from "./period.js";
-import { toReportDocument } from "./report.format.js";
+import { type ReportDocument, toReportDocument } from "./report.format.js";
+import { type Layout, layoutCsv } from "./report.layouts.js";
 import type { ReportPageData, ReportPause } from "./report.page.js";
 import { readReport } from "./report.repository.js";
-import { listReportVersions } from "./report.versions.js";
+import {
+  getReportVersion,
+  listReportVersions,
+  type ReportVersion,
+  type ReportVersionSummary,
+} from "./report.versions.js";
 
 /** What the edges (CLI now, HTTP routes later) call: read from the rollup, hand to the pure formatters. */
 
@@ -63,4 +76,53 @@ export async function loadReportDocument(db: Db, period: Period): Promise<Publis
 /** The period's user-notice figures as CSV (`2025H2.notices.csv`). */
 export async function loadNoticeCsv(db: Db, period: Period): Promise<string> {
   return toNoticeCsv(await readNoticeReport(db, period));
+}
+
+/**
+ * One published version as JSON (`GET /api/v1/reports/{period}/versions/{n}`, `/reports/{period}/versions/{n}.json`):
+ * its summary, its rows as in the JSON report and its notice section, all as frozen (`notices` null for a
+ * version published before notice figures were frozen with one).
+ */
+export type PublishedVersion = Omit<ReportVersionSummary, "period"> &
+  ReportDocument & { notices: NoticeSection | null };
+
+export function versionDocument(version: ReportVersion): PublishedVersion {
+  const { rows, notices, dsa: _dsa, ...summary } = version;
+  return {
+    ...summary,
+    ...toReportDocument(summary.period, rows),
+    notices: notices === null ? null : toNoticeSection(notices),
+  };
+}
+
+/** A published version's file in one of its layouts, from what it froze, never from the ledger. */
+export function versionCsv(version: ReportVersion, layout: Exclude<Layout["id"], "json">): string {
+  const missing = (what: string) =>
+    new DomainError(
+      "not_found",
+      `version ${version.version} of ${version.period} was published before ${what} were frozen with a version: it has none`,
+    );
+  if (layout === "notices-csv") {
+    if (version.notices === null) throw missing("user-notice figures");
+    return toNoticeCsv(version.notices);
+  }
+  if (layout === "dsa-csv") {
+    if (version.dsa === null) throw missing("DSA figures");
+    return toDsaCsv(version.period as Year, version.dsa.service, version.dsa.cells);
+  }
+  return layoutCsv(layout, version.rows);
+}
+
+/** The public page of one published version: its frozen figures, the period's versions listed. */
+export async function loadVersionPageData(db: Db, period: Period, number: number): Promise<ReportPageData> {
+  const version = await getReportVersion(db, period, number);
+  const { rows: _rows, notices: _notices, dsa: _dsa, ...summary } = version;
+  return {
+    period,
+    periods: [period],
+    rows: version.rows,
+    ...(version.notices ? { notices: version.notices } : {}),
+    versions: await listReportVersions(db, period),
+    version: summary,
+  };
 }

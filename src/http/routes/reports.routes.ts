@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { DSA_COLUMNS } from "../../reports/dsa.format.js";
 import type { PublishedNoticeRow } from "../../reports/notice.format.js";
+import { NOTICE_CSV_COLUMNS } from "../../reports/notice.format.js";
 import {
   describePeriod,
   type Period,
@@ -9,14 +11,24 @@ import {
   previousPeriod,
   type Year,
 } from "../../reports/period.js";
-import { CSV_COLUMNS, type PublishedRow, toCsv, toReportDocument } from "../../reports/report.format.js";
+import { CSV_COLUMNS, type PublishedRow } from "../../reports/report.format.js";
 import { layoutCsv, layoutsFor } from "../../reports/report.layouts.js";
 import { renderReportPage } from "../../reports/report.page.js";
 import { readReport } from "../../reports/report.repository.js";
-import { loadDsaCsv, loadNoticeCsv, loadReportDocument, loadReportPageData } from "../../reports/report.service.js";
 import {
+  loadDsaCsv,
+  loadNoticeCsv,
+  loadReportDocument,
+  loadReportPageData,
+  loadVersionPageData,
+  versionCsv,
+  versionDocument,
+} from "../../reports/report.service.js";
+import {
+  type DsaChange,
   getReportVersion,
   listReportVersions,
+  type NoticeChange,
   publishReport,
   type ReportChange,
 } from "../../reports/report.versions.js";
@@ -73,12 +85,31 @@ const changeSchema = z.object({
   after: z.union([z.number(), z.string()]).nullable(),
 }) satisfies z.ZodType<ReportChange>;
 
+const noticeChangeSchema = z.object({
+  jurisdiction: z.string(),
+  process: z.string(),
+  column: z.enum(NOTICE_CSV_COLUMNS),
+  before: z.union([z.number(), z.string()]).nullable(),
+  after: z.union([z.number(), z.string()]).nullable(),
+}) satisfies z.ZodType<NoticeChange>;
+
+const dsaChangeSchema = z.object({
+  scope: z.string(),
+  category: z.string(),
+  column: z.enum(DSA_COLUMNS),
+  before: z.union([z.number(), z.string()]).nullable(),
+  after: z.union([z.number(), z.string()]).nullable(),
+}) satisfies z.ZodType<DsaChange>;
+
 const versionSummarySchema = z.object({
   period: z.string(),
   version: z.number().int(),
   publishedAt: z.string(),
   note: z.string().nullable(),
   changes: z.array(changeSchema),
+  noticeChanges: z.array(noticeChangeSchema),
+  dsaChanges: z.array(dsaChangeSchema),
+  includes: z.object({ notices: z.boolean(), dsa: z.boolean() }),
   sha256: z.string(),
 });
 
@@ -135,14 +166,13 @@ export async function reportApiRoutes(api: App, { db, now }: AppContext): Promis
           200: versionSummarySchema.extend({
             columns: reportDocumentSchema.shape.columns,
             rows: reportDocumentSchema.shape.rows,
+            notices: noticeSectionSchema.nullable(),
           }),
         },
       },
     },
-    async (request) => {
-      const { rows, ...summary } = await getReportVersion(db, request.params.period as Period, request.params.version);
-      return { ...summary, ...toReportDocument(summary.period, rows) };
-    },
+    async (request) =>
+      versionDocument(await getReportVersion(db, request.params.period as Period, request.params.version)),
   );
 
   api.post(
@@ -234,7 +264,7 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
     },
   );
 
-  // A published version's CSV, byte for byte what its sha256 names.
+  // A published version: its page, and every layout of what it froze (its CSV byte for byte what its sha256 names).
   app.get(
     "/reports/:period/versions/:file",
     {
@@ -243,17 +273,39 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
         hide: true,
         params: z.strictObject({
           period: periodSchema,
-          file: z.string().regex(/^[1-9]\d{0,5}\.csv$/, { error: "must be a version number with .csv, like 1.csv" }),
+          file: z
+            .string()
+            .regex(/^[1-9]\d{0,5}(\.csv|\.json|\.google\.csv|\.apple\.csv|\.oti\.csv|\.notices\.csv|\.dsa\.csv)?$/, {
+              error:
+                "must be a version number, alone or with .csv, .json, .google.csv, .apple.csv, .oti.csv, .notices.csv or .dsa.csv (a year only), like 1 or 1.csv",
+            }),
         }),
       },
     },
     async (request, reply) => {
       const period = request.params.period as Period;
-      const version = await getReportVersion(db, period, Number.parseInt(request.params.file, 10));
+      const { file } = request.params;
+      const number = Number.parseInt(file, 10);
+      const suffix = file.slice(String(number).length);
+      if (suffix === "") {
+        const html = renderReportPage(await loadVersionPageData(db, period, number));
+        return reply.type("text/html; charset=utf-8").send(html);
+      }
+      // The layouts are named as the period's files are (2025H2.apple.csv → 1.apple.csv).
+      const layout = layoutsFor(period).find((l) => l.file(period) === `${period}${suffix}`);
+      if (!layout)
+        throw new DomainError(
+          "not_found",
+          `${file} does not exist: the DSA layout is published for calendar years only`,
+        );
+      const version = await getReportVersion(db, period, number);
+      if (layout.id === "json") return reply.type("application/json; charset=utf-8").send(versionDocument(version));
+      const body = versionCsv(version, layout.id);
+      const name = suffix === ".csv" ? `${period}-v${number}.csv` : `${period}-v${number}${suffix}`;
       return reply
         .type("text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="transparency-${period}-v${version.version}.csv"`)
-        .send(toCsv(version.rows));
+        .header("content-disposition", `attachment; filename="transparency-${name}"`)
+        .send(body);
     },
   );
 }
