@@ -3,6 +3,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from "k
 import pg from "pg";
 import { OperationalError } from "../shared/errors.js";
 import { lockDataDirectory } from "./pglite-lock.js";
+import { templateFor } from "./pglite-template.js";
 import type { DB } from "./schema.js";
 
 export type Tx = Transaction<DB>;
@@ -43,6 +44,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
   const lock = inMemory ? undefined : lockDataDirectory(dataDir);
   try {
     const pglite = await PGlite.create(inMemory ? undefined : dataDir, {
+      loadDataDir: templateFor(inMemory ? undefined : dataDir),
       parsers: { [INT8]: (value: string) => Number(value), [DATE]: (value: string) => value },
     });
     const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
