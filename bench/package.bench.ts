@@ -22,8 +22,9 @@ const BENCH = { operator: "cli:bench" } as const;
 
 /**
  * Packaging a 1 GB production (BENCH_SCALE=0.1: 100 MB): the real `fulfilRequest`, from a data source
- * through collection, JSON and CSV spools, certificate, BagIt tar, chunked AES-256-GCM, into the archive
- * directory (written, fsynced, renamed: archive-dir.storage.ts) on the same disk as the floor below,
+ * through collection (a first read measuring JSON and CSV, a second writing them), certificate, BagIt tar,
+ * chunked AES-256-GCM, into the archive directory (written, flushed as it goes, renamed:
+ * archive-dir.storage.ts) on the same disk as the floor below,
  * beside raw AES-256-GCM over the same number of bytes in the same run (the issue's baseline: no
  * serializing, no hashing, no tar, no storage) and beside this disk's own floor, the same bytes written
  * once to a file and flushed (fdatasync), which no durable store of them can beat. The agency's download
@@ -163,7 +164,7 @@ export const benchmark = {
       const size = `${(bytes / MIB).toFixed(0)} MiB production (${records} records × 2 files)`;
       console.log(
         `package: ${size}: packaged and stored in ${packaged.seconds.toFixed(2)} s (peak RSS ${packaged.peakMiB.toFixed(0)} MiB; ` +
-          `collecting into spools ${packaged.phases?.collect.toFixed(2)} s, tar + encryption + storage ${packaged.phases?.package.toFixed(2)} s; ` +
+          `first read, measuring ${packaged.phases?.collect.toFixed(2)} s, second read into tar + encryption + storage ${packaged.phases?.package.toFixed(2)} s; ` +
           `event-loop delay p99 ${packaged.loopDelay.p99.toFixed(1)} / max ${packaged.loopDelay.max.toFixed(1)} ms), ` +
           `downloaded in ${downloaded.seconds.toFixed(2)} s (peak RSS ${downloaded.peakMiB.toFixed(0)} MiB), ` +
           `raw AES-256-GCM ${raw.toFixed(2)} s, written once and flushed ${disk.toFixed(2)} s, ` +

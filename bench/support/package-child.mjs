@@ -84,7 +84,7 @@ if (mode === "package") {
   answer = {
     productionId: result.productionId,
     bytes: result.payloadBytes,
-    // Seconds in each phase: collecting into spools, then tar + encryption + storage, then sealing.
+    // Seconds in each phase: the first read (measuring), then the second into tar + encryption + storage, then sealing.
     phases: {
       collect: (phases.package - phases.collect) / 1000,
       package: (phases.seal - phases.package) / 1000,

@@ -2,13 +2,15 @@ import { targetKey } from "../domain/request.schema.js";
 import { CATEGORIES, type Category } from "../domain/vocabulary.js";
 import { admits, type PlannedItem, planCollection } from "./collection.js";
 import type { FulfilOptions, FulfilResult, Started } from "./fulfilment.types.js";
-import { csvField, type PackageBuilder } from "./package.builder.js";
+import { csvField, type FileWriter, type PackageBuilder } from "./package.builder.js";
 import type { AccountRef, DataSource, SourceRecord } from "./sources/source.js";
 
 /**
  * Collection: plan from the decision's `disclose` items and the policy in force (collection.ts), ask the
- * data source for each target's account and records, filter each record again, and spool each category
- * as JSON and CSV into the package being built.
+ * data source for each target's account and records, filter each record again, and write each category
+ * as JSON and CSV into the package being built. This is the first of the two reads package.builder.ts
+ * explains: it measures each file, and leaves the builder a way to write the same bytes again from a
+ * second read of the same records (the accounts found now, the same plan, the same filter).
  */
 
 export interface TargetTally {
@@ -43,35 +45,62 @@ export async function collect(
   onProgress?.({ phase: "collect", done, total: plan.items.length });
   for (const category of categories) {
     const columns = source.columns(category) ?? [];
-    const json = builder.spool(`data/${category}.json`);
-    const csv = builder.spool(`data/${category}.csv`);
-    await json.write(
-      `{"category":${JSON.stringify(category)},"request":${JSON.stringify(started.request.reference)},` +
-        `"columns":${JSON.stringify(["target", "account_id", "at", ...columns])},"records":[`,
-    );
-    await csv.write(`${["target", "account_id", "at", ...columns].map(csvField).join(",")}\r\n`);
-    let count = 0;
-    for (const item of byCategory.get(category) ?? []) {
-      const tally = tallies.get(item.targetKey) as TargetTally;
-      if (tally.account) {
-        for await (const record of source.read(tally.account, category, item.period)) {
-          if (!admits(item, record)) continue;
-          const line = serializeRecord(item.targetKey, tally.account.id, columns, record);
-          await json.write(`${count === 0 ? "\n" : ",\n"}${line.json}`);
-          await csv.write(line.csv);
-          count += 1;
-          tally.records += 1;
-        }
-      }
+    const items = byCategory.get(category) ?? [];
+    // One category's records, read from the source and written to whichever of its two files are given.
+    const write = (files: { json?: FileWriter; csv?: FileWriter }, onItem?: (item: PlannedItem) => void) =>
+      writeCategory(source, started.request.reference, category, columns, items, tallies, files, onItem);
+    const json = builder.measure(`data/${category}.json`);
+    const csv = builder.measure(`data/${category}.csv`);
+    counts[category] = await write({ json, csv }, (item) => {
       done += 1;
       onProgress?.({ phase: "collect", done, total: plan.items.length, detail: `${category} for ${item.targetKey}` });
-    }
-    await json.write(`${count === 0 ? "" : "\n"}]}\n`);
-    builder.add(json, await json.close());
-    builder.add(csv, await csv.close());
-    counts[category] = count;
+    });
+    builder.add(await json.close(), (writer) => write({ json: writer }).then(() => undefined));
+    builder.add(await csv.close(), (writer) => write({ csv: writer }).then(() => undefined));
   }
   return { tallies: [...tallies.values()], refused: [...started.withheld, ...plan.refused], categories, counts };
+}
+
+/**
+ * One category's JSON and CSV (either or both), from the source's records for each planned item. The
+ * first read counts each target's records into its tally (`onItem` given); a second writes bytes only.
+ */
+async function writeCategory(
+  source: DataSource,
+  reference: string,
+  category: Category,
+  columns: readonly string[],
+  items: readonly PlannedItem[],
+  tallies: ReadonlyMap<string, TargetTally>,
+  files: { json?: FileWriter; csv?: FileWriter },
+  onItem?: (item: PlannedItem) => void,
+): Promise<number> {
+  const { json, csv } = files;
+  const header = ["target", "account_id", "at", ...columns];
+  await json?.write(
+    `{"category":${JSON.stringify(category)},"request":${JSON.stringify(reference)},` +
+      `"columns":${JSON.stringify(header)},"records":[`,
+  );
+  await csv?.write(`${header.map(csvField).join(",")}\r\n`);
+  let count = 0;
+  for (const item of items) {
+    const tally = tallies.get(item.targetKey) as TargetTally;
+    if (tally.account) {
+      for await (const record of source.read(tally.account, category, item.period)) {
+        if (!admits(item, record)) continue;
+        if (json)
+          await json.write(
+            `${count === 0 ? "\n" : ",\n"}${recordJson(item.targetKey, tally.account.id, columns, record)}`,
+          );
+        if (csv) await csv.write(recordCsv(item.targetKey, tally.account.id, columns, record));
+        count += 1;
+        if (onItem) tally.records += 1;
+      }
+    }
+    onItem?.(item);
+  }
+  await json?.write(`${count === 0 ? "" : "\n"}]}\n`);
+  return count;
 }
 
 /** One record as it appears in its category's files: a JSON object, and a CSV row with its line break. */
@@ -81,14 +110,20 @@ export function serializeRecord(
   columns: readonly string[],
   record: SourceRecord,
 ): { json: string; csv: string } {
-  const at = record.at ? record.at.toISOString() : null;
-  const values = columns.map((c) => record.fields[c] ?? null);
-  const object: Record<string, unknown> = { target, account_id: accountId, at };
-  columns.forEach((c, i) => {
-    object[c] = values[i];
-  });
-  return {
-    json: JSON.stringify(object),
-    csv: `${[target, accountId, at, ...values].map(csvField).join(",")}\r\n`,
+  return { json: recordJson(target, accountId, columns, record), csv: recordCsv(target, accountId, columns, record) };
+}
+
+function recordJson(target: string, accountId: string, columns: readonly string[], record: SourceRecord): string {
+  const object: Record<string, unknown> = {
+    target,
+    account_id: accountId,
+    at: record.at ? record.at.toISOString() : null,
   };
+  for (const c of columns) object[c] = record.fields[c] ?? null;
+  return JSON.stringify(object);
+}
+
+function recordCsv(target: string, accountId: string, columns: readonly string[], record: SourceRecord): string {
+  const at = record.at ? record.at.toISOString() : null;
+  return `${[target, accountId, at, ...columns.map((c) => record.fields[c] ?? null)].map(csvField).join(",")}\r\n`;
 }

@@ -1,4 +1,5 @@
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { once } from "node:events";
+import { Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import { auditRefusal } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
@@ -16,10 +17,10 @@ import { archiveKeyOf, type StoredArchive } from "./archive.storage.js";
 import { certificatePdf } from "./certificate.js";
 import { collect } from "./fulfilment.collect.js";
 import type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress, Started } from "./fulfilment.types.js";
-import { PackageBuilder } from "./package.builder.js";
+import { type BagMetadata, PackageBuilder } from "./package.builder.js";
 import { EnforcingWait, failProduction, start } from "./production.start.js";
 import { defaultSource } from "./sources/index.js";
-import type { DataSourceFactory } from "./sources/source.js";
+import { consistently, type DataSourceFactory } from "./sources/source.js";
 import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
 
 export { serializeRecord } from "./fulfilment.collect.js";
@@ -32,9 +33,11 @@ export { STALE_BUILD_MS } from "./production.start.js";
  *  1. start (one transaction): lock the request, check it is approved under the decision in force,
  *     open a production with a fresh key wrapped by the master key, move the request to `fulfilling`;
  *  2. collect: plan from the decision's `disclose` items and the policy in force (collection.ts), ask
- *     the data source, filter each record again, spool JSON and CSV per category;
- *  3. package: certificate, bag, tar, encrypt in chunks and store in the archive store (archive.storage.ts),
- *     one stream and one encryption pass, without ever holding the whole archive or a copy of it;
+ *     the data source, filter each record again, measure JSON and CSV per category (size and SHA-256);
+ *  3. package: certificate, bag, then the tar written as it is produced (each category read from the
+ *     source again and checked against its measure, package.builder.ts), encrypted in chunks and stored
+ *     in the archive store (archive.storage.ts): one stream, one encryption pass, no spool, never the
+ *     whole archive or a copy of it; both reads within one snapshot of the source where it offers one;
  *  4. seal (one transaction): mark the production ready, record each target's result, deliver the
  *     request, mail the agency a link (no secret in it), notify or schedule the users' notices, schedule
  *     the purge.
@@ -84,8 +87,7 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
   // Best effort, here and after a failure: what is left of a failed production is ciphertext whose key
   // was erased with its failure, noise to anyone; it must not stop this build or hide why one failed.
   if (started.abandoned) await archives.delete(archiveKeyOf(started.abandoned)).catch(() => {});
-  const builder = await PackageBuilder.create();
-  let plaintext: Readable | undefined;
+  const builder = new PackageBuilder(options.keepBytes);
   let beating: Promise<unknown> = Promise.resolve();
   let discarded = false;
   const heartbeat = setInterval(() => {
@@ -106,88 +108,28 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
     options.onProgress?.(progress);
   };
   try {
-    const source = (options.source ?? defaultSource)(db);
-    const collected = await collect(started, source, builder, onProgress);
-    const producedAt = clock();
-    const targets = collected.tallies.map((t) => ({
-      target: t.target,
-      account: t.account?.id ?? null,
-      result: (t.records > 0 ? "data_produced" : "no_data") as "data_produced" | "no_data",
-      records: t.records,
-    }));
-    const summary = {
-      productionId: started.productionId,
-      request: { id: started.request.id, reference: started.request.reference },
-      decision: { id: started.decisionId, outcome: started.decisionOutcome, policy: started.policyLabel },
-      policyInForce: `${started.compiled.name} ${started.compiled.version}`,
-      producedAt: producedAt.toISOString(),
-      producedBy: options.actor,
-      targets,
-      records: collected.counts,
-      notProduced: collected.refused,
-    };
-    builder.addBuffer("data/summary.json", Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
-    const period =
-      started.request.dateFrom || started.request.dateTo
-        ? `${started.request.dateFrom ?? "the beginning"} to ${started.request.dateTo ?? "receipt"} (inclusive), limited by each category's retention`
-        : "until the request was received, limited by each category's retention";
-    const certificate = await certificatePdf({
-      provider: started.provider,
-      productionId: started.productionId,
-      producedAt,
-      producedBy: options.actor,
-      request: {
-        id: started.request.id,
-        reference: started.request.reference,
-        agency: started.request.agencyName,
-        jurisdiction: started.request.jurisdiction,
-        process: started.request.process,
-        receivedAt: started.request.receivedAt,
-      },
-      decision: {
-        id: started.decisionId,
-        policy: started.policyLabel,
-        outcome: started.decisionOutcome,
-        approvedBy: started.approvedBy,
-        approvedAt: started.approvedAt,
-      },
-      period,
-      targets,
-      files: builder.files.map((f) => ({ path: f.path, bytes: f.size, sha256: f.sha256 })),
+    // Both reads of the source (package.builder.ts) within one snapshot of it, where it offers one.
+    const built = await consistently((options.source ?? defaultSource)(db), async (source) => {
+      const collected = await collect(started, source, builder, onProgress);
+      const producedAt = clock();
+      const targets = collected.tallies.map((t) => ({
+        target: t.target,
+        account: t.account?.id ?? null,
+        result: (t.records > 0 ? "data_produced" : "no_data") as "data_produced" | "no_data",
+        records: t.records,
+      }));
+      const meta = await completeBag(builder, started, options.actor, producedAt, collected, targets);
+      const payloadBytes = builder.tarSize(meta);
+      onProgress({ phase: "package", done: 0, total: payloadBytes });
+      const stored = await storeArchive(started, options, builder, meta, (done) =>
+        onProgress({ phase: "package", done, total: payloadBytes }),
+      );
+      if (stored.plaintextBytes !== payloadBytes) {
+        throw new Error(`archive is ${stored.plaintextBytes} bytes, expected ${payloadBytes}`);
+      }
+      return { collected, targets, payloadBytes, stored: stored.archive };
     });
-    builder.addBuffer("data/certificate-of-authenticity.pdf", certificate);
-
-    const meta = {
-      bagName: started.bagName,
-      mtime: producedAt,
-      info: [
-        ["Source-Organization", started.provider],
-        ["External-Identifier", started.request.reference],
-        ["Internal-Sender-Identifier", started.productionId],
-        [
-          "Internal-Sender-Description",
-          `Production for request ${started.request.id} under decision ${started.decisionId}`,
-        ],
-        ["Bag-Software-Agent", "Custodian (https://github.com/custodian)"],
-      ] as const,
-    };
-    const payloadBytes = builder.tarSize(meta);
-    const encryptor = createEncryptStream(
-      started.packageKey,
-      makeHeader(started.productionId, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
-    );
-    plaintext = Readable.from(builder.tar(meta), { objectMode: false, highWaterMark: 1 });
-    plaintext.on("error", (error) => encryptor.destroy(error));
-    plaintext.pipe(encryptor);
-    onProgress({ phase: "package", done: 0, total: payloadBytes });
-    const watched = encryptor.pipe(
-      watching(() => onProgress({ phase: "package", done: encryptor.stats.plaintextBytes, total: payloadBytes })),
-    );
-    encryptor.on("error", (error) => watched.destroy(error));
-    const stored = await archives.put(started.archiveKey, watched);
-    if (encryptor.stats.plaintextBytes !== payloadBytes) {
-      throw new Error(`archive is ${encryptor.stats.plaintextBytes} bytes, expected ${payloadBytes}`);
-    }
+    const { collected, targets, payloadBytes, stored } = built;
     options.onProgress?.({ phase: "seal", done: 0, total: 1 });
     clearInterval(heartbeat);
     await beating;
@@ -217,9 +159,111 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
     throw error;
   } finally {
     clearInterval(heartbeat);
-    plaintext?.destroy();
-    await builder.dispose();
   }
+}
+
+/** The bag's last payload files (summary and certificate, from what the first read found) and its metadata. */
+async function completeBag(
+  builder: PackageBuilder,
+  started: Started,
+  actor: string,
+  producedAt: Date,
+  collected: Awaited<ReturnType<typeof collect>>,
+  targets: Array<{ target: string; account: string | null; result: "data_produced" | "no_data"; records: number }>,
+): Promise<BagMetadata> {
+  const summary = {
+    productionId: started.productionId,
+    request: { id: started.request.id, reference: started.request.reference },
+    decision: { id: started.decisionId, outcome: started.decisionOutcome, policy: started.policyLabel },
+    policyInForce: `${started.compiled.name} ${started.compiled.version}`,
+    producedAt: producedAt.toISOString(),
+    producedBy: actor,
+    targets,
+    records: collected.counts,
+    notProduced: collected.refused,
+  };
+  builder.addBuffer("data/summary.json", Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
+  const period =
+    started.request.dateFrom || started.request.dateTo
+      ? `${started.request.dateFrom ?? "the beginning"} to ${started.request.dateTo ?? "receipt"} (inclusive), limited by each category's retention`
+      : "until the request was received, limited by each category's retention";
+  const certificate = await certificatePdf({
+    provider: started.provider,
+    productionId: started.productionId,
+    producedAt,
+    producedBy: actor,
+    request: {
+      id: started.request.id,
+      reference: started.request.reference,
+      agency: started.request.agencyName,
+      jurisdiction: started.request.jurisdiction,
+      process: started.request.process,
+      receivedAt: started.request.receivedAt,
+    },
+    decision: {
+      id: started.decisionId,
+      policy: started.policyLabel,
+      outcome: started.decisionOutcome,
+      approvedBy: started.approvedBy,
+      approvedAt: started.approvedAt,
+    },
+    period,
+    targets,
+    files: builder.files.map((f) => ({ path: f.path, bytes: f.size, sha256: f.sha256 })),
+  });
+  builder.addBuffer("data/certificate-of-authenticity.pdf", certificate);
+  return {
+    bagName: started.bagName,
+    mtime: producedAt,
+    info: [
+      ["Source-Organization", started.provider],
+      ["External-Identifier", started.request.reference],
+      ["Internal-Sender-Identifier", started.productionId],
+      [
+        "Internal-Sender-Description",
+        `Production for request ${started.request.id} under decision ${started.decisionId}`,
+      ],
+      ["Bag-Software-Agent", "Custodian (https://github.com/custodian)"],
+    ],
+  };
+}
+
+/**
+ * The tar, written as it is produced into the one encryption pass and on into the archive store. A
+ * failure on either side (a file that changed, a store that refuses) stops both, and the store is left
+ * without the archive: its `put` has settled, whole or not at all, before this returns or throws.
+ */
+async function storeArchive(
+  started: Started,
+  options: FulfilOptions,
+  builder: PackageBuilder,
+  meta: BagMetadata,
+  onBytes: (plaintextBytes: number) => void,
+): Promise<{ archive: StoredArchive; plaintextBytes: number }> {
+  const encryptor = createEncryptStream(
+    started.packageKey,
+    makeHeader(started.productionId, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
+  );
+  const watched = encryptor.pipe(watching(() => onBytes(encryptor.stats.plaintextBytes)));
+  encryptor.on("error", (error) => watched.destroy(error));
+  // Its error reaches the caller through `put`'s refusal (or is the caller's own); once the store's
+  // pipeline has let go of it, an error event must not count as uncaught.
+  watched.on("error", () => undefined);
+  const storing = options.settings.archives.put(started.archiveKey, watched);
+  // Awaited below either way; until then a refusal must not count as unhandled.
+  storing.catch(() => undefined);
+  const out = async (data: Buffer) => {
+    if (!encryptor.write(data)) await Promise.race([once(encryptor, "drain"), storing]);
+  };
+  try {
+    await builder.writeTar(meta, out);
+    encryptor.end();
+  } catch (error) {
+    encryptor.destroy(error as Error);
+    await storing.catch(() => undefined);
+    throw error;
+  }
+  return { archive: await storing, plaintextBytes: encryptor.stats.plaintextBytes };
 }
 
 interface SealFacts {

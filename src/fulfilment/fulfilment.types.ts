@@ -31,6 +31,11 @@ export interface FulfilOptions {
   source?: DataSourceFactory;
   onProgress?: (progress: Progress) => void;
   chunkSize?: number;
+  /**
+   * Payload bytes the production may keep in memory after measuring them rather than read them again
+   * from the source (package.builder.ts; default 16 MiB). 0 reads every file twice.
+   */
+  keepBytes?: number;
   /** Stops the work (the production fails) when aborted: the job's lease was taken over. */
   signal?: AbortSignal;
 }

@@ -1,23 +1,38 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { createHash } from "node:crypto";
+import { setImmediate as turn } from "node:timers/promises";
 import { BAGIT_TXT, bagInfoText, type ManifestLine, manifestText, sha256Of } from "./bagit.js";
-import { createDecryptStream, createEncryptStream, makeHeader } from "./stream-cipher.js";
 import { TAR_END, tarHeader, tarPadding } from "./tar.js";
 
 /**
- * Builds a production's bag and streams it as a tar. A tar header states its file's size before the
- * file's bytes, so each payload file is first written to a spool and then copied into the archive.
- * Spools are encrypted with the same chunked AES-GCM under a key that exists only in this process's
- * memory: user data never rests on disk in the clear, not even in a temporary file, and a spool altered
- * on disk fails to decrypt instead of slipping into the package.
+ * Builds a production's bag and writes it as one tar stream, in one pass of encryption, with no spool.
+ *
+ * A tar header states its file's size before the file's bytes, and the bag lists each file's size and
+ * digest (bag-info.txt's Payload-Oxum, the certificate) before the payload. So a payload file read from a
+ * data source is produced twice from the same read of the source (fulfilment.service.ts holds the
+ * source's snapshot across both where the source offers one, docs/sources.md):
+ *  1. measured: serialized, counted and hashed, its bytes kept only while the whole production's kept
+ *     bytes stay under a small budget (most productions are small, and are then not read again);
+ *  2. written: serialized again straight into the tar, and so into the cipher and the archive store;
+ *     each file's bytes are counted and hashed again and must be the ones measured. A file that grows
+ *     past its measured size fails before a byte too many reaches the tar; one that differs at its end
+ *     fails there. Either way the archive store is left without the archive (its `put` never completes)
+ *     and the production fails, naming the file: the source changed between the two reads.
+ *
+ * Why not the alternatives. Spooling each file (encrypted, since user data never rests on disk in the
+ * clear) cost two extra AES passes and a second copy of the archive on disk; keeping files in memory does
+ * not scale to a production of gigabytes; a container that puts sizes after the bytes (zip's data
+ * descriptors) is not the BagIt-in-tar agencies verify; patching each header into the archive after its
+ * file needs a store that can be written out of order, which neither a stream into S3 nor its digest
+ * allows. Reading the source twice costs a second serialization, which the disk's write-back hides:
+ * the archive store flushes while the next bytes are produced (archive-dir.storage.ts).
  */
 
-const SPOOL_FLUSH_CHARS = 256 * 1024;
+// Text is turned into bytes (and hashed, and written) a quarter-mebibyte at a time: few, large writes,
+// and a turn of the event loop between them.
+const FLUSH_BYTES = 256 * 1024;
+const BUFFER_BYTES = FLUSH_BYTES + 64 * 1024;
+/** What a production may keep of its payload in memory after the first read, instead of reading again. */
+export const DEFAULT_KEEP_BYTES = 16 * 1024 * 1024;
 
 export interface BagFile {
   /** Relative to the bag's root: `data/records.ip_logs.json`. */
@@ -26,75 +41,99 @@ export interface BagFile {
   sha256: string;
 }
 
-export class Spool {
-  private readonly hash = createHash("sha256");
-  private pending: string[] = [];
-  private pendingChars = 0;
-  private size = 0;
-  private readonly encryptor;
-  private readonly finished: Promise<void>;
-  private failure: unknown;
-
-  constructor(
-    readonly path: string,
-    readonly file: string,
-    private readonly key: Buffer,
-  ) {
-    this.encryptor = createEncryptStream(key, makeHeader(randomUUID()));
-    // A few chunks of slack so encrypting the next chunk overlaps writing the last one.
-    this.finished = pipeline(this.encryptor, createWriteStream(file, { mode: 0o600, highWaterMark: 4 * 1024 * 1024 }));
-    this.finished.catch((error: unknown) => {
-      this.failure = error;
-    });
-  }
-
-  async write(text: string): Promise<void> {
-    this.pending.push(text);
-    this.pendingChars += text.length;
-    if (this.pendingChars >= SPOOL_FLUSH_CHARS) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (this.pendingChars === 0) return;
-    const data = Buffer.from(this.pending.join(""), "utf8");
-    this.pending = [];
-    this.pendingChars = 0;
-    this.hash.update(data);
-    this.size += data.length;
-    if (!this.encryptor.write(data)) await Promise.race([once(this.encryptor, "drain"), this.finished]);
-    // A source that answers from memory or an embedded database never leaves the microtask queue, and
-    // records are serialized, hashed and encrypted until the spool's buffers fill: megabytes, hundreds of
-    // milliseconds in which a server running this job answered nothing. A turn of the event loop per
-    // flush (every 256 KiB, a few milliseconds of work) lets it answer between them.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-
-  async close(): Promise<BagFile> {
-    await this.flush();
-    this.encryptor.end();
-    await this.finished;
-    return { path: this.path, size: this.size, sha256: this.hash.digest("hex") };
-  }
-
-  /** The spooled bytes, each chunk authenticated before it is released. */
-  async *read(expectedSize: number): AsyncIterable<Buffer> {
-    const decryptor = createDecryptStream(() => this.key);
-    const reading = pipeline(createReadStream(this.file, { highWaterMark: 1024 * 1024 }), decryptor);
-    let seen = 0;
-    for await (const part of decryptor) {
-      seen += (part as Buffer).length;
-      yield part as Buffer;
-    }
-    await reading;
-    if (seen !== expectedSize)
-      throw new Error(`spool for ${this.path} read back ${seen} bytes, expected ${expectedSize}`);
+/** A payload file that changed between the read that measured it and the read that wrote it. */
+export class SourceChangedError extends Error {
+  constructor(path: string, why: string) {
+    super(
+      `the data source changed while the production was built: ${path} ${why} than when it was measured; start the production again`,
+    );
+    this.name = "SourceChangedError";
   }
 }
 
+/** What a production may still keep in memory; shared by its files. */
+export interface KeepBudget {
+  left: number;
+}
+
+/**
+ * A payload file's text turned into UTF-8 bytes, counted and hashed: measuring it (with `keep`, its bytes
+ * held while the budget allows) or writing it into the tar (with `out`, checked against `expected`).
+ */
+export class FileWriter {
+  private readonly hash = createHash("sha256");
+  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
+  private size = 0;
+  private kept: Buffer[] | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly options: { out?: (data: Buffer) => Promise<void>; expected?: BagFile; keep?: KeepBudget } = {},
+  ) {
+    if (options.keep) this.kept = [];
+  }
+
+  async write(text: string): Promise<void> {
+    // Each text goes straight into the buffer as UTF-8 (at most 3 bytes a UTF-16 unit): no joined string.
+    if (this.buffer.length - this.used < text.length * 3) await this.flush();
+    if (text.length * 3 > this.buffer.length) {
+      await this.emit(Buffer.from(text, "utf8"));
+      return;
+    }
+    this.used += this.buffer.write(text, this.used, "utf8");
+    if (this.used >= FLUSH_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const data = this.buffer.subarray(0, this.used);
+    const held = this.options.out !== undefined || this.kept !== undefined;
+    // What was handed on or kept may still be held (by the cipher's queue): the next bytes go elsewhere.
+    // Only hashed, they are done with once emitted, and the buffer is used again.
+    if (held) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    this.used = 0;
+    await this.emit(data);
+  }
+
+  private async emit(data: Buffer): Promise<void> {
+    this.size += data.length;
+    const { expected, out, keep } = this.options;
+    if (expected && this.size > expected.size) throw new SourceChangedError(this.path, "is longer");
+    this.hash.update(data);
+    if (this.kept && keep) {
+      if (keep.left >= data.length) {
+        this.kept.push(data);
+        keep.left -= data.length;
+      } else {
+        // Too large to keep: it will be read again, and what it held goes back to the others.
+        for (const part of this.kept) keep.left += part.length;
+        this.kept = undefined;
+      }
+    }
+    if (out) await out(data);
+    // A source that answers from memory or an embedded database never leaves the microtask queue: a turn
+    // of the event loop per flush (a few milliseconds of work) lets a server running this job answer.
+    await turn();
+  }
+
+  /** The file as measured or written; when writing, throws SourceChangedError unless it is the one expected. */
+  async close(): Promise<{ file: BagFile; kept: Buffer[] | undefined }> {
+    await this.flush();
+    const file = { path: this.path, size: this.size, sha256: this.hash.digest("hex") };
+    const { expected } = this.options;
+    if (expected && file.size < expected.size) throw new SourceChangedError(this.path, "is shorter");
+    if (expected && file.sha256 !== expected.sha256) throw new SourceChangedError(this.path, "reads differently");
+    return { file, kept: this.kept };
+  }
+}
+
+/** Writes a streamed payload file's bytes again, from a second read of its source. */
+export type Rewrite = (writer: FileWriter) => Promise<void>;
+
 interface Entry {
   file: BagFile;
-  body: Buffer | Spool;
+  body: Buffer[] | Rewrite;
 }
 
 export interface BagMetadata {
@@ -105,34 +144,41 @@ export interface BagMetadata {
 }
 
 export class PackageBuilder {
-  private readonly key = randomBytes(32);
   private readonly entries: Entry[] = [];
-  private spools = 0;
+  /** Shared by the production's measured files: what may be kept rather than read again. */
+  readonly keep: KeepBudget;
 
-  private constructor(private readonly dir: string) {}
-
-  static async create(): Promise<PackageBuilder> {
-    return new PackageBuilder(await mkdtemp(join(tmpdir(), "custodian-spool-")));
+  constructor(keepBytes = DEFAULT_KEEP_BYTES) {
+    this.keep = { left: keepBytes };
   }
 
-  spool(path: string): Spool {
-    this.spools += 1;
-    return new Spool(path, join(this.dir, `${this.spools}.spool`), this.key);
+  /** A writer measuring a payload file on the first read; `add` it once closed. */
+  measure(path: string): FileWriter {
+    return new FileWriter(path, { keep: this.keep });
   }
 
-  /** Record a closed spool as a payload file. */
-  add(spool: Spool, file: BagFile): void {
-    this.entries.push({ file, body: spool });
+  /**
+   * Record a measured payload file: its bytes if they were kept, else how to write them again, which
+   * must produce the same bytes.
+   */
+  add(measured: { file: BagFile; kept: Buffer[] | undefined }, rewrite: Rewrite): BagFile {
+    this.entries.push({ file: measured.file, body: measured.kept ?? rewrite });
+    return measured.file;
   }
 
   addBuffer(path: string, content: Buffer): BagFile {
     const file = { path, size: content.length, sha256: sha256Of(content) };
-    this.entries.push({ file, body: content });
+    this.entries.push({ file, body: [content] });
     return file;
   }
 
   get files(): BagFile[] {
     return this.entries.map((e) => e.file);
+  }
+
+  /** How many payload files will be read again from their source when the tar is written. */
+  get rereads(): number {
+    return this.entries.filter((e) => typeof e.body === "function").length;
   }
 
   /** The tag files, computed from the payload now present. */
@@ -152,12 +198,12 @@ export class PackageBuilder {
       ["manifest-sha256.txt", manifest],
     ].map(([path, text]) => {
       const content = Buffer.from(text as string, "utf8");
-      return { file: { path: path as string, size: content.length, sha256: sha256Of(content) }, body: content };
+      return { file: { path: path as string, size: content.length, sha256: sha256Of(content) }, body: [content] };
     });
     const tagManifest = Buffer.from(manifestText(tags.map((t) => ({ path: t.file.path, sha256: t.file.sha256 }))));
     tags.push({
       file: { path: "tagmanifest-sha256.txt", size: tagManifest.length, sha256: sha256Of(tagManifest) },
-      body: tagManifest,
+      body: [tagManifest],
     });
     return tags;
   }
@@ -171,31 +217,34 @@ export class PackageBuilder {
     );
   }
 
-  /** The bag as a ustar stream: bagit.txt and bag-info.txt first, the payload, then the manifests. */
-  async *tar(meta: BagMetadata): AsyncIterable<Buffer> {
+  /**
+   * The bag as a ustar stream into `out` (which applies backpressure by its promise): bagit.txt and
+   * bag-info.txt first, the payload, then the manifests. Throws SourceChangedError, having written
+   * nothing past the file's measured size, when a file read again is not the one measured.
+   */
+  async writeTar(meta: BagMetadata, out: (data: Buffer) => Promise<void>): Promise<void> {
     const tags = this.tagFiles(meta);
     const [declaration, info, manifest, tagManifest] = tags as [Entry, Entry, Entry, Entry];
     const root = meta.bagName;
-    const header = (name: string, size: number, type: "file" | "directory" = "file") =>
-      tarHeader({ name: `${root}/${name}`.replace(/\/$/, ""), size, type, mtime: meta.mtime });
-    yield tarHeader({ name: root, size: 0, type: "directory", mtime: meta.mtime });
-    for (const entry of [declaration, info]) yield* this.entry(root, entry, meta.mtime);
-    yield header("data", 0, "directory");
-    for (const entry of this.entries) yield* this.entry(root, entry, meta.mtime);
-    for (const entry of [manifest, tagManifest]) yield* this.entry(root, entry, meta.mtime);
-    yield TAR_END;
+    await out(tarHeader({ name: root, size: 0, type: "directory", mtime: meta.mtime }));
+    for (const entry of [declaration, info]) await this.entry(root, entry, meta.mtime, out);
+    await out(tarHeader({ name: `${root}/data`, size: 0, type: "directory", mtime: meta.mtime }));
+    for (const entry of this.entries) await this.entry(root, entry, meta.mtime, out);
+    for (const entry of [manifest, tagManifest]) await this.entry(root, entry, meta.mtime, out);
+    await out(TAR_END);
   }
 
-  private async *entry(root: string, entry: Entry, mtime: Date): AsyncIterable<Buffer> {
-    yield tarHeader({ name: `${root}/${entry.file.path}`, size: entry.file.size, type: "file", mtime });
-    if (Buffer.isBuffer(entry.body)) yield entry.body;
-    else yield* entry.body.read(entry.file.size);
+  private async entry(root: string, entry: Entry, mtime: Date, out: (data: Buffer) => Promise<void>): Promise<void> {
+    await out(tarHeader({ name: `${root}/${entry.file.path}`, size: entry.file.size, type: "file", mtime }));
+    if (typeof entry.body === "function") {
+      const writer = new FileWriter(entry.file.path, { out, expected: entry.file });
+      await entry.body(writer);
+      await writer.close();
+    } else {
+      for (const part of entry.body) await out(part);
+    }
     const padding = tarPadding(entry.file.size);
-    if (padding.length > 0) yield padding;
-  }
-
-  async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    if (padding.length > 0) await out(padding);
   }
 }
 
@@ -203,5 +252,7 @@ export class PackageBuilder {
 export function csvField(value: string | number | boolean | null): string {
   if (value === null) return "";
   const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  // Four scans for one character each are several times faster than one regular expression over a long text.
+  const quoted = text.includes('"') || text.includes(",") || text.includes("\n") || text.includes("\r");
+  return quoted ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -47,6 +47,18 @@ export interface DataSource {
   read(account: AccountRef, category: Category, period: Period): AsyncIterable<SourceRecord>;
   /** Where the account's owner is told about a request (user notice), if the service knows. */
   contactFor(account: AccountRef): Promise<{ email: string; name: string } | undefined>;
+  /**
+   * Optional: runs `work` with a view of this source whose every answer comes from one consistent state
+   * of its data (a snapshot: a read-only repeatable-read transaction, say), ended when `work` settles.
+   * A production reads each category twice, once to measure it and once to write it (package.builder.ts),
+   * and holds one snapshot across both; without one, data changed between the reads fails the production.
+   */
+  snapshot?<T>(work: (view: DataSource) => Promise<T>): Promise<T>;
+}
+
+/** `work` against one snapshot of `source` where it offers one, else against the source as it is. */
+export function consistently<T>(source: DataSource, work: (view: DataSource) => Promise<T>): Promise<T> {
+  return source.snapshot ? source.snapshot(work) : work(source);
 }
 
 /**
