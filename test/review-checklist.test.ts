@@ -302,7 +302,7 @@ describe.each(DRIVERS)("the standards checklist and the request as filed, on %s"
     expect(fact("Legal process")).toContain("Search warrant");
     expect(fact("Period")).toMatch(/2020-06-01.*2020-07-01/s);
     expect(fact("Accounts")).toContain("suspect.one");
-    expect(fact("Data requested")).toContain("content.posts");
+    expect(fact("Data requested")).toContain(`<ul class="plain"><li>Name</li><li>Posts</li></ul>`);
     expect(fact("Findings")).toContain("terrorism suspect");
     expect(fact("Non-disclosure order")).toContain("2021-01-01");
     expect(fact("Submitted by")).toContain(desk.accounts.officerA.email);

@@ -49,6 +49,25 @@ export const TIER_LABEL: Record<Tier, string> = {
   content: "account contents",
 };
 
+/** Each category as a person reads it (pages, forms, the approval summary, the timeline); the code stays for machines. */
+export const CATEGORY_LABEL: Record<Category, string> = {
+  "subscriber.name": "Name",
+  "subscriber.email": "E-mail address",
+  "subscriber.phone": "Phone number",
+  "subscriber.ip_address": "Registration and recent login IP address",
+  "subscriber.created_at": "Date the account was created",
+  "subscriber.billing": "Billing details",
+  "records.ip_logs": "IP address logs",
+  "records.contacts": "Contacts",
+  "records.groups": "Groups and memberships",
+  "records.connections": "Connections: who contacted whom and when (no content)",
+  "records.last_seen": "Last seen",
+  "content.messages": "Messages",
+  "content.posts": "Posts",
+  "content.media": "Photos, videos and files",
+  "content.location": "Location history",
+};
+
 /**
  * Compulsory process ordered by the showing it takes to obtain it: a subpoena needs none, a court
  * order (e.g. 2703(d)) needs specific and articulable facts, a search warrant needs probable cause.
@@ -82,6 +101,11 @@ export function tierOf(category: Category): Tier {
 
 export function isCategory(value: string): value is Category {
   return Object.hasOwn(CATEGORY_TIER, value);
+}
+
+/** A category code as a person reads it; a code this version does not know (an old record) stays as it is. */
+export function categoryLabel(code: string): string {
+  return isCategory(code) ? CATEGORY_LABEL[code] : code;
 }
 
 /** docs/roles.md: who uses Custodian. Every role but `agency` is provider staff and signs in with a second factor. */

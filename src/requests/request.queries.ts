@@ -6,6 +6,7 @@ import type { Regime, Status } from "../domain/vocabulary.js";
 import { policyInForceOrNone } from "../policy/policy.store.js";
 import { userNoticeRule } from "../policy/user-notice.js";
 import { forbidden, notFound } from "../shared/errors.js";
+import { isUuid } from "../shared/ids.js";
 import { ValidationError } from "../shared/validation.js";
 import { currentDecision } from "./decisions.repository.js";
 import { readBlob } from "./documents.store.js";
@@ -295,4 +296,26 @@ export async function requestTimeline(db: Db, principal: Principal, requestId: s
     .orderBy("id")
     .execute();
   return rows.map(presentTimelineEntry);
+}
+
+/**
+ * What the ids in audit entries name, for a page that shows the entries to a person: each request's
+ * reference and each agency's name, in one read each (ids that are neither are simply absent).
+ */
+export async function namesOfIds(
+  db: Db,
+  principal: Principal,
+  ids: readonly string[],
+): Promise<{ requests: Map<string, string>; agencies: Map<string, string> }> {
+  authorize(principal, "request.audit");
+  const unique = [...new Set(ids.map((id) => id.toLowerCase()))].filter(isUuid);
+  if (unique.length === 0) return { requests: new Map(), agencies: new Map() };
+  const [requests, agencies] = await Promise.all([
+    db.selectFrom("request").select(["id", "reference"]).where("id", "in", unique).execute(),
+    db.selectFrom("agency").select(["id", "name"]).where("id", "in", unique).execute(),
+  ]);
+  return {
+    requests: new Map(requests.map((r) => [r.id, r.reference])),
+    agencies: new Map(agencies.map((a) => [a.id, a.name])),
+  };
 }

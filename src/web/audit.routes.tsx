@@ -1,92 +1,18 @@
 import { z } from "zod";
-import type { AuditAction } from "../audit/audit.events.js";
 import { listAuditTrail, type TrailEvent, type TrailFilter, trailQuery } from "../audit/audit.trail.js";
 import { type VerifyReport, verifyAudit } from "../audit/verify.js";
 import type { Principal } from "../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
+import { namesOfIds } from "../requests/request.queries.js";
 import { DAY_MS } from "../shared/time.js";
+import { ACTION_TEXT, actionText, DetailsInWords, idsIn, type Names } from "./in-words.js";
 import { Layout, When } from "./layout.js";
 import { sendPage } from "./render.js";
 
 /** The auditor's page: the whole audit trail with its filters, and whether the sealed chain is intact. */
 
 const PAGE_SIZE = 50;
-
-/** Every action of the catalogue, in words (the compiler holds this to audit.events.ts). */
-const ACTION_TEXT: Record<AuditAction, string> = {
-  "request.received": "Request received",
-  "request.recorded": "Request recorded (imported)",
-  "request.decided": "Request decided by the policy",
-  "request.transitioned": "Request moved on",
-  "request.reviewed": "Review recorded",
-  "request.assigned": "Request taken",
-  "request.released": "Request let go",
-  "request.hold_placed": "Request held for review (account suspended)",
-  "request.hold_released": "Review hold released",
-  "request.message_sent": "Form sent to the authority",
-  "request.message_received": "Answer received from the authority",
-  "emergency.paged": "Emergency paged to the on-call person",
-  "emergency.page_failed": "Emergency page failed",
-  "emergency.page_acknowledged": "Emergency page acknowledged",
-  "request.receipt_confirmed": "Receipt confirmed to the authority",
-  "request.category_recorded": "Category of illegal content recorded",
-  "request.enforcing_notified": "Enforcing State notified",
-  "request.enforcing_answered": "Enforcing authority's answer recorded",
-  "jurisdiction.status_changed": "Jurisdiction paused, refused or resumed",
-  "policy.activated": "Policy activated",
-  "agency.created": "Agency registered",
-  "preservation.created": "Preservation hold placed",
-  "preservation.extended": "Preservation hold extended",
-  "preservation.expired": "Preservation hold expired",
-  "preservation.released": "Preservation hold released (its production was delivered)",
-  "preservation.confirmed": "Preservation confirmed on Annex V: kept until production",
-  "reminder.sent": "Reminder sent",
-  "production.started": "Fulfilment started",
-  "production.sealed": "Production sealed",
-  "production.failed": "Production failed",
-  "production.refused": "Production refused (waits for the enforcing State)",
-  "production.downloaded": "Production downloaded",
-  "production.download_refused": "Download refused",
-  "production.purged": "Production purged",
-  "production.key_rewrapped": "Production key re-wrapped",
-  "production.opened": "Production opened by staff",
-  "production.archive_damaged": "Production archive missing or altered",
-  "notice.scheduled": "User notice scheduled",
-  "notice.queued": "User notice queued",
-  "notice.not_possible": "User notice not possible",
-  "publication.drafted": "Publication drafted",
-  "publication.approved": "Publication approved",
-  "notice.left_to_authority": "User notice left to the issuing authority",
-  "user.created": "Account created",
-  "user.registered": "Officer registered",
-  "user.email_confirmed": "E-mail confirmed",
-  "user.totp_enrolled": "Second factor enrolled",
-  "user.activated": "Account activated",
-  "user.suspended": "Account suspended",
-  "user.flagged": "Account flagged (emergency flood)",
-  "user.setup_link_sent": "Setup link sent",
-  "user.setup_opened": "Setup link opened",
-  "user.setup_completed": "Account set up by its owner",
-  "user.reinstated": "Suspended account brought back (to be set up again)",
-  "user.change_proposed": "Staff account proposed",
-  "user.change_applied": "Staff account approved by a second admin",
-  "user.change_rejected": "Staff account proposal rejected",
-  "session.created": "Signed in",
-  "session.refused": "Sign-in refused",
-  "session.revoked": "Signed out or session revoked",
-  "token.created": "API token created",
-  "token.revoked": "API token revoked",
-  "callback.recorded": "Call-back recorded",
-  "callback.number_reviewed": "Changed call-back number reviewed by counsel",
-  "agency.change_proposed": "Agency change proposed",
-  "agency.change_applied": "Agency change applied",
-  "agency.change_rejected": "Agency change rejected",
-  "security.refused": "Refused for security",
-  "canary.issued": "Warrant canary issued",
-  "canary.withheld": "Warrant canary withheld (a statement no longer holds)",
-  "report.published": "Transparency report published (a numbered version, or a correction)",
-};
 
 const OBJECT_TYPES = [
   "request",
@@ -135,38 +61,6 @@ function filterOf(q: PageQuery): TrailFilter {
     limit: PAGE_SIZE,
     after: q.after,
   };
-}
-
-function words(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ");
-}
-
-function valueText(value: unknown): string {
-  if (value === null || value === undefined) return "none";
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (Array.isArray(value)) return value.length === 0 ? "none" : value.map(valueText).join(", ");
-  if (typeof value === "object") {
-    return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${words(k)}: ${valueText(v)}`)
-      .join("; ");
-  }
-  return String(value);
-}
-
-/** A payload as labelled lines, not JSON. */
-function Details({ details }: { details: Record<string, unknown> }) {
-  const entries = Object.entries(details);
-  if (entries.length === 0) return <span class="muted">nothing more</span>;
-  return (
-    <dl class="details">
-      {entries.map(([key, value]) => (
-        <div key={key}>
-          <dt>{words(key)}</dt>
-          <dd>{valueText(value)}</dd>
-        </div>
-      ))}
-    </dl>
-  );
 }
 
 function Integrity({ report, at }: { report: VerifyReport; at: Date }) {
@@ -223,6 +117,7 @@ function AuditTrailPage({
   csrf,
   query,
   page,
+  names,
   report,
   verifiedAt,
 }: {
@@ -230,6 +125,7 @@ function AuditTrailPage({
   csrf: string | undefined;
   query: PageQuery;
   page: Awaited<ReturnType<typeof listAuditTrail>>;
+  names: Names;
   report: VerifyReport;
   verifiedAt: Date;
 }) {
@@ -319,14 +215,14 @@ function AuditTrailPage({
                 <a href={linkTo({ actor: e.actor })}>{e.actor}</a>
               </td>
               <th scope="row">
-                {ACTION_TEXT[e.action as AuditAction] ?? e.action}
+                {actionText(e.action)}
                 <span class="hint mono">{e.action}</span>
               </th>
               <td>
                 <ObjectCell event={e} />
               </td>
               <td>
-                <Details details={e.details} />
+                <DetailsInWords details={e.details} names={names} />
               </td>
               <td>{e.position === null ? <span class="muted">not yet</span> : `#${e.position}`}</td>
             </tr>
@@ -391,6 +287,7 @@ export async function auditPages(app: App, { db, config }: AppContext): Promise<
           csrf={pageCsrf(request)}
           query={request.query}
           page={page}
+          names={await namesOfIds(db, principal, idsIn(page.items.map((e) => e.details)))}
           report={report}
           verifiedAt={at}
         />,

@@ -1,7 +1,6 @@
 import type { Principal } from "../authz/authz.js";
-import type { Category } from "../domain/vocabulary.js";
+import { type Category, categoryLabel } from "../domain/vocabulary.js";
 import type { RequestView } from "./desk.actions.js";
-import { CATEGORY_TEXT } from "./guide.js";
 import { CsrfField, Layout, When } from "./layout.js";
 import { ChecklistSummary, VERDICT_TEXT } from "./review-form.js";
 import { ScrollBox } from "./table.js";
@@ -82,7 +81,7 @@ export function ApprovalCheck({
                 <td>
                   <ul class="plain">
                     {a.categories.map((c) => (
-                      <li key={c}>{CATEGORY_TEXT[c] ?? c}</li>
+                      <li key={c}>{categoryLabel(c)}</li>
                     ))}
                   </ul>
                 </td>

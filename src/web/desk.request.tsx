@@ -1,15 +1,16 @@
 import type { CallbackNumber } from "../agencies/callback-number.js";
 import type { Principal } from "../authz/authz.js";
+import { categoryLabel } from "../domain/vocabulary.js";
 import type { EmergencyPageView } from "../paging/emergency-page.service.js";
 import type { EnforcingView } from "../requests/enforcing-state.service.js";
-import type { requestTimeline } from "../requests/request.queries.js";
+import type { TimelineEntry } from "../requests/request.presenter.js";
 import { CallbackNumberPanel } from "./callback-number.js";
 import { ActionsPanel, type RequestView } from "./desk.actions.js";
 import { EmergencyPagePanel } from "./emergency-page.js";
 import { EnforcingStatePanel } from "./enforcing-state.js";
 import type { FormFailure } from "./forms.js";
-import { CATEGORY_TEXT } from "./guide.js";
 import { StaffHoldPanel } from "./holds.js";
+import { actionText, DetailsInWords, type Names, reasonInWords } from "./in-words.js";
 import { Layout, StatusBadge, statusText, When } from "./layout.js";
 import { RequestFiled } from "./request-filed.js";
 import { ChecklistSummary, VERDICT_TEXT } from "./review-form.js";
@@ -112,7 +113,8 @@ export function RequestPage({
   csrf: string | undefined;
   failure?: FormFailure | undefined;
   r: RequestView;
-  timeline: Awaited<ReturnType<typeof requestTimeline>> | undefined;
+  /** The audit timeline, with what the ids in it name, for those who may read it. */
+  timeline: { entries: TimelineEntry[]; names: Names } | undefined;
   callbackNumber: CallbackNumber | undefined;
   /** Who has taken the request (an e-mail), if anyone has. */
   assignee: string | null;
@@ -214,14 +216,11 @@ export function RequestPage({
                 {(decision.items as unknown as Array<Record<string, string>>).map((item) => (
                   <tr key={`${item.target}${item.category}`} class={`action-${item.action}`}>
                     <th scope="row">{item.target}</th>
-                    <td>
-                      {CATEGORY_TEXT[item.category as keyof typeof CATEGORY_TEXT] ?? item.category}{" "}
-                      <code>{item.category}</code>
-                    </td>
+                    <td>{categoryLabel(item.category ?? "")}</td>
                     <td>
                       <span class={`badge action-${item.action}`}>{ACTION_TEXT[item.action ?? ""] ?? item.action}</span>
                     </td>
-                    <td>{item.reason}</td>
+                    <td>{reasonInWords(item.reason ?? "")}</td>
                     <td>
                       <code>{item.rule}</code>
                     </td>
@@ -248,14 +247,16 @@ export function RequestPage({
                 </tr>
               </thead>
               <tbody>
-                {timeline.map((e) => (
+                {timeline.entries.map((e) => (
                   <tr key={e.id}>
                     <td>
                       <When at={e.at} />
                     </td>
                     <td>{e.actor}</td>
-                    <th scope="row">{e.action}</th>
-                    <td class="details">{summarize(e.details)}</td>
+                    <th scope="row">{actionText(e.action)}</th>
+                    <td class="details">
+                      <DetailsInWords details={e.details} names={timeline.names} hideUnnamed />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -265,12 +266,4 @@ export function RequestPage({
       )}
     </Layout>
   );
-}
-
-function summarize(details: unknown): string {
-  if (!details || typeof details !== "object") return "";
-  return Object.entries(details as Record<string, unknown>)
-    .filter(([key]) => !["decisionId", "reviewId", "callbackId"].includes(key))
-    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
-    .join("; ");
 }

@@ -19,6 +19,7 @@ import {
   countQueueViews,
   getRequest,
   listRequests,
+  namesOfIds,
   type QueueWork,
   requestTimeline,
 } from "../requests/request.queries.js";
@@ -30,6 +31,7 @@ import { PAGE_SIZE, Queue, type QueueQuery, queueQuery } from "./desk.queue.js";
 import { RequestPage } from "./desk.request.js";
 import { enforcingStatePages } from "./enforcing-state.js";
 import { attemptForm, type FormFailure } from "./forms.js";
+import { idsIn } from "./in-words.js";
 import { resolveJurisdiction } from "./jurisdiction-input.js";
 import { noticeText } from "./notices.js";
 import { defaultView, type QueueView, viewsFor } from "./queue.views.js";
@@ -64,7 +66,11 @@ export async function deskPages(app: App, context: AppContext): Promise<void> {
     failure?: FormFailure,
   ) => {
     const r = (await getRequest(db, principal, id)) as RequestView;
-    const timeline = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
+    const entries = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
+    const timeline = entries && {
+      entries,
+      names: { ...(await namesOfIds(db, principal, idsIn(entries.map((e) => e.details)))), self: r.id },
+    };
     const assignee = may(principal, "request.assign") ? await assigneeOf(db, r.id) : null;
     const emergencyPage =
       isEmergencyOrder(r) && may(principal, "emergency.acknowledge")

@@ -1,5 +1,14 @@
 import { countryOf } from "../domain/jurisdictions.js";
-import { CATEGORIES, type Category, type Process, TIER_LABEL, TIERS, type Tier, tierOf } from "../domain/vocabulary.js";
+import {
+  CATEGORIES,
+  CATEGORY_LABEL,
+  type Category,
+  type Process,
+  TIER_LABEL,
+  TIERS,
+  type Tier,
+  tierOf,
+} from "../domain/vocabulary.js";
 import type { CompiledPolicy } from "../policy/engine.js";
 
 /**
@@ -27,24 +36,6 @@ export const PROCESS_TEXT: Record<Process, { label: string; explain: string }> =
   mlat: { label: "MLAT", explain: "arrives through a mutual legal assistance treaty" },
   national_security: { label: "National security", explain: "national-security process; reported only in bands" },
   informal: { label: "Informal request", explain: "a letter with no compulsory force" },
-};
-
-export const CATEGORY_TEXT: Record<Category, string> = {
-  "subscriber.name": "Name",
-  "subscriber.email": "E-mail address",
-  "subscriber.phone": "Phone number",
-  "subscriber.ip_address": "Registration and recent login IP address",
-  "subscriber.created_at": "Date the account was created",
-  "subscriber.billing": "Billing details",
-  "records.ip_logs": "IP address logs",
-  "records.contacts": "Contacts",
-  "records.groups": "Groups and memberships",
-  "records.connections": "Connections: who contacted whom and when (no content)",
-  "records.last_seen": "Last seen",
-  "content.messages": "Messages",
-  "content.posts": "Posts",
-  "content.media": "Photos, videos and files",
-  "content.location": "Location history",
 };
 
 export interface CategoryGuide {
@@ -105,7 +96,7 @@ export function guideFor(policy: CompiledPolicy, jurisdiction: string): Jurisdic
           explain += ` Also on ${when.join(" ")}.`;
         }
       }
-      return { category, label: CATEGORY_TEXT[category], explain, available: held.held && !held.e2ee };
+      return { category, label: CATEGORY_LABEL[category], explain, available: held.held && !held.e2ee };
     });
     return { tier, label: TIER_LABEL[tier], opensWith, categories };
   });

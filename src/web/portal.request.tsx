@@ -1,11 +1,11 @@
 import type { Principal } from "../authz/authz.js";
 import type { listMessages } from "../correspondence/correspondence.service.js";
-import type { Category } from "../domain/vocabulary.js";
+import { categoryLabel } from "../domain/vocabulary.js";
 import type { ProductionView } from "../fulfilment/productions.queries.js";
 import type { RequestDetail } from "../requests/request.presenter.js";
 import { CorrespondenceSection } from "./correspondence.js";
 import { formatBytes } from "./format-bytes.js";
-import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
+import { PROCESS_TEXT } from "./guide.js";
 import { PortalHoldNotice } from "./holds.js";
 import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
 
@@ -195,7 +195,7 @@ export function PortalRequestPage({
         <dd>
           <ul class="plain">
             {r.categories.map((c) => (
-              <li key={c}>{CATEGORY_TEXT[c as Category] ?? c}</li>
+              <li key={c}>{categoryLabel(c)}</li>
             ))}
           </ul>
         </dd>

@@ -1,6 +1,6 @@
-import type { Category, Process } from "../domain/vocabulary.js";
+import { categoryLabel, type Process } from "../domain/vocabulary.js";
 import type { RequestDetailStaff } from "../requests/request.presenter.js";
-import { CATEGORY_TEXT, PROCESS_TEXT } from "./guide.js";
+import { PROCESS_TEXT } from "./guide.js";
 import { When } from "./layout.js";
 
 /**
@@ -55,9 +55,7 @@ export function RequestFiled({ r, humanRights }: { r: RequestDetailStaff; humanR
         <dd>
           <ul class="plain">
             {r.categories.map((c) => (
-              <li key={c}>
-                {CATEGORY_TEXT[c as Category] ?? c} <span class="muted mono">{c}</span>
-              </li>
+              <li key={c}>{categoryLabel(c)}</li>
             ))}
           </ul>
         </dd>

@@ -112,7 +112,7 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await reviewer.getByRole("button", { name: "Record the check" }).click();
     await reviewer.waitForURL(/notice=advanced/);
     const decision = reviewer.locator("table.decision");
-    await expect.poll(() => decision.textContent()).toContain("search_warrant unlocks account contents");
+    await expect.poll(() => decision.textContent()).toContain("search warrant unlocks account contents");
     await answerChecklist(reviewer);
     await reviewer.getByLabel("Recommend approval").check();
     await reviewer.getByLabel("Note").fill("Particularised warrant; period limited to July.");
@@ -133,7 +133,7 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await expect.poll(() => counsel.locator("h1 .badge").textContent()).toBe("approved");
     await expect
       .poll(() => counsel.locator("#timeline-h ~ .table-scroll table").textContent())
-      .toContain("request.reviewed");
+      .toContain("Review recorded");
     await screenshot(counsel, "06-desk-request-approved");
   }, 180_000);
 
