@@ -3,6 +3,8 @@ import { actorOf, type Operator } from "../authz/authz.js";
 import { type Config, loadConfig } from "../config.js";
 import { type Database, type Db, openDatabase } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
+import type { TemplateLevel } from "../db/pglite-template.js";
+import { templateFiles } from "../db/store-templates.js";
 import { type DeploymentSources, openSources } from "../fulfilment/sources/deployment.js";
 import { installSources } from "../fulfilment/sources/index.js";
 
@@ -26,12 +28,20 @@ export function configFrom(dataDir: string | undefined): Config {
   return loadConfig(process.env, { dataDir });
 }
 
-/** Open the configured database, bring its schema up to date, run `work`, close. */
-export async function withDatabase<T>(config: Config, work: (database: Database) => Promise<T>): Promise<T> {
+/**
+ * Open the configured database, bring its schema up to date, run `work`, close. A new embedded store starts
+ * from PGlite's initdb, or with `latest` from this build's migrated schema (src/db/pglite-template.ts).
+ */
+export async function withDatabase<T>(
+  config: Config,
+  work: (database: Database) => Promise<T>,
+  newStore: TemplateLevel = "initdb",
+): Promise<T> {
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
     allowUnsafeDurability: config.allowUnsafeDurability,
+    templates: templateFiles(newStore),
   });
   try {
     await migrateToLatest(database.db);

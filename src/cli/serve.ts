@@ -5,6 +5,7 @@ import { currentTotpCode } from "../auth/credentials.js";
 import type { Config } from "../config.js";
 import { DEMO_ADDRESSEES_FILE, loadConfig } from "../config.js";
 import type { Db } from "../db/database.js";
+import type { TemplateLevel } from "../db/pglite-template.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
 import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
@@ -38,41 +39,49 @@ interface Alongside {
   background?: (db: Db, signal: AbortSignal) => Promise<void>;
 }
 
-async function serveUntilStopped(config: Config, options: ServeOptions, alongside: Alongside = {}): Promise<number> {
-  return withDatabase(config, (database) =>
-    withSources(config, database.db, async (sources) => {
-      if (!alongside.started) process.stderr.write(`custodian: ${sources.summary}\n`);
-      const server = await startServer(database.db, config, options);
-      if (alongside.started) await alongside.started(database.db, server.url);
-      else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
-      const stopBackground = new AbortController();
-      const background = (alongside.background?.(database.db, stopBackground.signal) ?? Promise.resolve()).catch(
-        (error: unknown) => {
-          process.stderr.write(`custodian: background work stopped: ${(error as Error).message}\n`);
-        },
-      );
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once("SIGINT", () => resolve("SIGINT"));
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-      });
-      process.stderr.write(`custodian: ${signal}: stopping (finishing the requests and jobs in flight) …\n`);
-      // Bounded: an orchestrator's kill comes anyway; better to say what was left. A second signal is a person
-      // insisting. Either way nothing committed is lost, and what was not committed rolls back.
-      const giveUp = (why: string) => {
-        process.stderr.write(`custodian: ${why}; exiting with work in flight (its transactions roll back)\n`);
-        process.exit(1);
-      };
-      const bound = setTimeout(() => giveUp(`not stopped within ${SHUTDOWN_BOUND_MS / 1000} s`), SHUTDOWN_BOUND_MS);
-      bound.unref();
-      process.once("SIGINT", () => giveUp("interrupted again"));
-      process.once("SIGTERM", () => giveUp("terminated again"));
-      stopBackground.abort();
-      await background;
-      await server.close();
-      clearTimeout(bound);
-      process.stderr.write("custodian: stopped\n");
-      return 0;
-    }),
+async function serveUntilStopped(
+  config: Config,
+  options: ServeOptions,
+  alongside: Alongside = {},
+  newStore: TemplateLevel = "initdb",
+): Promise<number> {
+  return withDatabase(
+    config,
+    (database) =>
+      withSources(config, database.db, async (sources) => {
+        if (!alongside.started) process.stderr.write(`custodian: ${sources.summary}\n`);
+        const server = await startServer(database.db, config, options);
+        if (alongside.started) await alongside.started(database.db, server.url);
+        else process.stdout.write(`Custodian listening on ${server.url} (${database.driver})\n`);
+        const stopBackground = new AbortController();
+        const background = (alongside.background?.(database.db, stopBackground.signal) ?? Promise.resolve()).catch(
+          (error: unknown) => {
+            process.stderr.write(`custodian: background work stopped: ${(error as Error).message}\n`);
+          },
+        );
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once("SIGINT", () => resolve("SIGINT"));
+          process.once("SIGTERM", () => resolve("SIGTERM"));
+        });
+        process.stderr.write(`custodian: ${signal}: stopping (finishing the requests and jobs in flight) …\n`);
+        // Bounded: an orchestrator's kill comes anyway; better to say what was left. A second signal is a person
+        // insisting. Either way nothing committed is lost, and what was not committed rolls back.
+        const giveUp = (why: string) => {
+          process.stderr.write(`custodian: ${why}; exiting with work in flight (its transactions roll back)\n`);
+          process.exit(1);
+        };
+        const bound = setTimeout(() => giveUp(`not stopped within ${SHUTDOWN_BOUND_MS / 1000} s`), SHUTDOWN_BOUND_MS);
+        bound.unref();
+        process.once("SIGINT", () => giveUp("interrupted again"));
+        process.once("SIGTERM", () => giveUp("terminated again"));
+        stopBackground.abort();
+        await background;
+        await server.close();
+        clearTimeout(bound);
+        process.stderr.write("custodian: stopped\n");
+        return 0;
+      }),
+    newStore,
   );
 }
 
@@ -193,6 +202,8 @@ export async function runDemo(args: string[]): Promise<number> {
         }
       },
     },
+    // A new demo store starts with the schema already migrated: sign-in is ready sooner.
+    "latest",
   );
 }
 

@@ -3,7 +3,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from "k
 import pg from "pg";
 import { OperationalError } from "../shared/errors.js";
 import { lockDataDirectory } from "./pglite-lock.js";
-import { templateFor } from "./pglite-template.js";
+import { templateFile, templateFor } from "./pglite-template.js";
 import type { DB } from "./schema.js";
 
 export type Tx = Transaction<DB>;
@@ -23,6 +23,11 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** Start on a PostgreSQL server whose settings cannot make a commit durable. Never by default. */
   allowUnsafeDurability?: boolean | undefined;
+  /**
+   * The template files a new embedded store may start from, best first (src/db/pglite-template.ts);
+   * by default PGlite's initdb only.
+   */
+  templates?: readonly string[] | undefined;
 }
 
 // One reading of the same columns on both drivers: int8 as a number (ids stay far below 2^53) and
@@ -36,15 +41,15 @@ export class UnsafeDurabilityError extends OperationalError {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options.allowUnsafeDurability ?? false);
-  return openPGlite(options.dataDir ?? "./.custodian/data");
+  return openPGlite(options.dataDir ?? "./.custodian/data", options.templates ?? [templateFile("initdb")]);
 }
 
-async function openPGlite(dataDir: string): Promise<Database> {
+async function openPGlite(dataDir: string, templates: readonly string[]): Promise<Database> {
   const inMemory = dataDir.startsWith("memory://");
   const lock = inMemory ? undefined : lockDataDirectory(dataDir);
   try {
     const pglite = await PGlite.create(inMemory ? undefined : dataDir, {
-      loadDataDir: templateFor(inMemory ? undefined : dataDir),
+      loadDataDir: templateFor(inMemory ? undefined : dataDir, templates),
       parsers: { [INT8]: (value: string) => Number(value), [DATE]: (value: string) => value },
     });
     const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });

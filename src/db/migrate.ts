@@ -68,6 +68,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "0032_report_version_figures": m0032,
 };
 
+/** This build's migrations by name: what a store made from a migrated template must have applied. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
+
 /** The newest migration this build knows: the schema level a backup must have been taken at to restore here. */
 // Kysely applies migrations in the order of their names, so the newest is the greatest name.
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string;

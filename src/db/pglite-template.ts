@@ -1,17 +1,23 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 
 /**
- * A new embedded store starts from a template: the data directory PGlite's initdb makes, dumped once when
- * the package is built (`npm run build`, which `npm ci` runs) and loaded into each new directory.
- * PGlite otherwise runs initdb inside WebAssembly for every new store, about 4.6 s of CPU against 1 s
- * for loading the dump: the largest part of `custodian demo`'s first start, and of every test that opens
- * a fresh store. The template holds nothing of Custodian's (no migration has run), so a store made from it
- * is the store initdb would have made; the file is named by PGlite's version and ignored when that
- * changes, and without it a store is made the slow way.
+ * A new embedded store starts from a template, dumped once when the package is built (`npm run build`,
+ * which `npm ci` runs) and loaded into each new directory. PGlite otherwise runs initdb inside
+ * WebAssembly for every new store, about 4.6 s of CPU against 1 s for loading the dump: the largest part
+ * of `custodian demo`'s first start, and of every test that opens a fresh store.
+ *
+ * Two levels: `initdb` holds nothing of Custodian's, so a store made from it is the store initdb would
+ * have made (every new store starts there); `latest` has this build's migrations applied as well, for a
+ * caller that would apply them all at once anyway (`custodian demo`, ~2 s of CPU less). Each file is named
+ * by what made it (PGlite's version; for `latest`, the migrations' names too, frozen as they are), so a
+ * template of another version or another migration list is never loaded; without one, a store is made
+ * the slow way.
  */
+export type TemplateLevel = "initdb" | "latest";
 
 const PGLITE_VERSION = (() => {
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
@@ -20,26 +26,28 @@ const PGLITE_VERSION = (() => {
 })();
 
 /** Beside the compiled code, whether this module runs from `src/` (tests) or `dist/`. */
-export const TEMPLATE_FILE = new URL(`../../dist/pglite-initdb-${PGLITE_VERSION}.tar`, import.meta.url).pathname;
+const DIST = new URL("../../dist/", import.meta.url).pathname;
 
-/** The template to load into `dataDir`, or undefined when the directory already holds a store. */
-export function templateFor(dataDir: string | undefined): Blob | undefined {
-  if (dataDir !== undefined && existsSync(join(dataDir, "PG_VERSION"))) return undefined;
-  if (!existsSync(TEMPLATE_FILE)) return undefined;
-  return new Blob([readFileSync(TEMPLATE_FILE)]);
+export function templateFile(level: TemplateLevel, migrationNames: readonly string[] = []): string {
+  if (level === "initdb") return join(DIST, `pglite-initdb-${PGLITE_VERSION}.tar`);
+  const schema = createHash("sha256").update(migrationNames.join("\n")).digest("hex").slice(0, 16);
+  return join(DIST, `pglite-latest-${PGLITE_VERSION}-${schema}.tar`);
 }
 
-/** Runs initdb once and writes its data directory as the template (renamed into place: never half-written). */
-export async function writeTemplate(): Promise<string> {
-  if (existsSync(TEMPLATE_FILE)) return TEMPLATE_FILE;
-  const pglite = await PGlite.create();
-  try {
-    const dump = await pglite.dumpDataDir("none");
-    const partial = `${TEMPLATE_FILE}.${process.pid}.partial`;
-    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-    renameSync(partial, TEMPLATE_FILE);
-    return TEMPLATE_FILE;
-  } finally {
-    await pglite.close();
-  }
+/**
+ * The template to load into `dataDir`: the first of `files` that exists, or undefined when the directory
+ * already holds a store or no template was built.
+ */
+export function templateFor(dataDir: string | undefined, files: readonly string[]): Blob | undefined {
+  if (dataDir !== undefined && existsSync(join(dataDir, "PG_VERSION"))) return undefined;
+  const file = files.find((candidate) => existsSync(candidate));
+  return file === undefined ? undefined : new Blob([readFileSync(file)]);
+}
+
+/** Dumps `pglite`'s data directory to `file` (renamed into place: never half-written). */
+export async function dumpTemplate(pglite: PGlite, file: string): Promise<void> {
+  const dump = await pglite.dumpDataDir("none");
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+  renameSync(partial, file);
 }
