@@ -174,19 +174,42 @@ function routedFactory(spec: SourcesSpec, opened: Map<string, Opened>): DataSour
       }
       return instance;
     };
-    return {
-      name: Object.keys(spec.sources).join(", "),
-      columns: (category) => {
-        const name = spec.categories[category];
-        return name ? use(name).columns(category) : undefined;
-      },
-      findAccount: (target) => use(spec.accounts).findAccount(target),
-      contactFor: (account) => use(spec.accounts).contactFor(account),
-      read: (account, category, period) => {
-        const name = spec.categories[category];
-        return name ? use(name).read(account, category, period) : (async function* () {})();
-      },
+    const routed = routedSource(spec, use);
+    // One snapshot of every source in use that offers one, held together: the routed view reads each of
+    // those through its snapshot and the others as they are.
+    const names = [...new Set([spec.accounts, ...Object.values(spec.categories)])];
+    const snapshot = async <T>(work: (view: DataSource) => Promise<T>): Promise<T> => {
+      const views = new Map<string, DataSource>();
+      const open = (i: number): Promise<T> => {
+        const name = names[i];
+        if (name === undefined) return work(routedSource(spec, (n) => views.get(n) ?? use(n)));
+        const source = use(name);
+        if (!source.snapshot) return open(i + 1);
+        return source.snapshot((view) => {
+          views.set(name, view);
+          return open(i + 1);
+        });
+      };
+      return open(0);
     };
+    return { ...routed, snapshot };
+  };
+}
+
+/** One DataSource sending each category to its configured source, and targets and notices to the accounts source. */
+function routedSource(spec: SourcesSpec, use: (name: string) => DataSource): DataSource {
+  return {
+    name: Object.keys(spec.sources).join(", "),
+    columns: (category) => {
+      const name = spec.categories[category];
+      return name ? use(name).columns(category) : undefined;
+    },
+    findAccount: (target) => use(spec.accounts).findAccount(target),
+    contactFor: (account) => use(spec.accounts).contactFor(account),
+    read: (account, category, period) => {
+      const name = spec.categories[category];
+      return name ? use(name).read(account, category, period) : (async function* () {})();
+    },
   };
 }
 
@@ -239,8 +262,28 @@ function guarded(source: DataSource, spec: SourceSpec): DataSource {
       throw fail(doing, error);
     }
   };
+  const snapshot = source.snapshot?.bind(source);
   return {
     name: source.name,
+    ...(snapshot
+      ? {
+          async snapshot<T>(work: (view: DataSource) => Promise<T>): Promise<T> {
+            const at: { stage: "opening" | "working" | "ending" } = { stage: "opening" };
+            try {
+              return await snapshot(async (view) => {
+                at.stage = "working";
+                const result = await work(guarded(view, spec));
+                at.stage = "ending";
+                return result;
+              });
+            } catch (error) {
+              // The work's own failures pass as they are; opening or ending the snapshot is the source's.
+              if (at.stage === "working") throw error;
+              throw fail(`${at.stage} a snapshot`, error);
+            }
+          },
+        }
+      : {}),
     columns: (category) => source.columns(category),
     async findAccount(target) {
       const doing = `finding the account ${targetKey(target)}`;

@@ -19,9 +19,18 @@ import { compileQuery } from "./sql.params.js";
 type Row = Record<string, unknown>;
 
 /** What the two drivers share: a one-shot query (with its column names) and a stream of rows. */
-interface SqlDriver {
+interface SqlSession {
   query(text: string, values: unknown[]): Promise<{ rows: Row[]; columns: string[] }>;
   stream(text: string, values: unknown[]): AsyncIterable<Row>;
+}
+
+interface SqlDriver extends SqlSession {
+  /**
+   * `work` on one connection inside one read-only repeatable-read transaction: every query and stream
+   * of the session sees the database as it was when the first of them ran. Committed (nothing to commit)
+   * or rolled back when `work` settles, and the connection given back or dropped.
+   */
+  snapshot<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -68,6 +77,49 @@ function postgresDriver(spec: SqlSourceSpec): SqlDriver {
             broken = error;
           });
         }
+        client.release(broken);
+      }
+    },
+    async snapshot(work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      let cursors = 0;
+      try {
+        await client.query("begin transaction isolation level repeatable read read only");
+        const session: SqlSession = {
+          async query(text, values) {
+            const result = await client.query(text, values);
+            return { rows: result.rows as Row[], columns: result.fields.map((f) => f.name) };
+          },
+          async *stream(text, values) {
+            // A cursor of its own in the snapshot's transaction, closed however the reader stops.
+            const cursor = `custodian_read_${++cursors}`;
+            await client.query(`declare ${cursor} no scroll cursor for ${text}`, values);
+            let open = true;
+            try {
+              for (;;) {
+                const batch = await client.query(`fetch ${FETCH} from ${cursor}`);
+                for (const row of batch.rows as Row[]) yield row;
+                if (batch.rows.length < FETCH) break;
+              }
+              await client.query(`close ${cursor}`);
+              open = false;
+            } finally {
+              // Left open only when the reader stopped early or a fetch failed: the transaction is then
+              // rolled back at the end, which closes it, or the snapshot is already failing.
+              if (open) await client.query(`close ${cursor}`).catch(() => undefined);
+            }
+          },
+        };
+        const result = await work(session);
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch((failure: Error) => {
+          broken = failure;
+        });
+        throw error;
+      } finally {
         client.release(broken);
       }
     },
@@ -138,6 +190,33 @@ function mysqlDriver(spec: SqlSourceSpec): SqlDriver {
         else conn.destroy();
       }
     },
+    async snapshot(work) {
+      const conn = await connection();
+      let clean = false;
+      try {
+        // InnoDB's consistent snapshot: every read of the transaction sees the data as of its start.
+        await conn.query("set transaction isolation level repeatable read");
+        await conn.query("start transaction with consistent snapshot, read only");
+        const core = conn.connection as unknown as CallbackConnection;
+        const session: SqlSession = {
+          async query(text, values) {
+            const [rows, fields] = await conn.query(text, values);
+            return { rows: rows as Row[], columns: (fields ?? []).map((f) => f.name) };
+          },
+          async *stream(text, values) {
+            for await (const row of core.query(text, values).stream({ highWaterMark: FETCH })) yield row as Row;
+          },
+        };
+        const result = await work(session);
+        await conn.query("commit");
+        clean = true;
+        return result;
+      } finally {
+        // A stream left mid-way leaves rows on the wire, and a failed transaction is no state to reuse.
+        if (clean) conn.release();
+        else conn.destroy();
+      }
+    },
     close: async () => {
       if (loading !== undefined) await (await loading).end();
     },
@@ -184,47 +263,51 @@ export function openSqlSource(spec: SqlSourceSpec): SqlSource {
     const { text, order } = compileQuery(query.text, spec.dialect);
     return { text, values: order.map((name) => params[name] ?? null) };
   };
-  const one = async (query: SqlQuery, params: Record<string, unknown>) => {
-    const { text, values } = compiled(query, params);
-    return (await driver.query(text, values)).rows[0];
-  };
-
-  const source: DataSource = {
-    name: spec.name,
-    columns: (category) => spec.categories[category]?.columns,
-    async findAccount(target: Target): Promise<AccountRef | undefined> {
-      const query = spec.find[target.type];
-      if (!query) return undefined;
-      const row = await one(query, { value: target.value.trim() });
-      if (!row) return undefined;
-      if (row.id === null || row.id === undefined) throw new Error(`${query.at}: returned a row without an id`);
-      const id = String(value("id", row.id));
-      return { id, label: row.label === null || row.label === undefined ? id : String(value("label", row.label)) };
-    },
-    async contactFor(account: AccountRef) {
-      if (!spec.contact) return undefined;
-      const row = await one(spec.contact, { account_id: account.id });
-      if (!row || typeof row.email !== "string" || row.email === "") return undefined;
-      return { email: row.email, name: typeof row.name === "string" ? row.name : account.label };
-    },
-    async *read(account: AccountRef, category: Category, period: Period): AsyncIterable<SourceRecord> {
-      const entry = spec.categories[category];
-      if (!entry) return;
-      const { text, values } = compiled(entry.query, {
-        account_id: account.id,
-        from: period.from ?? EPOCH,
-        to: period.to,
-      });
-      for await (const row of driver.stream(text, values)) {
-        const fields: Record<string, FieldValue> = {};
-        for (const column of entry.columns) {
-          if (!(column in row)) throw new Error(`a row without the column ${column}`);
-          fields[column] = value(column, row[column]);
+  // The same source over the pool, or over one snapshot's session (`snapshot`, docs/sources.md).
+  const sourceOver = (session: SqlSession, snapshot?: DataSource["snapshot"]): DataSource => {
+    const one = async (query: SqlQuery, params: Record<string, unknown>) => {
+      const { text, values } = compiled(query, params);
+      return (await session.query(text, values)).rows[0];
+    };
+    return {
+      name: spec.name,
+      columns: (category) => spec.categories[category]?.columns,
+      async findAccount(target: Target): Promise<AccountRef | undefined> {
+        const query = spec.find[target.type];
+        if (!query) return undefined;
+        const row = await one(query, { value: target.value.trim() });
+        if (!row) return undefined;
+        if (row.id === null || row.id === undefined) throw new Error(`${query.at}: returned a row without an id`);
+        const id = String(value("id", row.id));
+        return { id, label: row.label === null || row.label === undefined ? id : String(value("label", row.label)) };
+      },
+      async contactFor(account: AccountRef) {
+        if (!spec.contact) return undefined;
+        const row = await one(spec.contact, { account_id: account.id });
+        if (!row || typeof row.email !== "string" || row.email === "") return undefined;
+        return { email: row.email, name: typeof row.name === "string" ? row.name : account.label };
+      },
+      async *read(account: AccountRef, category: Category, period: Period): AsyncIterable<SourceRecord> {
+        const entry = spec.categories[category];
+        if (!entry) return;
+        const { text, values } = compiled(entry.query, {
+          account_id: account.id,
+          from: period.from ?? EPOCH,
+          to: period.to,
+        });
+        for await (const row of session.stream(text, values)) {
+          const fields: Record<string, FieldValue> = {};
+          for (const column of entry.columns) {
+            if (!(column in row)) throw new Error(`a row without the column ${column}`);
+            fields[column] = value(column, row[column]);
+          }
+          yield { at: instant(row.at), fields };
         }
-        yield { at: instant(row.at), fields };
-      }
-    },
+      },
+      ...(snapshot ? { snapshot } : {}),
+    };
   };
+  const source = sourceOver(driver, (work) => driver.snapshot((session) => work(sourceOver(session))));
 
   return {
     source,
