@@ -265,4 +265,73 @@ describe.each(DRIVERS)("published demands on %s", (driver) => {
     for (const withheld of [reference, "Judge Withheld-Name", "target_never_shown"])
       expect(lumen.body).not.toContain(withheld);
   });
+
+  it("drafts and approves through the desk's pages with the API's service, refusals said in sentences", async () => {
+    const page = (session: { cookie: string }, url: string) =>
+      desk.app.inject({ method: "GET", url, headers: { cookie: session.cookie } });
+    const form = (session: { cookie: string; csrf: string }, url: string, fields: [string, string][]) =>
+      desk.app.inject({
+        method: "POST",
+        url,
+        headers: { cookie: session.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams([["_csrf", session.csrf], ...fields]).toString(),
+      });
+    const gagged = await answeredDemand({ nonDisclosure: { until: day(20) } });
+    const reviewerPage = await desk.signInPage(desk.accounts.reviewer);
+    const blocked = await page(reviewerPage, `/desk/requests/${gagged}`);
+    expect(blocked.body).toContain(
+      `A non-disclosure order is in force until ${day(20)}: this demand may be published from ${day(21)}.`,
+    );
+    expect(blocked.body).not.toContain('name="intent"');
+    const refused = await form(reviewerPage, `/desk/requests/${gagged}/publication`, [["intent", "preview"]]);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain("this demand may be published from");
+
+    const id = await answeredDemand();
+    const { reference } = await desk.db
+      .selectFrom("request")
+      .select("reference")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    const shown = await page(reviewerPage, `/desk/requests/${id}`);
+    expect(shown.body).toContain('<h2 id="publication-h">Publication</h2>');
+    // A withheld field needs its reason: said beside it, the ticks and the summary kept.
+    const noReason = await form(reviewerPage, `/desk/requests/${id}/publication`, [
+      ["intent", "save"],
+      ["redact", "reference"],
+      ["summary", "A subpoena."],
+    ]);
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain("Say why the agency's reference is withheld");
+    expect(noReason.body).toContain("A subpoena.");
+    const fields: [string, string][] = [
+      ["redact", "reference"],
+      ["reason_reference", "An open case."],
+      ["summary", "A subpoena."],
+    ];
+    const preview = await form(reviewerPage, `/desk/requests/${id}/publication`, [["intent", "preview"], ...fields]);
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).toContain("Preview: what the public will see (not saved)");
+    expect(preview.body).toContain("An open case.");
+    const previewed = preview.body.split('aria-label="Preview of the draft, not saved">')[1]?.split("</section>")[0];
+    expect(previewed).toContain("A subpoena.");
+    expect(previewed).not.toContain(reference);
+    expect(await stored(id)).toBeUndefined();
+
+    const counselPage = await desk.signInPage(desk.accounts.counsel);
+    const saved = await form(counselPage, `/desk/requests/${id}/publication`, [["intent", "save"], ...fields]);
+    expect(saved.statusCode).toBe(303);
+    expect(await stored(id)).toMatchObject({ version: 1, approved_at: null, summary: "A subpoena." });
+    const approval = await page(counselPage, `/desk/requests/${id}/publication/approval`);
+    expect(approval.body).toContain("This will be public at");
+    expect(approval.body).toContain("You drafted this version, so another member of counsel must approve it.");
+    const since = await lastAuditId(desk);
+    const own = await form(counselPage, `/desk/requests/${id}/publication/approval`, [["version", "1"]]);
+    expect(own.statusCode).toBe(403);
+    expect(own.body).toContain("so another member of counsel must approve it. Nothing was published.");
+    expect((await refusalsOn(since, id)).map((e) => e.payload.attempted)).toEqual(["publication.approve"]);
+    expect((await stored(id))?.approved_at).toBeNull();
+    // A reviewer may draft, never approve: the approval page is not theirs.
+    expect((await page(reviewerPage, `/desk/requests/${id}/publication/approval`)).statusCode).toBe(403);
+  });
 });

@@ -8,7 +8,8 @@ import { outcomeText, type PublishedDemand, publicationTitle } from "./publicati
  * shown fields and what was withheld and why, never a withheld value (the page is given none).
  */
 
-const LABELS: Readonly<Record<string, string>> = {
+/** What the public page calls each field; the desk's form names them the same. */
+export const FIELD_LABELS: Readonly<Record<string, string>> = {
   agency: "Agency",
   reference: "Agency's reference",
   jurisdiction: "Jurisdiction",
@@ -27,7 +28,7 @@ function facts(demand: PublishedDemand): string {
   const { shown } = demand;
   const rows: [string, string][] = [];
   const add = (field: string, value: string | null | undefined) => {
-    if (value !== undefined && value !== null && value !== "") rows.push([LABELS[field] ?? field, value]);
+    if (value !== undefined && value !== null && value !== "") rows.push([FIELD_LABELS[field] ?? field, value]);
   };
   add("agency", shown.agency);
   add("reference", shown.reference);
@@ -41,7 +42,7 @@ function facts(demand: PublishedDemand): string {
   add("nonDisclosureUntil", shown.nonDisclosureUntil);
   add("outcome", outcomeText(shown.outcome) ?? undefined);
   const withheld = demand.redactions.map(
-    (r) => `<li><strong>${escapeHtml(LABELS[r.field] ?? r.field)}</strong>: ${escapeHtml(r.reason)}</li>`,
+    (r) => `<li><strong>${escapeHtml(FIELD_LABELS[r.field] ?? r.field)}</strong>: ${escapeHtml(r.reason)}</li>`,
   );
   return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("")}</dl>
 <p>Withheld:</p><ul>${withheld.join("")}</ul>`;
@@ -55,20 +56,26 @@ article{border-top:1px solid #ddd;padding-top:.5rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
 `;
 
+/**
+ * One published demand as the public page shows it: the desk's preview uses the same, so what counsel
+ * approves is exactly what the public sees. Every value escaped.
+ */
+export function demandArticle(d: PublishedDemand): string {
+  return `<article aria-labelledby="d-${escapeHtml(d.requestId)}">
+<h2 id="d-${escapeHtml(d.requestId)}">${escapeHtml(publicationTitle(d.shown))}</h2>
+${d.summary ? `<p>${escapeHtml(d.summary)}</p>` : ""}
+${facts(d)}
+<p><small>${d.approvedAt ? `Published ${escapeHtml(d.approvedAt.slice(0, 10))}` : "Not published: a draft"}</small></p>
+</article>`;
+}
+
 export function renderPublicationsPage(
   demands: readonly PublishedDemand[],
   options: { publisher?: string; lumenHref?: string } = {},
 ): string {
   const publisher = options.publisher ?? "Custodian";
   const title = `Government demands published after their gag lifted — ${publisher}`;
-  const items = demands.map(
-    (d) => `<article aria-labelledby="d-${escapeHtml(d.requestId)}">
-<h2 id="d-${escapeHtml(d.requestId)}">${escapeHtml(publicationTitle(d.shown))}</h2>
-${d.summary ? `<p>${escapeHtml(d.summary)}</p>` : ""}
-${facts(d)}
-<p><small>Published ${escapeHtml((d.approvedAt ?? "").slice(0, 10))}</small></p>
-</article>`,
-  );
+  const items = demands.map(demandArticle);
   return `<!doctype html>
 <html lang="en">
 <head>

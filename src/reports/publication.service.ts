@@ -42,7 +42,7 @@ export interface Publication extends PublishedDemand {
 }
 
 // Answered, one way or another: a demand still being handled is not published.
-const ANSWERED = ["delivered", "rejected", "closed", "withdrawn"];
+export const ANSWERED: readonly string[] = ["delivered", "rejected", "closed", "withdrawn"];
 
 /** Why a request may not be published now, or null: not answered yet, or a gag still in force. */
 async function unpublishable(tx: Tx, requestId: string, now: Date): Promise<string | null> {
@@ -237,6 +237,52 @@ export async function approvePublication(
       return readPublicationIn(tx, requestId);
     }),
   );
+}
+
+/**
+ * What the desk's request page shows of a request's publication, for staff who may draft: whether it may be
+ * published now (null, or why not, in the words a refusal would use) and its publication, drafted or
+ * approved, if any. Nothing is written.
+ */
+export async function publicationStanding(
+  db: Db,
+  principal: Principal,
+  requestId: string,
+  now: Date,
+): Promise<{ blocked: string | null; publication: Publication | null }> {
+  await authorizeRequest(db, principal, "publication.draft", requestId);
+  return db.transaction().execute(async (tx) => {
+    const exists = await tx
+      .selectFrom("demand_publication")
+      .select("request_id")
+      .where("request_id", "=", requestId)
+      .executeTakeFirst();
+    return {
+      blocked: await unpublishable(tx, requestId, now),
+      publication: exists ? await readPublicationIn(tx, requestId) : null,
+    };
+  });
+}
+
+/**
+ * What the public would see if this draft were saved and approved, computed as draftPublication computes it
+ * (the same checks, refused the same way) without storing anything: the desk's preview before saving.
+ */
+export async function previewPublication(
+  db: Db,
+  principal: Principal,
+  requestId: string,
+  input: DraftInput,
+  now: Date,
+): Promise<PublishedDemand> {
+  return db.transaction().execute(async (tx) => {
+    await authorizeRequest(tx, principal, "publication.draft", requestId);
+    checkRedactions(input.redactions);
+    const why = await unpublishable(tx, requestId, now);
+    if (why) throw conflict(why);
+    const { shown, redactions } = await publicationShown(tx, requestId, input.redactions);
+    return { requestId, shown, redactions, summary: input.summary ?? null, approvedAt: null };
+  });
 }
 
 /** A request's publication as staff see it, drafted or approved. */

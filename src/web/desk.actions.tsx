@@ -3,6 +3,7 @@ import { may, type Principal } from "../authz/authz.js";
 import type { RequestDetailStaff } from "../requests/request.presenter.js";
 import type { FormFailure } from "./forms.js";
 import { CsrfField, describedBy, ErrorSummary, FieldError } from "./layout.js";
+import { PUBLICATION_FORM } from "./publication.js";
 import { REVIEW_FORM, ReviewForm } from "./review-form.js";
 
 /**
@@ -167,7 +168,8 @@ export function ActionsPanel({
     [ADVANCE_FORM]: canAdvance,
     [REVIEW_FORM]: canReview,
   };
-  const gone = failure && !shown[failure.form] ? failure : undefined;
+  // The publication's forms have their own section, which says their problems.
+  const gone = failure && !shown[failure.form] && failure.form !== PUBLICATION_FORM ? failure : undefined;
   return (
     <section aria-labelledby="actions-h" class="actions">
       <h2 id="actions-h">What happens next</h2>

@@ -12,6 +12,7 @@ import type { FormFailure } from "./forms.js";
 import { StaffHoldPanel } from "./holds.js";
 import { actionText, DetailsInWords, type Names, reasonInWords } from "./in-words.js";
 import { Layout, StatusBadge, statusText, When } from "./layout.js";
+import { PublicationPanel, type PublicationView } from "./publication.js";
 import { RequestFiled } from "./request-filed.js";
 import { ChecklistSummary, VERDICT_TEXT } from "./review-form.js";
 import { ScrollBox } from "./table.js";
@@ -107,6 +108,7 @@ export function RequestPage({
   assignee,
   emergencyPage,
   enforcing,
+  publication,
   failure,
 }: {
   principal: Principal;
@@ -122,6 +124,8 @@ export function RequestPage({
   emergencyPage: EmergencyPageView | null;
   /** An EPOC's enforcing State (docs/regimes.md#the-enforcing-state). */
   enforcing: EnforcingView | null;
+  /** The demand's publication, for staff who may draft it, once the request is answered (docs/publications.md). */
+  publication?: PublicationView | null;
   notice: string | undefined;
 }) {
   const decision = r.decision;
@@ -232,6 +236,13 @@ export function RequestPage({
         </section>
       )}
       <ApprovalPanel r={r} />
+      <PublicationPanel
+        principal={principal}
+        csrf={csrf}
+        requestId={r.id}
+        view={publication ?? null}
+        failure={failure}
+      />
       {timeline && (
         <section aria-labelledby="timeline-h">
           <h2 id="timeline-h">Audit timeline</h2>

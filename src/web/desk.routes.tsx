@@ -6,6 +6,7 @@ import type { Status } from "../domain/vocabulary.js";
 import { type App, type AppContext, principalOf } from "../http/context.js";
 import { pageCsrf } from "../http/session.js";
 import { emergencyPageOf } from "../paging/emergency-page.service.js";
+import { ANSWERED, publicationStanding } from "../reports/publication.service.js";
 import { viewOf } from "../requests/enforcing-state.service.js";
 import { authorizeRequest } from "../requests/request.access.js";
 import {
@@ -34,6 +35,7 @@ import { attemptForm, type FormFailure } from "./forms.js";
 import { idsIn } from "./in-words.js";
 import { resolveJurisdiction } from "./jurisdiction-input.js";
 import { noticeText } from "./notices.js";
+import { type PublicationView, publicationPages } from "./publication.js";
 import { defaultView, type QueueView, viewsFor } from "./queue.views.js";
 import { seeOther, sendPage } from "./render.js";
 import { checklistFromForm, REVIEW_FORM, reviewFormProblems } from "./review-form.js";
@@ -64,8 +66,13 @@ export async function deskPages(app: App, context: AppContext): Promise<void> {
     id: string,
     notice: string | undefined,
     failure?: FormFailure,
+    posted?: Pick<PublicationView, "preview" | "posted">,
   ) => {
     const r = (await getRequest(db, principal, id)) as RequestView;
+    const publication =
+      may(principal, "publication.draft") && ANSWERED.includes(r.status)
+        ? { ...(await publicationStanding(db, principal, r.id, now())), ...posted }
+        : null;
     const entries = may(principal, "request.audit") ? await requestTimeline(db, principal, r.id) : undefined;
     const timeline = entries && {
       entries,
@@ -88,6 +95,7 @@ export async function deskPages(app: App, context: AppContext): Promise<void> {
         assignee={assignee}
         emergencyPage={emergencyPage}
         enforcing={enforcing}
+        publication={publication}
         callbackNumber={
           r.process === "emergency" && may(principal, "request.callback")
             ? await callbackNumberOf(db, { type: "request", id: r.id })
@@ -96,6 +104,10 @@ export async function deskPages(app: App, context: AppContext): Promise<void> {
       />
     );
   };
+
+  await publicationPages(app, context, (request, id, { failure, publication }) =>
+    requestPage(principalOf(request), pageCsrf(request), id, undefined, failure, publication),
+  );
 
   await enforcingStatePages(app, context, async (request, reply, id, failure) =>
     sendPage(reply, await requestPage(principalOf(request), pageCsrf(request), id, undefined, failure), failure.status),

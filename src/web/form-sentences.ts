@@ -105,7 +105,72 @@ const reviewSentence: Sentences = (p) => {
   return undefined;
 };
 
-export const SENTENCES = { request: requestSentence, review: reviewSentence } as const;
+/** What the publication service says when a draft or an approval cannot be taken, for the person at the desk. */
+const PUBLICATION_REFUSALS: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => string]> = [
+  [
+    /is (\w+): a demand is published only once it has been answered/,
+    (m) =>
+      `This request has not been answered yet (it is ${(m[1] ?? "").replace("_", " ")}), so it cannot be published. Nothing was saved.`,
+  ],
+  [
+    /national-security process with no recorded end to its gag/,
+    () => "This is a national-security request with no recorded end to its gag: it may never be published.",
+  ],
+  [
+    /under a non-disclosure order until (\S+): it may be published from (\S+)/,
+    (m) =>
+      `A non-disclosure order is in force until ${m[1]}: this demand may be published from ${m[2]}. Nothing was saved.`,
+  ],
+  [
+    /was approved on (\d{4}-\d{2}-\d{2})\S*; it is not redrafted/,
+    (m) => `This publication was approved on ${m[1]} and is public: it is not redrafted.`,
+  ],
+  [/has no drafted publication to approve/, () => "There is no draft of this publication to approve."],
+  [/publication is already approved/, () => "This publication is already approved: it is public at /reports/demands."],
+  [
+    /who drafted a publication may not approve it/,
+    () =>
+      "You drafted the version of this publication now in the draft, so another member of counsel must approve it. Nothing was published.",
+  ],
+  [/"(\w+)" is redacted twice/, () => "Each field is withheld once: untick the second."],
+];
+
+/** A publishable field as the desk's sentences and labels name it ("Withhold the agency's reference"). */
+export const PUBLICATION_FIELD_NAMES: Record<string, string> = {
+  agency: "the agency",
+  reference: "the agency's reference",
+  jurisdiction: "the jurisdiction",
+  process: "the legal process",
+  instrument: "the instrument",
+  issuedBy: "who issued it",
+  receivedAt: "the day received",
+  categories: "the data asked for",
+  dateRange: "the period asked for",
+  nonDisclosureUntil: "the non-disclosure order's end",
+  outcome: "the outcome",
+};
+
+/** The desk's publication forms (web/publication.tsx): `publication.reason_reference`, `approval.version`. */
+const publicationSentence: Sentences = (p) => {
+  const field = /\.reason_(\w+)$/.exec(p.path)?.[1];
+  if (field) return `Say why ${PUBLICATION_FIELD_NAMES[field] ?? field} is withheld, in 500 characters or fewer`;
+  if (/\.summary$/.test(p.path)) return "Write the summary in 4,000 characters or fewer";
+  if (/\.version$/.test(p.path)) {
+    const now = /at version (\d+)/.exec(p.message)?.[1];
+    return `The draft has changed since you read it${now ? ` (it is now version ${now})` : ""}: read it again below before approving. Nothing was published.`;
+  }
+  for (const [pattern, say] of PUBLICATION_REFUSALS) {
+    const m = pattern.exec(p.message);
+    if (m) return say(m);
+  }
+  return undefined;
+};
+
+export const SENTENCES = {
+  request: requestSentence,
+  review: reviewSentence,
+  publication: publicationSentence,
+} as const;
 
 function capital(message: string): string {
   return message.charAt(0).toUpperCase() + message.slice(1);

@@ -21,6 +21,9 @@ const NOTICES: Record<string, string> = {
   "enforcing-notified":
     "Notification of the enforcing State recorded. Traffic and content data wait until its window closes or it answers.",
   "enforcing-answered": "The enforcing authority's answer recorded. What may leave is shown under Enforcing State.",
+  "publication-drafted":
+    "Publication drafted. Nothing is public until counsel, someone other than the drafter, approves it.",
+  "publication-approved": "Publication approved: the demand is public at /reports/demands as previewed.",
   acknowledged: "Emergency acknowledged: the desk shows it is yours. Make the call-back to verify it.",
   "callback-number-reviewed": "Counsel's review of the changed number recorded; the call-back dials the number chosen.",
   paused: "Jurisdiction paused: its open requests are on hold.",
