@@ -470,7 +470,10 @@ export function fulfilRequestJob(
       signal: job.signal,
       onProgress: (p) => {
         const percent = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
-        if (p.phase === "package" && percent < lastPercent + 10 && percent !== 100) return;
+        // Every tenth, and 100 % once: the archive's last chunks all report 100 % (the demo printed it ~40 times).
+        if (p.phase === "package" && (percent === lastPercent || (percent < lastPercent + 10 && percent !== 100))) {
+          return;
+        }
         lastPercent = p.phase === "package" ? percent : -1;
         process.stderr.write(`job ${job.id} request.fulfil ${requestId}: ${p.phase} ${percent}%\n`);
       },
