@@ -1,6 +1,7 @@
 import { CHECKPOINT_EVERY, sealAudit } from "../audit/seal.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
+import { refreshPlannerStatistics } from "../db/statistics.js";
 import { runDueJobs } from "../jobs/jobs.js";
 import { deliverDueMail, type MailTransport } from "../mail/outbox.js";
 import { smtpTransport } from "../mail/smtp.js";
@@ -12,6 +13,9 @@ import { configuredJobHandlers } from "./job-handlers.js";
 
 /** Abandoned uploads are rare (a killed process): looking once an hour is enough, and costs one statement. */
 const SWEEP_EVERY_MS = HOUR_MS;
+/** PGlite runs no autovacuum: its planner's statistics are refreshed daily, the first time well after start. */
+const ANALYZE_EVERY_MS = 24 * HOUR_MS;
+const FIRST_ANALYZE_AFTER_MS = HOUR_MS;
 
 /**
  * One Custodian process: the HTTP server, and beside it the background work every process shares through
@@ -52,6 +56,8 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
   let stopping = false;
   let canaryDecided: string | undefined;
   let blobsSweptAt = 0;
+  const embedded = !config.databaseUrl;
+  let analyzedAt = Date.now() - ANALYZE_EVERY_MS + FIRST_ANALYZE_AFTER_MS;
   let running: Promise<void> = Promise.resolve();
   const work = async () => {
     try {
@@ -69,6 +75,10 @@ export async function startServer(db: Db, config: Config, options: ServeOptions)
         const swept = await sweepAbandonedBlobs(db, new Date());
         blobsSweptAt = Date.now();
         if (swept > 0) app.log.info({ swept }, "deleted abandoned uploads no request links to");
+      }
+      if (embedded && Date.now() - analyzedAt >= ANALYZE_EVERY_MS) {
+        await refreshPlannerStatistics(db);
+        analyzedAt = Date.now();
       }
     } catch (error) {
       app.log.error({ err: error }, "background work failed; retrying on the next tick");
