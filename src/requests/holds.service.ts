@@ -32,16 +32,12 @@ export interface HoldView {
   account?: { id: string; email: string };
 }
 
-/** Hold the open requests `accountId` submitted; in the caller's (the suspension's) transaction. */
-export async function holdRequestsOfSuspended(
-  tx: Tx,
-  account: { id: string; email: string },
-  suspension: { actor: string; reason: string; now: Date },
-): Promise<number> {
-  const open = await tx
+/** The requests a suspension of `accountId` would hold: those it submitted that are open, and not held already. */
+function holdableOf(db: Db | Tx, accountId: string) {
+  return db
     .selectFrom("request as r")
     .select("r.id")
-    .where("r.submitted_by", "=", account.id)
+    .where("r.submitted_by", "=", accountId)
     .where(({ or, eb, exists, selectFrom }) =>
       or([
         eb("r.status", "in", OPEN),
@@ -66,10 +62,21 @@ export async function holdRequestsOfSuspended(
             .where("h.released_at", "is", null),
         ),
       ),
-    )
-    .orderBy("r.id")
-    .forUpdate()
-    .execute();
+    );
+}
+
+/** How many requests suspending `accountId` would hold now: what the suspension's confirmation page says. */
+export async function holdableCount(db: Db, accountId: string): Promise<number> {
+  return (await holdableOf(db, accountId).execute()).length;
+}
+
+/** Hold the open requests `accountId` submitted; in the caller's (the suspension's) transaction. */
+export async function holdRequestsOfSuspended(
+  tx: Tx,
+  account: { id: string; email: string },
+  suspension: { actor: string; reason: string; now: Date },
+): Promise<number> {
+  const open = await holdableOf(tx, account.id).orderBy("r.id").forUpdate().execute();
   if (open.length === 0) return 0;
   await tx
     .insertInto("request_hold")

@@ -5,13 +5,14 @@ import type { ProductionView } from "../fulfilment/productions.queries.js";
 import type { RequestDetail } from "../requests/request.presenter.js";
 import { CorrespondenceSection } from "./correspondence.js";
 import { formatBytes } from "./format-bytes.js";
+import type { FormFailure } from "./forms.js";
 import { PROCESS_TEXT } from "./guide.js";
 import { PortalHoldNotice } from "./holds.js";
-import { CsrfField, Layout, StatusBadge, statusText, When } from "./layout.js";
+import { CsrfField, FormErrors, Layout, StatusBadge, statusText, TextField, When } from "./layout.js";
 
 /** An officer's request in the portal: where it stands, what happens next, what was asked for, the production. */
 
-const WITHDRAWABLE = ["received", "verifying", "under_review", "approved", "on_hold"];
+const WITHDRAWABLE: readonly string[] = ["received", "verifying", "under_review", "approved", "on_hold"];
 
 /**
  * A request's production: when it was sealed, what it holds, until when it can be downloaded, and
@@ -220,20 +221,74 @@ export function PortalRequestPage({
         jurisdiction={r.jurisdiction}
       />
       {WITHDRAWABLE.includes(r.status) && (
-        <details class="narrow">
-          <summary>Withdraw this request</summary>
-          <form method="post" action={`/portal/requests/${r.id}/withdraw`}>
-            <CsrfField token={csrf} />
-            <p class="hint">Withdrawing stops all work on it; nothing is disclosed afterwards.</p>
-            <div class="field">
-              <label for="f-reason">Reason</label>
-              <input id="f-reason" name="reason" required maxLength={2000} />
-            </div>
-            <button type="submit" class="danger">
-              Withdraw the request
-            </button>
-          </form>
-        </details>
+        <p>
+          <a href={`/portal/requests/${r.id}/withdraw`}>Withdraw this request…</a>
+        </p>
+      )}
+    </Layout>
+  );
+}
+
+/**
+ * The page between "Withdraw" and the withdrawal: what withdrawing this request does (all work stops,
+ * nothing is disclosed, even what was approved; it cannot be undone) and the reason, then one button; a
+ * request past withdrawing says so, with no button.
+ */
+export function WithdrawConfirmPage({
+  principal,
+  csrf,
+  r,
+  failure,
+}: {
+  principal: Principal;
+  csrf: string | undefined;
+  r: RequestDetail;
+  failure: FormFailure | undefined;
+}) {
+  const title = `Withdraw ${r.reference}`;
+  const open = WITHDRAWABLE.includes(r.status);
+  return (
+    <Layout title={failure ? `Error: ${title}` : title} principal={principal} csrf={csrf}>
+      <p>
+        <a href={`/portal/requests/${r.id}`}>← {r.reference}</a>
+      </p>
+      <h1>{title}</h1>
+      <p>
+        <StatusBadge status={r.status} /> {statusText(r.status, false)}
+      </p>
+      {open ? (
+        <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="card narrow">
+          <CsrfField token={csrf} />
+          <FormErrors form="withdraw" failure={failure} fields={["reason"]} />
+          <p class="effect">
+            <strong>Withdraw {r.reference}:</strong> we stop all work on it and disclose nothing
+            {r.status === "approved" ? ", not even the data already approved" : ""}. A withdrawal cannot be undone: to
+            ask again, submit a new request.
+          </p>
+          <TextField
+            form="withdraw"
+            name="reason"
+            label="Why you withdraw it"
+            failure={failure}
+            required
+            maxLength={2000}
+          />
+          <button type="submit" class="danger">
+            Withdraw {r.reference}
+          </button>{" "}
+          <a href={`/portal/requests/${r.id}`}>Keep the request</a>
+        </form>
+      ) : (
+        <div class="warning" role="status">
+          <p>
+            <strong>This request can no longer be withdrawn: it is {r.status.replace("_", " ")}.</strong>
+          </p>
+          <ul class="ways-back">
+            <li>
+              <a href={`/portal/requests/${r.id}`}>Back to the request</a>
+            </li>
+          </ul>
+        </div>
       )}
     </Layout>
   );

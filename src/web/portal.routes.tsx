@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { listAgencies } from "../agencies/agencies.service.js";
 import { callbackNumberOf } from "../agencies/callback-number.js";
@@ -14,15 +15,16 @@ import { loadPolicyInForce } from "../policy/policy.store.js";
 import { discardUnlinkedBlobs } from "../requests/documents.store.js";
 import { submitRequest, withdrawRequest } from "../requests/request.actions.js";
 import { getRequest, listRequests } from "../requests/request.queries.js";
+import { isUuid } from "../shared/ids.js";
 import { type Problem, ValidationError } from "../shared/validation.js";
 import { alreadyDownloaded, ErrorPage } from "./error-pages.js";
 import { inSentences } from "./form-sentences.js";
-import { documentStore, readMultipartForm } from "./forms.js";
+import { attemptForm, documentStore, type FormFailure, readMultipartForm } from "./forms.js";
 import { guideFor } from "./guide.js";
 import { Layout, StatusBadge, statusText, When } from "./layout.js";
 import { noticeText } from "./notices.js";
 import { RequestForm } from "./portal.form.js";
-import { PortalRequestPage } from "./portal.request.js";
+import { PortalRequestPage, WithdrawConfirmPage } from "./portal.request.js";
 import { seeOther, sendPage } from "./render.js";
 import {
   documentFromForm,
@@ -267,9 +269,25 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
     },
   );
 
+  const withdrawPage = async (request: FastifyRequest, id: string, failure?: FormFailure) => {
+    const principal = principalOf(request);
+    const r = await getRequest(db, principal, id);
+    return <WithdrawConfirmPage principal={principal} csrf={pageCsrf(request)} r={r} failure={failure} />;
+  };
+
+  app.get(
+    "/portal/requests/:id/withdraw",
+    { config: { access: "request.withdraw", page: true }, schema: { hide: true, params: idParams } },
+    async (request, reply) => {
+      if (principalOf(request).role !== "agency") return seeOther(reply, `/desk/requests/${request.params.id}`);
+      return sendPage(reply, await withdrawPage(request, request.params.id));
+    },
+  );
+
   app.post(
     "/portal/requests/:id/withdraw",
     {
+      attachValidation: true,
       config: { access: "request.withdraw", page: true },
       schema: {
         hide: true,
@@ -278,7 +296,13 @@ export async function portalPages(app: App, context: AppContext): Promise<void> 
       },
     },
     async (request, reply) => {
-      await withdrawRequest(db, principalOf(request), request.params.id, request.body.reason, now());
+      if (request.validationError && !isUuid(String(request.params.id))) throw request.validationError;
+      const outcome = await attemptForm("withdraw", request, () =>
+        withdrawRequest(db, principalOf(request), request.params.id, request.body.reason, now()),
+      );
+      if (!outcome.ok) {
+        return sendPage(reply, await withdrawPage(request, request.params.id, outcome.failure), outcome.failure.status);
+      }
       return seeOther(reply, `/portal/requests/${request.params.id}?notice=withdrawn`);
     },
   );

@@ -135,10 +135,11 @@ describe.skipIf(!CHROMIUM_FOUND).each(DRIVERS)("what happens next, in Chromium o
     );
     const next = nextStep(officer);
     expect(await next.textContent()).toContain(`We are calling your agency's number on file, ${AGENCY_PHONE}, now`);
-    // Category labels, not codes; the withdrawal is tucked away, not a red form beside the news.
+    // Category labels, not codes; the withdrawal is a link to a page of its own, not a red form beside the news.
     const asked = officer.locator("dt", { hasText: "Data asked for" }).locator("xpath=following-sibling::dd[1]");
     expect((await asked.textContent())?.trim()).toBe("Name");
-    expect(await officer.getByRole("button", { name: "Withdraw the request" }).isVisible()).toBe(false);
+    expect(await officer.getByRole("button", { name: /Withdraw/ }).count()).toBe(0);
+    expect(await officer.getByRole("link", { name: "Withdraw this request…" }).count()).toBe(1);
     await expectClean(officer, "18-1-portal-emergency-submitted");
   }, 120_000);
 

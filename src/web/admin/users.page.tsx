@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { listAgencies } from "../../agencies/agencies.service.js";
 import { activateOfficer, listUsers, suspendUser } from "../../auth/accounts.service.js";
@@ -8,9 +9,11 @@ import {
   proposeStaffAccount,
   resendSetupLink,
 } from "../../auth/staff.service.js";
+import { type SuspensionPreview, suspensionPreview } from "../../auth/suspension.view.js";
 import { may, type Principal } from "../../authz/authz.js";
 import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
+import { isUuid } from "../../shared/ids.js";
 import { attemptForm, type FormFailure } from "../forms.js";
 import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
@@ -23,6 +26,76 @@ import { csrfField, noticeQuery, reason, sendRefused } from "./admin.forms.js";
  * setting them up through a link mailed to them (no secret is ever shown here); suspension; an officer's
  * activation after the call-back.
  */
+
+/**
+ * The page between "Suspend" and the suspension: what it does to this account, counted now (the sessions
+ * signed out, the API tokens revoked, the requests held for staff review), the reason, and one button; or,
+ * when the service would refuse it (already suspended, one's own account), why, with no button.
+ */
+export function SuspendConfirmView({
+  principal,
+  csrf,
+  preview,
+  failure,
+}: {
+  principal: Principal;
+  csrf: string | undefined;
+  preview: SuspensionPreview;
+  failure: FormFailure | undefined;
+}) {
+  const p = preview;
+  const title = `Suspend ${p.email}`;
+  const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+  const who = p.role === "agency" ? `officer of ${p.agencyName ?? "an agency"}` : p.role;
+  return (
+    <Layout title={failure ? `Error: ${title}` : title} principal={principal} csrf={csrf} current="/admin/users">
+      <p>
+        <a href="/admin/users">← Users</a>
+      </p>
+      <h1>{title}</h1>
+      <p>
+        {p.displayName} ({who}) is {p.status}.
+      </p>
+      {p.refused ? (
+        <div class="warning" role="status">
+          <p>
+            <strong>{p.refused}</strong>
+          </p>
+          <ul class="ways-back">
+            <li>
+              <a href="/admin/users">Back to the users</a>
+            </li>
+          </ul>
+        </div>
+      ) : (
+        <form method="post" action={`/admin/users/${p.id}/suspend`} class="card narrow">
+          <CsrfField token={csrf} />
+          <FormErrors form="suspend" failure={failure} fields={["reason"]} />
+          <p class="effect">
+            <strong>Suspend {p.email}:</strong> they cannot sign in from now on; {count(p.sessions, "session")} signed
+            in now {p.sessions === 1 ? "is" : "are"} ended and {count(p.tokens, "API token")}{" "}
+            {p.tokens === 1 ? "stops" : "stop"} working
+            {p.role === "agency"
+              ? `; ${count(p.requests, "request")} they submitted that ${p.requests === 1 ? "is" : "are"} not finished ${p.requests === 1 ? "is" : "are"} held for staff review, and nothing of ${p.requests === 1 ? "it" : "them"} leaves until staff release ${p.requests === 1 ? "it" : "them"} one by one. Bringing the account back releases none of them.`
+              : ". Bringing them back takes two admins, and they set up their password and second factor again."}
+          </p>
+          <TextField
+            form="suspend"
+            name="reason"
+            label="Reason (kept in the audit trail)"
+            failure={failure}
+            required
+            maxLength={2000}
+          />
+          <button type="submit" class="danger">
+            Suspend {p.email}
+          </button>{" "}
+          <a href="/admin/users">Cancel</a>
+        </form>
+      )}
+    </Layout>
+  );
+}
 
 export async function userPages(app: App, { db, now, config }: AppContext): Promise<void> {
   // ---- Users ---------------------------------------------------------------------------------------
@@ -168,23 +241,10 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
                         </button>
                       </form>
                     )}
-                    {canManage && u.status === "active" && u.id !== principal.userId && (
-                      <form method="post" action={`/admin/users/${u.id}/suspend`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <FormErrors form={`suspend-${u.id}`} failure={failure} fields={["reason"]} />
-                        <TextField
-                          form={`suspend-${u.id}`}
-                          name="reason"
-                          label={`Reason to suspend ${u.email}`}
-                          failure={failure}
-                          required
-                          maxLength={2000}
-                          inline
-                        />
-                        <button type="submit" class="danger">
-                          Suspend
-                        </button>
-                      </form>
+                    {canManage && u.status !== "suspended" && u.id !== principal.userId && (
+                      <a class="button danger small" href={`/admin/users/${u.id}/suspend`}>
+                        Suspend {u.email}…
+                      </a>
                     )}
                   </td>
                 )}
@@ -307,6 +367,27 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
     },
   );
 
+  const suspendPage = async (request: FastifyRequest, id: string, failure?: FormFailure) => {
+    const principal = principalOf(request);
+    return (
+      <SuspendConfirmView
+        principal={principal}
+        csrf={pageCsrf(request)}
+        preview={await suspensionPreview(db, principal, id, now())}
+        failure={failure}
+      />
+    );
+  };
+
+  app.get(
+    "/admin/users/:id/suspend",
+    {
+      config: { access: "user.manage", page: true },
+      schema: { hide: true, params: z.strictObject({ id: z.uuid() }) },
+    },
+    async (request, reply) => sendPage(reply, await suspendPage(request, request.params.id)),
+  );
+
   app.post(
     "/admin/users/:id/suspend",
     {
@@ -315,10 +396,13 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
       schema: { hide: true, params: z.strictObject({ id: z.uuid() }), body: z.strictObject({ ...csrfField, reason }) },
     },
     async (request, reply) => {
-      const outcome = await attemptForm(`suspend-${request.params.id}`, request, () =>
+      if (request.validationError && !isUuid(String(request.params.id))) throw request.validationError;
+      const outcome = await attemptForm("suspend", request, () =>
         suspendUser(db, principalOf(request), request.params.id, request.body.reason, now()),
       );
-      if (!outcome.ok) return sendRefused(request, reply, UsersPage, outcome.failure);
+      if (!outcome.ok) {
+        return sendPage(reply, await suspendPage(request, request.params.id, outcome.failure), outcome.failure.status);
+      }
       return seeOther(reply, "/admin/users?notice=suspended");
     },
   );
