@@ -95,7 +95,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   "request.list": ["agency", ...STAFF_READERS],
   "request.read": ["agency", ...STAFF_READERS],
   "request.withdraw": ["agency", "intake"],
-  "request.advance": ["intake", "reviewer"],
+  // Verifying the requester and the documents is intake's step; reviewers begin where it ends (docs/roles.md).
+  "request.advance": ["intake"],
   "request.callback": ["intake", "reviewer", "counsel"],
   // Which number to call when the agency's phone changed after the request or registration arrived.
   "callback.review_number": ["counsel"],

@@ -191,7 +191,7 @@ export async function withdrawRequest(db: Db, principal: Principal, requestId: s
 }
 
 /**
- * Intake's and reviewers' step forward: received → verifying → under_review. Moving out of verifying
+ * Intake's step forward: received → verifying → under_review. Moving out of verifying
  * records that the requester was verified (for a request registered from the mail) and decides again.
  */
 export async function advanceRequest(

@@ -73,12 +73,14 @@ describe.skipIf(!CHROMIUM_FOUND)("an officer downloads a production in Chromium"
     chrome.signedIn(server.url, account, { acceptDownloads: true, ...(path ? { path } : {}) });
 
   it("a reviewer recommends and counsel approves through the pages; the fulfilment job packages it", async () => {
+    const intake = await signedIn(desk.accounts.intake);
+    await intake.goto(`${server.url}/desk/requests/${requestId}`);
+    await intake.getByLabel("Verified: send it for legal review").check();
+    await intake.getByLabel("What you checked").fill("Court order checked with the clerk.");
+    await intake.getByRole("button", { name: "Record the check" }).click();
+    await intake.waitForURL(/notice=advanced/);
     const reviewer = await signedIn(desk.accounts.reviewer);
     await reviewer.goto(`${server.url}/desk/requests/${requestId}`);
-    await reviewer.getByLabel("Verified: send it for legal review").check();
-    await reviewer.getByLabel("What you checked").fill("Court order checked with the clerk.");
-    await reviewer.getByRole("button", { name: "Record the check" }).click();
-    await reviewer.waitForURL(/notice=advanced/);
     await answerChecklist(reviewer);
     await reviewer.getByLabel("Recommend approval").check();
     await reviewer.getByLabel("Note").fill("Subscriber records and IP logs for one account, as ordered.");

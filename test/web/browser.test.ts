@@ -95,11 +95,18 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await screenshot(officer, "03-portal-request");
   }, 180_000);
 
-  it("a reviewer verifies and recommends it; counsel approves it (two people)", async () => {
+  it("intake verifies it, a reviewer recommends it; counsel approves it (two people)", async () => {
     const id = requestPath.split("/").at(-1) as string;
+    // Verification is intake's step: intake records the check; the reviewer is never offered it.
+    const intake = await signedIn(desk.accounts.intake);
+    await intake.goto(`${server.url}/desk/requests/${id}`);
+    await intake.getByLabel("Verified: send it for legal review").check();
+    await intake.getByLabel("What you checked").fill("Warrant checked with the clerk of the court.");
+    await intake.getByRole("button", { name: "Record the check" }).click();
+    await intake.waitForURL(/notice=advanced/);
     const reviewer = await signedIn(desk.accounts.reviewer);
     expect(new URL(reviewer.url()).pathname).toBe("/desk");
-    // A reviewer lands on the reviews waiting for them; a request not yet verified is among the open ones.
+    // A reviewer lands on the reviews waiting for them; the request is also among the open ones.
     await reviewer.getByRole("navigation", { name: "Queue views" }).getByRole("link", { name: /^Open/ }).click();
     await reviewer.getByLabel("Country").fill("US");
     await reviewer.getByRole("button", { name: "Apply" }).click();
@@ -107,10 +114,7 @@ describe.skipIf(!CHROMIUM_FOUND)("the web desk in Chromium", () => {
     await screenshot(reviewer, "04-desk-queue");
     await reviewer.getByRole("link", { name: "FBI-BROWSER-0001" }).click();
     await reviewer.waitForURL(`**/desk/requests/${id}`);
-    await reviewer.getByLabel("Verified: send it for legal review").check();
-    await reviewer.getByLabel("What you checked").fill("Warrant checked with the clerk of the court.");
-    await reviewer.getByRole("button", { name: "Record the check" }).click();
-    await reviewer.waitForURL(/notice=advanced/);
+    expect(await reviewer.getByLabel("What you checked").count()).toBe(0);
     const decision = reviewer.locator("table.decision");
     await expect.poll(() => decision.textContent()).toContain("search warrant unlocks account contents");
     await answerChecklist(reviewer);
