@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { readNoticeReport } from "../reports/notice.repository.js";
 import { type Period, periodKind, periodSchema, type Year } from "../reports/period.js";
 import { layoutCsv } from "../reports/report.layouts.js";
 import { renderReportPage } from "../reports/report.page.js";
@@ -44,7 +45,11 @@ export async function runReport(args: string[]): Promise<number> {
     if (format === "html") return renderReportPage(await loadReportPageData(db, period));
     if (format === "json") return `${JSON.stringify(await loadReportDocument(db, period), null, 2)}\n`;
     if (format === "notices-csv") return loadNoticeCsv(db, period);
-    return layoutCsv(format, await readReport(db, period));
+    return layoutCsv(
+      format,
+      await readReport(db, period),
+      format === "oti-csv" ? await readNoticeReport(db, period) : null,
+    );
   });
   if (values.out) writeFileSync(values.out, output);
   else process.stdout.write(output);

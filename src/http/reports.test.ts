@@ -121,6 +121,10 @@ describe.each(DRIVERS)("the transparency report over HTTP on %s", (driver) => {
     expect((await get("/reports/2020H2/versions/1.apple.csv")).body).toBe(
       (await get("/reports/2020H2.apple.csv")).body,
     );
+    // The OTI template's notification columns come from the version's frozen notice figures.
+    const oti = (await get("/reports/2020H2/versions/1.oti.csv")).body;
+    expect(oti).toBe((await get("/reports/2020H2.oti.csv")).body);
+    expect(oti).toMatch(/\r\n2020H2,[^\r]*,\d+,\d+,\d+\r\n/);
     const versionJson = (await get("/reports/2020H2/versions/1.json")).json() as { notices: unknown; rows: unknown };
     expect(versionJson.notices).toEqual((one.json() as { notices: unknown }).notices);
     expect(versionJson.notices).toEqual((await get("/api/v1/reports/2020H2")).json().notices);

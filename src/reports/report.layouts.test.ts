@@ -5,6 +5,7 @@ import { DRIVERS, freshDatabase, type TestDatabase } from "../../test/support/db
 import { ROOT, reportRow } from "../../test/support/fixtures.js";
 import { importLedger } from "../ledger/ledger.service.js";
 import { APPLE_COUNTRIES } from "./apple-countries.js";
+import type { NoticeRow } from "./notice.repository.js";
 import type { ReportRow } from "./report.definitions.js";
 import { APPLE_COLUMNS, type AppleRequestType, OTI_COLUMNS, toAppleCsv, toOtiCsv } from "./report.layouts.js";
 import { readReport } from "./report.repository.js";
@@ -40,25 +41,53 @@ describe("Apple's and the OTI template's layouts", () => {
     );
   });
 
-  it("OTI: one row per legal process under the template's categories, what was not disclosed said apart", () => {
-    const out = records(toOtiCsv(rows));
-    expect(Object.keys(out[0] ?? {})).toEqual([...OTI_COLUMNS]);
-    expect(out.find((r) => r.Country === "Hong Kong")).toEqual({
-      "Reporting period": "2020H2",
-      Country: "Hong Kong",
-      "Legal process": "Court orders",
-      "Requests received": "6",
-      "Accounts specified": "9",
-      "Requests where some data was disclosed": "0",
-      "Percentage of requests where some data was disclosed": "0.0",
-      "Requests where no data was disclosed": "6",
-      "Requests rejected or challenged": "0",
-      "Requests where no responsive data existed": "0",
-      "Requests held (jurisdiction paused)": "6",
+  it("OTI: the Toolkit template's request types, outcomes with their shares, and notifications", () => {
+    const notice = (jurisdiction: string, process: string, figures: Partial<NoticeRow>): NoticeRow => ({
+      period: "2020H2",
+      jurisdiction,
+      process,
+      given: 0,
+      delayed: 0,
+      barred: 0,
+      pending: 0,
+      notPossible: 0,
+      byAuthority: 0,
+      ...figures,
     });
-    const ns = out.find((r) => r["Legal process"] === "National security requests (in bands)");
-    expect(ns?.["Requests received"]).toBe("250-499");
-    expect(ns?.["Percentage of requests where some data was disclosed"]).toBe("");
+    const notices = [
+      notice("DE", "court_order", { given: 5, delayed: 1, barred: 2, notPossible: 1, pending: 1 }),
+      notice("US", "national_security", { barred: 300 }),
+    ];
+    const out = records(toOtiCsv(rows, notices));
+    expect(Object.keys(out[0] ?? {})).toEqual([...OTI_COLUMNS]);
+    expect(out.find((r) => r.Country === "Germany" && r["Request type"] === "Other court orders")).toEqual({
+      "Reporting period": "2020H2",
+      Country: "Germany",
+      "Request type": "Other court orders",
+      Received: "10",
+      "Selectors specified": "12",
+      "Accounts responsive": "",
+      Rejected: "2",
+      "No data": "1",
+      "Content disclosed": "",
+      "Non-content disclosed": "",
+      "Content or non-content disclosed": "7",
+      "Held (jurisdiction paused)": "0",
+      "Rejected, % of total": "20.0",
+      "No data, % of total": "10.0",
+      "Content or non-content disclosed, % of total": "70.0",
+      "Sealed requests": "3",
+      "Non-sealed requests, notice was provided": "5",
+      "Non-sealed requests, notice was not provided": "2",
+    });
+    // Held by a pause: no outcome of the template's, its own column; no notice owed yet.
+    const hk = out.find((r) => r.Country === "Hong Kong");
+    expect(hk).toMatchObject({ Received: "6", "Held (jurisdiction paused)": "6", "Sealed requests": "0" });
+    expect(out.find((r) => r["Request type"] === "Subpoenas")?.Received).toBe("5");
+    const ns = out.find((r) => r["Request type"] === "National security requests (in bands)");
+    expect(ns).toMatchObject({ Received: "250-499", "Rejected, % of total": "", "Sealed requests": "250-499" });
+    // Without notice figures (a version published before they were frozen) the notification cells are empty.
+    expect(records(toOtiCsv(rows))[0]?.["Sealed requests"]).toBe("");
   });
 });
 

@@ -1,5 +1,6 @@
 import { APPLE_COUNTRIES } from "./apple-countries.js";
 import { countryName } from "./country-names.js";
+import type { NoticeRow } from "./notice.repository.js";
 import { type Period, periodKind } from "./period.js";
 import type { ReportRow } from "./report.definitions.js";
 import { band, csv, type Figure, percentOf, toCsv, toGoogleCsv } from "./report.format.js";
@@ -55,7 +56,8 @@ export const LAYOUTS: readonly Layout[] = [
     id: "oti-csv",
     title: "OTI template",
     file: (p) => `${p}.oti.csv`,
-    description: "the Transparency Reporting Toolkit template's legal-process categories",
+    description:
+      "the Open Technology Institute's Transparency Reporting Toolkit template: request types, outcomes, user notification",
   },
   {
     id: "notices-csv",
@@ -187,10 +189,18 @@ export function toAppleCsv(
 
 // ——— OTI ———
 
-/** The legal-process categories of the Toolkit's template, as a US reader knows them. */
+/**
+ * The request types of the Toolkit's template (opentechinstitute/transparency-reporting-toolkit, its
+ * `types`, `outcomes` and `notifications` tables; the guide at cyber.harvard.edu/publications/2016/
+ * transparency_guide_and_template), under the template's own names where it has one: search warrants,
+ * other court orders, subpoenas (the template splits criminal and civil, which Custodian does not record),
+ * emergency requests. The template's wiretap and pen-register orders are real-time interception, which
+ * Custodian does not take. What the template has no column for (preservation, mutual legal assistance,
+ * national security in bands of 250, informal requests) keeps a name of its own.
+ */
 export const OTI_LEGAL_PROCESS: Readonly<Record<string, string>> = {
   subpoena: "Subpoenas",
-  court_order: "Court orders",
+  court_order: "Other court orders",
   search_warrant: "Search warrants",
   emergency: "Emergency requests",
   preservation: "Preservation requests",
@@ -199,42 +209,76 @@ export const OTI_LEGAL_PROCESS: Readonly<Record<string, string>> = {
   informal: "Other requests",
 };
 
+/**
+ * The template's figures per request type, in its order: received, selectors specified and accounts
+ * responsive (types); rejected, no data, content disclosed, non-content disclosed, each also as a
+ * percentage of the received (outcomes); sealed, and non-sealed with and without notice (notifications).
+ * Custodian does not record whether what it disclosed was content or non-content, nor how many accounts
+ * were responsive: those cells are empty, and `Content or non-content disclosed` carries what it does
+ * record. Requests held by a paused jurisdiction have no outcome in the template and get a column of their
+ * own; requests still open, preserved or withdrawn are in none of the outcomes.
+ */
 export const OTI_COLUMNS = [
   "Reporting period",
   "Country",
-  "Legal process",
-  "Requests received",
-  "Accounts specified",
-  "Requests where some data was disclosed",
-  "Percentage of requests where some data was disclosed",
-  "Requests where no data was disclosed",
-  "Requests rejected or challenged",
-  "Requests where no responsive data existed",
-  "Requests held (jurisdiction paused)",
+  "Request type",
+  "Received",
+  "Selectors specified",
+  "Accounts responsive",
+  "Rejected",
+  "No data",
+  "Content disclosed",
+  "Non-content disclosed",
+  "Content or non-content disclosed",
+  "Held (jurisdiction paused)",
+  "Rejected, % of total",
+  "No data, % of total",
+  "Content or non-content disclosed, % of total",
+  "Sealed requests",
+  "Non-sealed requests, notice was provided",
+  "Non-sealed requests, notice was not provided",
 ] as const;
 
 /**
- * The Toolkit template's table: per legal process, requests, accounts, how many were answered with data,
- * how many were not (rejected, no data, held, or still open), and national security in bands of 250.
+ * The template's table for each period, country and request type. The notification columns are the
+ * user-notice figures of the same row (notice.repository.ts), counted once a request is answered: sealed
+ * is a notice a non-disclosure order barred (still barred, or given after it lifted); notice provided is a
+ * notice given; not provided is one not possible, left to the issuing authority or still waiting out an
+ * emergency's or the policy's delay. Without notice figures (a version published before they were frozen)
+ * those cells are empty. National-security rows are banded and their percentages left empty.
  */
-export function toOtiCsv(rows: readonly ReportRow[]): string {
+export function toOtiCsv(rows: readonly ReportRow[], notices: readonly NoticeRow[] | null = null): string {
+  const key = (r: { period: string; jurisdiction: string; process: string }) =>
+    `${r.period}\u0000${r.jurisdiction}\u0000${r.process}`;
+  const noticeOf = new Map((notices ?? []).map((n) => [key(n), n]));
   return csv(
     OTI_COLUMNS,
     rows.map((r) => {
       const banded = r.process === "national_security";
       const figure = (n: number): Figure => (banded ? band(n) : n);
+      const share = (n: number) => (banded ? null : percentOf(n, r.requests).toFixed(1));
+      const n = noticeOf.get(key(r));
+      const told = (pick: (n: NoticeRow) => number): Figure | null =>
+        notices === null ? null : figure(n ? pick(n) : 0);
       return [
         r.period,
         countryName(r.jurisdiction),
         OTI_LEGAL_PROCESS[r.process] ?? r.process,
         figure(r.requests),
         figure(r.accountsSpecified),
-        figure(r.produced),
-        banded ? null : percentOf(r.produced, r.requests).toFixed(1),
-        figure(r.requests - r.produced),
+        null,
         figure(r.rejected),
         figure(r.noData),
+        null,
+        null,
+        figure(r.produced),
         figure(r.held),
+        share(r.rejected),
+        share(r.noData),
+        share(r.produced),
+        told((x) => x.barred + x.delayed),
+        told((x) => x.given),
+        told((x) => x.notPossible + x.byAuthority + x.pending),
       ];
     }),
   );
@@ -244,6 +288,8 @@ export function toOtiCsv(rows: readonly ReportRow[]): string {
 export function layoutCsv(
   id: Exclude<Layout["id"], "json" | "notices-csv" | "dsa-csv">,
   rows: readonly ReportRow[],
+  /** The period's user-notice rows, for the OTI template's notification columns (null: not known). */
+  notices: readonly NoticeRow[] | null = null,
 ): string {
   switch (id) {
     case "csv":
@@ -253,6 +299,6 @@ export function layoutCsv(
     case "apple-csv":
       return toAppleCsv(rows);
     case "oti-csv":
-      return toOtiCsv(rows);
+      return toOtiCsv(rows, notices);
   }
 }

@@ -110,7 +110,7 @@ export function versionCsv(version: ReportVersion, layout: Exclude<Layout["id"],
     if (version.dsa === null) throw missing("DSA figures");
     return toDsaCsv(version.period as Year, version.dsa.service, version.dsa.cells);
   }
-  return layoutCsv(layout, version.rows);
+  return layoutCsv(layout, version.rows, version.notices);
 }
 
 /** The public page of one published version: its frozen figures, the period's versions listed. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DSA_COLUMNS } from "../../reports/dsa.format.js";
 import type { PublishedNoticeRow } from "../../reports/notice.format.js";
 import { NOTICE_CSV_COLUMNS } from "../../reports/notice.format.js";
+import { readNoticeReport } from "../../reports/notice.repository.js";
 import {
   describePeriod,
   type Period,
@@ -256,7 +257,11 @@ export async function reportPageRoutes(app: App, { db, now }: AppContext): Promi
           .send(
             layout.id === "notices-csv"
               ? await loadNoticeCsv(db, period)
-              : layoutCsv(layout.id, await readReport(db, period)),
+              : layoutCsv(
+                  layout.id,
+                  await readReport(db, period),
+                  layout.id === "oti-csv" ? await readNoticeReport(db, period) : null,
+                ),
           );
       }
       const html = await renderReportPage(await loadReportPageData(db, period));
