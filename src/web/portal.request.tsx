@@ -257,7 +257,7 @@ export function WithdrawConfirmPage({
         <StatusBadge status={r.status} /> {statusText(r.status, false)}
       </p>
       {open ? (
-        <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="card narrow">
+        <form method="post" action={`/portal/requests/${r.id}/withdraw`} class="card narrow" novalidate>
           <CsrfField token={csrf} />
           <FormErrors form="withdraw" failure={failure} fields={["reason"]} />
           <p class="effect">

@@ -18,7 +18,7 @@ import { attemptForm, type FormFailure } from "../forms.js";
 import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
-import { SecondAdminDecision, WorkTable } from "../table.js";
+import { ScrollBox, SecondAdminDecision, WorkTable } from "../table.js";
 import { csrfField, noticeQuery, reason, sendRefused } from "./admin.forms.js";
 
 /**
@@ -68,16 +68,23 @@ export function SuspendConfirmView({
           </ul>
         </div>
       ) : (
-        <form method="post" action={`/admin/users/${p.id}/suspend`} class="card narrow">
+        <form method="post" action={`/admin/users/${p.id}/suspend`} class="card narrow" novalidate>
           <CsrfField token={csrf} />
           <FormErrors form="suspend" failure={failure} fields={["reason"]} />
           <p class="effect">
-            <strong>Suspend {p.email}:</strong> they cannot sign in from now on; {count(p.sessions, "session")} signed
-            in now {p.sessions === 1 ? "is" : "are"} ended and {count(p.tokens, "API token")}{" "}
-            {p.tokens === 1 ? "stops" : "stop"} working
-            {p.role === "agency"
-              ? `; ${count(p.requests, "request")} they submitted that ${p.requests === 1 ? "is" : "are"} not finished ${p.requests === 1 ? "is" : "are"} held for staff review, and nothing of ${p.requests === 1 ? "it" : "them"} leaves until staff release ${p.requests === 1 ? "it" : "them"} one by one. Bringing the account back releases none of them.`
-              : ". Bringing them back takes two admins, and they set up their password and second factor again."}
+            <strong>Suspend {p.email}:</strong> they cannot sign in from now on;{" "}
+            {p.sessions === 0
+              ? "no session is signed in now"
+              : `${count(p.sessions, "session")} signed in now ${p.sessions === 1 ? "is" : "are"} ended`}{" "}
+            and{" "}
+            {p.tokens === 0
+              ? "they hold no API token"
+              : `${count(p.tokens, "API token")} ${p.tokens === 1 ? "stops" : "stop"} working`}
+            {p.role !== "agency"
+              ? ". Bringing them back takes two admins, and they set up their password and second factor again."
+              : p.requests === 0
+                ? "; none of the requests they submitted is still open, so none is held."
+                : `; ${count(p.requests, "request")} they submitted that ${p.requests === 1 ? "is" : "are"} not finished ${p.requests === 1 ? "is" : "are"} held for staff review, and nothing of ${p.requests === 1 ? "it" : "them"} leaves until staff release ${p.requests === 1 ? "it" : "them"}. Bringing the account back releases none of them.`}
           </p>
           <TextField
             form="suspend"
@@ -159,99 +166,105 @@ export async function userPages(app: App, { db, now, config }: AppContext): Prom
             ]}
           />
         )}
-        <table>
-          <caption>Every account, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Agency</th>
-              <th scope="col">Status</th>
-              <th scope="col">Second factor</th>
-              {(canManage || canActivate) && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <th scope="row">{u.email}</th>
-                <td>{u.displayName}</td>
-                <td>{u.role}</td>
-                <td>{u.agencyId ? (agencies.get(u.agencyId) ?? "") : ""}</td>
-                <td>
-                  <StatusBadge status={u.status} />
-                  {u.flagged && (
-                    <span class="badge emergency" title={u.flagged}>
-                      flagged
-                    </span>
-                  )}
-                </td>
-                <td>
-                  {u.secondFactorEnrolled
-                    ? "enrolled"
-                    : u.role !== "agency" && u.status === "pending"
-                      ? "set-up link sent"
-                      : "not yet"}
-                </td>
-                {(canManage || canActivate) && (
+        <ScrollBox label="Every account">
+          <table>
+            <caption>Every account, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">E-mail</th>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Agency</th>
+                <th scope="col">Status</th>
+                <th scope="col">Second factor</th>
+                {(canManage || canActivate) && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <th scope="row">{u.email}</th>
+                  <td>{u.displayName}</td>
+                  <td>{u.role}</td>
+                  <td>{u.agencyId ? (agencies.get(u.agencyId) ?? "") : ""}</td>
                   <td>
-                    {canActivate && u.role === "agency" && u.status === "pending" && u.callback && !u.callback.dial && (
-                      <p class="warning" role="alert">
-                        No call-back can be made: {u.callback.refusal}
-                        {u.callback.changed ? ` (counsel: POST /api/v1/users/${u.id}/callback-number/review)` : ""}.
-                      </p>
-                    )}
-                    {canActivate &&
-                      u.role === "agency" &&
-                      u.status === "pending" &&
-                      u.secondFactorEnrolled &&
-                      u.callback?.dial && (
-                        <form method="post" action={`/admin/users/${u.id}/activate`} class="inline-form">
-                          <CsrfField token={csrf} />
-                          <input type="hidden" name="confirmed" value="yes" />
-                          <FormErrors form={`activate-${u.id}`} failure={failure} fields={["note"]} />
-                          <TextField
-                            form={`activate-${u.id}`}
-                            name="note"
-                            label={`Call-back to ${u.callback.dial}${u.callback.changed ? " (chosen by counsel after the agency's phone changed)" : " (on file when they registered)"}: what was said`}
-                            failure={failure}
-                            required
-                            maxLength={2000}
-                            inline
-                          />
-                          <button type="submit">Activate after call-back</button>
-                        </form>
-                      )}
-                    {canManage && u.role !== "agency" && u.status === "pending" && !u.secondFactorEnrolled && (
-                      <form method="post" action={`/admin/users/${u.id}/setup-link`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <FormErrors form={`setup-${u.id}`} failure={failure} fields={[]} />
-                        <button type="submit" class="secondary">
-                          Send a new setup link to {u.email}
-                        </button>
-                      </form>
-                    )}
-                    {canManage && u.role !== "agency" && u.status === "suspended" && (
-                      <form method="post" action={`/admin/users/${u.id}/reactivate`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <FormErrors form={`reactivate-${u.id}`} failure={failure} fields={[]} />
-                        <button type="submit" class="secondary">
-                          Propose bringing {u.email} back
-                        </button>
-                      </form>
-                    )}
-                    {canManage && u.status !== "suspended" && u.id !== principal.userId && (
-                      <a class="button danger small" href={`/admin/users/${u.id}/suspend`}>
-                        Suspend {u.email}…
-                      </a>
+                    <StatusBadge status={u.status} />
+                    {u.flagged && (
+                      <span class="badge emergency" title={u.flagged}>
+                        flagged
+                      </span>
                     )}
                   </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                  <td>
+                    {u.secondFactorEnrolled
+                      ? "enrolled"
+                      : u.role !== "agency" && u.status === "pending"
+                        ? "set-up link sent"
+                        : "not yet"}
+                  </td>
+                  {(canManage || canActivate) && (
+                    <td>
+                      {canActivate &&
+                        u.role === "agency" &&
+                        u.status === "pending" &&
+                        u.callback &&
+                        !u.callback.dial && (
+                          <p class="warning" role="alert">
+                            No call-back can be made: {u.callback.refusal}
+                            {u.callback.changed ? ` (counsel: POST /api/v1/users/${u.id}/callback-number/review)` : ""}.
+                          </p>
+                        )}
+                      {canActivate &&
+                        u.role === "agency" &&
+                        u.status === "pending" &&
+                        u.secondFactorEnrolled &&
+                        u.callback?.dial && (
+                          <form method="post" action={`/admin/users/${u.id}/activate`} class="inline-form">
+                            <CsrfField token={csrf} />
+                            <input type="hidden" name="confirmed" value="yes" />
+                            <FormErrors form={`activate-${u.id}`} failure={failure} fields={["note"]} />
+                            <TextField
+                              form={`activate-${u.id}`}
+                              name="note"
+                              label={`Call-back to ${u.callback.dial}${u.callback.changed ? " (chosen by counsel after the agency's phone changed)" : " (on file when they registered)"}: what was said`}
+                              failure={failure}
+                              required
+                              maxLength={2000}
+                              inline
+                            />
+                            <button type="submit">Activate after call-back</button>
+                          </form>
+                        )}
+                      {canManage && u.role !== "agency" && u.status === "pending" && !u.secondFactorEnrolled && (
+                        <form method="post" action={`/admin/users/${u.id}/setup-link`} class="inline-form">
+                          <CsrfField token={csrf} />
+                          <FormErrors form={`setup-${u.id}`} failure={failure} fields={[]} />
+                          <button type="submit" class="secondary">
+                            Send a new setup link to {u.email}
+                          </button>
+                        </form>
+                      )}
+                      {canManage && u.role !== "agency" && u.status === "suspended" && (
+                        <form method="post" action={`/admin/users/${u.id}/reactivate`} class="inline-form">
+                          <CsrfField token={csrf} />
+                          <FormErrors form={`reactivate-${u.id}`} failure={failure} fields={[]} />
+                          <button type="submit" class="secondary">
+                            Propose bringing {u.email} back
+                          </button>
+                        </form>
+                      )}
+                      {canManage && u.status !== "suspended" && u.id !== principal.userId && (
+                        <a class="button danger small" href={`/admin/users/${u.id}/suspend`}>
+                          Suspend {u.email}…
+                        </a>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollBox>
         {canManage && (
           <form method="post" action="/admin/users" class="card narrow">
             <CsrfField token={csrf} />
