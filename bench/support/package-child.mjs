@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openDatabase } from "../../dist/db/database.js";
+import { digesting } from "../../dist/fulfilment/archive.storage.js";
 import { DirectoryArchiveStore } from "../../dist/fulfilment/archive-dir.storage.js";
 import { openProductionDownload } from "../../dist/fulfilment/download.service.js";
 import { fulfilRequest, serializeRecord } from "../../dist/fulfilment/fulfilment.service.js";
@@ -12,9 +13,11 @@ import { parseMasterKey } from "../../dist/shared/master-key.js";
  * resident memory, the kernel's own high-water mark (getrusage maxrss), not a sample.
  *
  *   node bench/support/package-child.mjs package <database-url> <request-id> <records>
+ *   node bench/support/package-child.mjs package-unstored <database-url> <request-id> <records>
  *   node bench/support/package-child.mjs download <database-url> <production-id> <user-id> <agency-id>
  *   node bench/support/package-child.mjs serialize - <records>
  * Each also reports its event-loop delay (p99 and max, ms) while it worked.
+ * package-unstored packages into a store that hashes the archive and keeps nothing: packaging's CPU share.
  * The last only serializes the same records to JSON and CSV bytes as packaging does, and keeps nothing:
  * the floor under any packaging of them in this runtime, before hashing, encryption and storage.
  *
@@ -60,7 +63,22 @@ const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 const started = performance.now();
 let answer;
-if (mode === "package") {
+/** A store that hashes the archive as the directory store does, and keeps none of it. */
+const unstored = {
+  location: "nowhere",
+  async put(_key, body) {
+    const digest = digesting();
+    for await (const _ of body.pipe(digest));
+    return digest.result();
+  },
+  get: async () => {
+    throw new Error("nothing is kept");
+  },
+  size: async () => undefined,
+  delete: async () => undefined,
+};
+
+if (mode === "package" || mode === "package-unstored") {
   const [requestId, records] = rest;
   const phases = {};
   const result = await fulfilRequest(database?.db, {
@@ -68,7 +86,7 @@ if (mode === "package") {
     actor: "bench",
     settings: {
       keyring,
-      archives,
+      archives: mode === "package" ? archives : unstored,
       retentionDays: 30,
       downloadLinkDays: 14,
       emergencyNoticeDelayDays: 30,
