@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { appendAudit } from "../audit/audit.js";
 import { domainProblem, lookalikeOf } from "../auth/domains.js";
 import { checkSecondAdmin } from "../auth/second-admin.js";
@@ -250,4 +251,36 @@ export async function getAgency(db: Db, principal: Principal, agencyId: string):
   const [agency] = await agencyViews(db, agencyId);
   if (!agency) throw notFound(`agency ${agencyId}`);
   return agency;
+}
+
+/**
+ * A change waiting for its second admin, as the page that asks them to confirm it shows it: the agency as
+ * it stands, the change, and for a domain's removal how many of the agency's officers (not suspended) are
+ * registered with an address at that domain (they keep their accounts: signing in never asks the domain).
+ */
+export async function agencyChangePreview(
+  db: Db,
+  admin: Principal,
+  changeId: string,
+): Promise<{ agency: AgencyView; change: AgencyView["pendingChanges"][number]; officersAtDomain: number }> {
+  authorize(admin, "agency.manage");
+  const agencies = await agencyViews(db, null);
+  for (const agency of agencies) {
+    const change = agency.pendingChanges.find((c) => c.id === changeId);
+    if (!change) continue;
+    let officersAtDomain = 0;
+    if (change.kind === "remove_domain") {
+      const { n } = await db
+        .selectFrom("app_user")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("agency_id", "=", agency.id)
+        .where("role", "=", "agency")
+        .where("status", "!=", "suspended")
+        .where(sql<string>`lower(email)`, "like", `%@${change.value.toLowerCase().replace(/[\\%_]/g, "\\$&")}`)
+        .executeTakeFirstOrThrow();
+      officersAtDomain = Number(n);
+    }
+    return { agency, change, officersAtDomain };
+  }
+  throw notFound(`pending agency change ${changeId}`);
 }

@@ -86,6 +86,7 @@ export function SecondAdminDecision({
   failure,
   proposedBy,
   principal,
+  confirmHref,
 }: {
   action: string;
   form: string;
@@ -93,6 +94,8 @@ export function SecondAdminDecision({
   failure: FormFailure | undefined;
   proposedBy: string;
   principal: Principal;
+  /** A change that takes something away is approved on a page of its own that names its effect. */
+  confirmHref?: string | undefined;
 }) {
   return (
     <form method="post" action={action} class="inline-form">
@@ -100,6 +103,10 @@ export function SecondAdminDecision({
       <FormErrors form={form} failure={failure} fields={[]} />
       {proposedBy === principal.email ? (
         <span class="muted">waiting for a second admin </span>
+      ) : confirmHref ? (
+        <a class="button small" href={confirmHref}>
+          Approve…
+        </a>
       ) : (
         <button type="submit" name="decision" value="approve">
           Approve

@@ -1,11 +1,12 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { proposeAgencyChange } from "../../src/agencies/agencies.service.js";
 import { seedDemoHistory } from "../../src/demo/history.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { atBothWidths, CHROMIUM_FOUND, Chromium } from "../support/browser.js";
 import { requestDocument } from "../support/fixtures.js";
 import { deliveredProduction } from "../support/fulfilment.js";
-import { type Desk, openDesk } from "../support/http.js";
+import { type Desk, openDesk, principalOf } from "../support/http.js";
 
 /**
  * Issue 18 in a real Chromium against the real server, what was left of items 1, 4 and 6: the desk's
@@ -171,5 +172,30 @@ describe.skipIf(!CHROMIUM_FOUND)("labels, steps per role, confirmations and phon
     ]);
     expect(await admin.getByRole("link", { name: `Suspend ${email}…` }).count()).toBe(0);
     await clean(admin, "18-admin-users");
+  }, 120_000);
+
+  it("a second admin sets an agency's phone through a page that says what changes for call-backs", async () => {
+    const changeId = await proposeAgencyChange(
+      desk.db,
+      principalOf(desk.accounts.admin),
+      desk.agencies.a,
+      { kind: "set_phone", value: "+12025550199" },
+      desk.clock.now(),
+    );
+    await desk.db.updateTable("app_user").set({ totp_last_step: null }).execute();
+    const second = await chrome.signedIn(server.url, desk.admin2);
+    await second.goto(`${server.url}/admin/agencies`);
+    await Promise.all([
+      second.waitForURL(`**/admin/agency-changes/${changeId}/approve`),
+      second.locator(`a[href="/admin/agency-changes/${changeId}/approve"]`).click(),
+    ]);
+    expect(await second.locator(".effect").textContent()).toMatch(
+      /call-backs for the requests and registrations that arrive from now on dial \+12025550199\. A call-back already waiting whose number on record was \S+ is not made until counsel chooses which number to dial\./,
+    );
+    await clean(second, "18-admin-agency-phone-confirm");
+    await Promise.all([
+      second.waitForURL(/notice=applied/),
+      second.getByRole("button", { name: "Set the phone to +12025550199" }).click(),
+    ]);
   }, 120_000);
 });

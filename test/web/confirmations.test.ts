@@ -138,4 +138,41 @@ describe.each(DRIVERS)("confirmations of destructive actions on %s", (driver) =>
     expect(own.body).toContain("An admin cannot suspend their own account: another admin must.");
     expect(own.body).not.toContain('class="danger"');
   });
+
+  it("removing an agency's domain: the second admin confirms on a page that counts the officers it concerns", async () => {
+    const proposed = await post("/admin/agencies/changes", admin, {
+      agencyId: desk.agencies.a,
+      kind: "remove_domain",
+      value: "fbi.gov",
+    });
+    expect(proposed.statusCode, proposed.body).toBe(303);
+    const change = await desk.db
+      .selectFrom("agency_change")
+      .select("id")
+      .where("status", "=", "pending")
+      .where("value", "=", "fbi.gov")
+      .executeTakeFirstOrThrow();
+    const second = await desk.signInPage(desk.admin2);
+    const list = await get("/admin/agencies", second);
+    expect(list.body).toContain(`href="/admin/agency-changes/${change.id}/approve"`);
+    const page = await get(`/admin/agency-changes/${change.id}/approve`, second);
+    expect(page.statusCode).toBe(200);
+    expect(effect(page.body)).toMatch(
+      /^Remove fbi\.gov from [^:]+: no one can register as an officer of .+ with an address at fbi\.gov from now on\. The 1 officer already registered with such an address keep their accounts; suspend them on the Users page if they should not\.$/,
+    );
+    // The proposer is not offered the change they proposed.
+    const own = await get(`/admin/agency-changes/${change.id}/approve`, admin);
+    expect(own.body).toContain("You proposed this change, so a second admin must apply it.");
+    expect(own.body).not.toContain(`action="/admin/agency-changes/${change.id}/decide"`);
+
+    const applied = await post(`/admin/agency-changes/${change.id}/decide`, second, { decision: "approve" });
+    expect(applied.statusCode).toBe(303);
+    const domains = await desk.db
+      .selectFrom("agency_domain")
+      .select("domain")
+      .where("agency_id", "=", desk.agencies.a)
+      .execute();
+    expect(domains.map((d) => d.domain)).not.toContain("fbi.gov");
+    expect((await get(`/admin/agency-changes/${change.id}/approve`, second)).statusCode).toBe(404);
+  });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   type AgencyView,
+  agencyChangePreview,
   createAgency,
   decideAgencyChange,
   listAgencies,
@@ -11,7 +12,7 @@ import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
 import { attemptForm, type FormFailure } from "../forms.js";
-import { CsrfField, FormErrors, Layout, SelectField, TextField } from "../layout.js";
+import { CsrfField, FormErrors, Layout, SelectField, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
 import { SecondAdminDecision } from "../table.js";
@@ -73,6 +74,7 @@ export function AgenciesView({
                         failure={failure}
                         proposedBy={c.proposedBy}
                         principal={principal}
+                        confirmHref={c.kind === "add_domain" ? undefined : `/admin/agency-changes/${c.id}/approve`}
                       />
                     )}
                   </div>
@@ -136,6 +138,95 @@ export function AgenciesView({
             </fieldset>
           </form>
         </div>
+      )}
+    </Layout>
+  );
+}
+
+/**
+ * The second admin's page before a change that takes something away is applied: removing a verified
+ * domain (no one registers with an address at it any more; the officers already registered keep their
+ * accounts, counted) or setting the phone on file (call-backs from now on dial the new number; one already
+ * waiting on the old number waits for counsel to choose). The proposer is told it waits for someone else.
+ */
+export function AgencyChangeConfirmView({
+  principal,
+  csrf,
+  agency,
+  change,
+  officersAtDomain,
+}: {
+  principal: Principal;
+  csrf: string | undefined;
+  agency: AgencyView;
+  change: AgencyView["pendingChanges"][number];
+  officersAtDomain: number;
+}) {
+  const officers = `${officersAtDomain.toLocaleString("en-US")} officer${officersAtDomain === 1 ? "" : "s"}`;
+  const title =
+    change.kind === "remove_domain"
+      ? `Remove ${change.value} from ${agency.name}`
+      : change.kind === "set_phone"
+        ? `Set ${agency.name}'s phone on file to ${change.value}`
+        : `Add ${change.value} to ${agency.name}`;
+  const own = change.proposedBy === principal.email;
+  return (
+    <Layout title={title} principal={principal} csrf={csrf} current="/admin/agencies">
+      <p>
+        <a href="/admin/agencies">← Agencies</a>
+      </p>
+      <h1>{title}</h1>
+      <p>
+        Proposed by {change.proposedBy} at <When at={change.proposedAt} />.
+      </p>
+      {own ? (
+        <div class="warning" role="status">
+          <p>
+            <strong>You proposed this change, so a second admin must apply it.</strong>
+          </p>
+          <ul class="ways-back">
+            <li>
+              <a href="/admin/agencies">Back to the agencies</a>
+            </li>
+          </ul>
+        </div>
+      ) : (
+        <form method="post" action={`/admin/agency-changes/${change.id}/decide`} class="card narrow">
+          <CsrfField token={csrf} />
+          <p class="effect">
+            {change.kind === "remove_domain" ? (
+              <>
+                <strong>{title}:</strong> no one can register as an officer of {agency.name} with an address at{" "}
+                {change.value} from now on. The {officers} already registered with such an address keep their accounts;
+                suspend them on the Users page if they should not.
+              </>
+            ) : change.kind === "set_phone" ? (
+              <>
+                <strong>{title}</strong> (now {agency.phoneOnFile ?? "none"}): call-backs for the requests and
+                registrations that arrive from now on dial {change.value}. A call-back already waiting whose number on
+                record was {agency.phoneOnFile ?? "none"} is not made until counsel chooses which number to dial.
+              </>
+            ) : (
+              <>
+                <strong>{title}:</strong> officers with an address at {change.value} may register for {agency.name},
+                each activated only after a call-back to the phone on file.
+              </>
+            )}
+          </p>
+          <button
+            type="submit"
+            name="decision"
+            value="approve"
+            class={change.kind === "add_domain" ? undefined : "danger"}
+          >
+            {change.kind === "remove_domain"
+              ? `Remove ${change.value}`
+              : change.kind === "set_phone"
+                ? `Set the phone to ${change.value}`
+                : `Add ${change.value}`}
+          </button>{" "}
+          <a href="/admin/agencies">Cancel</a>
+        </form>
       )}
     </Layout>
   );
@@ -212,6 +303,19 @@ export async function agencyPages(app: App, { db, now }: AppContext): Promise<vo
       );
       if (!outcome.ok) return sendRefused(request, reply, page, outcome.failure);
       return seeOther(reply, "/admin/agencies?notice=proposed");
+    },
+  );
+
+  app.get(
+    "/admin/agency-changes/:id/approve",
+    {
+      config: { access: "agency.manage", page: true },
+      schema: { hide: true, params: z.strictObject({ id: z.uuid() }) },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const preview = await agencyChangePreview(db, principal, request.params.id);
+      return sendPage(reply, <AgencyChangeConfirmView principal={principal} csrf={pageCsrf(request)} {...preview} />);
     },
   );
 
