@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import mysql from "mysql2/promise";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVERS, freshDatabase, type TestDatabase } from "../../../test/support/db.js";
 import { activateExamplePolicy, ROOT, requestDocument, seedAgency } from "../../../test/support/fixtures.js";
@@ -29,6 +31,7 @@ import { type DownloadActor, openProductionDownload } from "../download.service.
 import { type FulfilmentSettings, fulfilRequest } from "../fulfilment.service.js";
 import { extractTar } from "../tar.js";
 import { type DeploymentSources, openSources } from "./deployment.js";
+import type { DataSource, DataSourceFactory } from "./source.js";
 
 /**
  * Each kind of configured source end to end, on each driver of Custodian's own store: a sources file and
@@ -333,6 +336,77 @@ describe.each(DRIVERS)("configured data sources on %s", (driver) => {
         sources,
         /data source chat \(sql\) failed reading records\.ip_logs of account 1001: column at is "yesterday", not a time/,
       );
+    },
+  );
+
+  /** A login written into the provider's database by another session, as its application would. */
+  async function providerWrite(dialect: ProviderDialect, text: string): Promise<void> {
+    const url = providers.get(dialect)?.url as string;
+    if (dialect === "mariadb") {
+      const conn = await mysql.createConnection({ uri: url, timezone: "Z" });
+      await conn.query(text).finally(() => conn.end());
+      return;
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(text).finally(() => client.end());
+  }
+
+  it.each(["mariadb", "postgresql"] as const)(
+    "sql-%s: both reads of a production see one snapshot while the provider's application writes",
+    async (dialect) => {
+      const sources = await configure(`sql-${dialect}`);
+      let reads = 0;
+      // The routed source as configured, with a login written by another session just before the
+      // second read of records.ip_logs (the one writing its JSON into the archive).
+      const writing: DataSourceFactory = (db) => {
+        const routed = sources.factory(db);
+        const snapshot = routed.snapshot as NonNullable<DataSource["snapshot"]>;
+        return {
+          ...routed,
+          snapshot: (work) =>
+            snapshot((view) =>
+              work({
+                ...view,
+                read: (account, category, period) =>
+                  (async function* () {
+                    if (category === "records.ip_logs" && ++reads === 2) {
+                      await providerWrite(
+                        dialect,
+                        "insert into logins (user_id, at, ip, user_agent) values ('1001', '2020-08-20 12:07:00', '203.0.113.77', 'app/1001')",
+                      );
+                    }
+                    yield* view.read(account, category, period);
+                  })(),
+              }),
+            ),
+        };
+      };
+      try {
+        const requestId = await approvedRequest(database.db, {
+          agencyId,
+          document: courtOrder(),
+          now: RECEIVED,
+          submittedBy: officer.userId,
+        });
+        const result = await fulfilRequest(database.db, {
+          requestId,
+          actor: "cli:custodian",
+          settings,
+          now: () => new Date(RECEIVED.getTime() + DAY),
+          source: writing,
+          keepBytes: 0,
+        });
+        // Measured, then JSON and CSV each read again: all three from the state before the write.
+        expect(reads).toBe(3);
+        expect(result.targets[0]).toEqual({
+          target: "username:Alice",
+          result: "data_produced",
+          records: IN_WINDOW.length + 2,
+        });
+      } finally {
+        await providerWrite(dialect, "delete from logins where ip = '203.0.113.77'");
+      }
     },
   );
 
