@@ -6,7 +6,6 @@ import type { Config } from "../config.js";
 import { DEMO_ADDRESSEES_FILE, loadConfig } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { TemplateLevel } from "../db/pglite-template.js";
-import { refreshPlannerStatistics } from "../db/statistics.js";
 import { DEMO_SCALE, seedDemoHistory } from "../demo/history.js";
 import { seedDemo } from "../demo/seed.js";
 import { seedMessengerStore } from "../fulfilment/sources/messenger.seed.js";
@@ -195,8 +194,6 @@ export async function runDemo(args: string[]): Promise<number> {
           },
         });
         if (history.complete) {
-          // The queue and the report plan over the history from now on (PGlite runs no autovacuum).
-          await refreshPlannerStatistics(db);
           process.stdout.write(
             `history: all ${history.requests.toLocaleString("en")} past requests recorded (${history.seconds.toFixed(1)} s); the transparency report is complete\n`,
           );

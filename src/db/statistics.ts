@@ -7,7 +7,7 @@ import type { Db } from "./database.js";
  * ledger) keeps planning as if its tables were empty. Measured on the demo's 57,514 requests: the queue's
  * "open" view walked the whole deadline index (682 ms) until `analyze`, then read the status index
  * (0.5 ms). ANALYZE samples a bounded number of rows, but on PGlite it runs on the event loop (1.4 s for
- * `request` under load), so it runs after bulk loads and once a day, never on a request's path.
+ * `request` under load), so it runs after bulk loads (`custodian import`, the demo's history) and once a day, never on a request's path.
  */
 
 /** The tables the queue, the request page and the reports plan over. */

@@ -5,6 +5,7 @@ import { appendAudit } from "../audit/audit.js";
 import { sha256Hex } from "../audit/canonical.js";
 import { actorOf, DEMO, type Operator } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
+import { refreshPlannerStatistics } from "../db/statistics.js";
 import type { RequestDocument } from "../domain/request.schema.js";
 import { type CompiledPolicy, type Decision, type DecisionInput, decide } from "../policy/engine.js";
 import { loadPolicy, parsePolicyText } from "../policy/policy.load.js";
@@ -213,7 +214,8 @@ export async function seedDemoHistory(db: Db, options: SeedOptions = {}): Promis
   const before = loadPolicy(prePause, "policies/example.yaml before 2020-07-06");
   const after = loadPolicy(example, "policies/example.yaml");
 
-  let recorded = Math.min(planned.length, await historyRecorded(db));
+  const already = Math.min(planned.length, await historyRecorded(db));
+  let recorded = already;
   options.onProgress?.(recorded, planned.length);
   while (recorded < planned.length && !options.signal?.aborted) {
     const batch = planned
@@ -227,6 +229,8 @@ export async function seedDemoHistory(db: Db, options: SeedOptions = {}): Promis
     // Let the requests waiting on the server in this process run between two batches.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // The queue and the report plan over the history from now on: an embedded store runs no autovacuum.
+  if (recorded > already && recorded >= planned.length) await refreshPlannerStatistics(db);
   return {
     requests: planned.length,
     complete: recorded >= planned.length,
