@@ -40,9 +40,10 @@ export function nextStep(r: RequestView, dial: string | undefined): NextStep {
     };
   }
   if (emergencyUnverified && open) {
+    // Whoever is on call makes the call (authz: intake, reviewers and counsel may record it).
     return {
       owner: "intake",
-      who: "Intake",
+      who: "Whoever is on call (intake, a reviewer or counsel)",
       what: `calls the agency back on ${dial ?? "its number on file"} to confirm the emergency. Nothing is disclosed until the call confirms it.`,
     };
   }

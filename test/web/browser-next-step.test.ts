@@ -149,7 +149,7 @@ describe.skipIf(!CHROMIUM_FOUND).each(DRIVERS)("what happens next, in Chromium o
     await intake.goto(`${server.url}/desk/requests/${id}`);
     const next = nextStep(intake);
     expect(await next.locator(".next-step").textContent()).toBe(
-      `Intake calls the agency back on ${AGENCY_PHONE} to confirm the emergency. Nothing is disclosed until the call confirms it.`,
+      `Whoever is on call (intake, a reviewer or counsel) calls the agency back on ${AGENCY_PHONE} to confirm the emergency. Nothing is disclosed until the call confirms it.`,
     );
     expect(await next.textContent()).toContain("This is yours to do now.");
     expect(await intake.locator("legend", { hasText: "Call " }).textContent()).toContain(AGENCY_PHONE);
