@@ -82,7 +82,9 @@ describe.skipIf(!CHROMIUM_FOUND).each(DRIVERS)(
       expect(await fact("Legal process").textContent()).toContain("Search warrant");
       expect(await fact("Period").textContent()).toMatch(/2020-06-01.*2020-07-01/);
       expect(await fact("Accounts").textContent()).toContain("suspect.one");
-      expect(await fact("Data requested").textContent()).toContain("content.posts");
+      // By label, not code (69fb54c): the request asks for subscriber.name and content.posts.
+      expect(await fact("Data requested").textContent()).toContain("Posts");
+      expect(await fact("Data requested").textContent()).not.toContain("content.posts");
       expect(await fact("Findings").textContent()).toContain("terrorism suspect");
       expect(await fact("Non-disclosure order").textContent()).toContain("2021-01-01");
       expect(await fact("Submitted by").textContent()).toContain(desk.accounts.officerA.email);
