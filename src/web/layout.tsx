@@ -254,6 +254,36 @@ function failedHere(form: string, failure: FormFailure | undefined): FormFailure
  * A text field of a page form that may come back refused: its error beside it (and linked from the
  * summary), the value that was sent kept. `inline` leaves out the field's own block, for a one-line form.
  */
+/**
+ * A confirmation page's answer when its action does not apply (already done, not the viewer's to do): why,
+ * in a sentence, what else there is to know, and the ways back instead of a button.
+ */
+export function NotOffered({
+  why,
+  more,
+  ways,
+}: {
+  why: ComponentChildren;
+  more?: ComponentChildren;
+  ways: readonly { href: string; label: string }[];
+}) {
+  return (
+    <div class="warning" role="status">
+      <p>
+        <strong>{why}</strong>
+        {more !== undefined && <> {more}</>}
+      </p>
+      <ul class="ways-back">
+        {ways.map((w) => (
+          <li key={w.href}>
+            <a href={w.href}>{w.label}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function TextField(props: {
   form: string;
   name: string;

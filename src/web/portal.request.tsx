@@ -8,7 +8,7 @@ import { formatBytes } from "./format-bytes.js";
 import type { FormFailure } from "./forms.js";
 import { PROCESS_TEXT } from "./guide.js";
 import { PortalHoldNotice } from "./holds.js";
-import { CsrfField, FormErrors, Layout, StatusBadge, statusText, TextField, When } from "./layout.js";
+import { CsrfField, FormErrors, Layout, NotOffered, StatusBadge, statusText, TextField, When } from "./layout.js";
 
 /** An officer's request in the portal: where it stands, what happens next, what was asked for, the production. */
 
@@ -279,16 +279,10 @@ export function WithdrawConfirmPage({
           <a href={`/portal/requests/${r.id}`}>Keep the request</a>
         </form>
       ) : (
-        <div class="warning" role="status">
-          <p>
-            <strong>This request can no longer be withdrawn: it is {r.status.replace("_", " ")}.</strong>
-          </p>
-          <ul class="ways-back">
-            <li>
-              <a href={`/portal/requests/${r.id}`}>Back to the request</a>
-            </li>
-          </ul>
-        </div>
+        <NotOffered
+          why={`This request can no longer be withdrawn: it is ${r.status.replace("_", " ")}.`}
+          ways={[{ href: `/portal/requests/${r.id}`, label: "Back to the request" }]}
+        />
       )}
     </Layout>
   );

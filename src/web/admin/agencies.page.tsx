@@ -12,7 +12,7 @@ import { jurisdictionSchema } from "../../domain/domain.schema.js";
 import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
 import { attemptForm, type FormFailure } from "../forms.js";
-import { CsrfField, FormErrors, Layout, SelectField, TextField, When } from "../layout.js";
+import { CsrfField, FormErrors, Layout, NotOffered, SelectField, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
 import { SecondAdminDecision } from "../table.js";
@@ -180,16 +180,10 @@ export function AgencyChangeConfirmView({
         Proposed by {change.proposedBy} at <When at={change.proposedAt} />.
       </p>
       {own ? (
-        <div class="warning" role="status">
-          <p>
-            <strong>You proposed this change, so a second admin must apply it.</strong>
-          </p>
-          <ul class="ways-back">
-            <li>
-              <a href="/admin/agencies">Back to the agencies</a>
-            </li>
-          </ul>
-        </div>
+        <NotOffered
+          why="You proposed this change, so a second admin must apply it."
+          ways={[{ href: "/admin/agencies", label: "Back to the agencies" }]}
+        />
       ) : (
         <form method="post" action={`/admin/agency-changes/${change.id}/decide`} class="card narrow">
           <CsrfField token={csrf} />

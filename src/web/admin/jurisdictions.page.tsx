@@ -14,7 +14,7 @@ import {
 import { pauseJurisdiction, resumeJurisdiction } from "../../jurisdictions/jurisdictions.service.js";
 import { attemptForm, type FormFailure } from "../forms.js";
 import { jurisdictionLabel, jurisdictionName, resolveJurisdiction } from "../jurisdiction-input.js";
-import { CsrfField, FormErrors, Layout, StatusBadge, TextField, When } from "../layout.js";
+import { CsrfField, FormErrors, Layout, NotOffered, StatusBadge, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
 import { formatDay } from "../zones.js";
@@ -185,32 +185,28 @@ export function JurisdictionChangeView({
       <h1>{title}</h1>
       <p>{stands}</p>
       {refused ? (
-        <div class="warning" role="status">
-          <p>
-            <strong>
-              {verb === "pause"
-                ? `${name} is already ${standing.status}, so it cannot be paused again.`
-                : standing.status === "active"
-                  ? `${name} is not paused, so there is nothing to resume.`
-                  : `${name} is refused by the policy${standing.through ? " of its country" : ""}: a refusal is not resumed.`}
-            </strong>{" "}
-            {verb === "pause"
+        <NotOffered
+          why={
+            verb === "pause"
+              ? `${name} is already ${standing.status}, so it cannot be paused again.`
+              : standing.status === "active"
+                ? `${name} is not paused, so there is nothing to resume.`
+                : `${name} is refused by the policy${standing.through ? " of its country" : ""}: a refusal is not resumed.`
+          }
+          more={
+            verb === "pause"
               ? "Pausing again would only rewrite when the pause began."
               : standing.status === "active"
                 ? ""
-                : "To lift it, change the policy on the Policy page."}
-          </p>
-          <ul class="ways-back">
-            {verb === "pause" && standing.status === "paused" && !standing.resumeRefused && (
-              <li>
-                <a href={`/admin/jurisdictions/${standing.code}/resume`}>Resume {name} instead…</a>
-              </li>
-            )}
-            <li>
-              <a href="/admin/jurisdictions">Back to the jurisdictions</a>
-            </li>
-          </ul>
-        </div>
+                : "To lift it, change the policy on the Policy page."
+          }
+          ways={[
+            ...(verb === "pause" && standing.status === "paused" && !standing.resumeRefused
+              ? [{ href: `/admin/jurisdictions/${standing.code}/resume`, label: `Resume ${name} instead…` }]
+              : []),
+            { href: "/admin/jurisdictions", label: "Back to the jurisdictions" },
+          ]}
+        />
       ) : (
         <form method="post" action={`/admin/jurisdictions/${standing.code}/${verb}`} class="card narrow">
           <CsrfField token={csrf} />

@@ -15,7 +15,7 @@ import { type App, type AppContext, principalOf } from "../../http/context.js";
 import { pageCsrf } from "../../http/session.js";
 import { isUuid } from "../../shared/ids.js";
 import { attemptForm, type FormFailure } from "../forms.js";
-import { CsrfField, FormErrors, Layout, SelectField, StatusBadge, TextField, When } from "../layout.js";
+import { CsrfField, FormErrors, Layout, NotOffered, SelectField, StatusBadge, TextField, When } from "../layout.js";
 import { noticeText } from "../notices.js";
 import { seeOther, sendPage } from "../render.js";
 import { ScrollBox, SecondAdminDecision, WorkTable } from "../table.js";
@@ -57,16 +57,7 @@ export function SuspendConfirmView({
         {p.displayName} ({who}) is {p.status}.
       </p>
       {p.refused ? (
-        <div class="warning" role="status">
-          <p>
-            <strong>{p.refused}</strong>
-          </p>
-          <ul class="ways-back">
-            <li>
-              <a href="/admin/users">Back to the users</a>
-            </li>
-          </ul>
-        </div>
+        <NotOffered why={p.refused} ways={[{ href: "/admin/users", label: "Back to the users" }]} />
       ) : (
         <form method="post" action={`/admin/users/${p.id}/suspend`} class="card narrow" novalidate>
           <CsrfField token={csrf} />
