@@ -3,7 +3,7 @@ import { openDatabase } from "../../dist/db/database.js";
 import { digesting } from "../../dist/fulfilment/archive.storage.js";
 import { DirectoryArchiveStore } from "../../dist/fulfilment/archive-dir.storage.js";
 import { openProductionDownload } from "../../dist/fulfilment/download.service.js";
-import { fulfilRequest, serializeRecord } from "../../dist/fulfilment/fulfilment.service.js";
+import { fulfilRequest, recordSerializer } from "../../dist/fulfilment/fulfilment.service.js";
 import { parseMasterKey } from "../../dist/shared/master-key.js";
 
 /**
@@ -123,10 +123,10 @@ if (mode === "package" || mode === "package-unstored") {
   answer = { bytes };
 } else if (mode === "serialize") {
   const source = bulkSource(Number(rest[0]));
-  const columns = source.columns();
+  const serialize = recordSerializer(source.columns());
   let bytes = 0;
   for await (const record of source.read()) {
-    const line = serializeRecord("account_id:4242424242", "4242424242", columns, record);
+    const line = serialize("account_id:4242424242", "4242424242", record);
     bytes += Buffer.from(line.json, "utf8").length + 2 + Buffer.from(line.csv, "utf8").length;
   }
   answer = { bytes };

@@ -23,7 +23,7 @@ import { defaultSource } from "./sources/index.js";
 import { consistently, type DataSourceFactory } from "./sources/source.js";
 import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
 
-export { serializeRecord } from "./fulfilment.collect.js";
+export { recordSerializer } from "./fulfilment.collect.js";
 export type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress } from "./fulfilment.types.js";
 export { STALE_BUILD_MS } from "./production.start.js";
 
@@ -118,12 +118,20 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
         result: (t.records > 0 ? "data_produced" : "no_data") as "data_produced" | "no_data",
         records: t.records,
       }));
-      const meta = await completeBag(builder, started, options.actor, producedAt, collected, targets);
-      const payloadBytes = builder.tarSize(meta);
-      onProgress({ phase: "package", done: 0, total: payloadBytes });
-      const stored = await storeArchive(started, options, builder, meta, (done) =>
-        onProgress({ phase: "package", done, total: payloadBytes }),
+      const meta = bagMetadata(started, producedAt);
+      // The tail (summary, certificate, tag files) is written last and is a few kilobytes: progress
+      // counts the payload the first read measured.
+      const measuredBytes = builder.payloadTarBytes;
+      onProgress({ phase: "package", done: 0, total: measuredBytes });
+      const stored = await storeArchive(
+        started,
+        options,
+        builder,
+        meta,
+        () => completePayload(builder, started, options.actor, producedAt, collected, targets),
+        (done) => onProgress({ phase: "package", done: Math.min(done, measuredBytes), total: measuredBytes }),
       );
+      const payloadBytes = builder.tarSize(meta);
       if (stored.plaintextBytes !== payloadBytes) {
         throw new Error(`archive is ${stored.plaintextBytes} bytes, expected ${payloadBytes}`);
       }
@@ -162,15 +170,18 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
   }
 }
 
-/** The bag's last payload files (summary and certificate, from what the first read found) and its metadata. */
-async function completeBag(
+/**
+ * The bag's last payload files, written after the data files since they list the digests the data
+ * files' writing gave (package.builder.ts): the summary and the certificate, from what the first read found.
+ */
+async function completePayload(
   builder: PackageBuilder,
   started: Started,
   actor: string,
   producedAt: Date,
   collected: Awaited<ReturnType<typeof collect>>,
   targets: Array<{ target: string; account: string | null; result: "data_produced" | "no_data"; records: number }>,
-): Promise<BagMetadata> {
+): Promise<void> {
   const summary = {
     productionId: started.productionId,
     request: { id: started.request.id, reference: started.request.reference },
@@ -212,6 +223,9 @@ async function completeBag(
     files: builder.files.map((f) => ({ path: f.path, bytes: f.size, sha256: f.sha256 })),
   });
   builder.addBuffer("data/certificate-of-authenticity.pdf", certificate);
+}
+
+function bagMetadata(started: Started, producedAt: Date): BagMetadata {
   return {
     bagName: started.bagName,
     mtime: producedAt,
@@ -238,6 +252,7 @@ async function storeArchive(
   options: FulfilOptions,
   builder: PackageBuilder,
   meta: BagMetadata,
+  complete: () => Promise<void>,
   onBytes: (plaintextBytes: number) => void,
 ): Promise<{ archive: StoredArchive; plaintextBytes: number }> {
   const encryptor = createEncryptStream(
@@ -256,7 +271,7 @@ async function storeArchive(
     if (!encryptor.write(data)) await Promise.race([once(encryptor, "drain"), storing]);
   };
   try {
-    await builder.writeTar(meta, out);
+    await builder.writeTar(meta, out, complete);
     encryptor.end();
   } catch (error) {
     encryptor.destroy(error as Error);

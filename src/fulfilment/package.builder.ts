@@ -1,22 +1,31 @@
 import { createHash } from "node:crypto";
 import { setImmediate as turn } from "node:timers/promises";
+import { crc32 } from "node:zlib";
 import { BAGIT_TXT, bagInfoText, type ManifestLine, manifestText, sha256Of } from "./bagit.js";
 import { TAR_END, tarHeader, tarPadding } from "./tar.js";
 
 /**
  * Builds a production's bag and writes it as one tar stream, in one pass of encryption, with no spool.
  *
- * A tar header states its file's size before the file's bytes, and the bag lists each file's size and
- * digest (bag-info.txt's Payload-Oxum, the certificate) before the payload. So a payload file read from a
- * data source is produced twice from the same read of the source (fulfilment.service.ts holds the
- * source's snapshot across both where the source offers one, docs/sources.md):
- *  1. measured: serialized, counted and hashed, its bytes kept only while the whole production's kept
- *     bytes stay under a small budget (most productions are small, and are then not read again);
- *  2. written: serialized again straight into the tar, and so into the cipher and the archive store;
- *     each file's bytes are counted and hashed again and must be the ones measured. A file that grows
- *     past its measured size fails before a byte too many reaches the tar; one that differs at its end
- *     fails there. Either way the archive store is left without the archive (its `put` never completes)
- *     and the production fails, naming the file: the source changed between the two reads.
+ * A tar header states its file's size before the file's bytes. So a payload file read from a data source
+ * is produced twice from the same read of the source (fulfilment.service.ts holds the source's snapshot
+ * across both where the source offers one, docs/sources.md):
+ *  1. measured: serialized and counted, with a CRC-32 of its bytes, which are kept only while the whole
+ *     production's kept bytes stay under a small budget (most productions are small, and are then not
+ *     read again);
+ *  2. written: serialized again straight into the tar, and so into the cipher and the archive store,
+ *     counted, hashed (SHA-256: the digest the bag lists) and checked against the measure. A file that
+ *     grows past its measured size fails before a byte too many reaches the tar; one that is shorter or
+ *     whose CRC-32 differs fails at its end. Either way the archive store is left without the archive (its
+ *     `put` never completes) and the production fails, naming the file: the source changed between the
+ *     two reads. The check keeps a category's JSON and CSV, each written from a read of its own, the
+ *     same records; CRC-32 suffices since what it guards against is change, not forgery (a source can
+ *     return what it likes on either read), and costs a third of a SHA-256 pass.
+ *
+ * Each file's SHA-256 is therefore known only once it is written, and what lists digests comes after the
+ * payload it lists: the summary, the certificate (which vouches for every file's digest), bag-info.txt
+ * (Payload-Oxum), then the manifests. BagIt gives a tar no order; bagit.txt stays first, so a reader of
+ * the stream knows from its first file what it holds.
  *
  * Why not the alternatives. Spooling each file (encrypted, since user data never rests on disk in the
  * clear) cost two extra AES passes and a second copy of the archive on disk; keeping files in memory does
@@ -27,7 +36,7 @@ import { TAR_END, tarHeader, tarPadding } from "./tar.js";
  * the archive store flushes while the next bytes are produced (archive-dir.storage.ts).
  */
 
-// Text is turned into bytes (and hashed, and written) a quarter-mebibyte at a time: few, large writes,
+// Text is turned into bytes (and checked, and written) a quarter-mebibyte at a time: few, large writes,
 // and a turn of the event loop between them.
 const FLUSH_BYTES = 256 * 1024;
 const BUFFER_BYTES = FLUSH_BYTES + 64 * 1024;
@@ -39,6 +48,13 @@ export interface BagFile {
   path: string;
   size: number;
   sha256: string;
+}
+
+/** A payload file as its first read found it: what its second read must reproduce. */
+export interface Measure {
+  path: string;
+  size: number;
+  crc32: number;
 }
 
 /** A payload file that changed between the read that measured it and the read that wrote it. */
@@ -57,19 +73,20 @@ export interface KeepBudget {
 }
 
 /**
- * A payload file's text turned into UTF-8 bytes, counted and hashed: measuring it (with `keep`, its bytes
- * held while the budget allows) or writing it into the tar (with `out`, checked against `expected`).
+ * A payload file's text turned into UTF-8 bytes and counted: measuring it (with `keep`, its bytes held
+ * while the budget allows) or writing it into the tar (with `out`, hashed and checked against `expected`).
  */
 export class FileWriter {
   private readonly hash = createHash("sha256");
   private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private size = 0;
+  private crc = 0;
   private kept: Buffer[] | undefined;
 
   constructor(
     readonly path: string,
-    private readonly options: { out?: (data: Buffer) => Promise<void>; expected?: BagFile; keep?: KeepBudget } = {},
+    private readonly options: { out?: (data: Buffer) => Promise<void>; expected?: Measure; keep?: KeepBudget } = {},
   ) {
     if (options.keep) this.kept = [];
   }
@@ -90,7 +107,7 @@ export class FileWriter {
     const data = this.buffer.subarray(0, this.used);
     const held = this.options.out !== undefined || this.kept !== undefined;
     // What was handed on or kept may still be held (by the cipher's queue): the next bytes go elsewhere.
-    // Only hashed, they are done with once emitted, and the buffer is used again.
+    // Only measured, they are done with once emitted, and the buffer is used again.
     if (held) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
     this.used = 0;
     await this.emit(data);
@@ -100,7 +117,8 @@ export class FileWriter {
     this.size += data.length;
     const { expected, out, keep } = this.options;
     if (expected && this.size > expected.size) throw new SourceChangedError(this.path, "is longer");
-    this.hash.update(data);
+    this.crc = crc32(data, this.crc);
+    if (out) this.hash.update(data);
     if (this.kept && keep) {
       if (keep.left >= data.length) {
         this.kept.push(data);
@@ -117,23 +135,42 @@ export class FileWriter {
     await turn();
   }
 
-  /** The file as measured or written; when writing, throws SourceChangedError unless it is the one expected. */
-  async close(): Promise<{ file: BagFile; kept: Buffer[] | undefined }> {
+  /** The file as measured, with its bytes if they were kept. */
+  async measured(): Promise<{ measure: Measure; kept: Buffer[] | undefined }> {
     await this.flush();
-    const file = { path: this.path, size: this.size, sha256: this.hash.digest("hex") };
+    return { measure: { path: this.path, size: this.size, crc32: this.crc }, kept: this.kept };
+  }
+
+  /** The file as written; throws SourceChangedError unless it is the one measured. */
+  async written(): Promise<BagFile> {
+    await this.flush();
     const { expected } = this.options;
-    if (expected && file.size < expected.size) throw new SourceChangedError(this.path, "is shorter");
-    if (expected && file.sha256 !== expected.sha256) throw new SourceChangedError(this.path, "reads differently");
-    return { file, kept: this.kept };
+    if (expected && this.size < expected.size) throw new SourceChangedError(this.path, "is shorter");
+    if (expected && this.crc !== expected.crc32) throw new SourceChangedError(this.path, "reads differently");
+    return { path: this.path, size: this.size, sha256: this.hash.digest("hex") };
   }
 }
 
 /** Writes a streamed payload file's bytes again, from a second read of its source. */
 export type Rewrite = (writer: FileWriter) => Promise<void>;
 
-interface Entry {
+/** A payload or tag file whose bytes are in hand. */
+interface BufferEntry {
   file: BagFile;
-  body: Buffer[] | Rewrite;
+  body: Buffer[];
+}
+
+/** A payload file read again from its source when the tar is written; its digest known from then on. */
+interface RewriteEntry {
+  measure: Measure;
+  body: Rewrite;
+  file?: BagFile;
+}
+
+type Entry = BufferEntry | RewriteEntry;
+
+function bufferEntry(path: string, content: Buffer): BufferEntry {
+  return { file: { path, size: content.length, sha256: sha256Of(content) }, body: [content] };
 }
 
 export interface BagMetadata {
@@ -142,6 +179,8 @@ export interface BagMetadata {
   /** bag-info.txt fields beyond the computed ones (Payload-Oxum, Bag-Size, Bagging-Date). */
   info: ReadonlyArray<readonly [string, string]>;
 }
+
+const TAR_BLOCK = 512;
 
 export class PackageBuilder {
   private readonly entries: Entry[] = [];
@@ -152,7 +191,7 @@ export class PackageBuilder {
     this.keep = { left: keepBytes };
   }
 
-  /** A writer measuring a payload file on the first read; `add` it once closed. */
+  /** A writer measuring a payload file on the first read; `add` it once measured. */
   measure(path: string): FileWriter {
     return new FileWriter(path, { keep: this.keep });
   }
@@ -161,29 +200,46 @@ export class PackageBuilder {
    * Record a measured payload file: its bytes if they were kept, else how to write them again, which
    * must produce the same bytes.
    */
-  add(measured: { file: BagFile; kept: Buffer[] | undefined }, rewrite: Rewrite): BagFile {
-    this.entries.push({ file: measured.file, body: measured.kept ?? rewrite });
-    return measured.file;
+  add(measured: { measure: Measure; kept: Buffer[] | undefined }, rewrite: Rewrite): void {
+    const { measure, kept } = measured;
+    if (kept) {
+      // Kept bytes are hashed now: the first read spends no SHA-256 on the files read again.
+      const hash = createHash("sha256");
+      for (const part of kept) hash.update(part);
+      const file = { path: measure.path, size: measure.size, sha256: hash.digest("hex") };
+      this.entries.push({ file, body: kept });
+    } else {
+      this.entries.push({ measure, body: rewrite });
+    }
   }
 
   addBuffer(path: string, content: Buffer): BagFile {
-    const file = { path, size: content.length, sha256: sha256Of(content) };
-    this.entries.push({ file, body: [content] });
-    return file;
+    const entry = bufferEntry(path, content);
+    this.entries.push(entry);
+    return entry.file;
   }
 
+  /** The payload files, each with its digest: read again from its source, a file has one once written. */
   get files(): BagFile[] {
-    return this.entries.map((e) => e.file);
+    return this.entries.map((e) => {
+      if ("measure" in e && !e.file) throw new Error(`${e.measure.path} has no digest before the tar is written`);
+      return e.file as BagFile;
+    });
   }
 
   /** How many payload files will be read again from their source when the tar is written. */
   get rereads(): number {
-    return this.entries.filter((e) => typeof e.body === "function").length;
+    return this.entries.filter((e) => "measure" in e).length;
   }
 
-  /** The tag files, computed from the payload now present. */
-  private tagFiles(meta: BagMetadata): Entry[] {
-    const payload = this.entries.map((e) => e.file);
+  /** The payload's bytes in the tar so far (headers and padding too): what progress counts towards. */
+  get payloadTarBytes(): number {
+    return this.entries.reduce((sum, e) => sum + tarBytes("measure" in e ? e.measure.size : e.file.size), 0);
+  }
+
+  /** The tag files, computed from the payload now present, each file with its digest. */
+  private tagFiles(meta: BagMetadata): BufferEntry[] {
+    const payload = this.files;
     const octets = payload.reduce((sum, f) => sum + f.size, 0);
     const info = bagInfoText([
       ...meta.info,
@@ -192,60 +248,69 @@ export class PackageBuilder {
       ["Bag-Size", `${(octets / 1024 / 1024).toFixed(2)} MiB`],
     ]);
     const manifest = manifestText(payload.map((f): ManifestLine => ({ path: f.path, sha256: f.sha256 })));
-    const tags: Entry[] = [
+    const tags = [
       ["bagit.txt", BAGIT_TXT],
       ["bag-info.txt", info],
       ["manifest-sha256.txt", manifest],
-    ].map(([path, text]) => {
-      const content = Buffer.from(text as string, "utf8");
-      return { file: { path: path as string, size: content.length, sha256: sha256Of(content) }, body: [content] };
-    });
-    const tagManifest = Buffer.from(manifestText(tags.map((t) => ({ path: t.file.path, sha256: t.file.sha256 }))));
-    tags.push({
-      file: { path: "tagmanifest-sha256.txt", size: tagManifest.length, sha256: sha256Of(tagManifest) },
-      body: [tagManifest],
-    });
+    ].map(([path, text]) => bufferEntry(path as string, Buffer.from(text as string, "utf8")));
+    const tagManifest = manifestText(tags.map((t) => ({ path: t.file.path, sha256: t.file.sha256 })));
+    tags.push(bufferEntry("tagmanifest-sha256.txt", Buffer.from(tagManifest, "utf8")));
     return tags;
   }
 
-  /** Bytes the tar will have: for progress, and to check the stream against. */
+  /** Bytes of the whole tar, once it is written: to check the stream against. */
   tarSize(meta: BagMetadata): number {
-    const all = [...this.entries, ...this.tagFiles(meta)];
+    const all = [...this.files, ...this.tagFiles(meta).map((t) => t.file)];
     const dirs = 2;
-    return (
-      dirs * 512 + all.reduce((sum, e) => sum + 512 + e.file.size + tarPadding(e.file.size).length, 0) + TAR_END.length
-    );
+    return dirs * TAR_BLOCK + all.reduce((sum, f) => sum + tarBytes(f.size), 0) + TAR_END.length;
   }
 
   /**
-   * The bag as a ustar stream into `out` (which applies backpressure by its promise): bagit.txt and
-   * bag-info.txt first, the payload, then the manifests. Throws SourceChangedError, having written
-   * nothing past the file's measured size, when a file read again is not the one measured.
+   * The bag as a ustar stream into `out` (which applies backpressure by its promise): bagit.txt, the
+   * payload, then `complete` (which may add the payload files that list the others' digests, now known:
+   * `files`), then bag-info.txt and the manifests. Throws SourceChangedError, having written nothing past
+   * the file's measured size, when a file read again is not the one measured.
    */
-  async writeTar(meta: BagMetadata, out: (data: Buffer) => Promise<void>): Promise<void> {
-    const tags = this.tagFiles(meta);
-    const [declaration, info, manifest, tagManifest] = tags as [Entry, Entry, Entry, Entry];
+  async writeTar(
+    meta: BagMetadata,
+    out: (data: Buffer) => Promise<void>,
+    complete: () => Promise<void>,
+  ): Promise<void> {
     const root = meta.bagName;
     await out(tarHeader({ name: root, size: 0, type: "directory", mtime: meta.mtime }));
-    for (const entry of [declaration, info]) await this.entry(root, entry, meta.mtime, out);
+    await this.entry(root, bufferEntry("bagit.txt", Buffer.from(BAGIT_TXT, "utf8")), meta.mtime, out);
     await out(tarHeader({ name: `${root}/data`, size: 0, type: "directory", mtime: meta.mtime }));
     for (const entry of this.entries) await this.entry(root, entry, meta.mtime, out);
-    for (const entry of [manifest, tagManifest]) await this.entry(root, entry, meta.mtime, out);
+    const streamed = this.entries.length;
+    await complete();
+    for (const entry of this.entries.slice(streamed)) await this.entry(root, entry, meta.mtime, out);
+    const [, info, manifest, tagManifest] = this.tagFiles(meta);
+    for (const entry of [info, manifest, tagManifest]) await this.entry(root, entry as BufferEntry, meta.mtime, out);
     await out(TAR_END);
   }
 
   private async entry(root: string, entry: Entry, mtime: Date, out: (data: Buffer) => Promise<void>): Promise<void> {
-    await out(tarHeader({ name: `${root}/${entry.file.path}`, size: entry.file.size, type: "file", mtime }));
-    if (typeof entry.body === "function") {
-      const writer = new FileWriter(entry.file.path, { out, expected: entry.file });
+    let size: number;
+    if ("measure" in entry) {
+      const { measure } = entry;
+      size = measure.size;
+      await out(tarHeader({ name: `${root}/${measure.path}`, size, type: "file", mtime }));
+      const writer = new FileWriter(measure.path, { out, expected: measure });
       await entry.body(writer);
-      await writer.close();
+      entry.file = await writer.written();
     } else {
+      size = entry.file.size;
+      await out(tarHeader({ name: `${root}/${entry.file.path}`, size, type: "file", mtime }));
       for (const part of entry.body) await out(part);
     }
-    const padding = tarPadding(entry.file.size);
+    const padding = tarPadding(size);
     if (padding.length > 0) await out(padding);
   }
+}
+
+/** A file's bytes in a tar: its header, its bytes, and the padding to the next block. */
+function tarBytes(size: number): number {
+  return TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
 }
 
 /** RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes. */
