@@ -29,6 +29,7 @@ import * as m0029 from "./migrations/0029_emergency_page.js";
 import * as m0030 from "./migrations/0030_demand_publication.js";
 import * as m0031 from "./migrations/0031_notice_by_authority.js";
 import * as m0032 from "./migrations/0032_report_version_figures.js";
+import * as m0033 from "./migrations/0033_dsa_report_cache.js";
 
 /**
  * Migrations are listed here, in order, rather than discovered on disk, so the built package carries
@@ -66,6 +67,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0030_demand_publication": m0030,
   "0031_notice_by_authority": m0031,
   "0032_report_version_figures": m0032,
+  "0033_dsa_report_cache": m0033,
 };
 
 /** This build's migrations by name: what a store made from a migrated template must have applied. */

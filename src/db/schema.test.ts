@@ -432,6 +432,19 @@ const COLUMNS: { [Table in keyof DB]: { [Column in keyof DB[Table]]: true } } = 
     approved_by: true,
     approved_at: true,
   },
+  dsa_report_generation: { year: true, shard: true, generation: true },
+  dsa_report_cache: {
+    year: true,
+    generation: true,
+    computed_at: true,
+    member_states: true,
+    categories: true,
+    orders: true,
+    confirmed: true,
+    median_confirm: true,
+    answered: true,
+    median_effect: true,
+  },
 };
 
 describe.each(DRIVERS)("schema on %s", (driver) => {

@@ -564,6 +564,30 @@ export interface NoticeRollupTable {
   by_authority: number;
 }
 
+/**
+ * Per year (`*`: every year) and shard, how many statements changed a fact of an order the DSA report of
+ * that year reads (0033's triggers on `request`); a year's generation is the sum of its shards and `*`'s.
+ */
+export interface DsaReportGenerationTable {
+  year: string;
+  shard: number;
+  generation: number;
+}
+
+/** A year's DSA report as computed at `generation` (0033): its cells in order, as parallel arrays. */
+export interface DsaReportCacheTable {
+  year: string;
+  generation: number;
+  computed_at: Timestamp;
+  member_states: (string | null)[];
+  categories: (string | null)[];
+  orders: number[];
+  confirmed: number[];
+  median_confirm: (number | null)[];
+  answered: number[];
+  median_effect: (number | null)[];
+}
+
 /** A demand published after its gag lifted (migration 0030): drafted by one person, approved by another. */
 export interface DemandPublicationTable {
   request_id: string;
@@ -621,4 +645,6 @@ export interface DB {
   user_notice: UserNoticeTable;
   notice_rollup: NoticeRollupTable;
   demand_publication: DemandPublicationTable;
+  dsa_report_generation: DsaReportGenerationTable;
+  dsa_report_cache: DsaReportCacheTable;
 }
