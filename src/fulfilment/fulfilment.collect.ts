@@ -77,7 +77,9 @@ async function writeCategory(
 ): Promise<number> {
   const { json, csv } = files;
   const header = ["target", "account_id", "at", ...columns];
-  const recordJson = json && recordJsonWriter(columns);
+  const recordJson = recordJsonWriter(columns);
+  const appendJson = json && ((text: string) => json.append(text));
+  const appendCsv = csv && ((text: string) => csv.append(text));
   await json?.write(
     `{"category":${JSON.stringify(category)},"request":${JSON.stringify(reference)},` +
       `"columns":${JSON.stringify(header)},"records":[`,
@@ -89,9 +91,15 @@ async function writeCategory(
     if (tally.account) {
       for await (const record of source.read(tally.account, category, item.period)) {
         if (!admits(item, record)) continue;
-        if (json && recordJson)
-          await json.write(`${count === 0 ? "\n" : ",\n"}${recordJson(item.targetKey, tally.account.id, record)}`);
-        if (csv) await csv.write(recordCsv(item.targetKey, tally.account.id, columns, record));
+        if (json && appendJson) {
+          json.append(count === 0 ? "\n" : ",\n");
+          recordJson(appendJson, item.targetKey, tally.account.id, record);
+          await json.drain();
+        }
+        if (csv && appendCsv) {
+          recordCsv(appendCsv, item.targetKey, tally.account.id, columns, record);
+          await csv.drain();
+        }
         count += 1;
         if (onItem) tally.records += 1;
       }
@@ -105,11 +113,22 @@ async function writeCategory(
 /** A category's records as they appear in its files: a JSON object, and a CSV row with its line break. */
 export function recordSerializer(columns: readonly string[]) {
   const json = recordJsonWriter(columns);
-  return (target: string, accountId: string, record: SourceRecord): { json: string; csv: string } => ({
-    json: json(target, accountId, record),
-    csv: recordCsv(target, accountId, columns, record),
-  });
+  return (target: string, accountId: string, record: SourceRecord): { json: string; csv: string } => {
+    const parts: { json: string[]; csv: string[] } = { json: [], csv: [] };
+    json((text) => parts.json.push(text), target, accountId, record);
+    recordCsv((text) => parts.csv.push(text), target, accountId, columns, record);
+    return { json: parts.json.join(""), csv: parts.csv.join("") };
+  };
 }
+
+/**
+ * Values this long are handed to the file on their own, straight from the source's string, rather than
+ * joined into the record's text: joining builds, then flattens, a string of the whole record, garbage that
+ * outlives enough of V8's young-generation collections to be promoted, and sets how large the heap grows.
+ */
+const LONG_VALUE = 256;
+
+type Append = (text: string) => void;
 
 // What JSON.stringify escapes in a string: the quote, the backslash, control characters, and a lone surrogate
 // (a pair is written as it is, so a string holding any surrogate takes the slow path, which is still exact).
@@ -141,14 +160,41 @@ function recordJsonWriter(columns: readonly string[]) {
     prefix: `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`,
     value,
   }));
-  return (target: string, accountId: string, record: SourceRecord): string => {
+  return (append: Append, target: string, accountId: string, record: SourceRecord): void => {
     let text = "";
-    for (const { prefix, value } of plan) text += prefix + jsonValue(value(target, accountId, record));
-    return `${text}}`;
+    for (const { prefix, value } of plan) {
+      const v = value(target, accountId, record);
+      if (typeof v === "string" && v.length > LONG_VALUE && !ESCAPED.test(v)) {
+        append(`${text}${prefix}"`);
+        append(v);
+        text = '"';
+      } else {
+        text += prefix + jsonValue(v);
+      }
+    }
+    append(`${text}}`);
   };
 }
 
-function recordCsv(target: string, accountId: string, columns: readonly string[], record: SourceRecord): string {
-  const at = record.at ? record.at.toISOString() : null;
-  return `${[target, accountId, at, ...columns.map((c) => record.fields[c] ?? null)].map(csvField).join(",")}\r\n`;
+function recordCsv(
+  append: Append,
+  target: string,
+  accountId: string,
+  columns: readonly string[],
+  record: SourceRecord,
+) {
+  let text = `${csvField(target)},${csvField(accountId)},${csvField(record.at ? record.at.toISOString() : null)}`;
+  for (const column of columns) {
+    const value = record.fields[column] ?? null;
+    const field = csvField(value);
+    // An unquoted string is the value itself: handed on as it is.
+    if (field === value && field.length > LONG_VALUE) {
+      append(`${text},`);
+      append(field);
+      text = "";
+    } else {
+      text += `,${field}`;
+    }
+  }
+  append(`${text}\r\n`);
 }

@@ -80,6 +80,8 @@ export class FileWriter {
   private readonly hash = createHash("sha256");
   private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
+  /** Bytes appended before the buffer's, not yet handed on: a buffer that filled, or one text too long for it. */
+  private readonly overflow: Buffer[] = [];
   private size = 0;
   private crc = 0;
   private kept: Buffer[] | undefined;
@@ -92,17 +94,37 @@ export class FileWriter {
   }
 
   async write(text: string): Promise<void> {
+    this.append(text);
+    await this.drain();
+  }
+
+  /**
+   * Adds text without waiting, to be handed on by the next `drain`: a record goes in piece by piece, its
+   * long values straight from the source's strings, so that no string of the whole record is ever built.
+   */
+  append(text: string): void {
     // Each text goes straight into the buffer as UTF-8 (at most 3 bytes a UTF-16 unit): no joined string.
-    if (this.buffer.length - this.used < text.length * 3) await this.flush();
-    if (text.length * 3 > this.buffer.length) {
-      await this.emit(Buffer.from(text, "utf8"));
-      return;
+    if (this.buffer.length - this.used < text.length * 3) {
+      if (this.used > 0) {
+        this.overflow.push(this.buffer.subarray(0, this.used));
+        this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+        this.used = 0;
+      }
+      if (text.length * 3 > this.buffer.length) {
+        this.overflow.push(Buffer.from(text, "utf8"));
+        return;
+      }
     }
     this.used += this.buffer.write(text, this.used, "utf8");
-    if (this.used >= FLUSH_BYTES) await this.flush();
+  }
+
+  /** Hands on what has filled since the last drain, if a flush's worth has. */
+  async drain(): Promise<void> {
+    if (this.used >= FLUSH_BYTES || this.overflow.length > 0) await this.flush();
   }
 
   private async flush(): Promise<void> {
+    for (const part of this.overflow.splice(0)) await this.emit(part);
     if (this.used === 0) return;
     const data = this.buffer.subarray(0, this.used);
     const held = this.options.out !== undefined || this.kept !== undefined;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { recordSerializer } from "./fulfilment.collect.js";
+import { csvField } from "./package.builder.js";
 import type { FieldValue, SourceRecord } from "./sources/source.js";
 
 /**
@@ -13,6 +14,8 @@ import type { FieldValue, SourceRecord } from "./sources/source.js";
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
 const text = fc.oneof(
   fc.string(),
+  // Long enough to be handed to the file on its own (fulfilment.collect.ts), with and without escapes.
+  fc.tuple(fc.string(), fc.string({ minLength: 300, maxLength: 600 })).map(([a, b]) => a + b),
   fc.string({ unit: anyCodeUnit }),
   fc.string({ unit: fc.constantFrom('"', "\\", "\n", "\u0000", "\u001f", "\u2028", "\ud83d", "\ude00", "é", "a") }),
 );
@@ -29,8 +32,8 @@ function asObject(target: string, accountId: string, columns: readonly string[],
   return JSON.stringify(object);
 }
 
-describe("a record's JSON", () => {
-  it("is the text JSON.stringify gives for the record's object", () => {
+describe("a record's JSON and CSV", () => {
+  it("are the text JSON.stringify gives for the record's object, and its fields joined as CSV", () => {
     fc.assert(
       fc.property(
         text,
@@ -48,8 +51,10 @@ describe("a record's JSON", () => {
             if (!(missing && i === 0)) fields[c] = values[i] ?? null;
           });
           const record = { at, fields };
-          const { json } = recordSerializer(columns)(target, accountId, record);
+          const { json, csv } = recordSerializer(columns)(target, accountId, record);
           expect(json).toBe(asObject(target, accountId, columns, record));
+          const row = [target, accountId, at?.toISOString() ?? null, ...columns.map((c) => fields[c] ?? null)];
+          expect(csv).toBe(`${row.map(csvField).join(",")}\r\n`);
         },
       ),
       { numRuns: 2000 },
