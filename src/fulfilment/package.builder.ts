@@ -249,11 +249,6 @@ export class PackageBuilder {
     });
   }
 
-  /** How many payload files will be read again from their source when the tar is written. */
-  get rereads(): number {
-    return this.entries.filter((e) => "measure" in e).length;
-  }
-
   /** The payload's bytes in the tar so far (headers and padding too): what progress counts towards. */
   get payloadTarBytes(): number {
     return this.entries.reduce((sum, e) => sum + tarBytes("measure" in e ? e.measure.size : e.file.size), 0);
