@@ -48,8 +48,11 @@ interface ChildReport {
   loopDelay: { p99: number; max: number };
 }
 
+// Node's own flags for the child, to look inside a run: BENCH_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p".
+const CHILD_FLAGS = process.env.BENCH_CHILD_FLAGS?.split(" ").filter(Boolean) ?? [];
+
 async function runChild(args: string[], masterKey: string, archiveDir: string): Promise<ChildReport> {
-  const child = spawn(process.execPath, [join(ROOT, "bench/support/package-child.mjs"), ...args], {
+  const child = spawn(process.execPath, [...CHILD_FLAGS, join(ROOT, "bench/support/package-child.mjs"), ...args], {
     cwd: ROOT,
     env: { ...process.env, BENCH_MASTER_KEY: masterKey, BENCH_ARCHIVE_DIR: archiveDir },
     stdio: ["ignore", "pipe", "inherit"],
