@@ -49,11 +49,11 @@ export class DirectoryArchiveStore implements ArchiveStore {
     await this.ensureDir();
     const partial = `${target}.${randomBytes(6).toString("hex")}${PARTIAL}`;
     try {
-      const digest = digesting();
+      const digest = digesting(body);
       const handle = await open(partial, "wx", 0o600);
       try {
         // Resolves once every byte is written and flushed to the disk (fdatasync).
-        await pipeline(body, digest, durableWriter(handle));
+        await pipeline([body, ...digest.through, durableWriter(handle)]);
       } finally {
         await handle.close();
       }

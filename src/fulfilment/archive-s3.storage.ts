@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -55,20 +55,21 @@ export class S3ArchiveStore implements ArchiveStore {
   }
 
   async put(key: string, body: Readable): Promise<StoredArchive> {
-    const digest = digesting();
+    const digest = digesting(body);
     const upload = new Upload({
       client: this.client,
       params: {
         Bucket: this.settings.bucket,
         Key: this.key(key),
-        Body: digest,
+        Body: digest.through[0] ?? body,
         ContentType: "application/octet-stream",
       },
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
       leavePartsOnError: false,
     });
-    await Promise.all([pipeline(body, digest), upload.done()]).catch(async (error: unknown) => {
+    const flowing = digest.through.length > 0 ? pipeline([body, ...digest.through]) : finished(body);
+    await Promise.all([flowing, upload.done()]).catch(async (error: unknown) => {
       await upload.abort().catch(() => {});
       throw error;
     });

@@ -1,5 +1,3 @@
-import { once } from "node:events";
-import { Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import { auditRefusal } from "../authz/refusals.js";
 import type { Db, Tx } from "../db/database.js";
@@ -19,9 +17,10 @@ import { collect } from "./fulfilment.collect.js";
 import type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress, Started } from "./fulfilment.types.js";
 import { type BagMetadata, PackageBuilder } from "./package.builder.js";
 import { EnforcingWait, failProduction, start } from "./production.start.js";
+import { openSealer, type Sealer } from "./sealing.js";
 import { defaultSource } from "./sources/index.js";
 import { consistently, type DataSourceFactory } from "./sources/source.js";
-import { createEncryptStream, DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
+import { DEFAULT_CHUNK_SIZE, makeHeader } from "./stream-cipher.js";
 
 export { recordSerializer } from "./fulfilment.collect.js";
 export type { FulfilmentSettings, FulfilOptions, FulfilResult, Progress } from "./fulfilment.types.js";
@@ -87,7 +86,8 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
   // Best effort, here and after a failure: what is left of a failed production is ciphertext whose key
   // was erased with its failure, noise to anyone; it must not stop this build or hide why one failed.
   if (started.abandoned) await archives.delete(archiveKeyOf(started.abandoned)).catch(() => {});
-  const builder = new PackageBuilder(options.keepBytes);
+  const sealer = openSealer();
+  const builder = new PackageBuilder(sealer, options.keepBytes);
   let beating: Promise<unknown> = Promise.resolve();
   let discarded = false;
   const heartbeat = setInterval(() => {
@@ -126,6 +126,7 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
       const stored = await storeArchive(
         started,
         options,
+        sealer,
         builder,
         meta,
         () => completePayload(builder, started, options.actor, producedAt, collected, targets),
@@ -167,6 +168,7 @@ export async function fulfilRequest(db: Db, options: FulfilOptions): Promise<Ful
     throw error;
   } finally {
     clearInterval(heartbeat);
+    sealer.close();
   }
 }
 
@@ -243,42 +245,37 @@ function bagMetadata(started: Started, producedAt: Date): BagMetadata {
 }
 
 /**
- * The tar, written as it is produced into the one encryption pass and on into the archive store. A
- * failure on either side (a file that changed, a store that refuses) stops both, and the store is left
- * without the archive: its `put` has settled, whole or not at all, before this returns or throws.
+ * The tar, written as it is produced into the one encryption pass (the sealer's, sealing.ts) and on into
+ * the archive store. A failure on either side (a file that changed, a store that refuses) stops both, and
+ * the store is left without the archive: its `put` has settled, whole or not at all, before this returns
+ * or throws. `onBytes` (progress, which throws once the build is aborted or taken over) stops it too.
  */
 async function storeArchive(
   started: Started,
   options: FulfilOptions,
+  sealer: Sealer,
   builder: PackageBuilder,
   meta: BagMetadata,
   complete: () => Promise<void>,
   onBytes: (plaintextBytes: number) => void,
 ): Promise<{ archive: StoredArchive; plaintextBytes: number }> {
-  const encryptor = createEncryptStream(
+  const sealed = sealer.seal(
     started.packageKey,
     makeHeader(started.productionId, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
+    onBytes,
   );
-  const watched = encryptor.pipe(watching(() => onBytes(encryptor.stats.plaintextBytes)));
-  encryptor.on("error", (error) => watched.destroy(error));
-  // Its error reaches the caller through `put`'s refusal (or is the caller's own); once the store's
-  // pipeline has let go of it, an error event must not count as uncaught.
-  watched.on("error", () => undefined);
-  const storing = options.settings.archives.put(started.archiveKey, watched);
-  // Awaited below either way; until then a refusal must not count as unhandled.
-  storing.catch(() => undefined);
-  const out = async (data: Buffer) => {
-    if (!encryptor.write(data)) await Promise.race([once(encryptor, "drain"), storing]);
-  };
+  const storing = options.settings.archives.put(started.archiveKey, sealed);
+  // A store that gives up stops the writer, which may be waiting for it to read.
+  storing.catch((error: unknown) => sealer.abort(error as Error));
   try {
-    await builder.writeTar(meta, out, complete);
-    encryptor.end();
+    await builder.writeTar(meta, complete);
+    sealer.end();
   } catch (error) {
-    encryptor.destroy(error as Error);
+    sealer.abort(error as Error);
     await storing.catch(() => undefined);
     throw error;
   }
-  return { archive: await storing, plaintextBytes: encryptor.stats.plaintextBytes };
+  return { archive: await storing, plaintextBytes: sealer.plaintextBytes };
 }
 
 interface SealFacts {
@@ -416,23 +413,6 @@ async function seal(tx: Tx, started: Started, options: FulfilOptions, facts: Sea
     refused: facts.refused,
     expiresAt,
   };
-}
-
-/**
- * A pass-through that reports progress as the archive flows to the store: the check in `onProgress`
- * (aborted, or taken over) stops the stream, and with it the store's write, which then leaves nothing.
- */
-function watching(onChunk: () => void): Transform {
-  return new Transform({
-    transform(data: Buffer, _encoding, callback: TransformCallback) {
-      try {
-        onChunk();
-        callback(null, data);
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-  });
 }
 
 /** The officer who submitted the request, or the address the request document gave. */

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { setImmediate as turn } from "node:timers/promises";
-import { crc32 } from "node:zlib";
 import { BAGIT_TXT, bagInfoText, type ManifestLine, manifestText, sha256Of } from "./bagit.js";
+import type { Sealer } from "./sealing.js";
 import { TAR_END, tarHeader, tarPadding } from "./tar.js";
 
 /**
@@ -10,22 +9,22 @@ import { TAR_END, tarHeader, tarPadding } from "./tar.js";
  * A tar header states its file's size before the file's bytes. So a payload file read from a data source
  * is produced twice from the same read of the source (fulfilment.service.ts holds the source's snapshot
  * across both where the source offers one, docs/sources.md):
- *  1. measured: serialized and counted, with a CRC-32 of its bytes, which are kept only while the whole
+ *  1. measured: serialized, counted and hashed (SHA-256), its bytes kept only while the whole
  *     production's kept bytes stay under a small budget (most productions are small, and are then not
  *     read again);
  *  2. written: serialized again straight into the tar, and so into the cipher and the archive store,
- *     counted, hashed (SHA-256: the digest the bag lists) and checked against the measure. A file that
- *     grows past its measured size fails before a byte too many reaches the tar; one that is shorter or
- *     whose CRC-32 differs fails at its end. Either way the archive store is left without the archive (its
- *     `put` never completes) and the production fails, naming the file: the source changed between the
- *     two reads. The check keeps a category's JSON and CSV, each written from a read of its own, the
- *     same records; CRC-32 suffices since what it guards against is change, not forgery (a source can
- *     return what it likes on either read), and costs a third of a SHA-256 pass.
+ *     counted, hashed again and checked against the measure. A file that grows past its measured size
+ *     fails before a byte too many reaches the tar; one that is shorter or whose SHA-256 differs fails at
+ *     its end. Either way the archive store is left without the archive (its `put` never completes) and
+ *     the production fails, naming the file: the source changed between the two reads. The check keeps
+ *     a category's JSON and CSV, each written from a read of its own, the same records.
  *
- * Each file's SHA-256 is therefore known only once it is written, and what lists digests comes after the
- * payload it lists: the summary, the certificate (which vouches for every file's digest), bag-info.txt
- * (Payload-Oxum), then the manifests. BagIt gives a tar no order; bagit.txt stays first, so a reader of
- * the stream knows from its first file what it holds.
+ * The bytes go to the production's sealer (sealing.ts), whose worker thread hashes and encrypts them
+ * while this thread serializes: the first read's hashing costs this thread nothing, which is why it is
+ * a SHA-256 and not a cheaper checksum. What lists digests comes after the payload it lists, so that it
+ * lists what was written: the summary, the certificate (which vouches for every file's digest),
+ * bag-info.txt (Payload-Oxum), then the manifests. BagIt gives a tar no order; bagit.txt stays first, so
+ * a reader of the stream knows from its first file what it holds.
  *
  * Why not the alternatives. Spooling each file (encrypted, since user data never rests on disk in the
  * clear) cost two extra AES passes and a second copy of the archive on disk; keeping files in memory does
@@ -54,7 +53,7 @@ export interface BagFile {
 export interface Measure {
   path: string;
   size: number;
-  crc32: number;
+  sha256: string;
 }
 
 /** A payload file that changed between the read that measured it and the read that wrote it. */
@@ -73,24 +72,27 @@ export interface KeepBudget {
 }
 
 /**
- * A payload file's text turned into UTF-8 bytes and counted: measuring it (with `keep`, its bytes held
- * while the budget allows) or writing it into the tar (with `out`, hashed and checked against `expected`).
+ * A payload file's text turned into UTF-8 bytes and counted, the bytes handed to the production's sealer
+ * (sealing.ts), which keeps the file's digests on its own thread: measuring it (with `keep`, its bytes
+ * also held while the budget allows) or writing it into the archive (checked against `expected`).
  */
 export class FileWriter {
-  private readonly hash = createHash("sha256");
-  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buffer: Buffer;
   private used = 0;
   /** Bytes appended before the buffer's, not yet handed on: a buffer that filled, or one text too long for it. */
   private readonly overflow: Buffer[] = [];
   private size = 0;
-  private crc = 0;
   private kept: Buffer[] | undefined;
+  private readonly file: number;
 
   constructor(
     readonly path: string,
-    private readonly options: { out?: (data: Buffer) => Promise<void>; expected?: Measure; keep?: KeepBudget } = {},
+    private readonly sealer: Sealer,
+    private readonly options: { expected?: Measure; keep?: KeepBudget } = {},
   ) {
+    this.buffer = sealer.buffer(BUFFER_BYTES);
     if (options.keep) this.kept = [];
+    this.file = sealer.openFile();
   }
 
   async write(text: string): Promise<void> {
@@ -107,7 +109,7 @@ export class FileWriter {
     if (this.buffer.length - this.used < text.length * 3) {
       if (this.used > 0) {
         this.overflow.push(this.buffer.subarray(0, this.used));
-        this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+        this.buffer = this.sealer.buffer(BUFFER_BYTES);
         this.used = 0;
       }
       if (text.length * 3 > this.buffer.length) {
@@ -127,20 +129,16 @@ export class FileWriter {
     for (const part of this.overflow.splice(0)) await this.emit(part);
     if (this.used === 0) return;
     const data = this.buffer.subarray(0, this.used);
-    const held = this.options.out !== undefined || this.kept !== undefined;
-    // What was handed on or kept may still be held (by the cipher's queue): the next bytes go elsewhere.
-    // Only measured, they are done with once emitted, and the buffer is used again.
-    if (held) this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    // What is handed on belongs to the sealer (or is kept): the next bytes go into a buffer of their own.
+    this.buffer = this.sealer.buffer(BUFFER_BYTES);
     this.used = 0;
     await this.emit(data);
   }
 
   private async emit(data: Buffer): Promise<void> {
     this.size += data.length;
-    const { expected, out, keep } = this.options;
+    const { expected, keep } = this.options;
     if (expected && this.size > expected.size) throw new SourceChangedError(this.path, "is longer");
-    this.crc = crc32(data, this.crc);
-    if (out) this.hash.update(data);
     if (this.kept && keep) {
       if (keep.left >= data.length) {
         this.kept.push(data);
@@ -151,7 +149,8 @@ export class FileWriter {
         this.kept = undefined;
       }
     }
-    if (out) await out(data);
+    // Kept bytes are still needed here, so the sealer gets a copy of them; any others, the buffer itself.
+    await this.sealer.write(data, this.file, this.kept === undefined);
     // A source that answers from memory or an embedded database never leaves the microtask queue: a turn
     // of the event loop per flush (a few milliseconds of work) lets a server running this job answer.
     await turn();
@@ -160,16 +159,18 @@ export class FileWriter {
   /** The file as measured, with its bytes if they were kept. */
   async measured(): Promise<{ measure: Measure; kept: Buffer[] | undefined }> {
     await this.flush();
-    return { measure: { path: this.path, size: this.size, crc32: this.crc }, kept: this.kept };
+    const sha256 = await this.sealer.closeFile(this.file);
+    return { measure: { path: this.path, size: this.size, sha256 }, kept: this.kept };
   }
 
   /** The file as written; throws SourceChangedError unless it is the one measured. */
   async written(): Promise<BagFile> {
     await this.flush();
+    const sha256 = await this.sealer.closeFile(this.file);
     const { expected } = this.options;
     if (expected && this.size < expected.size) throw new SourceChangedError(this.path, "is shorter");
-    if (expected && this.crc !== expected.crc32) throw new SourceChangedError(this.path, "reads differently");
-    return { path: this.path, size: this.size, sha256: this.hash.digest("hex") };
+    if (expected && sha256 !== expected.sha256) throw new SourceChangedError(this.path, "reads differently");
+    return { path: this.path, size: this.size, sha256 };
   }
 }
 
@@ -209,13 +210,16 @@ export class PackageBuilder {
   /** Shared by the production's measured files: what may be kept rather than read again. */
   readonly keep: KeepBudget;
 
-  constructor(keepBytes = DEFAULT_KEEP_BYTES) {
+  constructor(
+    private readonly sealer: Sealer,
+    keepBytes = DEFAULT_KEEP_BYTES,
+  ) {
     this.keep = { left: keepBytes };
   }
 
   /** A writer measuring a payload file on the first read; `add` it once measured. */
   measure(path: string): FileWriter {
-    return new FileWriter(path, { keep: this.keep });
+    return new FileWriter(path, this.sealer, { keep: this.keep });
   }
 
   /**
@@ -225,11 +229,7 @@ export class PackageBuilder {
   add(measured: { measure: Measure; kept: Buffer[] | undefined }, rewrite: Rewrite): void {
     const { measure, kept } = measured;
     if (kept) {
-      // Kept bytes are hashed now: the first read spends no SHA-256 on the files read again.
-      const hash = createHash("sha256");
-      for (const part of kept) hash.update(part);
-      const file = { path: measure.path, size: measure.size, sha256: hash.digest("hex") };
-      this.entries.push({ file, body: kept });
+      this.entries.push({ file: { ...measure }, body: kept });
     } else {
       this.entries.push({ measure, body: rewrite });
     }
@@ -283,17 +283,15 @@ export class PackageBuilder {
   }
 
   /**
-   * The bag as a ustar stream into `out` (which applies backpressure by its promise): bagit.txt, the
-   * payload, then `complete` (which may add the payload files that list the others' digests, now known:
-   * `files`), then bag-info.txt and the manifests. Throws SourceChangedError, having written nothing past
-   * the file's measured size, when a file read again is not the one measured.
+   * The bag as a ustar stream into the sealer's archive, which must be open: bagit.txt, the payload, then
+   * `complete` (which may add the payload files that list the others' digests, now known: `files`), then
+   * bag-info.txt and the manifests. Throws SourceChangedError, having written nothing past the file's
+   * measured size, when a file read again is not the one measured.
    */
-  async writeTar(
-    meta: BagMetadata,
-    out: (data: Buffer) => Promise<void>,
-    complete: () => Promise<void>,
-  ): Promise<void> {
+  async writeTar(meta: BagMetadata, complete: () => Promise<void>): Promise<void> {
     const root = meta.bagName;
+    // Headers, padding and bytes kept or built here are still referenced here: the sealer copies them.
+    const out = (data: Buffer) => this.sealer.write(data, undefined, false);
     await out(tarHeader({ name: root, size: 0, type: "directory", mtime: meta.mtime }));
     await this.entry(root, bufferEntry("bagit.txt", Buffer.from(BAGIT_TXT, "utf8")), meta.mtime, out);
     await out(tarHeader({ name: `${root}/data`, size: 0, type: "directory", mtime: meta.mtime }));
@@ -312,7 +310,7 @@ export class PackageBuilder {
       const { measure } = entry;
       size = measure.size;
       await out(tarHeader({ name: `${root}/${measure.path}`, size, type: "file", mtime }));
-      const writer = new FileWriter(measure.path, { out, expected: measure });
+      const writer = new FileWriter(measure.path, this.sealer, { expected: measure });
       await entry.body(writer);
       entry.file = await writer.written();
     } else {

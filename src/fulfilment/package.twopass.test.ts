@@ -17,6 +17,7 @@ import { archiveKeyOf } from "./archive.storage.js";
 import { verifyBag } from "./bagit.js";
 import { type DownloadActor, openProductionDownload } from "./download.service.js";
 import { type FulfilmentSettings, fulfilRequest } from "./fulfilment.service.js";
+import { stopSealingWorker } from "./sealing.js";
 import type { DataSource, SourceRecord } from "./sources/source.js";
 import { extractTar } from "./tar.js";
 
@@ -202,6 +203,41 @@ describe.each(DRIVERS)("packaging from two reads on %s", (driver) => {
       .executeTakeFirstOrThrow();
     expect((audited.payload as { reason: string }).reason).toContain(why);
     // The request can be fulfilled again, and is, once the source holds still.
+    const again = await fulfilRequest(database.db, {
+      requestId,
+      actor: "cli:custodian",
+      settings,
+      source: () => bulkSource(400),
+      now: () => NOW,
+      keepBytes: 0,
+    });
+    expect(again.targets[0]?.records).toBe(400);
+  });
+
+  it("fails the production cleanly when the sealing worker dies while the archive is written", async () => {
+    const requestId = await approvedWarrant();
+    // The second read stops the worker at its 200th record, with part of the archive stored.
+    const { source } = watched(400, (read, record, i) => {
+      if (read === 2 && i === 199) void stopSealingWorker();
+      return [record];
+    });
+    const failure = fulfilRequest(database.db, {
+      requestId,
+      actor: "cli:custodian",
+      settings,
+      source: () => source,
+      now: () => NOW,
+      keepBytes: 0,
+    });
+    await expect(failure).rejects.toThrow(/the sealing worker stopped/);
+    const [production] = await database.db
+      .selectFrom("production")
+      .select(["id", "status", "wrapped_key"])
+      .where("request_id", "=", requestId)
+      .execute();
+    expect(production).toMatchObject({ status: "failed", wrapped_key: null });
+    expect(await storedNames(production?.id as string)).toEqual([]);
+    // The next production has a worker of its own.
     const again = await fulfilRequest(database.db, {
       requestId,
       actor: "cli:custodian",

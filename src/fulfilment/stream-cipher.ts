@@ -165,19 +165,55 @@ export interface EncryptStats {
   chunks: number;
 }
 
+/**
+ * Cuts plaintext into chunks and seals each: `push` returns the sealed pieces of every chunk now complete,
+ * `finish` those of the final one. The whole format's writing, for a stream here and for the sealing
+ * worker. What is pushed is copied into a chunk of its own, so the caller may reuse its buffer at once.
+ */
+export class ChunkSealer {
+  private readonly chunk: Buffer;
+  private used = 0;
+  private index = 0;
+  readonly stats: EncryptStats = { plaintextBytes: 0, ciphertextBytes: HEADER_BYTES, chunks: 0 };
+
+  constructor(
+    private readonly key: Buffer,
+    readonly header: StreamHeader,
+  ) {
+    this.chunk = Buffer.allocUnsafe(header.chunkSize);
+  }
+
+  push(data: Uint8Array): Buffer[] {
+    this.stats.plaintextBytes += data.length;
+    const sealed: Buffer[] = [];
+    for (let at = 0; at < data.length; ) {
+      // A full chunk is sealed only once a byte beyond it has arrived: until then it might be the final one.
+      if (this.used === this.chunk.length) sealed.push(...this.seal(false));
+      const n = Math.min(data.length - at, this.chunk.length - this.used);
+      this.chunk.set(data.subarray(at, at + n), this.used);
+      this.used += n;
+      at += n;
+    }
+    return sealed;
+  }
+
+  finish(): Buffer[] {
+    return this.seal(true);
+  }
+
+  private seal(last: boolean): Buffer[] {
+    const pieces = sealChunk(this.key, this.header, this.index, last, [this.chunk.subarray(0, this.used)]);
+    for (const piece of pieces) this.stats.ciphertextBytes += piece.length;
+    this.used = 0;
+    this.index += 1;
+    this.stats.chunks = this.index;
+    return pieces;
+  }
+}
+
 /** Plaintext in, header and sealed chunks out. `stats` is complete once the stream has finished. */
 export function createEncryptStream(key: Buffer, header: StreamHeader): Transform & { stats: EncryptStats } {
-  const queue = new ByteQueue();
-  const stats: EncryptStats = { plaintextBytes: 0, ciphertextBytes: HEADER_BYTES, chunks: 0 };
-  let index = 0;
-  const emit = (stream: Transform, parts: Buffer[], last: boolean) => {
-    for (const piece of sealChunk(key, header, index, last, parts)) {
-      stats.ciphertextBytes += piece.length;
-      stream.push(piece);
-    }
-    index += 1;
-    stats.chunks = index;
-  };
+  const sealer = new ChunkSealer(key, header);
   const stream = new Transform({
     // Whole chunks are pushed; a downstream that is slower holds back at most a couple of them.
     readableHighWaterMark: header.chunkSize,
@@ -187,18 +223,15 @@ export function createEncryptStream(key: Buffer, header: StreamHeader): Transfor
       callback();
     },
     transform(data: Buffer, _encoding, callback: TransformCallback) {
-      stats.plaintextBytes += data.length;
-      queue.push(data);
-      // A chunk is sealed only once a byte beyond it has arrived: until then it might be the final one.
-      while (queue.length > header.chunkSize) emit(this, queue.take(header.chunkSize), false);
+      for (const piece of sealer.push(data)) this.push(piece);
       callback();
     },
     flush(callback: TransformCallback) {
-      emit(this, queue.take(queue.length), true);
+      for (const piece of sealer.finish()) this.push(piece);
       callback();
     },
   });
-  return Object.assign(stream, { stats });
+  return Object.assign(stream, { stats: sealer.stats });
 }
 
 /**
