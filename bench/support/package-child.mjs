@@ -16,7 +16,8 @@ import { parseMasterKey } from "../../dist/shared/master-key.js";
  *   node bench/support/package-child.mjs package-unstored <database-url> <request-id> <records>
  *   node bench/support/package-child.mjs download <database-url> <production-id> <user-id> <agency-id>
  *   node bench/support/package-child.mjs serialize - <records>
- * Each also reports its event-loop delay (p99 and max, ms) while it worked.
+ * Each also reports its event-loop delay (p99 and max, ms) while it worked, and the CPU time its threads
+ * spent (user and system seconds).
  * package-unstored packages into a store that hashes the archive and keeps nothing: packaging's CPU share.
  * The last only serializes the same records to JSON and CSV bytes as packaging does, and keeps nothing:
  * the floor under any packaging of them in this runtime, before hashing, encryption and storage.
@@ -58,6 +59,7 @@ const keyring = { current: parseMasterKey(process.env.BENCH_MASTER_KEY ?? ""), p
 const archives = new DirectoryArchiveStore(process.env.BENCH_ARCHIVE_DIR ?? "");
 const database = mode === "serialize" ? undefined : await openDatabase({ url });
 const baselineKiB = process.resourceUsage().maxRSS;
+const cpuBefore = process.resourceUsage();
 // How long the event loop was held at a time: what a server running this as a job could not answer in.
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
@@ -134,9 +136,15 @@ if (mode === "package" || mode === "package-unstored") {
   throw new Error(`unknown mode ${mode}`);
 }
 const seconds = (performance.now() - started) / 1000;
+const cpuAfter = process.resourceUsage();
+// CPU time of every thread of the process (the event loop, the sealing worker, the thread pool), user and kernel.
+const cpu = {
+  user: (cpuAfter.userCPUTime - cpuBefore.userCPUTime) / 1e6,
+  system: (cpuAfter.systemCPUTime - cpuBefore.systemCPUTime) / 1e6,
+};
 loop.disable();
 const loopDelay = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
 await database?.close();
 process.stdout.write(
-  `${JSON.stringify({ ...answer, seconds, loopDelay, peakMiB: process.resourceUsage().maxRSS / 1024, baselineMiB: baselineKiB / 1024 })}\n`,
+  `${JSON.stringify({ ...answer, seconds, cpu, loopDelay, peakMiB: process.resourceUsage().maxRSS / 1024, baselineMiB: baselineKiB / 1024 })}\n`,
 );
