@@ -176,6 +176,19 @@ function recordJsonWriter(columns: readonly string[]) {
   };
 }
 
+/**
+ * A number as String() writes it, but not through V8's number-to-string cache: that cache, a table in the
+ * old generation, keeps each string it makes in one of its 16,384 slots until another number converted
+ * (anywhere in the process) takes the slot, which for ids counted upwards is 16,384 records later: long
+ * enough to outlive two young-generation collections and be promoted. A column of such ids then filled the
+ * old generation with dead strings as fast as records were written (about a megabyte a second), and the
+ * heap grew until its first full collection: a production's peak memory grew with its size.
+ * JSON.stringify writes the same text for any finite number, and keeps nothing.
+ */
+function numberText(value: number): string {
+  return Number.isFinite(value) ? (JSON.stringify(value) as string) : String(value);
+}
+
 function recordCsv(
   append: Append,
   target: string,
@@ -186,7 +199,7 @@ function recordCsv(
   let text = `${csvField(target)},${csvField(accountId)},${csvField(record.at ? record.at.toISOString() : null)}`;
   for (const column of columns) {
     const value = record.fields[column] ?? null;
-    const field = csvField(value);
+    const field = typeof value === "number" ? numberText(value) : csvField(value);
     // An unquoted string is the value itself: handed on as it is.
     if (field === value && field.length > LONG_VALUE) {
       append(`${text},`);
