@@ -48,12 +48,19 @@ export function archiveKeyOf(productionId: string): string {
 }
 
 /**
- * `put`'s digest of `body`: the one a sealed archive computes as it is produced (sealing.ts, off the
- * event loop), or else a pass-through's (`through`, to pipe `body` through) that counts and hashes it.
+ * Marks an archive stream that computes its own digest as it is produced (sealing.ts, off the event
+ * loop): a function giving it once the stream has ended. A store takes that digest rather than hashing the
+ * stream again.
+ */
+export const OWN_DIGEST: unique symbol = Symbol("custodian.archive.ownDigest");
+
+/**
+ * `put`'s digest of `body`: the one a sealed archive computes as it is produced (OWN_DIGEST), or else a
+ * pass-through's (`through`, to pipe `body` through) that counts and hashes it.
  */
 export function digesting(body: Readable): { through: Transform[]; result(): StoredArchive } {
-  const own = (body as Readable & { digest?: unknown }).digest;
-  if (typeof own === "function") return { through: [], result: () => own.call(body) as StoredArchive };
+  const own = (body as Readable & { [OWN_DIGEST]?: () => StoredArchive })[OWN_DIGEST];
+  if (own) return { through: [], result: own };
   const hash: Hash = createHash("sha256");
   let bytes = 0;
   const stream = new Transform({

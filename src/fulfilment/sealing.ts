@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
-import type { StoredArchive } from "./archive.storage.js";
+import { OWN_DIGEST, type StoredArchive } from "./archive.storage.js";
 import type { FromSealer, ToSealer } from "./sealing.worker.js";
 import type { StreamHeader } from "./stream-cipher.js";
 
@@ -26,7 +26,7 @@ const SPARE_BUFFERS = 16;
 const POOLED = Buffer.poolSize;
 
 /** The sealed archive's bytes, for an archive store: it knows its digest once it has ended. */
-export type SealedStream = Readable & { digest(): StoredArchive };
+export type SealedStream = Readable & { [OWN_DIGEST]: () => StoredArchive };
 
 /** One production's session with the sealing worker. */
 export class Sealer {
@@ -132,7 +132,7 @@ export class Sealer {
       [copy.buffer],
     );
     return Object.assign(stream, {
-      digest: () => {
+      [OWN_DIGEST]: () => {
         if (!archive.digest) throw new Error("the archive has not ended");
         return archive.digest;
       },
