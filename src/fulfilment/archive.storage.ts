@@ -1,7 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { OperationalError } from "../shared/errors.js";
-import { OWN_DIGEST, openSealer } from "./sealing.js";
 
 /**
  * Where encrypted archives rest: outside the database, in a store that only ever sees ciphertext. The
@@ -49,6 +48,13 @@ export function archiveKeyOf(productionId: string): string {
 }
 
 /**
+ * Marks an archive stream that computes its own digest as it is produced (sealing.ts, off the event
+ * loop): a function giving it once the stream has ended. A store takes that digest rather than hashing the
+ * stream again.
+ */
+export const OWN_DIGEST: unique symbol = Symbol("custodian.archive.ownDigest");
+
+/**
  * `put`'s digest of `body`: the one a sealed archive computes as it is produced (OWN_DIGEST), or else a
  * pass-through's (`through`, to pipe `body` through) that counts and hashes it.
  */
@@ -87,28 +93,21 @@ export async function openStoredArchive(
     );
   }
   const stored = await store.get(key);
-  // Hashed on the sealing worker, from a copy: this thread goes on to decrypt the bytes meanwhile.
-  const sealer = openSealer();
-  const file = sealer.openFile();
+  const hash = createHash("sha256");
   const checking = new Transform({
     transform(data: Buffer, _encoding, callback: TransformCallback) {
-      sealer.write(data, file, false).then(() => callback(null, data), callback);
+      hash.update(data);
+      callback(null, data);
     },
     flush(callback: TransformCallback) {
-      sealer.closeFile(file).then((sha256) => {
-        sealer.close();
-        if (sha256 !== expected.sha256) {
-          callback(
-            new ArchiveDamagedError(
-              `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
-            ),
-          );
-        } else callback();
-      }, callback);
-    },
-    destroy(error, callback) {
-      sealer.close();
-      callback(error);
+      const sha256 = hash.digest("hex");
+      if (sha256 !== expected.sha256) {
+        callback(
+          new ArchiveDamagedError(
+            `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
+          ),
+        );
+      } else callback();
     },
   });
   stored.on("error", (error) => checking.destroy(error));
