@@ -49,12 +49,8 @@ export interface BagFile {
   sha256: string;
 }
 
-/** A payload file as its first read found it: what its second read must reproduce. */
-export interface Measure {
-  path: string;
-  size: number;
-  sha256: string;
-}
+/** A payload file as its first read found it: what its second read must reproduce, digest and all. */
+export type Measure = BagFile;
 
 /** A payload file that changed between the read that measured it and the read that wrote it. */
 export class SourceChangedError extends Error {
@@ -177,22 +173,16 @@ export class FileWriter {
 /** Writes a streamed payload file's bytes again, from a second read of its source. */
 export type Rewrite = (writer: FileWriter) => Promise<void>;
 
-/** A payload or tag file whose bytes are in hand. */
-interface BufferEntry {
+/**
+ * A payload or tag file: its bytes in hand, or a way to read them again from their source when the tar
+ * is written (which must give the bytes measured, `file`).
+ */
+interface Entry {
   file: BagFile;
-  body: Buffer[];
+  body: Buffer[] | Rewrite;
 }
 
-/** A payload file read again from its source when the tar is written; its digest known from then on. */
-interface RewriteEntry {
-  measure: Measure;
-  body: Rewrite;
-  file?: BagFile;
-}
-
-type Entry = BufferEntry | RewriteEntry;
-
-function bufferEntry(path: string, content: Buffer): BufferEntry {
+function bufferEntry(path: string, content: Buffer): Entry {
   return { file: { path, size: content.length, sha256: sha256Of(content) }, body: [content] };
 }
 
@@ -227,12 +217,7 @@ export class PackageBuilder {
    * must produce the same bytes.
    */
   add(measured: { measure: Measure; kept: Buffer[] | undefined }, rewrite: Rewrite): void {
-    const { measure, kept } = measured;
-    if (kept) {
-      this.entries.push({ file: { ...measure }, body: kept });
-    } else {
-      this.entries.push({ measure, body: rewrite });
-    }
+    this.entries.push({ file: measured.measure, body: measured.kept ?? rewrite });
   }
 
   addBuffer(path: string, content: Buffer): BagFile {
@@ -241,21 +226,18 @@ export class PackageBuilder {
     return entry.file;
   }
 
-  /** The payload files, each with its digest: read again from its source, a file has one once written. */
+  /** The payload files, each with its digest (a file read again is checked to have the one measured). */
   get files(): BagFile[] {
-    return this.entries.map((e) => {
-      if ("measure" in e && !e.file) throw new Error(`${e.measure.path} has no digest before the tar is written`);
-      return e.file as BagFile;
-    });
+    return this.entries.map((e) => e.file);
   }
 
   /** The payload's bytes in the tar so far (headers and padding too): what progress counts towards. */
   get payloadTarBytes(): number {
-    return this.entries.reduce((sum, e) => sum + tarBytes("measure" in e ? e.measure.size : e.file.size), 0);
+    return this.entries.reduce((sum, e) => sum + tarBytes(e.file.size), 0);
   }
 
   /** The tag files, computed from the payload now present, each file with its digest. */
-  private tagFiles(meta: BagMetadata): BufferEntry[] {
+  private tagFiles(meta: BagMetadata): Entry[] {
     const payload = this.files;
     const octets = payload.reduce((sum, f) => sum + f.size, 0);
     const info = bagInfoText([
@@ -300,25 +282,21 @@ export class PackageBuilder {
     await complete();
     for (const entry of this.entries.slice(streamed)) await this.entry(root, entry, meta.mtime, out);
     const [, info, manifest, tagManifest] = this.tagFiles(meta);
-    for (const entry of [info, manifest, tagManifest]) await this.entry(root, entry as BufferEntry, meta.mtime, out);
+    for (const entry of [info, manifest, tagManifest]) await this.entry(root, entry as Entry, meta.mtime, out);
     await out(TAR_END);
   }
 
   private async entry(root: string, entry: Entry, mtime: Date, out: (data: Buffer) => Promise<void>): Promise<void> {
-    let size: number;
-    if ("measure" in entry) {
-      const { measure } = entry;
-      size = measure.size;
-      await out(tarHeader({ name: `${root}/${measure.path}`, size, type: "file", mtime }));
-      const writer = new FileWriter(measure.path, this.sealer, { expected: measure });
-      await entry.body(writer);
-      entry.file = await writer.written();
+    const { file, body } = entry;
+    await out(tarHeader({ name: `${root}/${file.path}`, size: file.size, type: "file", mtime }));
+    if (typeof body === "function") {
+      const writer = new FileWriter(file.path, this.sealer, { expected: file });
+      await body(writer);
+      await writer.written();
     } else {
-      size = entry.file.size;
-      await out(tarHeader({ name: `${root}/${entry.file.path}`, size, type: "file", mtime }));
-      for (const part of entry.body) await out(part);
+      for (const part of body) await out(part);
     }
-    const padding = tarPadding(size);
+    const padding = tarPadding(file.size);
     if (padding.length > 0) await out(padding);
   }
 }

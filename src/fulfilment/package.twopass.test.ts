@@ -113,17 +113,34 @@ describe.each(DRIVERS)("packaging from two reads on %s", (driver) => {
   const storedNames = async (productionId: string) =>
     (await readdir(archives.dir)).filter((n) => n.startsWith(archiveKeyOf(productionId)));
 
-  it("reads each category twice within one snapshot, writes one archive, and the bag validates", async () => {
-    const requestId = await approvedWarrant();
-    const { log, withSnapshot } = watched(400);
-    const result = await fulfilRequest(database.db, {
+  /** Fulfils the request from `source`, every file read again (nothing kept from the first read). */
+  const fulfilRereading = (requestId: string, source: DataSource) =>
+    fulfilRequest(database.db, {
       requestId,
       actor: "cli:custodian",
       settings,
-      source: () => withSnapshot,
+      source: () => source,
       now: () => NOW,
       keepBytes: 0,
     });
+
+  /** The request's one production, checked failed with its key erased and nothing of it in the store. */
+  const failedCleanly = async (requestId: string) => {
+    const [production] = await database.db
+      .selectFrom("production")
+      .select(["id", "status", "wrapped_key"])
+      .where("request_id", "=", requestId)
+      .execute();
+    expect(production).toMatchObject({ status: "failed", wrapped_key: null });
+    // Nothing of it in the store: no archive, no partial file.
+    expect(await storedNames(production?.id as string)).toEqual([]);
+    return production?.id as string;
+  };
+
+  it("reads each category twice within one snapshot, writes one archive, and the bag validates", async () => {
+    const requestId = await approvedWarrant();
+    const { log, withSnapshot } = watched(400);
+    const result = await fulfilRereading(requestId, withSnapshot);
     // One read measured JSON and CSV; each was then written from a read of its own, all in the snapshot.
     expect(log).toEqual({ reads: 3, snapshots: 1, readsInSnapshot: 3 });
     expect(result.targets).toEqual([{ target: `account_id:${BULK_ACCOUNT}`, result: "data_produced", records: 400 }]);
@@ -177,40 +194,20 @@ describe.each(DRIVERS)("packaging from two reads on %s", (driver) => {
     const requestId = await approvedWarrant();
     // The second read (the one writing the JSON) sees the change at its 300th record.
     const { source } = watched(400, (read, record, i) => (read === 2 && i === 299 ? alter(record) : [record]));
-    const failure = fulfilRequest(database.db, {
-      requestId,
-      actor: "cli:custodian",
-      settings,
-      source: () => source,
-      now: () => NOW,
-      keepBytes: 0,
-    });
-    await expect(failure).rejects.toThrow(`the data source changed while the production was built: ${why}`);
+    await expect(fulfilRereading(requestId, source)).rejects.toThrow(
+      `the data source changed while the production was built: ${why}`,
+    );
 
-    const [production] = await database.db
-      .selectFrom("production")
-      .select(["id", "status", "wrapped_key"])
-      .where("request_id", "=", requestId)
-      .execute();
-    expect(production).toMatchObject({ status: "failed", wrapped_key: null });
-    // Nothing of it in the store: no archive, no partial file.
-    expect(await storedNames(production?.id as string)).toEqual([]);
+    const productionId = await failedCleanly(requestId);
     const audited = await database.db
       .selectFrom("audit_event")
       .select("payload")
       .where("action", "=", "production.failed")
-      .where("object_id", "=", production?.id as string)
+      .where("object_id", "=", productionId)
       .executeTakeFirstOrThrow();
     expect((audited.payload as { reason: string }).reason).toContain(why);
     // The request can be fulfilled again, and is, once the source holds still.
-    const again = await fulfilRequest(database.db, {
-      requestId,
-      actor: "cli:custodian",
-      settings,
-      source: () => bulkSource(400),
-      now: () => NOW,
-      keepBytes: 0,
-    });
+    const again = await fulfilRereading(requestId, bulkSource(400));
     expect(again.targets[0]?.records).toBe(400);
   });
 
@@ -221,31 +218,10 @@ describe.each(DRIVERS)("packaging from two reads on %s", (driver) => {
       if (read === 2 && i === 199) void stopSealingWorker();
       return [record];
     });
-    const failure = fulfilRequest(database.db, {
-      requestId,
-      actor: "cli:custodian",
-      settings,
-      source: () => source,
-      now: () => NOW,
-      keepBytes: 0,
-    });
-    await expect(failure).rejects.toThrow(/the sealing worker stopped/);
-    const [production] = await database.db
-      .selectFrom("production")
-      .select(["id", "status", "wrapped_key"])
-      .where("request_id", "=", requestId)
-      .execute();
-    expect(production).toMatchObject({ status: "failed", wrapped_key: null });
-    expect(await storedNames(production?.id as string)).toEqual([]);
+    await expect(fulfilRereading(requestId, source)).rejects.toThrow(/the sealing worker stopped/);
+    await failedCleanly(requestId);
     // The next production has a worker of its own.
-    const again = await fulfilRequest(database.db, {
-      requestId,
-      actor: "cli:custodian",
-      settings,
-      source: () => bulkSource(400),
-      now: () => NOW,
-      keepBytes: 0,
-    });
+    const again = await fulfilRereading(requestId, bulkSource(400));
     expect(again.targets[0]?.records).toBe(400);
   });
 });

@@ -35,7 +35,7 @@ export type FromSealer =
 
 interface Session {
   files: Map<number, Hash>;
-  archive?: { sealer: ChunkSealer; hash: Hash; bytes: number };
+  archive?: { sealer: ChunkSealer; hash: Hash };
 }
 
 const sessions = new Map<number, Session>();
@@ -54,7 +54,6 @@ function archived(session: Session, pieces: Buffer[]): Uint8Array[] {
   const archive = session.archive as NonNullable<Session["archive"]>;
   return pieces.map((piece) => {
     archive.hash.update(piece);
-    archive.bytes += piece.length;
     // The cipher's own outputs are whole buffers; the tag and anything else small may share one.
     return piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice();
   });
@@ -103,7 +102,7 @@ function handle(message: ToSealer): FromSealer | undefined {
         bytes: Buffer.from(bytes),
       };
       const sealer = new ChunkSealer(Buffer.from(message.key), header);
-      session.archive = { sealer, hash: createHash("sha256"), bytes: 0 };
+      session.archive = { sealer, hash: createHash("sha256") };
       const sealed = archived(session, [Buffer.from(header.bytes)]);
       return { op: "ack", session: message.session, bytes: 0, spent: new Uint8Array(0), sealed };
     }
@@ -117,7 +116,8 @@ function handle(message: ToSealer): FromSealer | undefined {
         session: message.session,
         sealed,
         sha256: archive.hash.digest("hex"),
-        bytes: archive.bytes,
+        // The sealer counts the header and every sealed piece: the archive's length.
+        bytes: archive.sealer.stats.ciphertextBytes,
       };
     }
     case "drop":
