@@ -100,6 +100,24 @@ describe.each(BACKENDS)("archive store: $name", (backend) => {
     );
   });
 
+  it("stops reading the store when its reader stops midway", async () => {
+    const key = archiveKeyOf("00000000-0000-4000-8000-000000000006");
+    const stored = await store.put(key, pieces(data));
+    let opened: Readable | undefined;
+    const watched: ArchiveStore = Object.create(store, {
+      get: {
+        value: async (k: string) => {
+          opened = await store.get(k);
+          return opened;
+        },
+      },
+    });
+    const read = await openStoredArchive(watched, key, stored, "production z");
+    for await (const _ of read) break; // the first piece, then the reader goes away
+    expect(read.destroyed).toBe(true);
+    await expect.poll(() => opened?.destroyed).toBe(true);
+  });
+
   it("reports a missing archive", async () => {
     const key = archiveKeyOf("00000000-0000-4000-8000-000000000003");
     await expect(store.get(key)).rejects.toBeInstanceOf(ArchiveMissingError);

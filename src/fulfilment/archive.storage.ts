@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
-import { type Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline, type Readable, Transform, type TransformCallback } from "node:stream";
 import { OperationalError } from "../shared/errors.js";
+import { OWN_DIGEST, openSealer } from "./sealing.js";
 
 /**
  * Where encrypted archives rest: outside the database, in a store that only ever sees ciphertext. The
@@ -48,13 +49,6 @@ export function archiveKeyOf(productionId: string): string {
 }
 
 /**
- * Marks an archive stream that computes its own digest as it is produced (sealing.ts, off the event
- * loop): a function giving it once the stream has ended. A store takes that digest rather than hashing the
- * stream again.
- */
-export const OWN_DIGEST: unique symbol = Symbol("custodian.archive.ownDigest");
-
-/**
  * `put`'s digest of `body`: the one a sealed archive computes as it is produced (OWN_DIGEST), or else a
  * pass-through's (`through`, to pipe `body` through) that counts and hashes it.
  */
@@ -93,23 +87,35 @@ export async function openStoredArchive(
     );
   }
   const stored = await store.get(key);
-  const hash = createHash("sha256");
+  // Hashed on the sealing worker, from a copy, while this thread decrypts the bytes. The copy goes into a
+  // buffer the worker hands back, not a new one: new megabytes cost more to map than to fill (stream-cipher.ts).
+  const sealer = openSealer();
+  const file = sealer.openFile();
   const checking = new Transform({
     transform(data: Buffer, _encoding, callback: TransformCallback) {
-      hash.update(data);
-      callback(null, data);
+      const copy = sealer.buffer(data.length);
+      data.copy(copy);
+      sealer.write(copy, file, true).then(() => callback(null, data), callback);
     },
     flush(callback: TransformCallback) {
-      const sha256 = hash.digest("hex");
-      if (sha256 !== expected.sha256) {
-        callback(
-          new ArchiveDamagedError(
-            `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
-          ),
-        );
-      } else callback();
+      sealer.closeFile(file).then((sha256) => {
+        sealer.close();
+        if (sha256 !== expected.sha256) {
+          callback(
+            new ArchiveDamagedError(
+              `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
+            ),
+          );
+        } else callback();
+      }, callback);
+    },
+    destroy(error, callback) {
+      sealer.close();
+      callback(error);
     },
   });
-  stored.on("error", (error) => checking.destroy(error));
-  return stored.pipe(checking);
+  // Either way: the store's failure fails the read, and a reader that stops (an agency that hangs up)
+  // stops the store's stream, which would otherwise hold its file or connection open, and frees the session.
+  pipeline(stored, checking, () => {});
+  return checking;
 }

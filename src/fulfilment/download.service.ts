@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { appendAudit } from "../audit/audit.js";
 import { actorOf, JOB_RUNNER } from "../authz/authz.js";
 import type { Db, Tx } from "../db/database.js";
@@ -310,8 +310,9 @@ export function decryptedProduction(stored: Readable, productionId: string, key:
     }
     return key;
   });
-  stored.on("error", (error) => decryptor.destroy(error));
-  return stored.pipe(decryptor);
+  // The stored archive's failure fails the download; a download that stops stops the stored archive.
+  pipeline(stored, decryptor, () => {});
+  return decryptor;
 }
 
 /** The key of a production, for staff verification (`custodian package open`); audited by the caller. */

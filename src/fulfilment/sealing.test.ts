@@ -3,8 +3,7 @@ import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { OWN_DIGEST } from "./archive.storage.js";
-import { openSealer, type Sealer, stopSealingWorker } from "./sealing.js";
+import { OWN_DIGEST, openSealer, type Sealer, stopSealingWorker } from "./sealing.js";
 import { createDecryptStream, makeHeader } from "./stream-cipher.js";
 
 /**

@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
-import { OWN_DIGEST, type StoredArchive } from "./archive.storage.js";
 import type { FromSealer, ToSealer } from "./sealing.worker.js";
 import type { StreamHeader } from "./stream-cipher.js";
 
@@ -25,8 +24,20 @@ const SPARE_BUFFERS = 16;
 // A buffer this small may be a slice of Node's shared allocation pool, which must never be transferred.
 const POOLED = Buffer.poolSize;
 
+/** An archive's SHA-256 (lowercase hex) and length: what the database records of it (archive.storage.ts). */
+export interface ArchiveDigest {
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Marks an archive stream that computes its own digest as it is produced: a function giving it once the
+ * stream has ended. An archive store takes that digest rather than hashing the stream again.
+ */
+export const OWN_DIGEST: unique symbol = Symbol("custodian.archive.ownDigest");
+
 /** The sealed archive's bytes, for an archive store: it knows its digest once it has ended. */
-export type SealedStream = Readable & { [OWN_DIGEST]: () => StoredArchive };
+export type SealedStream = Readable & { [OWN_DIGEST]: () => ArchiveDigest };
 
 /** One production's session with the sealing worker. */
 export class Sealer {
@@ -36,7 +47,7 @@ export class Sealer {
   private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private nextFile = 1;
   private readonly files = new Map<number, { resolve: (sha256: string) => void; reject: (e: Error) => void }>();
-  private archive: { stream: Readable; digest?: StoredArchive; onBytes: (plaintext: number) => void } | undefined;
+  private archive: { stream: Readable; digest?: ArchiveDigest; onBytes: (plaintext: number) => void } | undefined;
   private closed = false;
   private readonly spare: ArrayBuffer[] = [];
   /** The size `buffer` was last asked for: what comes back of any other size is left to the collector. */
