@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { pipeline, type Readable, Transform, type TransformCallback } from "node:stream";
 import { OperationalError } from "../shared/errors.js";
-import { OWN_DIGEST, openSealer } from "./sealing.js";
+import { type ExpectedDigest, OWN_DIGEST, openSealer } from "./sealing.js";
 
 /**
  * Where encrypted archives rest: outside the database, in a store that only ever sees ciphertext. The
@@ -67,17 +67,23 @@ export function digesting(body: Readable): { through: Transform[]; result(): Sto
   return { through: [stream], result: () => ({ sha256: hash.digest("hex"), bytes }) };
 }
 
+/** A stored archive's bytes, its length already found to be the one recorded, and the digest they must have. */
+export interface StoredBytes {
+  bytes: Readable;
+  digest: ExpectedDigest;
+}
+
 /**
- * The archive stored under `key`, checked against what the database recorded: a wrong length is
- * refused before a byte is read; a wrong digest fails the stream at its end with ArchiveDamagedError
- * (the cipher has by then refused any chunk that does not authenticate, so nothing altered was released).
+ * The archive stored under `key`: a wrong length is refused before a byte is read (ArchiveDamagedError),
+ * a missing archive too (ArchiveMissingError). Its digest is for the reader to check: `openStoredArchive`
+ * does, and so does the download as it decrypts (sealing.ts, `openArchive`).
  */
-export async function openStoredArchive(
+export async function readStoredArchive(
   store: ArchiveStore,
   key: string,
   expected: StoredArchive,
   what: string,
-): Promise<Readable> {
+): Promise<StoredBytes> {
   const size = await store.size(key);
   if (size === undefined)
     throw new ArchiveMissingError(`${what}: its archive ${key} is missing from ${store.location}`);
@@ -86,9 +92,35 @@ export async function openStoredArchive(
       `${what}: its archive ${key} in ${store.location} is ${size} bytes, ${expected.bytes} were stored`,
     );
   }
-  const stored = await store.get(key);
-  // Hashed on the sealing worker, from a copy, while this thread decrypts the bytes. The copy goes into a
-  // buffer the worker hands back, not a new one: new megabytes cost more to map than to fill (stream-cipher.ts).
+  return {
+    bytes: await store.get(key),
+    digest: {
+      sha256: expected.sha256,
+      damaged: (sha256) =>
+        new ArchiveDamagedError(
+          `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
+        ),
+    },
+  };
+}
+
+/**
+ * The archive stored under `key`, checked against what the database recorded: a wrong length is
+ * refused before a byte is read; a wrong digest fails the stream at its end with ArchiveDamagedError.
+ */
+export async function openStoredArchive(
+  store: ArchiveStore,
+  key: string,
+  expected: StoredArchive,
+  what: string,
+): Promise<Readable> {
+  return checkedArchive(await readStoredArchive(store, key, expected, what));
+}
+
+/** The bytes as they are, failing at their end with `digest.damaged` unless they hash to `digest.sha256`. */
+export function checkedArchive({ bytes, digest }: StoredBytes): Readable {
+  // Hashed on the sealing worker, from a copy. The copy goes into a buffer the worker hands back, not a
+  // new one: new megabytes cost more to map than to fill (stream-cipher.ts).
   const sealer = openSealer();
   const file = sealer.openFile();
   const checking = new Transform({
@@ -100,13 +132,7 @@ export async function openStoredArchive(
     flush(callback: TransformCallback) {
       sealer.closeFile(file).then((sha256) => {
         sealer.close();
-        if (sha256 !== expected.sha256) {
-          callback(
-            new ArchiveDamagedError(
-              `${what}: its archive ${key} in ${store.location} was altered (SHA-256 ${sha256}, ${expected.sha256} was stored)`,
-            ),
-          );
-        } else callback();
+        callback(sha256 === digest.sha256 ? undefined : digest.damaged(sha256));
       }, callback);
     },
     destroy(error, callback) {
@@ -116,6 +142,6 @@ export async function openStoredArchive(
   });
   // Either way: the store's failure fails the read, and a reader that stops (an agency that hangs up)
   // stops the store's stream, which would otherwise hold its file or connection open, and frees the session.
-  pipeline(stored, checking, () => {});
+  pipeline(bytes, checking, () => {});
   return checking;
 }

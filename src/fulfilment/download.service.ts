@@ -7,10 +7,17 @@ import type { TransactionJob } from "../jobs/jobs.js";
 import { conflict, DomainError, notFound } from "../shared/errors.js";
 import { isUuid } from "../shared/ids.js";
 import type { Keyring } from "../shared/master-key.js";
-import { ArchiveDamagedError, ArchiveMissingError, type ArchiveStore, openStoredArchive } from "./archive.storage.js";
+import {
+  ArchiveDamagedError,
+  ArchiveMissingError,
+  type ArchiveStore,
+  checkedArchive,
+  readStoredArchive,
+} from "./archive.storage.js";
 import { unwrapPackageKey, wrapPackageKey } from "./keyring.js";
 import { readChunks } from "./production.store.js";
-import { createDecryptStream, IntegrityError } from "./stream-cipher.js";
+import { type ExpectedDigest, openArchive } from "./sealing.js";
+import { IntegrityError } from "./stream-cipher.js";
 
 /**
  * Delivery: the requesting agency's officer downloads the production once, from a signed-in session
@@ -205,9 +212,9 @@ export async function openProductionDownload(
     }
     // Checked before the one download is spent: an archive gone from the store, or of another length, is
     // refused (and staff told through the audit trail) with the production still ready.
-    let archive: Readable;
+    let archive: Awaited<ReturnType<typeof storedArchiveBytes>>;
     try {
-      archive = await storedArchive(tx, input.archives, production);
+      archive = await storedArchiveBytes(tx, input.archives, production);
     } catch (error) {
       if (!(error instanceof ArchiveMissingError || error instanceof ArchiveDamagedError)) throw error;
       const missing = error instanceof ArchiveMissingError;
@@ -267,12 +274,26 @@ interface ArchiveRow {
 }
 
 /**
- * The stored bytes of a production: from the archive store, checked against the digest the database
- * recorded; a production sealed before migration 0025 (no archive key) from its `production_chunk` rows.
+ * The stored bytes of a production, checked against the digest the database recorded (`package export`);
+ * see storedArchiveBytes.
  */
 export async function storedArchive(db: Db | Tx, archives: ArchiveStore, row: ArchiveRow): Promise<Readable> {
-  if (!row.archive_key) return Readable.from(readChunks(db, row.id), { highWaterMark: 1 });
-  return openStoredArchive(
+  const stored = await storedArchiveBytes(db, archives, row);
+  return stored.digest ? checkedArchive({ bytes: stored.bytes, digest: stored.digest }) : stored.bytes;
+}
+
+/**
+ * The stored bytes of a production and the digest they must have: from the archive store, its length
+ * checked before a byte is read; a production sealed before migration 0025 (no archive key) from its
+ * `production_chunk` rows, with no digest recorded.
+ */
+async function storedArchiveBytes(
+  db: Db | Tx,
+  archives: ArchiveStore,
+  row: ArchiveRow,
+): Promise<{ bytes: Readable; digest?: ExpectedDigest }> {
+  if (!row.archive_key) return { bytes: Readable.from(readChunks(db, row.id), { highWaterMark: 1 }) };
+  return readStoredArchive(
     archives,
     row.archive_key,
     { sha256: row.archive_sha256 ?? "", bytes: Number(row.archive_bytes) },
@@ -302,17 +323,19 @@ export async function recordDamage(
   );
 }
 
-/** The stored archive decrypted, each chunk verified before it is released. */
-export function decryptedProduction(stored: Readable, productionId: string, key: Buffer): Readable {
-  const decryptor = createDecryptStream((header) => {
-    if (header.packageId !== productionId) {
-      throw new IntegrityError(`the stored archive belongs to production ${header.packageId}, not ${productionId}`);
-    }
-    return key;
-  });
+/**
+ * The stored archive decrypted on the sealing worker, each chunk verified before it is released, the
+ * archive's digest (when one was recorded) compared before the last.
+ */
+function decryptedProduction(
+  stored: { bytes: Readable; digest?: ExpectedDigest },
+  productionId: string,
+  key: Buffer,
+): Readable {
+  const opened = openArchive(key, productionId, stored.digest);
   // The stored archive's failure fails the download; a download that stops stops the stored archive.
-  pipeline(stored, decryptor, () => {});
-  return decryptor;
+  pipeline(stored.bytes, opened, () => {});
+  return opened;
 }
 
 /** The key of a production, for staff verification (`custodian package open`); audited by the caller. */

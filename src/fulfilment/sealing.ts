@@ -1,7 +1,7 @@
-import { Readable } from "node:stream";
+import { Duplex, Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { FromSealer, ToSealer } from "./sealing.worker.js";
-import type { StreamHeader } from "./stream-cipher.js";
+import { IntegrityError, type StreamHeader } from "./stream-cipher.js";
 
 /**
  * Where a production's bytes are hashed and sealed: the sealing worker (sealing.worker.ts), a thread of
@@ -39,8 +39,39 @@ export const OWN_DIGEST: unique symbol = Symbol("custodian.archive.ownDigest");
 /** The sealed archive's bytes, for an archive store: it knows its digest once it has ended. */
 export type SealedStream = Readable & { [OWN_DIGEST]: () => ArchiveDigest };
 
+/**
+ * Buffers the worker handed back, kept to be filled again, so that a session's buffers go round between
+ * the threads instead of being garbage: a new buffer of a megabyte is memory the kernel maps afresh
+ * (stream-cipher.ts). Only those of the size last asked for are kept.
+ */
+class SpareBuffers {
+  private readonly spare: ArrayBuffer[] = [];
+  private bytes = 0;
+
+  take(bytes: number): Buffer {
+    if (bytes !== this.bytes) {
+      this.spare.length = 0;
+      this.bytes = bytes;
+    }
+    const spare = this.spare.pop();
+    return spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(bytes);
+  }
+
+  give(spent: Uint8Array): void {
+    if (spent.byteLength === this.bytes && this.spare.length < SPARE_BUFFERS)
+      this.spare.push(spent.buffer as ArrayBuffer);
+  }
+}
+
+/** A session on the sealing thread: it hears the worker's answers to it, or that the worker failed. */
+interface Session {
+  readonly id: number;
+  receive(message: FromSealer): void;
+  abort(error: Error): void;
+}
+
 /** One production's session with the sealing worker. */
-export class Sealer {
+export class Sealer implements Session {
   private inFlight = 0;
   private blocked = false;
   private failure: Error | undefined;
@@ -49,9 +80,7 @@ export class Sealer {
   private readonly files = new Map<number, { resolve: (sha256: string) => void; reject: (e: Error) => void }>();
   private archive: { stream: Readable; digest?: ArchiveDigest; onBytes: (plaintext: number) => void } | undefined;
   private closed = false;
-  private readonly spare: ArrayBuffer[] = [];
-  /** The size `buffer` was last asked for: what comes back of any other size is left to the collector. */
-  private spareBytes = 0;
+  private readonly spare = new SpareBuffers();
   /** The bytes written into the archive so far: the tar's plaintext. */
   plaintextBytes = 0;
 
@@ -65,12 +94,7 @@ export class Sealer {
    * that size, so that a production's buffers go round between the threads instead of being garbage.
    */
   buffer(bytes: number): Buffer {
-    if (bytes !== this.spareBytes) {
-      this.spare.length = 0;
-      this.spareBytes = bytes;
-    }
-    const spare = this.spare.pop();
-    return spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(bytes);
+    return this.spare.take(bytes);
   }
 
   /** Starts a payload file's SHA-256. */
@@ -180,9 +204,7 @@ export class Sealer {
     switch (message.op) {
       case "ack":
         this.inFlight -= message.bytes;
-        if (message.spent.byteLength === this.spareBytes && this.spare.length < SPARE_BUFFERS) {
-          this.spare.push(message.spent.buffer as ArrayBuffer);
-        }
+        this.spare.give(message.spent);
         if (message.sealed) this.push(message.sealed);
         break;
       case "file": {
@@ -200,6 +222,8 @@ export class Sealer {
       }
       case "failed":
         this.abort(new Error(`sealing failed: ${message.message}`));
+        return;
+      default:
         return;
     }
     this.wake();
@@ -230,7 +254,7 @@ export class Sealer {
  */
 class SealingThread {
   private readonly worker: Worker;
-  private readonly sessions = new Map<number, Sealer>();
+  private readonly sessions = new Map<number, Session>();
   private nextSession = 1;
 
   constructor() {
@@ -241,20 +265,20 @@ class SealingThread {
     this.worker.on("exit", (code) => this.stop(new Error(`the sealing worker stopped (exit code ${code})`)));
   }
 
-  open(): Sealer {
-    const sealer = new Sealer(this, this.nextSession++);
-    this.sessions.set(sealer.id, sealer);
+  open<S extends Session>(session: (id: number) => S): S {
+    const opened = session(this.nextSession++);
+    this.sessions.set(opened.id, opened);
     if (this.sessions.size === 1) this.worker.ref();
-    return sealer;
+    return opened;
   }
 
   post(message: ToSealer, transfer: ArrayBuffer[]): void {
     this.worker.postMessage(message, transfer);
   }
 
-  close(sealer: Sealer): void {
-    if (!this.sessions.delete(sealer.id)) return;
-    this.worker.postMessage({ op: "drop", session: sealer.id } satisfies ToSealer);
+  close(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    this.worker.postMessage({ op: "drop", session: session.id } satisfies ToSealer);
     if (this.sessions.size === 0) this.worker.unref();
   }
 
@@ -265,7 +289,7 @@ class SealingThread {
   /** A worker that failed or stopped fails its sessions; the next production starts another. */
   private stop(error: Error): void {
     if (shared === this) shared = undefined;
-    for (const sealer of this.sessions.values()) sealer.abort(error);
+    for (const session of this.sessions.values()) session.abort(error);
     this.sessions.clear();
   }
 }
@@ -285,7 +309,133 @@ export async function stopSealingWorker(): Promise<void> {
 /** A production's session with the sealing worker; `close` it when the production is done or failed. */
 export function openSealer(): Sealer {
   shared ??= new SealingThread();
-  return shared.open();
+  const thread = shared;
+  return thread.open((id) => new Sealer(thread, id));
+}
+
+/** What a stored archive must hash to, and the error to fail with when it does not. */
+export interface ExpectedDigest {
+  sha256: string;
+  damaged(sha256: string): Error;
+}
+
+/**
+ * A stored archive opened on the sealing worker: sealed bytes written in, verified plaintext read out,
+ * each chunk released only once it has authenticated (IntegrityError otherwise). When `digest` is given,
+ * the archive's SHA-256 is compared at its end, before its final chunk is released. The event loop only
+ * hands the bytes over; the worker hashes and decrypts them.
+ */
+export function openArchive(key: Buffer, packageId: string, digest?: ExpectedDigest): Duplex {
+  shared ??= new SealingThread();
+  const thread = shared;
+  return thread.open((id) => new OpenedArchive(thread, id, key, packageId, digest));
+}
+
+class OpenedArchive extends Duplex implements Session {
+  private inFlight = 0;
+  private blocked = false;
+  private writing: ((error?: Error | null) => void) | undefined;
+  private ending: ((error?: Error | null) => void) | undefined;
+  private released = false;
+  private readonly spare = new SpareBuffers();
+
+  constructor(
+    private readonly thread: SealingThread,
+    readonly id: number,
+    key: Buffer,
+    packageId: string,
+    private readonly digest: ExpectedDigest | undefined,
+  ) {
+    super({ readableHighWaterMark: MAX_IN_FLIGHT, writableHighWaterMark: MAX_IN_FLIGHT });
+    const copy = new Uint8Array(key);
+    thread.post({ op: "open", session: id, key: copy, packageId, ...(digest ? { sha256: digest.sha256 } : {}) }, [
+      copy.buffer,
+    ]);
+  }
+
+  override _write(data: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (data.length === 0) {
+      callback();
+      return;
+    }
+    // A copy into a buffer the worker hands back: the store's buffer may be anyone's.
+    const part = this.spare.take(data.length);
+    data.copy(part);
+    this.inFlight += part.length;
+    this.thread.post({ op: "sealed", session: this.id, data: part }, [part.buffer as ArrayBuffer]);
+    if (this.inFlight > MAX_IN_FLIGHT || this.blocked) this.writing = callback;
+    else callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.ending = callback;
+    this.thread.post({ op: "end-sealed", session: this.id }, []);
+  }
+
+  override _read(): void {
+    this.blocked = false;
+    this.wake();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.release();
+    callback(error);
+  }
+
+  receive(message: FromSealer): void {
+    switch (message.op) {
+      case "opened":
+        this.inFlight -= message.bytes;
+        this.spare.give(message.spent);
+        this.deliver(message.plain);
+        this.wake();
+        return;
+      case "opened-end": {
+        this.deliver(message.plain);
+        this.push(null);
+        this.release();
+        const ending = this.ending;
+        this.ending = undefined;
+        ending?.();
+        return;
+      }
+      case "failed":
+        this.abort(
+          message.kind === "integrity"
+            ? new IntegrityError(message.message)
+            : message.kind === "digest" && this.digest
+              ? this.digest.damaged(message.sha256 ?? "")
+              : new Error(`opening the archive failed: ${message.message}`),
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  abort(error: Error): void {
+    this.destroy(error);
+  }
+
+  private deliver(pieces: Uint8Array[]): void {
+    for (const piece of pieces) {
+      if (!this.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength))) this.blocked = true;
+    }
+  }
+
+  private wake(): void {
+    if (this.inFlight > MAX_IN_FLIGHT || this.blocked || !this.writing) return;
+    const writing = this.writing;
+    this.writing = undefined;
+    writing();
+  }
+
+  /** Frees the session in the worker, once. */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.thread.close(this);
+  }
 }
 
 function startWorker(): Worker {

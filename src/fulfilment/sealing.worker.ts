@@ -1,6 +1,13 @@
 import { createHash, type Hash } from "node:crypto";
 import { parentPort } from "node:worker_threads";
-import { ChunkSealer, type StreamHeader } from "./stream-cipher.js";
+import {
+  ChunkOpener,
+  ChunkSealer,
+  HEADER_BYTES,
+  IntegrityError,
+  parseHeader,
+  type StreamHeader,
+} from "./stream-cipher.js";
 
 /**
  * The sealing worker (sealing.ts starts it): the byte work of packaging, on a core of its own while the
@@ -8,6 +15,10 @@ import { ChunkSealer, type StreamHeader } from "./stream-cipher.js";
  * chunks (stream-cipher.ts) and hashes the sealed archive, for any number of productions at once, each a
  * session of its own. Messages on the one port arrive in the order they were sent, so a file's digests
  * answered after its close cover every byte written to it before.
+ *
+ * It also opens stored archives for the download, the other way round: sealed bytes in, each chunk's
+ * plaintext out once the chunk has authenticated, the archive's SHA-256 compared at the end before the
+ * final chunk is released.
  */
 
 export type ToSealer =
@@ -21,6 +32,10 @@ export type ToSealer =
       header: { chunkSize: number; noncePrefix: Uint8Array; bytes: Uint8Array };
     }
   | { op: "end"; session: number }
+  /** Opens a stored archive: `packageId` is the production it must belong to, `sha256` what it must hash to. */
+  | { op: "open"; session: number; key: Uint8Array; packageId: string; sha256?: string }
+  | { op: "sealed"; session: number; data: Uint8Array }
+  | { op: "end-sealed"; session: number }
   | { op: "drop"; session: number };
 
 export type FromSealer =
@@ -31,11 +46,55 @@ export type FromSealer =
   | { op: "ack"; session: number; bytes: number; spent: Uint8Array; sealed?: Uint8Array[] }
   | { op: "file"; session: number; file: number; sha256: string }
   | { op: "ended"; session: number; sealed: Uint8Array[]; sha256: string; bytes: number }
-  | { op: "failed"; session: number; message: string };
+  /** `sealed` bytes taken in (`spent` handed back), and the plaintext of the chunks they completed. */
+  | { op: "opened"; session: number; bytes: number; spent: Uint8Array; plain: Uint8Array[] }
+  /** The archive was whole: the final chunk's plaintext. */
+  | { op: "opened-end"; session: number; plain: Uint8Array[] }
+  /** `integrity`: a chunk or the header did not authenticate; `digest`: the archive's SHA-256 was `sha256`. */
+  | { op: "failed"; session: number; message: string; kind?: "integrity" | "digest"; sha256?: string };
 
 interface Session {
   files: Map<number, Hash>;
   archive?: { sealer: ChunkSealer; hash: Hash };
+  opening?: Opening;
+}
+
+/** A stored archive being opened: its header until it is whole, then its chunks. */
+interface Opening {
+  key: Buffer;
+  packageId: string;
+  expected?: { sha256: string; hash: Hash };
+  header: Buffer[];
+  opener?: ChunkOpener;
+}
+
+class DigestMismatch extends Error {
+  constructor(readonly sha256: string) {
+    super(`the archive's SHA-256 is ${sha256}`);
+  }
+}
+
+/** The header's bytes as they come; once it is whole, the rest goes to the chunks. */
+function openSealed(opening: Opening, data: Buffer): Buffer[] {
+  if (opening.opener) return opening.opener.push(data);
+  opening.header.push(Buffer.from(data));
+  const gathered = Buffer.concat(opening.header);
+  if (gathered.length < HEADER_BYTES) return [];
+  const header = parseHeader(gathered.subarray(0, HEADER_BYTES));
+  if (header.packageId !== opening.packageId) {
+    throw new IntegrityError(`the stored archive belongs to production ${header.packageId}, not ${opening.packageId}`);
+  }
+  opening.opener = new ChunkOpener(opening.key, header);
+  opening.header = [];
+  return opening.opener.push(gathered.subarray(HEADER_BYTES));
+}
+
+/** Each its own buffer, so that it can be transferred. */
+function transferable(pieces: Buffer[]): Uint8Array[] {
+  // The cipher's own outputs are whole buffers; the tag and anything else small may share one.
+  return pieces.map((piece) =>
+    piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice(),
+  );
 }
 
 const sessions = new Map<number, Session>();
@@ -52,11 +111,8 @@ function sessionOf(id: number): Session {
 /** Sealed pieces hashed into the archive's digest, each made its own buffer so that it can be transferred. */
 function archived(session: Session, pieces: Buffer[]): Uint8Array[] {
   const archive = session.archive as NonNullable<Session["archive"]>;
-  return pieces.map((piece) => {
-    archive.hash.update(piece);
-    // The cipher's own outputs are whole buffers; the tag and anything else small may share one.
-    return piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice();
-  });
+  for (const piece of pieces) archive.hash.update(piece);
+  return transferable(pieces);
 }
 
 function handle(message: ToSealer): FromSealer | undefined {
@@ -120,10 +176,45 @@ function handle(message: ToSealer): FromSealer | undefined {
         bytes: archive.sealer.stats.ciphertextBytes,
       };
     }
+    case "open":
+      session.opening = {
+        key: Buffer.from(message.key),
+        packageId: message.packageId,
+        header: [],
+        ...(message.sha256 === undefined ? {} : { expected: { sha256: message.sha256, hash: createHash("sha256") } }),
+      };
+      return undefined;
+    case "sealed": {
+      const opening = session.opening;
+      if (!opening) throw new Error("no archive is open");
+      const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+      opening.expected?.hash.update(data);
+      // The opener copies what it is given: nothing here holds the buffer once this returns.
+      const plain = transferable(openSealed(opening, data));
+      return { op: "opened", session: message.session, bytes: data.length, spent: message.data, plain };
+    }
+    case "end-sealed": {
+      const opening = session.opening;
+      if (!opening) throw new Error("no archive is open");
+      sessions.delete(message.session);
+      // The digest first: an archive that is not the one stored gives up nothing more, not even a final
+      // chunk that authenticates.
+      const sha256 = opening.expected?.hash.digest("hex");
+      if (sha256 !== undefined && sha256 !== opening.expected?.sha256) throw new DigestMismatch(sha256);
+      if (!opening.opener) throw new IntegrityError("not a Custodian package: it ends inside its header");
+      return { op: "opened-end", session: message.session, plain: transferable(opening.opener.finish()) };
+    }
     case "drop":
       sessions.delete(message.session);
       return undefined;
   }
+}
+
+function failure(session: number, error: unknown): FromSealer {
+  const message = (error as Error).message;
+  if (error instanceof IntegrityError) return { op: "failed", session, message, kind: "integrity" };
+  if (error instanceof DigestMismatch) return { op: "failed", session, message, kind: "digest", sha256: error.sha256 };
+  return { op: "failed", session, message };
 }
 
 parentPort?.on("message", (message: ToSealer) => {
@@ -132,12 +223,13 @@ parentPort?.on("message", (message: ToSealer) => {
     answer = handle(message);
   } catch (error) {
     sessions.delete(message.session);
-    answer = { op: "failed", session: message.session, message: (error as Error).message };
+    answer = failure(message.session, error);
   }
   if (!answer) return;
   const transfer = [
     ...("sealed" in answer ? (answer.sealed ?? []) : []),
-    ...(answer.op === "ack" && answer.spent.byteLength > 0 ? [answer.spent] : []),
+    ...("plain" in answer ? answer.plain : []),
+    ...((answer.op === "ack" || answer.op === "opened") && answer.spent.byteLength > 0 ? [answer.spent] : []),
   ].map((part) => part.buffer as ArrayBuffer);
   parentPort?.postMessage(answer, transfer);
 });
