@@ -142,6 +142,19 @@ describe("the sealing worker", () => {
     }
   });
 
+  it("fails an archive aborted before its store reads it without ending the process, and tells the store", async () => {
+    const sealer = openSealer();
+    try {
+      const sealed = sealer.seal(randomBytes(32), makeHeader(randomUUID()), () => undefined);
+      sealer.abort(new Error("the source changed"));
+      // A store opens its file first: by the time it reads, the stream has already failed.
+      await sleep(20);
+      await expect(readAll(sealed)).rejects.toThrow("the source changed");
+    } finally {
+      sealer.close();
+    }
+  });
+
   it("fails what was open when the worker dies, and the next session starts another", async () => {
     const sealer = openSealer();
     const sealed = sealer.seal(randomBytes(32), makeHeader(randomUUID()), () => undefined);

@@ -150,6 +150,9 @@ export class Sealer implements Session {
         this.wake();
       },
     });
+    // Aborted before its store has begun to read it (a store opens its file or upload first), the stream
+    // fails with no one listening, which would end the process; the writer and the store report it anyway.
+    stream.on("error", () => {});
     const archive: NonNullable<Sealer["archive"]> = { stream, onBytes };
     this.archive = archive;
     const copy = new Uint8Array(key);
