@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { pipeline, type Readable, Transform, type TransformCallback } from "node:stream";
 import { OperationalError } from "../shared/errors.js";
-import { type ExpectedDigest, OWN_DIGEST, openSealer } from "./sealing.js";
+import { type ArchiveDigest, type ExpectedDigest, OWN_DIGEST, openSealer } from "./sealing.js";
 
 /**
  * Where encrypted archives rest: outside the database, in a store that only ever sees ciphertext. The
@@ -16,11 +16,8 @@ import { type ExpectedDigest, OWN_DIGEST, openSealer } from "./sealing.js";
  * altered or truncated in the store is reported as such, not taken for a decryption fault.
  */
 
-export interface StoredArchive {
-  /** SHA-256 of the stored bytes (the ciphertext), lowercase hex. */
-  sha256: string;
-  bytes: number;
-}
+/** What the database records of a stored archive: its digest and length (defined beside OWN_DIGEST). */
+export type StoredArchive = ArchiveDigest;
 
 export interface ArchiveStore {
   /** Where archives go, for messages and the audit trail: `directory /var/lib/custodian/archives`, `s3://bucket/prefix`. */

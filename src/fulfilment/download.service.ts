@@ -212,7 +212,7 @@ export async function openProductionDownload(
     }
     // Checked before the one download is spent: an archive gone from the store, or of another length, is
     // refused (and staff told through the audit trail) with the production still ready.
-    let archive: Awaited<ReturnType<typeof storedArchiveBytes>>;
+    let archive: ProductionBytes;
     try {
       archive = await storedArchiveBytes(tx, input.archives, production);
     } catch (error) {
@@ -282,16 +282,18 @@ export async function storedArchive(db: Db | Tx, archives: ArchiveStore, row: Ar
   return stored.digest ? checkedArchive({ bytes: stored.bytes, digest: stored.digest }) : stored.bytes;
 }
 
+/** A production's stored bytes, and the digest they must have when one was recorded. */
+interface ProductionBytes {
+  bytes: Readable;
+  digest?: ExpectedDigest;
+}
+
 /**
  * The stored bytes of a production and the digest they must have: from the archive store, its length
  * checked before a byte is read; a production sealed before migration 0025 (no archive key) from its
  * `production_chunk` rows, with no digest recorded.
  */
-async function storedArchiveBytes(
-  db: Db | Tx,
-  archives: ArchiveStore,
-  row: ArchiveRow,
-): Promise<{ bytes: Readable; digest?: ExpectedDigest }> {
+async function storedArchiveBytes(db: Db | Tx, archives: ArchiveStore, row: ArchiveRow): Promise<ProductionBytes> {
   if (!row.archive_key) return { bytes: Readable.from(readChunks(db, row.id), { highWaterMark: 1 }) };
   return readStoredArchive(
     archives,
@@ -327,11 +329,7 @@ export async function recordDamage(
  * The stored archive decrypted on the sealing worker, each chunk verified before it is released, the
  * archive's digest (when one was recorded) compared before the last.
  */
-function decryptedProduction(
-  stored: { bytes: Readable; digest?: ExpectedDigest },
-  productionId: string,
-  key: Buffer,
-): Readable {
+function decryptedProduction(stored: ProductionBytes, productionId: string, key: Buffer): Readable {
   const opened = openArchive(key, productionId, stored.digest);
   // The stored archive's failure fails the download; a download that stops stops the stored archive.
   pipeline(stored.bytes, opened, () => {});

@@ -24,8 +24,9 @@ const SPARE_BUFFERS = 16;
 // A buffer this small may be a slice of Node's shared allocation pool, which must never be transferred.
 const POOLED = Buffer.poolSize;
 
-/** An archive's SHA-256 (lowercase hex) and length: what the database records of it (archive.storage.ts). */
+/** An archive's digest and length: what the database records of it (archive.storage.ts, StoredArchive). */
 export interface ArchiveDigest {
+  /** SHA-256 of the archive's bytes (the ciphertext), lowercase hex. */
   sha256: string;
   bytes: number;
 }
